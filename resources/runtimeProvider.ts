@@ -1,0 +1,41 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * The provider object a resource class hands to Pulumi. Pulumi serializes it into the state
+ * (`__provider`), so it is deliberately thin: it captures only the handler module's name and
+ * loads `dist/provider/<handlerModule>.js` when a method runs. Hence no credential, client or
+ * schema is ever captured, and refresh and destroy run the handlers installed now, not the
+ * code stored at the last update.
+ */
+export function runtimeProvider(handlerModule: string): pulumi.dynamic.ResourceProvider {
+  const load = (): Required<pulumi.dynamic.ResourceProvider> => {
+    // The provider process runs in the program's directory: find this package from there,
+    // either as the program itself or as a dependency of it.
+    const path = require("path");
+    const fs = require("fs");
+    const packageName = "connectwise-iac";
+    let dir: string = process.cwd();
+    for (;;) {
+      const manifest = path.join(dir, "package.json");
+      if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, "utf8")).name === packageName) break;
+      const dependency = path.join(dir, "node_modules", packageName);
+      if (fs.existsSync(dependency)) {
+        dir = dependency;
+        break;
+      }
+      const parent = path.dirname(dir);
+      if (parent === dir) throw new Error(`cannot find the ${packageName} package from ${process.cwd()}`);
+      dir = parent;
+    }
+    return require(path.join(dir, "dist", "provider", `${handlerModule}.js`)).provider;
+  };
+  return {
+    configure: (req) => load().configure(req),
+    check: (olds, news) => load().check(olds, news),
+    diff: (id, olds, news) => load().diff(id, olds, news),
+    create: (inputs) => load().create(inputs),
+    read: (id, props) => load().read(id, props),
+    update: (id, olds, news) => load().update(id, olds, news),
+    delete: (id, props) => load().delete(id, props),
+  };
+}

@@ -1,0 +1,93 @@
+// The integration components wire the four resources as each integration requires, under
+// names that never collide, with the private key kept secret. Runs the program under Pulumi's
+// mocks: no engine, no ConnectWise.
+import * as pulumi from "@pulumi/pulumi";
+
+interface Registered {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+}
+
+const registered: Registered[] = [];
+
+beforeAll(async () => {
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        registered.push({ type: args.type, name: args.name, inputs: args.inputs });
+        return { id: `${args.name}-id`, state: { ...args.inputs, publicKey: "pk", privateKey: "sk" } };
+      },
+      call: () => ({}),
+    },
+    "connectwise-iac",
+    "acme",
+    false,
+  );
+  pulumi.runtime.setAllConfig({
+    "connectwise:site": "127.0.0.1:1",
+    "connectwise:companyId": "acme",
+    "connectwise-iac:integrations": JSON.stringify([
+      { kind: "elements", member: member("APIMember") },
+      { kind: "lifecycle-manager", member: member("LMXMember") },
+      { kind: "rewst", name: "rewst-a", member: member("RewstA") },
+    ]),
+  });
+});
+
+function member(identifier: string) {
+  return { identifier, name: identifier, email: "it@acme.example", level: "Corporate", businessUnit: "Admin", location: "Main", defaultTerritory: "Main" };
+}
+
+function outputValue<T>(o: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => o.apply(resolve));
+}
+
+describe("tenant program", () => {
+  let outputs: Record<string, Record<string, pulumi.Output<string>>>;
+
+  beforeAll(async () => {
+    const { tenantProgram } = await import("../stacks/tenant");
+    outputs = tenantProgram().integrations as typeof outputs;
+    await outputValue(outputs["lifecycle-manager"].publicKey);
+  });
+
+  it("declares role, member and key per integration, and Table Setup only where required", () => {
+    const names = registered.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic")).map((r) => `${r.type.split(":").pop()} ${r.name}`);
+    expect(names.sort()).toEqual(
+      [
+        "SecurityRole elements-role", "ApiMember elements-member", "ApiKey elements-key",
+        "SecurityRole lifecycle-manager-role", "ApiMember lifecycle-manager-member", "ApiKey lifecycle-manager-key",
+        "TableSetupAccess lifecycle-manager-table-setup",
+        "SecurityRole rewst-a-role", "ApiMember rewst-a-member", "ApiKey rewst-a-key",
+      ].sort(),
+    );
+    const names2 = new Set(registered.map((r) => r.name));
+    expect(names2.size).toBe(registered.length);
+  });
+
+  it("gives Elements the role its setup page asks for", () => {
+    const role = registered.find((r) => r.name === "elements-role")!;
+    expect(role.inputs.name).toBe("ElementsAPI");
+    expect(role.inputs.permissions).toMatchObject({
+      "Finance/Agreements": { add: "All", edit: "All", inquire: "All" },
+      "Service Desk/Close Service Tickets": { add: "All", edit: "All", inquire: "All" },
+    });
+    const key = registered.find((r) => r.name === "elements-key")!;
+    expect(key.inputs.description).toBe("Elements");
+  });
+
+  it("puts Lifecycle Manager's Service Board on the allow-list of its member's role", () => {
+    const access = registered.find((r) => r.name === "lifecycle-manager-table-setup")!;
+    expect(access.inputs.tables).toEqual(["Service / Service Board"]);
+    expect(access.inputs.role).toBe("LifecycleManagerAPI");
+    expect(access.inputs.member).toBe("LMXMember");
+  });
+
+  it("exports what each setup screen asks for, the private key as a secret", async () => {
+    expect(Object.keys(outputs).sort()).toEqual(["elements", "lifecycle-manager", "rewst-a"]);
+    expect(await outputValue(outputs.elements.companyId)).toBe("acme");
+    expect(await outputValue(outputs.elements.memberIdentifier)).toBe("APIMember");
+    expect(await pulumi.isSecret(outputs.elements.privateKey)).toBe(true);
+  });
+});
