@@ -1,0 +1,294 @@
+// The only code that speaks to ConnectWise Manage. Paths are relative to /apis/3.0 and every
+// answer is checked against a zod schema before the caller sees it. Credentials live in private
+// fields of a client made at run time inside the provider process; nothing here is serialized.
+
+import type { z } from "zod";
+import { Connection, siteOrigin } from "./connection";
+import { ConnectWiseError } from "./errors";
+import { tenantLimiter } from "./limiter";
+import { linkFor } from "./paging";
+import { CompanyInfoSchema, CountSchema, PatchOperation, PatchOperationSchema } from "./schemas";
+import { HttpResponse, Method, Transport } from "./transport";
+
+export interface ClientOptions {
+  /** Per attempt, from the moment the request leaves the tenant's queue. Default 30 000. */
+  timeoutMs?: number;
+  /** Retries after the first attempt. Default 5. */
+  maxRetries?: number;
+  /** Backoff base and cap (full jitter). Defaults 250 and 8 000. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** Requests in flight per tenant, shared by all its clients in the process. Default 4. */
+  concurrency?: number;
+  /** The `version=` of the Accept header. Default "2025.8". */
+  apiVersion?: string;
+}
+
+export interface ListOptions {
+  conditions?: string;
+  /** Projection, `/` for nesting (e.g. `securityRole/id`). */
+  fields?: string[];
+  /** `field asc|desc`. */
+  orderBy?: string;
+  /** 1..1000, default 1000 (the API's maximum). */
+  pageSize?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_RETRIES = 5;
+const DEFAULT_RETRY_BASE_MS = 250;
+const DEFAULT_RETRY_MAX_MS = 8_000;
+const DEFAULT_API_VERSION = "2025.8";
+const MAX_PAGE_SIZE = 1000;
+const MAX_REPORTED_ISSUES = 5;
+
+// Codebase ("v4_6_release/") per site and company, discovered once per process. Holds no
+// credential: /login/companyinfo needs none.
+const codebases = new Map<string, Promise<string>>();
+
+/** What all clients of one tenant built by one connect() share. */
+interface Session {
+  transport: Transport;
+  apiBase: string;
+  tenant: string;
+  companyId: string;
+  clientId: string;
+  accept: string;
+}
+
+function checkOption(name: string, value: number | undefined, min: number, integer: boolean): void {
+  if (value === undefined) return;
+  if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+    throw new Error(`ConnectWise client option ${name} must be ${integer ? "an integer" : "a number"} >= ${min}, got ${value}`);
+  }
+}
+
+function checkPath(path: string): void {
+  if (!path.startsWith("/") || /[?#]/.test(path) || path.includes("//") || path.split("/").some((s) => s === "." || s === "..")) {
+    throw new Error(`ConnectWise path '${path}' must be an absolute path under /apis/3.0 without query or dot segments`);
+  }
+}
+
+function describeIssues(error: z.ZodError, prefix = ""): string {
+  const issues = error.issues.slice(0, MAX_REPORTED_ISSUES).map((issue) => {
+    const at = [prefix, ...issue.path.map(String)].filter(Boolean).join("/");
+    return `${at || "(root)"}: ${issue.message}`;
+  });
+  const more = error.issues.length - issues.length;
+  return issues.join("; ") + (more > 0 ? `; and ${more} more` : "");
+}
+
+function queryString(query: Record<string, string | number | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
+
+async function discoverCodebase(transport: Transport, origin: string, companyId: string): Promise<string> {
+  const path = `/login/companyinfo/${encodeURIComponent(companyId)}`;
+  const res = await transport.send({ method: "GET", url: `${origin}${path}`, path, headers: { Accept: "application/json" }, secrets: [] });
+  const parsed = CompanyInfoSchema.safeParse(res.body);
+  const codebase = parsed.success ? parsed.data.Codebase.replace(/^\/+|\/+$/g, "") : "";
+  if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(codebase)) {
+    throw new ConnectWiseError({
+      status: res.status,
+      code: "InvalidResponse",
+      cwMessage: `company '${companyId}' has no usable Codebase at ${new URL(origin).host}`,
+      method: "GET",
+      path,
+    });
+  }
+  return codebase;
+}
+
+export class ConnectWiseClient {
+  /** "companyId at host", for messages. */
+  readonly tenant: string;
+  readonly #session: Session;
+  readonly #authorization: string;
+  readonly #secrets: readonly string[];
+
+  private constructor(session: Session, publicKey: string, privateKey: string) {
+    if (!publicKey || !privateKey) throw new Error("ConnectWise client needs a public key and a private key");
+    this.tenant = session.tenant;
+    this.#session = session;
+    const token = Buffer.from(`${session.companyId}+${publicKey}:${privateKey}`).toString("base64");
+    this.#authorization = `Basic ${token}`;
+    this.#secrets = [privateKey, publicKey, token];
+  }
+
+  /** A client for the tenant; the codebase comes from /login/companyinfo, once per site and company. */
+  static async connect(connection: Connection, options: ClientOptions = {}): Promise<ConnectWiseClient> {
+    const origin = siteOrigin(connection.site);
+    for (const field of ["companyId", "clientId", "publicKey", "privateKey"] as const) {
+      if (!connection[field]?.trim()) throw new Error(`ConnectWise connection has no ${field}`);
+    }
+    checkOption("timeoutMs", options.timeoutMs, 1, false);
+    checkOption("maxRetries", options.maxRetries, 0, true);
+    checkOption("retryBaseMs", options.retryBaseMs, 0, false);
+    checkOption("retryMaxMs", options.retryMaxMs, 0, false);
+    checkOption("concurrency", options.concurrency, 1, true);
+    const apiVersion = options.apiVersion ?? DEFAULT_API_VERSION;
+    if (!/^[0-9A-Za-z._-]+$/.test(apiVersion)) throw new Error(`ConnectWise client option apiVersion '${apiVersion}' is not a version`);
+
+    const companyId = connection.companyId.trim();
+    const tenantKey = `${origin}|${companyId.toLowerCase()}`;
+    const transport = new Transport({
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      retry: {
+        maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
+        baseMs: options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS,
+        maxMs: options.retryMaxMs ?? DEFAULT_RETRY_MAX_MS,
+      },
+      limiter: tenantLimiter(tenantKey, options.concurrency),
+    });
+
+    let codebase = codebases.get(tenantKey);
+    if (!codebase) {
+      codebase = discoverCodebase(transport, origin, companyId);
+      codebases.set(tenantKey, codebase);
+      // A failed discovery is not remembered: the next connect tries again.
+      codebase.catch(() => codebases.delete(tenantKey));
+    }
+    const session: Session = {
+      transport,
+      apiBase: `${origin}/${await codebase}/apis/3.0`,
+      tenant: `${companyId} at ${new URL(origin).host}`,
+      companyId,
+      clientId: connection.clientId.trim(),
+      accept: `application/vnd.connectwise.com+json; version=${apiVersion}`,
+    };
+    return new ConnectWiseClient(session, connection.publicKey.trim(), connection.privateKey.trim());
+  }
+
+  /** The same tenant, acting as another member (e.g. to read what only that member can see). */
+  asMember(publicKey: string, privateKey: string): ConnectWiseClient {
+    return new ConnectWiseClient(this.#session, publicKey, privateKey);
+  }
+
+  async get<T>(path: string, schema: z.ZodType<T>, query?: Record<string, string | number>): Promise<T> {
+    const res = await this.send("GET", path, query ?? {});
+    return this.parse(res, schema, "GET", path);
+  }
+
+  /** undefined when the object does not exist (404). */
+  async getOrUndefined<T>(path: string, schema: z.ZodType<T>, query?: Record<string, string | number>): Promise<T | undefined> {
+    try {
+      return await this.get(path, schema, query);
+    } catch (err) {
+      if (err instanceof ConnectWiseError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** Every page: follows `Link rel="next"`, keeping this call's own filters and page size. */
+  async list<T>(path: string, itemSchema: z.ZodType<T>, options: ListOptions = {}): Promise<T[]> {
+    const pageSize = options.pageSize ?? MAX_PAGE_SIZE;
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+      throw new Error(`ConnectWise list pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${pageSize}`);
+    }
+    const query: Record<string, string | number> = { pageSize, page: 1 };
+    if (options.conditions) query.conditions = options.conditions;
+    if (options.fields && options.fields.length > 0) query.fields = options.fields.join(",");
+    if (options.orderBy) query.orderBy = options.orderBy;
+
+    const items: T[] = [];
+    const seen = new Set<string>();
+    for (;;) {
+      seen.add(queryString(query));
+      const res = await this.send("GET", path, query);
+      if (!Array.isArray(res.body)) throw this.invalid(res, "GET", path, "a list answer is not a JSON array");
+      res.body.forEach((raw, index) => {
+        const parsed = itemSchema.safeParse(raw);
+        if (!parsed.success) throw this.invalid(res, "GET", path, describeIssues(parsed.error, `page ${query.page ?? query.pageId} item ${index}`));
+        items.push(parsed.data);
+      });
+      const next = this.nextPage(res, path, query);
+      if (!next) return items;
+      if (res.body.length === 0 || seen.has(queryString(next))) throw this.invalid(res, "GET", path, "the Link rel=\"next\" header does not advance");
+      Object.assign(query, next);
+    }
+  }
+
+  /** GET {path}/count. */
+  async count(path: string, conditions?: string): Promise<number> {
+    const result = await this.get(`${path}/count`, CountSchema, conditions ? { conditions } : undefined);
+    return result.count;
+  }
+
+  /** Sent once: a POST is repeated only after a refusal that proves nothing was created. */
+  async post<T>(path: string, body: unknown, schema: z.ZodType<T>): Promise<T> {
+    const res = await this.send("POST", path, {}, body);
+    return this.parse(res, schema, "POST", path);
+  }
+
+  async put<T>(path: string, body: unknown, schema: z.ZodType<T>): Promise<T> {
+    const res = await this.send("PUT", path, {}, body);
+    return this.parse(res, schema, "PUT", path);
+  }
+
+  async patch<T>(path: string, operations: PatchOperation[], schema: z.ZodType<T>): Promise<T> {
+    operations.forEach((op, index) => {
+      const checked = PatchOperationSchema.safeParse(op);
+      if (!checked.success) throw new Error(`ConnectWise PATCH ${path}: operation ${index} is invalid: ${describeIssues(checked.error)}`);
+    });
+    const res = await this.send("PATCH", path, {}, operations);
+    return this.parse(res, schema, "PATCH", path);
+  }
+
+  async delete(path: string): Promise<void> {
+    await this.send("DELETE", path, {});
+  }
+
+  private send(method: Method, path: string, query: Record<string, string | number>, body?: unknown): Promise<HttpResponse> {
+    checkPath(path);
+    const session = this.#session;
+    return session.transport.send({
+      method,
+      url: `${session.apiBase}${path}${queryString(query)}`,
+      path,
+      headers: {
+        Authorization: this.#authorization,
+        clientId: session.clientId,
+        Accept: session.accept,
+        "Content-Type": "application/json",
+      },
+      body,
+      secrets: this.#secrets,
+    });
+  }
+
+  private parse<T>(res: HttpResponse, schema: z.ZodType<T>, method: Method, path: string): T {
+    const parsed = schema.safeParse(res.body);
+    if (!parsed.success) throw this.invalid(res, method, path, describeIssues(parsed.error));
+    return parsed.data;
+  }
+
+  private invalid(res: HttpResponse, method: Method, path: string, why: string): ConnectWiseError {
+    return new ConnectWiseError({ status: res.status, code: "InvalidResponse", cwMessage: `unexpected answer: ${why}`, method, path });
+  }
+
+  /**
+   * The page to ask for next, from `Link rel="next"`: only its page/pageId are taken, so the
+   * link can neither drop this call's filters nor send the credentials to another address.
+   */
+  private nextPage(res: HttpResponse, path: string, current: Record<string, string | number>): Record<string, string> | undefined {
+    let href: string | undefined;
+    try {
+      href = linkFor(res.headers.link, "next");
+    } catch (err) {
+      throw this.invalid(res, "GET", path, (err as Error).message);
+    }
+    if (href === undefined) return undefined;
+    const params = new URL(href, `${this.#session.apiBase}${path}`).searchParams;
+    const next: Record<string, string> = {};
+    for (const [name, value] of params) {
+      const lower = name.toLowerCase();
+      if (lower === "page") next.page = value;
+      else if (lower === "pageid") next.pageId = value;
+    }
+    if (Object.keys(next).length === 0) throw this.invalid(res, "GET", path, "the Link rel=\"next\" URL names no page");
+    return { ...Object.fromEntries(Object.entries(current).map(([k, v]) => [k, String(v)])), ...next };
+  }
+}

@@ -1,0 +1,85 @@
+// Name -> id lookups for the tenant's reference data that API members point at: corporate
+// structure levels, business units (departments), locations (also used as territories) and
+// security roles. Each list is read once per tenant per provider process; a name that is not
+// found triggers one re-read (a role created earlier in the same `pulumi up`, a location added
+// by hand) before it is reported as unknown.
+
+import { z } from "zod";
+import { didYouMean } from "./catalog";
+import type { ConnectWiseClient } from "./connectwise/client";
+
+export type LookupKind = "level" | "businessUnit" | "location" | "securityRole";
+
+export interface NamedItem {
+  id: number;
+  name: string;
+}
+
+interface LookupSource {
+  path: string;
+  /** What the list holds, for messages ("corporate structure levels"). */
+  plural: string;
+  /** Where the operator finds it in the Manage UI. */
+  where: string;
+}
+
+const SOURCES: Record<LookupKind, LookupSource> = {
+  level: { path: "/system/myCompany/corporateStructureLevels", plural: "corporate structure levels", where: "System > Setup Tables > Corporate Structure" },
+  businessUnit: { path: "/system/departments", plural: "business units", where: "System > Setup Tables > Business Unit" },
+  location: { path: "/system/locations", plural: "locations", where: "System > Setup Tables > Location" },
+  securityRole: { path: "/system/securityroles", plural: "security roles", where: "System > Security Roles" },
+};
+
+// Only id and name are requested (fields projection), so the full spec schemas do not apply.
+const IdAndName = z.looseObject({ id: z.number(), name: z.string() });
+
+const cache = new Map<string, Promise<NamedItem[]>>();
+
+function fetchList(client: ConnectWiseClient, kind: LookupKind): Promise<NamedItem[]> {
+  const key = `${client.tenant}\u0000${kind}`;
+  const pending = client
+    .list(SOURCES[kind].path, IdAndName, { fields: ["id", "name"], orderBy: "name asc" })
+    .then((rows) => rows.map(({ id, name }) => ({ id, name })));
+  cache.set(key, pending);
+  // A failed read is not cached: the next lookup tries again.
+  pending.catch(() => cache.delete(key));
+  return pending;
+}
+
+function cachedList(client: ConnectWiseClient, kind: LookupKind): Promise<NamedItem[]> {
+  return cache.get(`${client.tenant}\u0000${kind}`) ?? fetchList(client, kind);
+}
+
+function match(items: NamedItem[], name: string): NamedItem | undefined {
+  const wanted = name.trim().toLowerCase();
+  return items.find((item) => item.name.toLowerCase() === wanted);
+}
+
+export type LookupResult = { found: NamedItem } | { unknown: string };
+
+/**
+ * The tenant's item called `name` (case-insensitive; `found.name` is the tenant's spelling), or
+ * `unknown`: a sentence naming the value, the names that exist and the closest ones, e.g.
+ * `level "Corprate" is not one of the corporate structure levels on sandbox at 127.0.0.1:4000;
+ * did you mean "Corporate"? Known corporate structure levels: Corporate, Region (System > Setup Tables > Corporate Structure)`.
+ */
+export async function lookupName(client: ConnectWiseClient, kind: LookupKind, field: string, name: string): Promise<LookupResult> {
+  const hit = match(await cachedList(client, kind), name);
+  if (hit) return { found: hit };
+  const items = await fetchList(client, kind);
+  const fresh = match(items, name);
+  if (fresh) return { found: fresh };
+  const names = items.map((item) => item.name);
+  const suggestions = didYouMean(name.trim(), names);
+  const hint = suggestions.length > 0 ? `; did you mean ${suggestions.map((s) => `"${s}"`).join(" or ")}?` : ".";
+  const source = SOURCES[kind];
+  const known = names.length > 0 ? names.join(", ") : "none";
+  return { unknown: `${field} "${name}" is not one of the ${source.plural} on ${client.tenant}${hint} Known ${source.plural}: ${known} (${source.where})` };
+}
+
+/** Like lookupName, but an unknown name throws an Error whose message starts with `resource`. */
+export async function requireName(client: ConnectWiseClient, kind: LookupKind, field: string, name: string, resource: string): Promise<NamedItem> {
+  const result = await lookupName(client, kind, field, name);
+  if ("unknown" in result) throw new Error(`${resource}: ${result.unknown}`);
+  return result.found;
+}

@@ -1,0 +1,341 @@
+// Handlers of the SecurityRole dynamic resource. The published API creates, reads and deletes a
+// role but cannot write its permission levels (settings are GET-only), so levels are read,
+// compared with the declared ones, and every difference becomes a console step: preview prints
+// the pending lines, up fails the role with the numbered checklist until the operator is done.
+
+import type * as pulumi from "@pulumi/pulumi";
+import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
+import {
+  LEVELS,
+  Level,
+  MODULE_FUNCTIONS,
+  MODULE_NAMES,
+  PERMISSION_FIELDS,
+  PermissionField,
+  didYouMean,
+  findFunction,
+  functionKey,
+} from "./catalog";
+import type { ConnectWiseClient } from "./connectwise/client";
+import { and, eq } from "./connectwise/conditions";
+import { ConnectWiseError } from "./connectwise/errors";
+import { ApiMemberSchema, MemberSchema, SecurityRoleSchema, SecurityRoleSettingSchema } from "./connectwise/schemas";
+import type { SecurityRole, SecurityRoleSetting } from "./connectwise/schemas";
+import { ConsoleStep, PendingDifference, pendingStepsError, previewLines } from "./consoleSteps";
+import * as session from "./session";
+
+export type Levels = Record<PermissionField, Level>;
+
+/** The checked inputs: every declared function with all four levels, keys in catalog spelling. */
+export interface SecurityRoleInputs {
+  name: string;
+  permissions: Record<string, Levels>;
+  exclusive: boolean;
+  adopt: boolean;
+}
+
+export interface SecurityRoleOutputs extends SecurityRoleInputs {
+  roleId: number;
+  tenant: string;
+}
+
+const TYPE = "SecurityRole";
+const MAX_NAME = 30;
+const FIELD_LABEL: Record<PermissionField, string> = { add: "Add Level", edit: "Edit Level", delete: "Delete Level", inquire: "Inquire Level" };
+const NONE_LEVELS: Levels = { add: "None", edit: "None", delete: "None", inquire: "None" };
+const CATALOG_KEYS = MODULE_FUNCTIONS.map((f) => functionKey(f.module, f.function));
+const CATALOG_POSITION = new Map(CATALOG_KEYS.map((k, i) => [k, i]));
+
+const isUnknown = (value: unknown): boolean => value === unknownValue;
+/** True when some part of the value is still unknown (computed, during preview). */
+const containsUnknown = (value: unknown): boolean => JSON.stringify(value ?? null).includes(unknownValue);
+const quoted = (values: string[]): string => values.map((v) => `"${v}"`).join(", ");
+
+function suggestion(candidates: string[]): string {
+  return candidates.length > 0 ? ` (did you mean ${quoted(candidates)}?)` : "";
+}
+
+/** Why "Module/Function" is not in the catalog, with a did-you-mean on the part that is wrong. */
+function unknownFunctionReason(key: string): string {
+  const slash = key.indexOf("/");
+  if (slash < 0) {
+    return `SecurityRole permissions: "${key}" is not a "Module/Function" key${suggestion(didYouMean(key, CATALOG_KEYS))}`;
+  }
+  const moduleName = key.slice(0, slash).trim();
+  const module = MODULE_NAMES.find((m) => m.toLowerCase() === moduleName.toLowerCase());
+  if (!module) {
+    return `SecurityRole permissions: unknown module "${moduleName}" in "${key}"${suggestion(didYouMean(moduleName, MODULE_NAMES))}; modules are ${quoted([...MODULE_NAMES])}`;
+  }
+  const functions = MODULE_FUNCTIONS.filter((f) => f.module === module).map((f) => f.function);
+  const fn = key.slice(slash + 1).trim();
+  return `SecurityRole permissions: unknown function "${fn}" in module ${module} ("${key}")${suggestion(
+    didYouMean(fn, functions).map((f) => functionKey(module, f)),
+  )}`;
+}
+
+function canonicalLevel(value: unknown): Level | undefined {
+  return typeof value === "string" ? LEVELS.find((l) => l.toLowerCase() === value.trim().toLowerCase()) : undefined;
+}
+
+/** Normalises and validates the inputs; no request is made. */
+export async function check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
+  const failures: pulumi.dynamic.CheckFailure[] = [];
+  const inputs: Record<string, unknown> = { ...news };
+
+  if (!isUnknown(news.name)) {
+    const name = typeof news.name === "string" ? news.name.trim() : undefined;
+    if (!name) failures.push({ property: "name", reason: `SecurityRole name: ${JSON.stringify(news.name)} is not allowed; give a non-empty string of at most ${MAX_NAME} characters` });
+    else if (name.length > MAX_NAME) failures.push({ property: "name", reason: `SecurityRole name: "${name}" has ${name.length} characters; ConnectWise allows at most ${MAX_NAME}` });
+    else inputs.name = name;
+  }
+
+  for (const flag of ["exclusive", "adopt"] as const) {
+    const value = news[flag];
+    if (value === undefined) inputs[flag] = flag === "exclusive";
+    else if (typeof value !== "boolean" && !isUnknown(value)) {
+      failures.push({ property: flag, reason: `SecurityRole ${flag}: ${JSON.stringify(value)} is not allowed; use true or false` });
+    }
+  }
+
+  if (!isUnknown(news.permissions)) {
+    const declared = news.permissions ?? {};
+    if (typeof declared !== "object" || Array.isArray(declared)) {
+      failures.push({ property: "permissions", reason: `SecurityRole permissions: expected an object keyed by "Module/Function", got ${JSON.stringify(declared)}` });
+    } else {
+      const normalised: Record<string, Levels> = {};
+      for (const [rawKey, rawLevels] of Object.entries(declared as Record<string, unknown>)) {
+        const property = `permissions["${rawKey}"]`;
+        const entry = findFunction(rawKey);
+        if (!entry) {
+          failures.push({ property, reason: unknownFunctionReason(rawKey) });
+          continue;
+        }
+        const key = functionKey(entry.module, entry.function);
+        if (normalised[key]) {
+          failures.push({ property, reason: `SecurityRole permissions: "${rawKey}" declares ${key} a second time` });
+          continue;
+        }
+        if (isUnknown(rawLevels)) {
+          normalised[key] = rawLevels as unknown as Levels;
+          continue;
+        }
+        if (typeof rawLevels !== "object" || rawLevels === null || Array.isArray(rawLevels)) {
+          failures.push({ property, reason: `SecurityRole permissions: ${key} must be an object { add?, edit?, delete?, inquire? }, got ${JSON.stringify(rawLevels)}` });
+          continue;
+        }
+        const levels: Levels = { ...NONE_LEVELS };
+        for (const [field, value] of Object.entries(rawLevels as Record<string, unknown>)) {
+          if (!(PERMISSION_FIELDS as readonly string[]).includes(field)) {
+            failures.push({ property: `${property}.${field}`, reason: `SecurityRole permissions: ${key} has an unknown field "${field}"; allowed fields are ${quoted([...PERMISSION_FIELDS])}` });
+            continue;
+          }
+          if (value === undefined) continue;
+          if (isUnknown(value)) {
+            levels[field as PermissionField] = value as Level;
+            continue;
+          }
+          const level = canonicalLevel(value);
+          if (!level) {
+            failures.push({ property: `${property}.${field}`, reason: `SecurityRole permissions: ${key} ${field} level ${JSON.stringify(value)} is not allowed; use ${quoted([...LEVELS])}` });
+            continue;
+          }
+          levels[field as PermissionField] = level;
+        }
+        normalised[key] = levels;
+      }
+      inputs.permissions = Object.fromEntries(Object.entries(normalised).sort(([a], [b]) => catalogOrder(a, b)));
+      if (Object.keys(declared).length === 0 && news.exclusive === false) {
+        failures.push({ property: "permissions", reason: "SecurityRole permissions: empty with exclusive false would declare nothing; declare at least one \"Module/Function\" or leave exclusive true (every function None)" });
+      }
+    }
+  }
+  return failures.length > 0 ? { failures } : { inputs };
+}
+
+function catalogOrder(a: string, b: string): number {
+  return (CATALOG_POSITION.get(a) ?? 0) - (CATALOG_POSITION.get(b) ?? 0);
+}
+
+/** Live levels per "Module/Function", from one settings page. */
+type LiveLevels = Map<string, Levels>;
+
+async function readRole(client: ConnectWiseClient, roleId: number): Promise<{ role: SecurityRole; live: LiveLevels } | undefined> {
+  const role = await client.getOrUndefined(`/system/securityroles/${roleId}`, SecurityRoleSchema);
+  if (!role) return undefined;
+  return { role, live: await readSettings(client, roleId) };
+}
+
+async function readSettings(client: ConnectWiseClient, roleId: number): Promise<LiveLevels> {
+  const settings: SecurityRoleSetting[] = await client.list(`/system/securityRoles/${roleId}/settings`, SecurityRoleSettingSchema, { pageSize: 1000 });
+  const live: LiveLevels = new Map();
+  for (const s of settings) {
+    const entry = findFunction(functionKey(s.moduleName ?? "", s.moduleFunctionName ?? ""));
+    // A function the catalog does not know cannot be declared, so it is not compared either.
+    if (!entry) continue;
+    live.set(functionKey(entry.module, entry.function), {
+      add: s.addLevel ?? "None",
+      edit: s.editLevel ?? "None",
+      delete: s.deleteLevel ?? "None",
+      inquire: s.inquireLevel ?? "None",
+    });
+  }
+  return live;
+}
+
+/** Every level that differs from the declared state, in catalog (click) order. */
+function differences(desired: SecurityRoleInputs, live: LiveLevels): PendingDifference[] {
+  const diffs: PendingDifference[] = [];
+  for (const key of CATALOG_KEYS) {
+    const want = desired.permissions[key] ?? (desired.exclusive ? NONE_LEVELS : undefined);
+    if (!want) continue;
+    const have = live.get(key) ?? NONE_LEVELS;
+    for (const field of PERMISSION_FIELDS) {
+      if (have[field] !== want[field]) diffs.push({ key, field, current: have[field], desired: want[field] });
+    }
+  }
+  return diffs;
+}
+
+function steps(roleName: string, diffs: PendingDifference[]): ConsoleStep[] {
+  return diffs.map((d) => {
+    const entry = findFunction(d.key)!;
+    return {
+      menuPath: ["System", "Security Roles", roleName, entry.module, entry.function],
+      field: FIELD_LABEL[d.field as PermissionField],
+      value: d.desired,
+      current: d.current,
+    };
+  });
+}
+
+const resourceLabel = (name: string) => `${TYPE} ${name}`;
+
+/** The declared shape read back from the role: declared functions, plus with exclusive every non-None one. */
+function livePermissions(declared: SecurityRoleInputs, live: LiveLevels): Record<string, Levels> {
+  const keys = CATALOG_KEYS.filter((key) => {
+    if (declared.permissions?.[key]) return true;
+    const levels = live.get(key);
+    return declared.exclusive && levels !== undefined && PERMISSION_FIELDS.some((f) => levels[f] !== "None");
+  });
+  return Object.fromEntries(keys.map((key) => [key, live.get(key) ?? { ...NONE_LEVELS }]));
+}
+
+function roleIdOf(role: SecurityRole): number {
+  if (role.id === undefined) throw new Error(`${resourceLabel(role.name)}: ConnectWise returned the role without an id`);
+  return role.id;
+}
+
+/** Resolves the outputs when the live levels match, else rejects with the console checklist. */
+function verified(client: ConnectWiseClient, inputs: SecurityRoleInputs & Record<string, unknown>, role: SecurityRole, live: LiveLevels): SecurityRoleOutputs {
+  const outputs = { ...inputs, roleId: roleIdOf(role), tenant: client.tenant };
+  const diffs = differences(inputs, live);
+  if (diffs.length > 0) {
+    throw pendingStepsError({ id: String(outputs.roleId), properties: outputs, tenant: client.tenant, resource: resourceLabel(role.name), steps: steps(role.name, diffs) });
+  }
+  return outputs;
+}
+
+/** After a remote write, any failure keeps the role in the state (partial failure) instead of orphaning it. */
+function partialFailure(error: unknown, id: string, properties: object): unknown {
+  if (typeof error === "object" && error !== null && "reasons" in error) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return { message, id, properties, reasons: [message] };
+}
+
+export async function create(inputs: SecurityRoleInputs & Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
+  const client = await session.connect();
+  const [existing] = await client.list("/system/securityroles", SecurityRoleSchema, { conditions: eq("name", inputs.name) });
+  if (existing && !inputs.adopt) {
+    throw new Error(`${TYPE} "${existing.name}" already exists on ${client.tenant} (id ${existing.id}); set adopt: true to take it over`);
+  }
+  const role = existing ?? (await client.post("/system/securityroles", { name: inputs.name }, SecurityRoleSchema));
+  const roleId = roleIdOf(role);
+  const id = String(roleId);
+  try {
+    const live = await readSettings(client, roleId);
+    return { id, outs: verified(client, inputs, role, live) };
+  } catch (error) {
+    throw partialFailure(error, id, { ...inputs, roleId, tenant: client.tenant });
+  }
+}
+
+export async function diff(id: string, olds: SecurityRoleOutputs, news: SecurityRoleInputs): Promise<pulumi.dynamic.DiffResult> {
+  const base = { deleteBeforeReplace: false };
+  if (isUnknown(news.name) || olds.name !== news.name) return { ...base, changes: true, replaces: ["name"] };
+
+  const client = await session.connect();
+  const current = await readRole(client, Number(id));
+  if (!current) {
+    console.error(`${resourceLabel(news.name)}: role ${id} no longer exists on ${client.tenant}; it will be created again`);
+    return { ...base, changes: true, replaces: ["name"] };
+  }
+  if (current.role.name !== news.name) {
+    // The API cannot rename a role: a role renamed in the UI is replaced by one with the declared name.
+    console.error(`${resourceLabel(news.name)}: name: ${current.role.name} => ${news.name}`);
+    return { ...base, changes: true, replaces: ["name"] };
+  }
+  if (containsUnknown([news.permissions, news.exclusive])) return { ...base, changes: true, replaces: [] };
+
+  const pending = differences(news, current.live);
+  for (const line of previewLines(resourceLabel(news.name), pending)) console.error(line);
+  // `adopt` only matters at create; `__provider` is our code, not the role.
+  const inputsChanged =
+    olds.exclusive !== news.exclusive || JSON.stringify(olds.permissions) !== JSON.stringify(news.permissions);
+  return { ...base, changes: pending.length > 0 || inputsChanged, replaces: [] };
+}
+
+export async function update(id: string, _olds: SecurityRoleOutputs, news: SecurityRoleInputs & Record<string, unknown>): Promise<pulumi.dynamic.UpdateResult> {
+  const client = await session.connect();
+  const current = await readRole(client, Number(id));
+  if (!current) {
+    throw new Error(`${resourceLabel(news.name)}: role ${id} no longer exists on ${client.tenant}; run \`pulumi refresh\` and then \`pulumi up\` to create it again`);
+  }
+  // No write exists for settings: verify, and hand any difference to the operator.
+  return { outs: verified(client, news, current.role, current.live) };
+}
+
+export async function read(id: string, props: SecurityRoleOutputs & Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> {
+  const client = await session.connect();
+  const current = await readRole(client, Number(id));
+  if (!current) return { id: "" };
+  const inputs: SecurityRoleInputs = {
+    name: current.role.name,
+    permissions: livePermissions(props, current.live),
+    exclusive: props.exclusive ?? true,
+    adopt: props.adopt ?? false,
+  };
+  return { id, props: { ...props, ...inputs, roleId: roleIdOf(current.role), tenant: client.tenant }, inputs };
+}
+
+export async function deleteRole(id: string, props: SecurityRoleOutputs): Promise<void> {
+  const client = await session.connect();
+  const inUse = and(eq("securityRole/id", Number(id)), eq("inactiveFlag", false));
+  const [members, apiMembers] = await Promise.all([
+    client.list("/system/members", MemberSchema, { conditions: inUse, fields: ["id", "identifier"] }),
+    client.list("/system/apiMembers", ApiMemberSchema, { conditions: inUse, fields: ["id", "identifier"] }),
+  ]);
+  // /system/members lists API members too: name each member once.
+  const users = [...new Set([...members, ...apiMembers].map((m) => m.identifier))].sort();
+  if (users.length > 0) {
+    throw new Error(
+      `${resourceLabel(props.name)}: cannot delete role ${id} on ${client.tenant}: active members use it: ${users.join(", ")}. ` +
+        "Move them to another role or deactivate them first.",
+    );
+  }
+  try {
+    await client.delete(`/system/securityroles/${id}`);
+  } catch (error) {
+    // Already gone (deleted in the UI): that is the state delete asks for.
+    if (!(error instanceof ConnectWiseError && error.status === 404)) throw error;
+  }
+}
+
+export const provider: Required<pulumi.dynamic.ResourceProvider> = {
+  configure: session.configure,
+  check,
+  diff,
+  create,
+  read,
+  update,
+  delete: deleteRole,
+};

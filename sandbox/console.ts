@@ -1,0 +1,80 @@
+// A typed client of the console plane (/console/...), for tests and the demo: plays the operator
+// in the Manage UI. Uses the global fetch; errors carry the console's message, never a key.
+
+import type { ConsoleRole, ConsoleSettings, ConsoleState } from "./consolePlane";
+import type { Faults } from "./faults";
+import type { KeyPair } from "./store";
+import type { LogEntry } from "./requestLog";
+import type { Level, PermissionField } from "../provider/catalog";
+
+export type { ConsoleRole, ConsoleSettings, ConsoleState, Permissions } from "./consolePlane";
+export type { LogEntry } from "./requestLog";
+
+export type PermissionUpdate = Record<string, Partial<Record<PermissionField, Level>>>;
+
+export interface RequestLogView {
+  counts: Record<string, number>;
+  entries: LogEntry[];
+}
+
+export class SandboxConsole {
+  constructor(private readonly consoleUrl: string) {}
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${this.consoleUrl}${path}`, {
+      method,
+      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    const parsed: unknown = text ? JSON.parse(text) : undefined;
+    if (!res.ok) {
+      const message = (parsed as { message?: string } | undefined)?.message ?? res.statusText;
+      throw new Error(`console ${method} ${path}: ${res.status} ${message}`);
+    }
+    return parsed as T;
+  }
+
+  state(): Promise<ConsoleState> {
+    return this.call("GET", "/state");
+  }
+
+  role(name: string): Promise<ConsoleRole> {
+    return this.call("GET", `/roles/${encodeURIComponent(name)}`);
+  }
+
+  /** Merges levels into the role, as an operator clicks them in System > Security Roles. */
+  setPermissions(role: string, permissions: PermissionUpdate): Promise<ConsoleRole> {
+    return this.call("PUT", `/roles/${encodeURIComponent(role)}/permissions`, permissions);
+  }
+
+  /** Replaces the role's Table Setup "Allow access to these" list ("Category / Table" entries). */
+  setTableSetup(role: string, tables: string[]): Promise<ConsoleRole> {
+    return this.call("PUT", `/roles/${encodeURIComponent(role)}/tableSetup`, { tables });
+  }
+
+  /** A persistent API key, as made in System > Members > API Keys. */
+  createApiKey(member: string, description: string): Promise<KeyPair> {
+    return this.call("POST", `/members/${encodeURIComponent(member)}/apiKeys`, { description });
+  }
+
+  async revokeApiKey(member: string, publicKey: string): Promise<void> {
+    await this.call("DELETE", `/members/${encodeURIComponent(member)}/apiKeys/${encodeURIComponent(publicKey)}`);
+  }
+
+  requests(): Promise<RequestLogView> {
+    return this.call("GET", "/requests");
+  }
+
+  async resetRequests(): Promise<void> {
+    await this.call("DELETE", "/requests");
+  }
+
+  setFaults(faults: Partial<Faults>): Promise<Faults> {
+    return this.call("PUT", "/faults", faults);
+  }
+
+  setSettings(settings: ConsoleSettings): Promise<ConsoleSettings> {
+    return this.call("PUT", "/settings", settings);
+  }
+}

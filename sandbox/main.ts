@@ -1,0 +1,52 @@
+// CLI: starts the sandbox and prints one JSON line {url, companyId, publicKey, privateKey,
+// clientId, consoleUrl} on stdout (nothing else goes there); runs until SIGINT/SIGTERM.
+//   --port N --host H --state FILE --latency MS --rate429 X --rate503 X --rate-drop X --token-lifetime S
+
+import { Faults, SandboxOptions, startSandbox } from "./server";
+
+const NUMBER_FLAGS: Record<string, (o: SandboxOptions, f: Partial<Faults>, v: number) => void> = {
+  "--port": (o, _f, v) => (o.port = v),
+  "--latency": (_o, f, v) => (f.latencyMs = v),
+  "--rate429": (_o, f, v) => (f.rate429 = v),
+  "--rate503": (_o, f, v) => (f.rate503 = v),
+  "--rate-drop": (_o, f, v) => (f.rateDrop = v),
+  "--retry-after": (_o, f, v) => (f.retryAfterSeconds = v),
+  "--token-lifetime": (o, _f, v) => (o.tokenLifetimeSeconds = v),
+};
+
+function parseArgs(argv: string[]): SandboxOptions {
+  const options: SandboxOptions = {};
+  const faults: Partial<Faults> = {};
+  for (let i = 0; i < argv.length; i += 2) {
+    const [flag, value] = [argv[i], argv[i + 1]];
+    if (value === undefined) throw new Error(`${flag} needs a value`);
+    if (flag === "--host") options.host = value;
+    else if (flag === "--state") options.statePath = value;
+    else if (NUMBER_FLAGS[flag]) {
+      const n = Number(value);
+      if (!Number.isFinite(n)) throw new Error(`${flag} needs a number, got '${value}'`);
+      NUMBER_FLAGS[flag](options, faults, n);
+    } else throw new Error(`unknown option ${flag} (known: --host, --state, ${Object.keys(NUMBER_FLAGS).join(", ")})`);
+  }
+  options.faults = faults;
+  return options;
+}
+
+async function main(): Promise<void> {
+  const sandbox = await startSandbox(parseArgs(process.argv.slice(2)));
+  const { url, companyId, publicKey, privateKey, clientId, consoleUrl } = sandbox;
+  process.stdout.write(`${JSON.stringify({ url, companyId, publicKey, privateKey, clientId, consoleUrl })}\n`);
+  const stop = () => {
+    sandbox.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`sandbox: ${(e as Error).message}\n`);
+  process.exit(2);
+});

@@ -1,0 +1,108 @@
+// How stored records look on the wire: the schemas of the published spec (SecurityRole,
+// SecurityRoleSetting, ApiMember, Member, ...), with `_info` {lastUpdated, updatedBy}.
+
+import { TABLE_SETUP_ENTRIES } from "../provider/catalog";
+import {
+  DEPARTMENTS,
+  LOCATIONS,
+  MemberRecord,
+  RoleRecord,
+  STRUCTURE_LEVELS,
+  SettingRecord,
+  customizeIdentifierOf,
+  moduleFunctionIdentifier,
+  moduleIdentifier,
+} from "./store";
+
+type View = Record<string, unknown> & { id: number };
+
+const info = (r: { lastUpdated: string; updatedBy: string }) => ({ lastUpdated: r.lastUpdated, updatedBy: r.updatedBy });
+
+export function roleView(role: RoleRecord): View {
+  return {
+    id: role.id,
+    name: role.name,
+    ...(role.roleType !== undefined ? { roleType: role.roleType } : {}),
+    adminFlag: role.adminFlag,
+    inactiveFlag: role.inactiveFlag,
+    _info: info(role),
+  };
+}
+
+export function roleInfoView(role: RoleRecord): View {
+  return {
+    id: role.id,
+    name: role.name,
+    ...(role.roleType !== undefined ? { roleType: role.roleType } : {}),
+    inactiveFlag: role.inactiveFlag,
+    _info: info(role),
+  };
+}
+
+export function settingView(role: RoleRecord, s: SettingRecord): View {
+  return {
+    id: s.id,
+    addLevel: s.addLevel,
+    editLevel: s.editLevel,
+    deleteLevel: s.deleteLevel,
+    inquireLevel: s.inquireLevel,
+    moduleFunctionName: s.moduleFunctionName,
+    moduleFunctionDescription: s.moduleFunctionName,
+    myAllFlag: true,
+    moduleFunctionIdentifier: moduleFunctionIdentifier(s.moduleName, s.moduleFunctionName),
+    reportFlag: /reports?$/i.test(s.moduleFunctionName),
+    restrictFlag: false,
+    customFlag: customizeIdentifierOf(s.moduleName, s.moduleFunctionName) !== undefined,
+    moduleDescription: s.moduleName,
+    moduleIdentifier: moduleIdentifier(s.moduleName),
+    moduleName: s.moduleName,
+    sortOrder: s.sortOrder,
+    _info: info(role),
+  };
+}
+
+export function memberRef(m: MemberRecord): { id: number; identifier: string; name: string } {
+  const f = m.fields;
+  const name = m.licenseClass === "A" ? String(f.name ?? "") : `${f.firstName ?? ""} ${f.lastName ?? ""}`.trim();
+  return { id: m.id, identifier: String(f.identifier), name };
+}
+
+export function apiMemberView(m: MemberRecord): View {
+  return { id: m.id, ...m.fields, _info: info(m) };
+}
+
+/** Member view of any member; an API member shows its name as firstName and an empty lastName. */
+export function memberView(m: MemberRecord): View {
+  if (m.licenseClass === "F") return { id: m.id, ...m.fields, licenseClass: "F", _info: info(m) };
+  const { name, emailAddress, ...rest } = m.fields;
+  return {
+    id: m.id,
+    ...rest,
+    licenseClass: "A",
+    firstName: name ?? "",
+    lastName: "",
+    ...(emailAddress !== undefined ? { officeEmail: emailAddress, primaryEmail: emailAddress, defaultEmail: "Office" } : {}),
+    adminFlag: false,
+    _info: info(m),
+  };
+}
+
+/** Customize items are Table Setup entries; the id is the entry's fixed position in the catalog. */
+export function customizeItemView(entry: string): View {
+  return { id: TABLE_SETUP_ENTRIES.indexOf(entry) + 1, customizeIdentifier: "SystemTableSetup", itemIdentifier: entry };
+}
+
+export const locationViews: View[] = LOCATIONS.map((l) => ({
+  id: l.id,
+  ownerLevelId: l.structureLevel.id,
+  structureLevel: l.structureLevel,
+  name: l.name,
+  locationFlag: true,
+  clientFlag: false,
+  workRoleIds: [],
+  departmentIds: DEPARTMENTS.map((d) => d.id),
+}));
+
+export const departmentViews: View[] = DEPARTMENTS.map((d) => ({ ...d }));
+
+export const structureLevelViews: View[] = STRUCTURE_LEVELS.map((l) => ({ ...l }));

@@ -1,0 +1,392 @@
+// The ConnectWise client against the real sandbox on a loopback port: discovery, paging,
+// conditions, errors, retries under injected faults, Retry-After, the per-tenant concurrency
+// limit, timeouts, and where the connection comes from. What the server saw is read from the
+// sandbox's request log, never from counters inside the client.
+
+import { ConnectWiseClient } from "../provider/connectwise/client";
+import { and, eq, or } from "../provider/connectwise/conditions";
+import { Connection, resolveConnection } from "../provider/connectwise/connection";
+import { ConnectWiseError } from "../provider/connectwise/errors";
+import { ApiMemberSchema, SecurityRoleSchema, SystemInfoSchema, TokenSchema } from "../provider/connectwise/schemas";
+import { LogEntry, SandboxConsole } from "../sandbox/console";
+import { RunningSandbox, startSandbox } from "../sandbox/server";
+
+const NO_FAULTS = { latencyMs: 0, rate429: 0, rate503: 0, rateDrop: 0, retryAfterSeconds: 1 };
+// Retries fast enough that fault tests stay short; Retry-After is tested on its own.
+const FAST_RETRIES = { retryBaseMs: 1, retryMaxMs: 5 };
+
+function connectionOf(sb: RunningSandbox): Connection {
+  return { site: sb.url, companyId: sb.companyId, clientId: sb.clientId, publicKey: sb.publicKey, privateKey: sb.privateKey };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<ConnectWiseError> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConnectWiseError);
+    return err as ConnectWiseError;
+  }
+  throw new Error("expected the call to fail");
+}
+
+function entriesFor(entries: LogEntry[], method: string, path: string): LogEntry[] {
+  return entries.filter((e) => e.method === method && e.path === path);
+}
+
+let sb: RunningSandbox;
+let ops: SandboxConsole;
+let client: ConnectWiseClient;
+
+beforeAll(async () => {
+  sb = await startSandbox({ port: 0 });
+  ops = new SandboxConsole(sb.consoleUrl);
+  client = await ConnectWiseClient.connect(connectionOf(sb));
+});
+
+afterAll(() => sb.close());
+
+afterEach(() => ops.setFaults(NO_FAULTS));
+
+describe("codebase discovery", () => {
+  it("asks /login/companyinfo once per site and company: a second connect works with the site gone", async () => {
+    const own = await startSandbox({ port: 0 });
+    const first = await ConnectWiseClient.connect(connectionOf(own));
+    expect(first.tenant).toBe(`sandbox at ${new URL(own.url).host}`);
+    expect((await first.get("/system/info", SystemInfoSchema)).version).toMatch(/2025\.8/);
+    await own.close();
+
+    // Nothing answers at the site now, so only the process cache can give the codebase
+    // (the companyId is matched case-insensitively, as ConnectWise does).
+    const second = await ConnectWiseClient.connect({ ...connectionOf(own), companyId: "SANDBOX" }, { maxRetries: 0 });
+    const offline = await rejection(second.get("/system/info", SystemInfoSchema));
+    expect(offline).toMatchObject({ status: undefined, method: "GET", path: "/system/info" });
+    // Refused, or reset when a kept-alive socket to the closed server is reused.
+    expect(["ECONNREFUSED", "ECONNRESET"]).toContain(offline.code);
+
+    // Another company at the same site is not cached: it needs the (gone) site.
+    const other = await rejection(ConnectWiseClient.connect({ ...connectionOf(own), companyId: "other" }, { maxRetries: 0 }));
+    expect(other).toMatchObject({ code: "ECONNREFUSED", path: "/login/companyinfo/other" });
+  });
+
+  it("does not remember a failed discovery", async () => {
+    const probe = await startSandbox({ port: 0 });
+    const port = Number(new URL(probe.url).port);
+    await probe.close();
+    const refused = await rejection(ConnectWiseClient.connect(connectionOf(probe), { maxRetries: 0 }));
+    expect(refused.code).toBe("ECONNREFUSED");
+
+    const revived = await startSandbox({ port });
+    try {
+      const connected = await ConnectWiseClient.connect(connectionOf(revived));
+      expect((await connected.get("/system/securityroles/1", SecurityRoleSchema)).name).toBe("Admin");
+    } finally {
+      await revived.close();
+    }
+  });
+
+  it("reports an unknown company with the status ConnectWise gives", async () => {
+    const err = await rejection(ConnectWiseClient.connect({ ...connectionOf(sb), companyId: "nosuchco" }));
+    expect(err).toMatchObject({ status: 404, method: "GET", path: "/login/companyinfo/nosuchco" });
+  });
+});
+
+describe("reading and writing", () => {
+  it("lists across pages by following Link rel=next, keeping conditions, order and page size", async () => {
+    const names = Array.from({ length: 45 }, (_, i) => `Paged ${String(i + 1).padStart(2, "0")}`);
+    await Promise.all(names.map((name) => client.post("/system/securityroles", { name }, SecurityRoleSchema)));
+    await ops.resetRequests();
+
+    const conditions = 'name like "Paged *"';
+    const roles = await client.list("/system/securityroles", SecurityRoleSchema, { conditions, orderBy: "name desc", pageSize: 20, fields: ["id", "name"] });
+    expect(roles.map((r) => r.name)).toEqual([...names].reverse());
+    expect(Object.keys(roles[0]).sort()).toEqual(["id", "name"]);
+
+    const pages = entriesFor((await ops.requests()).entries, "GET", "/system/securityroles");
+    expect(pages).toHaveLength(3);
+    const queries = pages.map((p) => new URLSearchParams(p.query));
+    expect(queries.map((q) => q.get("page"))).toEqual(["1", "2", "3"]);
+    for (const q of queries) {
+      expect(q.get("pageSize")).toBe("20");
+      expect(q.get("conditions")).toBe(conditions);
+      expect(q.get("orderBy")).toBe("name desc");
+      expect(q.get("fields")).toBe("id,name");
+    }
+    expect(pages.map((p) => (p.responseBody as unknown[]).length)).toEqual([20, 20, 5]);
+  });
+
+  it("asks for one page of 1000 by default", async () => {
+    await ops.resetRequests();
+    const all = await client.list("/system/securityroles", SecurityRoleSchema);
+    expect(all.length).toBeGreaterThan(45);
+    const [only, ...more] = entriesFor((await ops.requests()).entries, "GET", "/system/securityroles");
+    expect(more).toHaveLength(0);
+    expect(new URLSearchParams(only.query).get("pageSize")).toBe("1000");
+  });
+
+  it("round-trips names with quotes and backslashes through conditions, and they cannot widen a query", async () => {
+    const tricky = ['Q "x" \\ y', 'Q "x" y', 'Q \\"x\\"', "Q x\\", "Q 'it''s'"];
+    for (const name of tricky) await client.post("/system/securityroles", { name }, SecurityRoleSchema);
+    for (const name of tricky) {
+      const found = await client.list("/system/securityroles", SecurityRoleSchema, { conditions: eq("name", name) });
+      expect(found.map((r) => r.name)).toEqual([name]);
+      expect(await client.count("/system/securityroles", eq("name", name))).toBe(1);
+    }
+    const both = await client.list("/system/securityroles", SecurityRoleSchema, { conditions: or(eq("name", tricky[0]), eq("name", tricky[2])), orderBy: "id asc" });
+    expect(both.map((r) => r.name)).toEqual([tricky[0], tricky[2]]);
+    expect(await client.list("/system/securityroles", SecurityRoleSchema, { conditions: and(eq("name", tricky[1]), eq("adminFlag", true)) })).toEqual([]);
+    // An injection attempt stays one string literal: it matches no role, not the Admin role.
+    expect(await client.list("/system/securityroles", SecurityRoleSchema, { conditions: eq("name", 'x" OR name="Admin') })).toEqual([]);
+  });
+
+  it("gives undefined for a missing object with getOrUndefined, and a 404 ConnectWiseError with get", async () => {
+    expect(await client.getOrUndefined("/system/securityroles/999999", SecurityRoleSchema)).toBeUndefined();
+    expect((await client.getOrUndefined("/system/securityroles/1", SecurityRoleSchema))?.name).toBe("Admin");
+    const err = await rejection(client.get("/system/securityroles/999999", SecurityRoleSchema));
+    expect(err).toMatchObject({ status: 404, code: "NotFound", method: "GET", path: "/system/securityroles/999999" });
+    expect(err.message).toMatch(/^ConnectWise 404 NotFound on GET \/system\/securityroles\/999999: /);
+  });
+
+  it("surfaces ConnectWise's code, message and errors[] for a duplicate role", async () => {
+    await client.post("/system/securityroles", { name: "Duplicate Me" }, SecurityRoleSchema);
+    const err = await rejection(client.post("/system/securityroles", { name: "Duplicate Me" }, SecurityRoleSchema));
+    expect(err).toMatchObject({ status: 400, code: "InvalidObject", method: "POST", path: "/system/securityroles" });
+    expect(err.cwMessage).toBeTruthy();
+    expect(err.errors[0]).toMatchObject({ code: "ObjectExists", field: "name" });
+    expect(err.message).toContain("ConnectWise 400 InvalidObject on POST /system/securityroles:");
+    expect(err.message).toContain("ObjectExists name");
+  });
+
+  it("refuses an answer that does not match the schema, naming the field", async () => {
+    const WrongSchema = SecurityRoleSchema.extend({ name: SecurityRoleSchema.shape.name.max(3) });
+    const err = await rejection(client.get("/system/securityroles/1", WrongSchema.extend({ id: SecurityRoleSchema.shape.name })));
+    expect(err).toMatchObject({ status: 200, code: "InvalidResponse", method: "GET", path: "/system/securityroles/1" });
+    expect(err.message).toMatch(/id: /);
+  });
+
+  it("acts as another member with asMember: a token works, a wrong key is a 401", async () => {
+    const role = await client.post("/system/securityroles", { name: "AsMember Role" }, SecurityRoleSchema);
+    await client.post("/system/apiMembers", { identifier: "asmember1", name: "As Member", securityRole: { id: role.id } }, ApiMemberSchema);
+    const token = await client.post("/system/members/asmember1/tokens", undefined, TokenSchema);
+    const member = client.asMember(token.publicKey, token.privateKey);
+    expect(member.tenant).toBe(client.tenant);
+    expect(await member.get("/system/info", SystemInfoSchema)).toHaveProperty("version");
+    // The role has no permissions, so reading roles as that member is refused.
+    expect(await rejection(member.list("/system/securityroles", SecurityRoleSchema))).toMatchObject({ status: 403, code: "Security" });
+    const wrong = client.asMember(token.publicKey, "not-the-private-key");
+    expect(await rejection(wrong.get("/system/info", SystemInfoSchema))).toMatchObject({ status: 401, code: "Unauthorized" });
+  });
+
+  it("refuses a path that is not under /apis/3.0 as given", async () => {
+    await expect(client.get("system/info", SystemInfoSchema)).rejects.toThrow(/absolute path/);
+    await expect(client.get("/system/../login", SystemInfoSchema)).rejects.toThrow(/dot segments/);
+    await expect(client.get("/system/info?x=1", SystemInfoSchema)).rejects.toThrow(/without query/);
+    await expect(client.list("/system/securityroles", SecurityRoleSchema, { pageSize: 1001 })).rejects.toThrow(/pageSize/);
+  });
+});
+
+describe("retries", () => {
+  it("gets through 429s, 503s and dropped connections on GET, and the log shows every attempt", async () => {
+    const patient = await ConnectWiseClient.connect(connectionOf(sb), { ...FAST_RETRIES, maxRetries: 40 });
+    await ops.resetRequests();
+    await ops.setFaults({ rate429: 0.25, rate503: 0.25, rateDrop: 0.2, retryAfterSeconds: 0 });
+    const calls = 30;
+    const results = await Promise.all(Array.from({ length: calls }, () => patient.get("/system/securityroles/1", SecurityRoleSchema)));
+    expect(results.every((r) => r.name === "Admin")).toBe(true);
+
+    const attempts = entriesFor((await ops.requests()).entries, "GET", "/system/securityroles/1");
+    expect(attempts.filter((e) => e.status === 200)).toHaveLength(calls);
+    const faults = attempts.filter((e) => e.fault !== undefined);
+    expect(new Set(faults.map((e) => e.fault))).toEqual(new Set(["429", "503", "drop"]));
+    expect(attempts).toHaveLength(calls + faults.length);
+  });
+
+  it("sends a POST refused with 429 again (the rate limiter did not process it)", async () => {
+    const limited = await ConnectWiseClient.connect(connectionOf(sb), { ...FAST_RETRIES, maxRetries: 2 });
+    await ops.resetRequests();
+    await ops.setFaults({ rate429: 1, retryAfterSeconds: 0 });
+    expect(await rejection(limited.post("/system/securityroles", { name: "Limited" }, SecurityRoleSchema))).toMatchObject({ status: 429, code: "TooManyRequests" });
+    expect(entriesFor((await ops.requests()).entries, "POST", "/system/securityroles").map((e) => e.status)).toEqual([429, 429, 429]);
+
+    await ops.setFaults({ rate429: 0.5 });
+    const patient = await ConnectWiseClient.connect(connectionOf(sb), { ...FAST_RETRIES, maxRetries: 40 });
+    const created = await patient.post("/system/securityroles", { name: "Limited" }, SecurityRoleSchema);
+    expect(created.name).toBe("Limited");
+    const posts = entriesFor((await ops.requests()).entries, "POST", "/system/securityroles");
+    expect(posts.filter((e) => e.status === 201)).toHaveLength(1);
+  });
+
+  it("does not repeat a POST after a 503 or a dropped connection", async () => {
+    const patient = await ConnectWiseClient.connect(connectionOf(sb), { ...FAST_RETRIES, maxRetries: 5 });
+    await ops.resetRequests();
+    await ops.setFaults({ rate503: 1 });
+    const unavailable = await rejection(patient.post("/system/securityroles", { name: "Once 503" }, SecurityRoleSchema));
+    expect(unavailable).toMatchObject({ status: 503, code: "ServiceUnavailable" });
+    expect(unavailable.message).toMatch(/not repeated/);
+
+    await ops.setFaults({ rate503: 0, rateDrop: 1 });
+    const dropped = await rejection(patient.post("/system/securityroles", { name: "Once dropped" }, SecurityRoleSchema));
+    expect(dropped).toMatchObject({ status: undefined, code: "ECONNRESET", method: "POST" });
+
+    expect(entriesFor((await ops.requests()).entries, "POST", "/system/securityroles").map((e) => e.fault)).toEqual(["503", "drop"]);
+  });
+
+  it("repeats PUT, PATCH and DELETE after a 503 or a drop, up to maxRetries", async () => {
+    const role = await client.post("/system/securityroles", { name: "Retry Target" }, SecurityRoleSchema);
+    const member = await client.post("/system/apiMembers", { identifier: "retry1", name: "Retry One", securityRole: { id: role.id } }, ApiMemberSchema);
+    const limited = await ConnectWiseClient.connect(connectionOf(sb), { ...FAST_RETRIES, maxRetries: 2 });
+    await ops.resetRequests();
+    await ops.setFaults({ rate503: 1 });
+    expect(await rejection(limited.delete(`/system/securityroles/${role.id}`))).toMatchObject({ status: 503, method: "DELETE" });
+    await ops.setFaults({ rate503: 0, rateDrop: 1 });
+    const put = await rejection(limited.put(`/system/apiMembers/${member.id}`, { ...member, name: "Renamed" }, ApiMemberSchema));
+    expect(put).toMatchObject({ status: undefined, code: "ECONNRESET", method: "PUT" });
+    expect(put.message).toMatch(/after 3 attempts/);
+    await rejection(limited.patch(`/system/apiMembers/${member.id}`, [{ op: "replace", path: "name", value: "Patched" }], ApiMemberSchema));
+
+    const log = (await ops.requests()).entries;
+    expect(entriesFor(log, "DELETE", `/system/securityroles/${role.id}`)).toHaveLength(3);
+    expect(entriesFor(log, "PUT", `/system/apiMembers/${member.id}`)).toHaveLength(3);
+    expect(entriesFor(log, "PATCH", `/system/apiMembers/${member.id}`)).toHaveLength(3);
+
+    await ops.setFaults(NO_FAULTS);
+    const patched = await limited.patch(`/system/apiMembers/${member.id}`, [{ op: "replace", path: "name", value: "Patched" }], ApiMemberSchema);
+    expect(patched.name).toBe("Patched");
+    await limited.delete(`/system/securityroles/${role.id}`).catch((err: ConnectWiseError) => expect(err.errors[0]?.code).toBe("ObjectInUse"));
+  });
+
+  it("surfaces a 429 at once with maxRetries 0", async () => {
+    const impatient = await ConnectWiseClient.connect(connectionOf(sb), { maxRetries: 0 });
+    await ops.resetRequests();
+    await ops.setFaults({ rate429: 1 });
+    const err = await rejection(impatient.get("/system/securityroles/1", SecurityRoleSchema));
+    expect(err).toMatchObject({ status: 429, code: "TooManyRequests", method: "GET", path: "/system/securityroles/1" });
+    expect(entriesFor((await ops.requests()).entries, "GET", "/system/securityroles/1")).toHaveLength(1);
+  });
+
+  it("waits the Retry-After interval, not its own (zero) backoff", async () => {
+    const noBackoff = await ConnectWiseClient.connect(connectionOf(sb), { maxRetries: 1, retryBaseMs: 0, retryMaxMs: 0 });
+    await ops.resetRequests();
+    await ops.setFaults({ rate429: 1, retryAfterSeconds: 1 });
+    const started = Date.now();
+    await rejection(noBackoff.get("/system/securityroles/1", SecurityRoleSchema));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    const [first, second] = entriesFor((await ops.requests()).entries, "GET", "/system/securityroles/1");
+    expect(Date.parse(second.at) - Date.parse(first.at)).toBeGreaterThanOrEqual(950);
+  });
+});
+
+describe("limits", () => {
+  it("keeps at most `concurrency` requests of one tenant in flight, across all its clients", async () => {
+    const slow = await startSandbox({ port: 0, faults: { latencyMs: 200 } });
+    try {
+      const a = await ConnectWiseClient.connect(connectionOf(slow), { concurrency: 2 });
+      const b = await ConnectWiseClient.connect(connectionOf(slow));
+      const token = await a.post("/system/members/admin/tokens", undefined, TokenSchema);
+      const c = b.asMember(token.publicKey, token.privateKey);
+      const slowOps = new SandboxConsole(slow.consoleUrl);
+      await slowOps.resetRequests();
+      await Promise.all([a, a, b, b, c, c].map((cl) => cl.get("/system/securityroles/1", SecurityRoleSchema)));
+
+      // Arrival times: with 2 in flight and 200 ms per request, the (i)th can only start once
+      // the (i-2)th has finished.
+      const arrivals = entriesFor((await slowOps.requests()).entries, "GET", "/system/securityroles/1")
+        .map((e) => Date.parse(e.at))
+        .sort((x, y) => x - y);
+      expect(arrivals).toHaveLength(6);
+      for (let i = 2; i < arrivals.length; i++) expect(arrivals[i] - arrivals[i - 2]).toBeGreaterThanOrEqual(190);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it("gives up on an attempt after timeoutMs", async () => {
+    await ops.resetRequests();
+    await ops.setFaults({ latencyMs: 1000 });
+    const hasty = await ConnectWiseClient.connect(connectionOf(sb), { timeoutMs: 250, maxRetries: 0 });
+    const started = Date.now();
+    const err = await rejection(hasty.get("/system/info", SystemInfoSchema));
+    expect(Date.now() - started).toBeLessThan(900);
+    expect(err).toMatchObject({ status: undefined, code: "ETIMEDOUT", method: "GET", path: "/system/info" });
+    expect(err.message).toMatch(/no answer within 250 ms/);
+    // The server did get it and answers late, to nobody; wait for that so nothing is left running.
+    for (let i = 0; i < 40 && entriesFor((await ops.requests()).entries, "GET", "/system/info").length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(entriesFor((await ops.requests()).entries, "GET", "/system/info")).toHaveLength(1);
+  });
+
+  it("rejects nonsensical options", async () => {
+    await expect(ConnectWiseClient.connect(connectionOf(sb), { concurrency: 0 })).rejects.toThrow(/concurrency/);
+    await expect(ConnectWiseClient.connect(connectionOf(sb), { maxRetries: -1 })).rejects.toThrow(/maxRetries/);
+    await expect(ConnectWiseClient.connect(connectionOf(sb), { timeoutMs: 0 })).rejects.toThrow(/timeoutMs/);
+    await expect(ConnectWiseClient.connect(connectionOf(sb), { apiVersion: "2025.8, evil" })).rejects.toThrow(/apiVersion/);
+  });
+});
+
+describe("connection", () => {
+  const ENV = ["CONNECTWISE_SITE", "CONNECTWISE_COMPANY_ID", "CONNECTWISE_CLIENT_ID", "CONNECTWISE_PUBLIC_KEY", "CONNECTWISE_PRIVATE_KEY"];
+  let saved: Record<string, string | undefined>;
+  beforeEach(() => {
+    saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
+    for (const k of ENV) delete process.env[k];
+  });
+  afterEach(() => {
+    for (const k of ENV) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  });
+
+  const config = (values: Record<string, string>) => ({ get: (key: string) => values[key] });
+
+  it("reads the connectwise:* config", () => {
+    const connection = resolveConnection(
+      config({
+        "connectwise:site": "api-na.myconnectwise.net",
+        "connectwise:companyId": "acme",
+        "connectwise:clientId": "cid",
+        "connectwise:publicKey": "pub",
+        "connectwise:privateKey": "priv",
+      }),
+    );
+    expect(connection).toEqual({ site: "api-na.myconnectwise.net", companyId: "acme", clientId: "cid", publicKey: "pub", privateKey: "priv" });
+  });
+
+  it("falls back to CONNECTWISE_* per setting, config first", () => {
+    process.env.CONNECTWISE_SITE = "https://cw.example.com";
+    process.env.CONNECTWISE_COMPANY_ID = "envco";
+    process.env.CONNECTWISE_CLIENT_ID = "envcid";
+    process.env.CONNECTWISE_PUBLIC_KEY = "envpub";
+    process.env.CONNECTWISE_PRIVATE_KEY = "envpriv";
+    expect(resolveConnection()).toEqual({ site: "https://cw.example.com", companyId: "envco", clientId: "envcid", publicKey: "envpub", privateKey: "envpriv" });
+    expect(resolveConnection(config({ "connectwise:companyId": "cfgco", "connectwise:privateKey": "" })).companyId).toBe("cfgco");
+    expect(resolveConnection(config({ "connectwise:privateKey": "" })).privateKey).toBe("envpriv");
+  });
+
+  it("names every missing setting by config key and variable, and never a value", () => {
+    process.env.CONNECTWISE_PUBLIC_KEY = "PUBLIC-VALUE-123";
+    let message = "";
+    try {
+      resolveConnection(config({ "connectwise:site": "cw.example.com", "connectwise:clientId": "CLIENT-VALUE-456" }));
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain("connectwise:companyId (or CONNECTWISE_COMPANY_ID)");
+    expect(message).toContain("connectwise:privateKey (or CONNECTWISE_PRIVATE_KEY)");
+    expect(message).not.toContain("connectwise:site");
+    expect(message).not.toContain("connectwise:publicKey");
+    expect(message).not.toMatch(/PUBLIC-VALUE|CLIENT-VALUE|cw\.example/);
+  });
+
+  it("refuses plain http:// for a non-loopback site, before any request", async () => {
+    const values = { "connectwise:companyId": "a", "connectwise:clientId": "b", "connectwise:publicKey": "c", "connectwise:privateKey": "d" };
+    expect(() => resolveConnection(config({ ...values, "connectwise:site": "http://cw.example.com" }))).toThrow(/plain http:\/\/ is refused/);
+    expect(() => resolveConnection(config({ ...values, "connectwise:site": "http://10.0.0.5:8080" }))).toThrow(/plain http:\/\/ is refused/);
+    expect(() => resolveConnection(config({ ...values, "connectwise:site": "https://cw.example.com/v4_6_release" }))).toThrow(/without a path/);
+    expect(() => resolveConnection(config({ ...values, "connectwise:site": "ftp://cw.example.com" }))).toThrow(/only https/);
+    for (const site of ["http://localhost:8080", "http://127.0.0.1:1", "http://127.10.0.3", "http://[::1]:9000", "cw.example.com", "https://cw.example.com/"]) {
+      expect(resolveConnection(config({ ...values, "connectwise:site": site })).site).toBe(site);
+    }
+    await expect(ConnectWiseClient.connect({ ...connectionOf(sb), site: "http://cw.example.com" })).rejects.toThrow(/plain http:\/\/ is refused/);
+  });
+});

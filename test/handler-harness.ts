@@ -1,0 +1,48 @@
+// Shared setup for the handler suites: an in-process sandbox, the operator's console, and the
+// stack config a handler module's configure() receives (what `connectwise:*` config holds).
+
+import type * as pulumi from "@pulumi/pulumi";
+import { SandboxConsole } from "../sandbox/console";
+import { RunningSandbox, SandboxOptions, startSandbox } from "../sandbox/server";
+
+export interface HandlerSandbox {
+  sandbox: RunningSandbox;
+  operator: SandboxConsole;
+  /** The sandbox's credentials as `connectwise:*` stack config. */
+  config: Record<string, string>;
+}
+
+export async function startHandlerSandbox(options: SandboxOptions = {}): Promise<HandlerSandbox> {
+  const sandbox = await startSandbox({ port: 0, ...options });
+  const config = {
+    "connectwise:site": sandbox.url,
+    "connectwise:companyId": sandbox.companyId,
+    "connectwise:clientId": sandbox.clientId,
+    "connectwise:publicKey": sandbox.publicKey,
+    "connectwise:privateKey": sandbox.privateKey,
+  };
+  return { sandbox, operator: new SandboxConsole(sandbox.consoleUrl), config };
+}
+
+/** Hands `config` to a handler module, as the engine's Configure does. */
+export function configure(provider: Required<pulumi.dynamic.ResourceProvider>, config: Record<string, string>): Promise<void> {
+  return provider.configure({
+    config: {
+      get: (key) => config[key],
+      require: (key) => {
+        if (config[key] === undefined) throw new Error(`missing config ${key}`);
+        return config[key];
+      },
+    },
+  });
+}
+
+/** The rejection of `promise` (fails the test when it resolves). */
+export async function rejection(promise: Promise<unknown>): Promise<any> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a rejection");
+}
