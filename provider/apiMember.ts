@@ -85,7 +85,7 @@ export async function check(_olds: Record<string, unknown>, news: Record<string,
     if (limit !== undefined && text.length > limit) fail(field, `${field} "${text}" has ${text.length} characters; ConnectWise allows at most ${limit}`);
     else valid.add(field);
   }
-  if (typeof inputs.email === "string" && !EMAIL.test(inputs.email)) {
+  if (valid.has("email") && !EMAIL.test(inputs.email as string)) {
     fail("email", `email "${inputs.email}" is not a valid email address (expected name@domain.tld)`);
   }
   if (news.notes !== undefined && !isUnknown(news.notes)) {
@@ -202,8 +202,10 @@ export const provider: Required<pulumi.dynamic.ResourceProvider> = {
   delete: remove,
 };
 
+/** Fields whose value differs; names of tenant data compare case-insensitively, as ConnectWise matches them. */
 function changedMappings(olds: Partial<ApiMemberInputs>, news: ApiMemberInputs): FieldMapping[] {
-  return MAPPINGS.filter((m) => (olds[m.input] ?? "") !== (news[m.input] ?? ""));
+  const comparable = (m: FieldMapping, value: string | undefined) => (m.lookup ? (value ?? "").toLowerCase() : (value ?? ""));
+  return MAPPINGS.filter((m) => comparable(m, olds[m.input] as string | undefined) !== comparable(m, news[m.input] as string | undefined));
 }
 
 type ApiValue = string | { id: number };

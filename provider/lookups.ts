@@ -1,8 +1,8 @@
 // Name -> id lookups for the tenant's reference data that API members point at: corporate
 // structure levels, business units (departments), locations (also used as territories) and
-// security roles. Each list is read once per tenant per provider process; a name that is not
-// found triggers one re-read (a role created earlier in the same `pulumi up`, a location added
-// by hand) before it is reported as unknown.
+// security roles. Levels, business units and locations are read once per tenant per provider
+// process (a name that is not found triggers one re-read, e.g. a location added by hand since);
+// roles are read every time, because the same `pulumi up` creates, replaces and deletes them.
 
 import { z } from "zod";
 import { didYouMean } from "./catalog";
@@ -21,13 +21,15 @@ interface LookupSource {
   plural: string;
   /** Where the operator finds it in the Manage UI. */
   where: string;
+  /** Read once per process; false: read at every lookup. */
+  cached: boolean;
 }
 
 const SOURCES: Record<LookupKind, LookupSource> = {
-  level: { path: "/system/myCompany/corporateStructureLevels", plural: "corporate structure levels", where: "System > Setup Tables > Corporate Structure" },
-  businessUnit: { path: "/system/departments", plural: "business units", where: "System > Setup Tables > Business Unit" },
-  location: { path: "/system/locations", plural: "locations", where: "System > Setup Tables > Location" },
-  securityRole: { path: "/system/securityroles", plural: "security roles", where: "System > Security Roles" },
+  level: { path: "/system/myCompany/corporateStructureLevels", plural: "corporate structure levels", where: "System > Setup Tables > Corporate Structure", cached: true },
+  businessUnit: { path: "/system/departments", plural: "business units", where: "System > Setup Tables > Business Unit", cached: true },
+  location: { path: "/system/locations", plural: "locations", where: "System > Setup Tables > Location", cached: true },
+  securityRole: { path: "/system/securityroles", plural: "security roles", where: "System > Security Roles", cached: false },
 };
 
 // Only id and name are requested (fields projection), so the full spec schemas do not apply.
@@ -42,7 +44,9 @@ function fetchList(client: ConnectWiseClient, kind: LookupKind): Promise<NamedIt
     .then((rows) => rows.map(({ id, name }) => ({ id, name })));
   cache.set(key, pending);
   // A failed read is not cached: the next lookup tries again.
-  pending.catch(() => cache.delete(key));
+  pending.catch(() => {
+    if (cache.get(key) === pending) cache.delete(key);
+  });
   return pending;
 }
 
@@ -64,8 +68,10 @@ export type LookupResult = { found: NamedItem } | { unknown: string };
  * did you mean "Corporate"? Known corporate structure levels: Corporate, Region (System > Setup Tables > Corporate Structure)`.
  */
 export async function lookupName(client: ConnectWiseClient, kind: LookupKind, field: string, name: string): Promise<LookupResult> {
-  const hit = match(await cachedList(client, kind), name);
-  if (hit) return { found: hit };
+  if (SOURCES[kind].cached) {
+    const hit = match(await cachedList(client, kind), name);
+    if (hit) return { found: hit };
+  }
   const items = await fetchList(client, kind);
   const fresh = match(items, name);
   if (fresh) return { found: fresh };

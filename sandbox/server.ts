@@ -26,7 +26,7 @@ export interface SandboxOptions {
   /** JSON file: loaded if present, saved after every change. */
   statePath?: string;
   faults?: Partial<Faults>;
-  /** Lifetime of keys minted by POST /system/members/{id}/tokens; default 86400. */
+  /** Lifetime of keys minted by POST /system/members/{id}/tokens; default 30 days (longer than ApiKey's default rotateBefore of 7 days; the real lifetime is not published). */
   tokenLifetimeSeconds?: number;
 }
 
@@ -87,7 +87,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   const persist = () => {
     if (statePath) saveState(statePath, store.snapshot());
   };
-  const store = new Store(options.tokenLifetimeSeconds ?? 86400);
+  const store = new Store(options.tokenLifetimeSeconds ?? 30 * 86400);
   const saved = statePath ? loadState(statePath) : undefined;
   if (saved !== undefined) {
     store.restore(saved);

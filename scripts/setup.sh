@@ -7,8 +7,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 stamp=node_modules/.package-lock.stamp
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
-  echo "[setup] installing npm dependencies (npm ci)" >&2
-  npm ci --no-audit --no-fund --loglevel=error >&2
+  echo "[setup] installing npm dependencies (npm install, pinned by package-lock.json)" >&2
+  # Not `npm ci`: npm 11 rejects its own fresh lock file there (optional platform packages of
+  # @unrs/resolver are missing from it), while `npm install` installs the locked versions.
+  npm install --no-audit --no-fund --loglevel=error >&2
   cp package-lock.json "$stamp"
 fi
 echo "[setup] compiling TypeScript (tsc)" >&2

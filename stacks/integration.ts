@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ApiKey } from "../resources/apiKey";
 import { ApiMember } from "../resources/apiMember";
-import { PermissionLevels, SecurityRole } from "../resources/securityRole";
+import { SecurityRole } from "../resources/securityRole";
+import type { Level, PermissionField } from "../provider/catalog";
 import { TableSetupAccess } from "../resources/tableSetupAccess";
 
 /** What an integration requires of a tenant: its published permission table, as data. */
@@ -13,7 +14,7 @@ export interface IntegrationDefinition {
   /** The security role to create for it (at most 30 characters). */
   roleName: string;
   /** "Module/Function" => levels; unset levels are None. */
-  permissions: Record<string, PermissionLevels>;
+  permissions: Record<string, Partial<Record<PermissionField, Level>>>;
   /** Table Setup "Allow access to these" entries, "Category / Table"; empty: no allow-list step. */
   tableSetup: string[];
   /** The API key's description in System > Members > API Keys. */

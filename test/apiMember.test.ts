@@ -164,6 +164,16 @@ describe("ApiMember diff and update", () => {
     const roleTwo = (await call(sandbox, `/system/securityroles?conditions=${encodeURIComponent('name="Integration Two"')}`)).body[0].id;
     expect(patch.requestBody).toEqual([{ op: "replace", path: "securityRole/id", value: roleTwo }]);
     expect((await live(id)).securityRole).toMatchObject({ id: roleTwo, name: "Integration Two" });
+
+    // Roles are looked up afresh (a role made later in the same run is found, under its own id).
+    const later = await call(sandbox, "/system/securityroles", { method: "POST", body: { name: "Integration Later" } });
+    const moved = await provider.update(id, { ...outs, securityRole: "Integration Two" }, await checked(args("svc-role", { securityRole: "integration later" })));
+    expect((await live(id)).securityRole).toMatchObject({ id: later.body.id, name: "Integration Later" });
+    expect(moved.outs).toMatchObject({ securityRole: "integration later" });
+    // Refresh reads the tenant's spelling back; a difference in case alone is no change.
+    const refreshed = await provider.read(id, moved.outs as ApiMemberOutputs);
+    expect(refreshed.props).toMatchObject({ securityRole: "Integration Later" });
+    expect((await provider.diff(id, refreshed.props as ApiMemberOutputs, await checked(args("svc-role", { securityRole: "integration later" })))).changes).toBe(false);
   });
 
   test("a new location writes both location fields; a new identifier replaces the member", async () => {

@@ -84,7 +84,7 @@ describe("ApiMember check", () => {
   });
 
   test("computed (unknown) values pass check untouched during preview", async () => {
-    const result = await apiMember.check({}, { ...member, securityRole: unknownValue, location: unknownValue, identifier: unknownValue });
+    const result = await apiMember.check({}, { ...member, securityRole: unknownValue, location: unknownValue, identifier: unknownValue, email: unknownValue });
     expect(result.failures).toBeUndefined();
     expect(result.inputs).toMatchObject({ securityRole: unknownValue, location: unknownValue, identifier: unknownValue });
   });

@@ -3,6 +3,7 @@
 // limit, timeouts, and where the connection comes from. What the server saw is read from the
 // sandbox's request log, never from counters inside the client.
 
+import { z } from "zod";
 import { ConnectWiseClient } from "../provider/connectwise/client";
 import { and, eq, or } from "../provider/connectwise/conditions";
 import { Connection, resolveConnection } from "../provider/connectwise/connection";
@@ -157,8 +158,7 @@ describe("reading and writing", () => {
   });
 
   it("refuses an answer that does not match the schema, naming the field", async () => {
-    const WrongSchema = SecurityRoleSchema.extend({ name: SecurityRoleSchema.shape.name.max(3) });
-    const err = await rejection(client.get("/system/securityroles/1", WrongSchema.extend({ id: SecurityRoleSchema.shape.name })));
+    const err = await rejection(client.get("/system/securityroles/1", SecurityRoleSchema.extend({ id: z.string() })));
     expect(err).toMatchObject({ status: 200, code: "InvalidResponse", method: "GET", path: "/system/securityroles/1" });
     expect(err.message).toMatch(/id: /);
   });
