@@ -116,6 +116,10 @@ if (!fs.existsSync(SPEC_PATH)) {
       expect(templates).toContain("GET /system/securityroles/{id}");
       expect(templates).toContain("GET /system/members/{memberIdentifier:regex(^(types. |(");
       expect(templates).toContain("POST /system/members/{memberIdentifier}/tokens");
+      // The request log keeps paths without a trailing slash, so the one template that has one
+      // is matched without it (whether the client sent the slash is not visible in the log).
+      const slashless = new Set(entries.filter(inSubset).filter((e) => matched(e).trailingSlashDiffers).map((e) => matched(e).template));
+      expect([...slashless]).toEqual(["/system/mySecurity/customizeItems/"]);
     });
 
     it("would catch a wrong casing or an unlisted method", () => {
@@ -133,7 +137,8 @@ if (!fs.existsSync(SPEC_PATH)) {
         expect(validator.findOperation(outside.split(" ")[0], outside.split(" ")[1])).toBeUndefined();
       }
       // Codebase discovery is outside /apis/3.0: not in the request log and not in the spec.
-      expect(Object.keys(spec.paths).filter((p) => /info$|^\/login/i.test(p) && !p.startsWith("/system/securityroles"))).toEqual([]);
+      expect(Object.keys(spec.paths)).not.toContain("/system/info");
+      expect(Object.keys(spec.paths).filter((p) => p.startsWith("/login"))).toEqual([]);
       expect(entries.some((e) => e.path.startsWith("/login"))).toBe(false);
     });
 

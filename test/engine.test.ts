@@ -124,6 +124,12 @@ function startServer(): Promise<number> {
   });
 }
 
+/** The server's output once it contains `text`: its stderr arrives independently of the gRPC answer. */
+async function outputContaining(text: string): Promise<string> {
+  for (let waited = 0; !serverOutput.includes(text) && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+  return serverOutput;
+}
+
 /** A plain object as a protobuf Struct (undefined members dropped, as JSON would). */
 function struct(value: object): Struct {
   return Struct.fromJavaScript(JSON.parse(JSON.stringify(value)));
@@ -239,7 +245,7 @@ beforeAll(async () => {
   if (stale.length > 0) {
     throw new Error(`dist/ is missing or older than ${stale.slice(0, 5).join(", ")}${stale.length > 5 ? ", ..." : ""}: run \`npm run build\` first`);
   }
-  const started = await startHandlerSandbox();
+  const started = await startHandlerSandbox({ tokenLifetimeSeconds: 86400 });
   ({ sandbox, operator, config } = started);
   await setUpMocks();
 
@@ -319,6 +325,7 @@ describe("ApiMember and ApiKey through the dynamic-provider server", () => {
   });
 
   test("ApiKey: token minted with Configure's credentials; privateKey in outputs; revoked key reads as gone", async () => {
+    await operator.setSettings({ tokenLifetimeSeconds: 30 * 86400 });
     const { inputs } = await check(key, { member: "svc-engine", description: "Engine key" });
     expect(inputs).toMatchObject({ source: "token", rotateBefore: "7d" });
     const { id, outs } = await create(key, inputs);
@@ -329,15 +336,20 @@ describe("ApiMember and ApiKey through the dynamic-provider server", () => {
     expect(id).not.toContain(outs.publicKey);
 
     expect((await read(key, id, outs, inputs)).id).toBe(id);
-    // The sandbox's tokens live one day by default, inside rotateBefore 7d: due for rotation.
-    expect(await diff(key, id, outs, inputs)).toEqual({ changes: "some", replaces: ["expiration"], deleteBeforeReplace: false });
+    expect(await diff(key, id, outs, inputs)).toEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
+    // A token that lives 3 days is inside rotateBefore 7d: a replacement, new key first.
+    await operator.setSettings({ tokenLifetimeSeconds: 3 * 86400 });
+    const shortLived = await create(key, inputs);
+    privateKeys.push(shortLived.outs.privateKey);
+    expect(await diff(key, shortLived.id, shortLived.outs, inputs)).toEqual({ changes: "some", replaces: ["expiration"], deleteBeforeReplace: false });
+    expect(await outputContaining("within rotateBefore 7d: a new key replaces it")).toContain("within rotateBefore 7d: a new key replaces it");
     const shorter = (await check(key, { member: "svc-engine", description: "Engine key", rotateBefore: "1h" })).inputs;
     expect(await diff(key, id, outs, shorter)).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
     const updated = await update(key, id, outs, shorter);
     expect(updated).toMatchObject({ rotateBefore: "1h", publicKey: outs.publicKey, privateKey: outs.privateKey });
 
     await destroy(key, id, updated);
-    expect(serverOutput).toContain("System > Members > svc-engine > API Keys");
+    expect(await outputContaining("System > Members > svc-engine > API Keys")).toContain("System > Members > svc-engine > API Keys");
     await operator.revokeApiKey("svc-engine", outs.publicKey);
     expect((await read(key, id, updated, shorter)).id).toBe("");
 
@@ -430,7 +442,7 @@ describe("SecurityRole and TableSetupAccess through the dynamic-provider server"
     expect((await diff(access, failure!.id, outs, inputs)).changes).toBe("none");
 
     await destroy(access, failure!.id, outs);
-    expect(serverOutput).toContain("nothing to delete in ConnectWise");
+    expect(await outputContaining("nothing to delete in ConnectWise")).toContain("nothing to delete in ConnectWise");
     // Gone: the member it was verified through does not exist.
     expect((await read(access, failure!.id, { ...outs, member: "svc-nobody" }, inputs)).id).toBe("");
   });

@@ -50,6 +50,10 @@ describe("tenant program", () => {
     const { tenantProgram } = await import("../stacks/tenant");
     outputs = tenantProgram().integrations as typeof outputs;
     await outputValue(outputs["lifecycle-manager"].publicKey);
+    // TableSetupAccess registers once the key's outputs resolve; wait for it (bounded).
+    for (let i = 0; i < 100 && !registered.some((r) => r.name === "lifecycle-manager-table-setup"); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   });
 
   it("declares role, member and key per integration, and Table Setup only where required", () => {
