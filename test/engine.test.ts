@@ -301,7 +301,7 @@ describe("ApiMember and ApiKey through the dynamic-provider server", () => {
     expect(key.provider).toContain('"apiKey"');
   });
 
-  test("ApiMember: check failure, then check/create/read/diff/update/delete", async () => {
+  test("ApiMember: check failure, then check/create/read/diff/update; a missing member reads as gone", async () => {
     // The role the member points at (a SecurityRole's job; made directly here).
     expect((await call(sandbox, "/system/securityroles", { method: "POST", body: { name: "Engine Role" } })).status).toBe(201);
 
