@@ -110,7 +110,7 @@ async function readAccess(client: ConnectWiseClient, inputs: TableSetupAccessInp
     };
   } catch (error) {
     if (error instanceof ConnectWiseError && error.status === 401) {
-      throw new Error(
+      throw new KeyRejected(
         `${label(inputs.role, inputs.member)}: the key given for API member "${inputs.member}" does not authenticate on ${client.tenant} (expired, revoked, or the member is inactive); give a current key of that member`,
       );
     }
@@ -196,9 +196,20 @@ export async function diff(_id: string, olds: TableSetupAccessOutputs, news: Tab
   return { ...base, changes: diffs.length > 0 || unverifiable || tablesChanged || keysChanged, replaces: [] };
 }
 
+/** The verifying member's key does not authenticate. */
+class KeyRejected extends Error {}
+
 export async function read(id: string, props: TableSetupAccessOutputs & Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> {
   const client = await session.connect();
-  const live = await readAccess(client, props);
+  let live: Awaited<ReturnType<typeof readAccess>>;
+  try {
+    live = await readAccess(client, props);
+  } catch (error) {
+    // The member's key no longer authenticates (revoked, expired, member deactivated): nothing
+    // can be verified with it, so refresh reports this access gone and the next up rebuilds it.
+    if (error instanceof KeyRejected) return { id: "" };
+    throw error;
+  }
   if (live.memberRole === undefined) return { id: "" };
   const inputs: TableSetupAccessInputs = {
     role: props.role,

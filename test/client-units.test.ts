@@ -6,6 +6,7 @@ import { ConnectWiseError } from "../provider/connectwise/errors";
 import { Limiter } from "../provider/connectwise/limiter";
 import { linkFor, parseLinkHeader } from "../provider/connectwise/paging";
 import { backoffMs, failureKind, retryAfterMs } from "../provider/connectwise/retry";
+import { scrub } from "../provider/connectwise/transport";
 import {
   ApiMemberSchema,
   CompanyInfoSchema,
@@ -112,6 +113,13 @@ describe("retry timing", () => {
     expect(failureKind("ETIMEDOUT")).toBe("lost");
     expect(failureKind("ENOTFOUND")).toBe("fatal");
     expect(failureKind("CERT_HAS_EXPIRED")).toBe("fatal");
+  });
+});
+
+describe("scrub", () => {
+  it("removes every occurrence of each secret from text the server sent back", () => {
+    expect(scrub("key PRIV-123 and PRIV-123 again, pub PUB-9", ["PRIV-123", "PUB-9"])).toBe("key *** and *** again, pub ***");
+    expect(scrub("abc", ["", "ab"])).toBe("abc");
   });
 });
 

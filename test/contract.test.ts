@@ -29,43 +29,60 @@ interface Shape {
   /** Matched against the logged path (numeric ids as \d+). */
   path: RegExp;
   request?: z.ZodType;
-  /** The 2xx answer; undefined means an empty body (204). */
-  response?: z.ZodType;
+  /** The 2xx answer (each row of it when `list`); absent means an empty body (204). */
+  response?: z.ZodObject;
+  list?: boolean;
 }
 
 const id = "\\d+";
 const SHAPES: Shape[] = [
   { method: "GET", path: /^\/system\/info$/, response: SystemInfoSchema },
-  { method: "GET", path: /^\/system\/myCompany\/corporateStructureLevels$/, response: z.array(CorporateStructureLevelSchema) },
+  { method: "GET", path: /^\/system\/myCompany\/corporateStructureLevels$/, response: CorporateStructureLevelSchema, list: true },
   { method: "GET", path: new RegExp(`^/system/myCompany/corporateStructureLevels/${id}$`), response: CorporateStructureLevelSchema },
-  // Lists asked with `fields` hold only those fields, so they are checked as references.
-  { method: "GET", path: /^\/system\/locations$/, response: z.array(z.looseObject({ id: z.int32(), name: z.string(), structureLevel: z.looseObject({ id: z.int32() }) })) },
+  { method: "GET", path: /^\/system\/locations$/, response: LocationSchema, list: true },
   { method: "GET", path: new RegExp(`^/system/locations/${id}$`), response: LocationSchema },
   { method: "GET", path: /^\/system\/(locations|departments|securityroles|apiMembers)\/count$/, response: CountSchema },
-  { method: "GET", path: /^\/system\/departments$/, response: z.array(DepartmentSchema) },
+  { method: "GET", path: /^\/system\/departments$/, response: DepartmentSchema, list: true },
   { method: "GET", path: new RegExp(`^/system/departments/${id}$`), response: DepartmentSchema },
-  { method: "GET", path: /^\/system\/securityroles$/, response: z.array(SecurityRoleSchema) },
+  { method: "GET", path: /^\/system\/securityroles$/, response: SecurityRoleSchema, list: true },
   { method: "POST", path: /^\/system\/securityroles$/, request: SecurityRoleSchema, response: SecurityRoleSchema },
   { method: "GET", path: new RegExp(`^/system/securityroles/${id}$`), response: SecurityRoleSchema },
   { method: "DELETE", path: new RegExp(`^/system/securityroles/${id}$`) },
-  { method: "GET", path: new RegExp(`^/system/securityRoles/${id}/settings$`), response: z.array(SecurityRoleSettingSchema) },
+  { method: "GET", path: new RegExp(`^/system/securityRoles/${id}/settings$`), response: SecurityRoleSettingSchema, list: true },
   { method: "GET", path: new RegExp(`^/system/securityRoles/${id}/settings/count$`), response: CountSchema },
-  { method: "GET", path: /^\/system\/apiMembers$/, response: z.array(ApiMemberSchema) },
+  { method: "GET", path: /^\/system\/apiMembers$/, response: ApiMemberSchema, list: true },
   { method: "POST", path: /^\/system\/apiMembers$/, request: ApiMemberSchema, response: ApiMemberSchema },
   { method: "GET", path: new RegExp(`^/system/apiMembers/${id}$`), response: ApiMemberSchema },
   { method: "PATCH", path: new RegExp(`^/system/apiMembers/${id}$`), request: z.array(PatchOperationSchema), response: ApiMemberSchema },
+  // "Required On Updates": a PUT carries the name.
   { method: "PUT", path: new RegExp(`^/system/apiMembers/${id}$`), request: ApiMemberSchema.extend({ name: z.string().max(30) }), response: ApiMemberSchema },
-  { method: "GET", path: /^\/system\/members$/, response: z.array(MemberSchema) },
+  { method: "GET", path: /^\/system\/members$/, response: MemberSchema, list: true },
   { method: "GET", path: /^\/system\/members\/[^/]+$/, response: MemberSchema },
   { method: "POST", path: /^\/system\/members\/[^/]+\/tokens$/, response: TokenSchema },
   { method: "POST", path: new RegExp(`^/system/members/${id}/deactivate$`), request: MemberDeactivationSchema, response: MemberDeactivationSchema },
-  { method: "GET", path: /^\/system\/mySecurity$/, response: z.array(MySecuritySchema) },
-  { method: "GET", path: /^\/system\/mySecurity\/customizeItems$/, response: z.array(MySecurityCustomizeItemSchema) },
+  { method: "GET", path: /^\/system\/mySecurity$/, response: MySecuritySchema, list: true },
+  { method: "GET", path: /^\/system\/mySecurity\/customizeItems$/, response: MySecurityCustomizeItemSchema, list: true },
 ];
 
 function problems(schema: z.ZodType, value: unknown): string[] {
   const result = schema.safeParse(value);
   return result.success ? [] : result.error.issues.map((i) => `${i.path.join("/") || "(root)"}: ${i.message}`);
+}
+
+/**
+ * With `fields`, rows hold only the fields asked for: each is checked against the schema with
+ * every field optional, and must hold nothing else.
+ */
+function responseProblems(shape: Shape, entry: LogEntry): string[] {
+  const fields = new URLSearchParams(entry.query).get("fields");
+  const asked = fields ? new Set(fields.split(",").map((f) => f.split("/")[0])) : undefined;
+  const row = asked ? shape.response!.partial() : shape.response!;
+  const out = problems(shape.list ? z.array(row) : row, entry.responseBody);
+  if (asked) {
+    const rows = (Array.isArray(entry.responseBody) ? entry.responseBody : [entry.responseBody]) as Record<string, unknown>[];
+    for (const key of new Set(rows.flatMap((r) => Object.keys(r)))) if (!asked.has(key)) out.push(`${key}: not asked for in fields=${fields}`);
+  }
+  return out;
 }
 
 function check(entry: LogEntry): string[] {
@@ -76,7 +93,7 @@ function check(entry: LogEntry): string[] {
   if (shape.request) out.push(...problems(shape.request, entry.requestBody).map((p) => `${where} request ${p}`));
   else if (entry.requestBody !== undefined) out.push(`${where}: a body was sent where none is expected`);
   if (entry.status >= 200 && entry.status < 300) {
-    if (shape.response) out.push(...problems(shape.response, entry.responseBody).map((p) => `${where} response ${p}`));
+    if (shape.response) out.push(...responseProblems(shape, entry).map((p) => `${where} response ${p}`));
     else if (entry.responseBody !== undefined) out.push(`${where}: a body came back where none is expected`);
   } else {
     out.push(...problems(ErrorResponseSchema.extend({ code: z.string(), message: z.string() }), entry.responseBody).map((p) => `${where} error ${p}`));
@@ -116,5 +133,8 @@ describe("contract with the project's schemas", () => {
     wrong.responseBody = { id: "1", name: "x".repeat(31) };
     expect(check(wrong)).toHaveLength(2);
     expect(check({ ...wrong, method: "PUT" })[0]).toMatch(/no schema in the contract/);
+    const projected = entries.find((e) => e.path === "/system/locations" && new URLSearchParams(e.query).get("fields") === "id,name")!;
+    expect(check(projected)).toEqual([]);
+    expect(check({ ...projected, responseBody: [{ id: 1, name: "Main", manager: {} }] })).toEqual([`GET /system/locations -> 200 response manager: not asked for in fields=id,name`]);
   });
 });

@@ -38,7 +38,8 @@ export interface Spec {
   "x-subset-provenance": { unresolved_refs_not_included: string[] };
 }
 
-export type Mode = "request" | "update" | "response";
+/** "update": a PUT body ("Required On Updates" applies); "projected": an answer to `fields=`, which holds only what was asked for. */
+export type Mode = "request" | "update" | "response" | "projected";
 
 export interface MatchedOperation {
   template: string;
@@ -116,7 +117,7 @@ export class OpenApiValidator {
   private validateObject(s: SchemaObject, value: Record<string, unknown>, at: string, mode: Mode): string[] {
     const out: string[] = [];
     const properties = s.properties ?? {};
-    const required = new Set(s.required ?? []);
+    const required = new Set(mode === "projected" ? [] : (s.required ?? []));
     if (mode === "update") {
       for (const [name, p] of Object.entries(properties)) if (/Required On Updates/.test(p.description ?? "")) required.add(name);
     }

@@ -1,11 +1,13 @@
-// The ConnectWise calls the provider makes, driven through the client against a sandbox, for
-// the contract and conformance suites: lookups of levels, locations and departments; a security
-// role's life (look up by name, create, read, settings, delete); an API member's (look up,
-// create, read, patch, put, deactivate); a token and what the member sees with it. Returns the
+// The ConnectWise calls the provider makes (as provider/*.ts make them, plus the reads a handler
+// may add: get by id, counts), driven through the client against a sandbox, for the contract
+// and conformance suites: lookups of levels, locations and departments; a security role's life
+// (look up by name, create, read, settings, delete); an API member's (look up, create, read,
+// patch, put, deactivate); a token, whose it is, and what its member sees. Returns the
 // sandbox's request log of exactly these calls.
 
 import { ConnectWiseClient } from "../provider/connectwise/client";
-import { eq } from "../provider/connectwise/conditions";
+import { z } from "zod";
+import { and, eq } from "../provider/connectwise/conditions";
 import { ConnectWiseError } from "../provider/connectwise/errors";
 import {
   ApiMemberSchema,
@@ -73,13 +75,18 @@ export async function driveProviderCalls(sb: RunningSandbox): Promise<LogEntry[]
 
   await client.get("/system/info", SystemInfoSchema);
 
-  // Names in the program resolve to ids.
-  const [level] = await client.list("/system/myCompany/corporateStructureLevels", CorporateStructureLevelSchema, { conditions: eq("name", "Corporate") });
+  // Names in the program resolve to ids (provider/lookups.ts reads id and name of every row).
+  const IdAndName = z.looseObject({ id: z.number(), name: z.string() });
+  const byName = { fields: ["id", "name"], orderBy: "name asc" };
+  const level = (await client.list("/system/myCompany/corporateStructureLevels", IdAndName, byName)).find((l) => l.name === "Corporate")!;
+  const location = (await client.list("/system/locations", IdAndName, byName)).find((l) => l.name === "Tampa Office")!;
+  const department = (await client.list("/system/departments", IdAndName, byName)).find((d) => d.name === "Admin")!;
+  await client.list("/system/myCompany/corporateStructureLevels", CorporateStructureLevelSchema, { conditions: eq("name", "Corporate") });
   await client.get(`/system/myCompany/corporateStructureLevels/${level.id}`, CorporateStructureLevelSchema);
-  const [location] = await client.list("/system/locations", LocationSchema, { conditions: eq("name", "Tampa Office"), fields: ["id", "name", "structureLevel"] });
+  await client.list("/system/locations", LocationSchema, { conditions: eq("name", "Tampa Office") });
   await client.get(`/system/locations/${location.id}`, LocationSchema);
   await client.count("/system/locations", eq("name", "Tampa Office"));
-  const [department] = await client.list("/system/departments", DepartmentSchema, { conditions: eq("identifier", "Admin") });
+  await client.list("/system/departments", DepartmentSchema, { conditions: eq("identifier", "Admin") });
   await client.get(`/system/departments/${department.id}`, DepartmentSchema);
   await client.count("/system/departments");
 
@@ -90,7 +97,8 @@ export async function driveProviderCalls(sb: RunningSandbox): Promise<LogEntry[]
   await expectFailure(client.post("/system/securityroles", { name: roleName }, SecurityRoleSchema), 400);
   await client.get(`/system/securityroles/${role.id}`, SecurityRoleSchema);
   await client.count("/system/securityroles", eq("name", roleName));
-  await client.list(`/system/securityRoles/${role.id}/settings`, SecurityRoleSettingSchema);
+  await client.getOrUndefined(`/system/securityroles/${role.id}`, SecurityRoleSchema);
+  await client.list(`/system/securityRoles/${role.id}/settings`, SecurityRoleSettingSchema, { pageSize: 1000 });
   await client.count(`/system/securityRoles/${role.id}/settings`);
   await expectFailure(client.get("/system/securityroles/999999", SecurityRoleSchema), 404);
 
@@ -133,14 +141,20 @@ export async function driveProviderCalls(sb: RunningSandbox): Promise<LogEntry[]
   await client.get(`/system/members/${identifier}`, MemberSchema);
   await client.list("/system/members", MemberSchema, { conditions: eq("identifier", identifier) });
 
-  // A token, and what the member itself sees with it.
+  // A token, whose member it authenticates as, and what that member sees with it.
   const token = await client.post(`/system/members/${identifier}/tokens`, undefined, TokenSchema);
   const asMember = client.asMember(token.publicKey, token.privateKey);
-  await asMember.list("/system/mySecurity/customizeItems/", MySecurityCustomizeItemSchema);
-  await asMember.list("/system/mySecurity", MySecuritySchema, { conditions: eq("moduleName", "System") });
+  await asMember.get("/system/mySecurity", z.array(MySecuritySchema), { pageSize: 1, fields: "member" });
+  await asMember.list("/system/mySecurity", MySecuritySchema, { conditions: and(eq("moduleName", "System"), eq("moduleFunctionName", "Table Setup")) });
+  await asMember.list("/system/mySecurity/customizeItems/", MySecurityCustomizeItemSchema, { conditions: eq("customizeIdentifier", "SystemTableSetup") });
 
-  // Delete: the member is deactivated (no DELETE exists), then the role is deleted.
+  // Delete: API members are deactivated (no DELETE exists): by PATCH, or /deactivate for any
+  // member; the role goes once no active member uses it.
+  await client.patch(memberPath, [{ op: "replace", path: "inactiveFlag", value: true }], ApiMemberSchema);
   await client.post(`/system/members/${created.id}/deactivate`, { deleteOpenTimeSheetsFlag: false }, MemberDeactivationSchema);
+  const inUse = and(eq("securityRole/id", role.id!), eq("inactiveFlag", false));
+  await client.list("/system/members", MemberSchema, { conditions: inUse, fields: ["id", "identifier"] });
+  await client.list("/system/apiMembers", ApiMemberSchema, { conditions: inUse, fields: ["id", "identifier"] });
   await client.delete(`/system/securityroles/${role.id}`);
   await expectFailure(client.get(`/system/securityroles/${role.id}`, SecurityRoleSchema), 404);
 

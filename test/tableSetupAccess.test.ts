@@ -166,4 +166,13 @@ describe("TableSetupAccess", () => {
     expect(error.message).not.toContain(keys.publicKey);
     expect(error.message).not.toContain(keys.privateKey);
   });
+
+  it("reads as gone once the member's key no longer authenticates", async () => {
+    const revokedKeys = await memberOnRole("TSRole", "tsrevoked");
+    const inputs = await checked({ role: "TSRole", member: "tsrevoked", ...revokedKeys, tables: [] });
+    const props = { ...inputs, verified: [] } as never;
+    expect((await provider.read("TSRole/tsrevoked", props)).id).toBe("TSRole/tsrevoked");
+    await operator.revokeApiKey("tsrevoked", revokedKeys.publicKey);
+    expect(await provider.read("TSRole/tsrevoked", props)).toEqual({ id: "" });
+  });
 });

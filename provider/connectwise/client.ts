@@ -78,10 +78,11 @@ function describeIssues(error: z.ZodError, prefix = ""): string {
   return issues.join("; ") + (more > 0 ? `; and ${more} more` : "");
 }
 
-function queryString(query: Record<string, string | number | undefined>): string {
-  const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));
-  const text = params.toString();
+/** Percent-encoded (a space is %20, not the form encoding's "+", which not every server decodes). */
+function queryString(query: Record<string, string | number>): string {
+  const text = Object.entries(query)
+    .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(String(value))}`)
+    .join("&");
   return text ? `?${text}` : "";
 }
 
