@@ -3,23 +3,17 @@
 
 import { provider } from "../provider/securityRole";
 import { SandboxConsole } from "../sandbox/console";
-import { RunningSandbox, startSandbox } from "../sandbox/server";
+import type { RunningSandbox } from "../sandbox/server";
+import { configure, rejection, startHandlerSandbox } from "./handler-harness";
 import { call } from "./sandbox-harness";
 
 let sandbox: RunningSandbox;
 let operator: SandboxConsole;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0 });
-  operator = new SandboxConsole(sandbox.consoleUrl);
-  const config: Record<string, string> = {
-    "connectwise:site": sandbox.url,
-    "connectwise:companyId": sandbox.companyId,
-    "connectwise:clientId": sandbox.clientId,
-    "connectwise:publicKey": sandbox.publicKey,
-    "connectwise:privateKey": sandbox.privateKey,
-  };
-  await provider.configure({ config: { get: (k) => config[k], require: (k) => config[k] } });
+  const started = await startHandlerSandbox();
+  ({ sandbox, operator } = started);
+  await configure(provider, started.config);
 });
 afterAll(() => sandbox.close());
 
@@ -30,16 +24,6 @@ async function checked(raw: Record<string, unknown>): Promise<Record<string, any
   const result = await provider.check({}, raw);
   expect(result.failures).toBeUndefined();
   return { ...result.inputs, __provider: PROVIDER_CODE };
-}
-
-/** Rejections of create/update, as the engine sees them. */
-async function rejection(promise: Promise<unknown>): Promise<any> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
 }
 
 const declared = {

@@ -3,34 +3,19 @@
 
 import { provider } from "../provider/tableSetupAccess";
 import { SandboxConsole } from "../sandbox/console";
-import { RunningSandbox, startSandbox } from "../sandbox/server";
+import type { RunningSandbox } from "../sandbox/server";
+import { configure, rejection, startHandlerSandbox } from "./handler-harness";
 import { call } from "./sandbox-harness";
 
 let sandbox: RunningSandbox;
 let operator: SandboxConsole;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0 });
-  operator = new SandboxConsole(sandbox.consoleUrl);
-  const config: Record<string, string> = {
-    "connectwise:site": sandbox.url,
-    "connectwise:companyId": sandbox.companyId,
-    "connectwise:clientId": sandbox.clientId,
-    "connectwise:publicKey": sandbox.publicKey,
-    "connectwise:privateKey": sandbox.privateKey,
-  };
-  await provider.configure({ config: { get: (k) => config[k], require: (k) => config[k] } });
+  const started = await startHandlerSandbox();
+  ({ sandbox, operator } = started);
+  await configure(provider, started.config);
 });
 afterAll(() => sandbox.close());
-
-async function rejection(promise: Promise<unknown>): Promise<any> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-}
 
 /** A role, an API member on it and a console-made key of that member. */
 async function memberOnRole(role: string, member: string): Promise<{ publicKey: string; privateKey: string }> {
