@@ -1,0 +1,197 @@
+// End to end: the project's real program (Pulumi.yaml -> dist/index.js) run by the real Pulumi
+// CLI through the Automation API, on a local file backend, against the sandbox. The steps run in
+// order and share one sandbox; after each, the state files and every line the CLI printed
+// (provider output included) are scanned for credentials and private keys.
+import * as fs from "fs";
+import * as path from "path";
+import { Stack } from "@pulumi/pulumi/automation";
+import { SandboxConsole } from "../sandbox/console";
+import { RunningSandbox, startSandbox } from "../sandbox/server";
+import { elements } from "../stacks/elements";
+import { lifecycleManager } from "../stacks/lifecycleManager";
+import { createStack, PulumiEnvironment, pulumiEnvironment } from "./e2e/pulumi";
+
+const PROJECT = "connectwise-iac";
+const BUILD_TIMEOUT_MS = 20 * 60_000; // the first run may build the Pulumi CLI from Go modules
+const STEP_TIMEOUT_MS = 5 * 60_000;
+
+let env: PulumiEnvironment;
+let sandbox: RunningSandbox;
+let operator: SandboxConsole;
+const printed: string[] = [];
+const secrets: string[] = [];
+
+function member(identifier: string, name = identifier) {
+  return { identifier, name, email: "it@acme.example", level: "Corporate", businessUnit: "Admin", location: "Main", defaultTerritory: "Main" };
+}
+
+async function tenantStack(stackName: string, integrations: unknown[]): Promise<Stack> {
+  const stack = await createStack({ stackName, projectName: PROJECT, workDir: path.join(env.tempDir, stackName), env });
+  await stack.setAllConfig({
+    "connectwise:site": { value: sandbox.url },
+    "connectwise:companyId": { value: sandbox.companyId },
+    "connectwise:clientId": { value: sandbox.clientId },
+    "connectwise:publicKey": { value: sandbox.publicKey, secret: true },
+    "connectwise:privateKey": { value: sandbox.privateKey, secret: true },
+    [`${PROJECT}:integrations`]: { value: JSON.stringify(integrations) },
+  });
+  return stack;
+}
+
+const onOutput = (line: string) => printed.push(line);
+
+/** `pulumi up`; resolves to what it printed, and whether it succeeded. */
+async function up(stack: Stack): Promise<{ ok: boolean; output: string }> {
+  try {
+    const result = await stack.up({ onOutput });
+    return { ok: true, output: result.stdout };
+  } catch (error) {
+    return { ok: false, output: String((error as Error).message) };
+  }
+}
+
+/** Up until converged, playing the operator for each checklist: role levels, then Table Setup. */
+async function converge(stack: Stack, definitions: { roleName: string; permissions: object; tableSetup: string[] }[]) {
+  const first = await up(stack);
+  expect(first.ok).toBe(false);
+  for (const d of definitions) await operator.setPermissions(d.roleName, d.permissions as never);
+  const second = await up(stack);
+  if (!second.ok) for (const d of definitions) if (d.tableSetup.length) await operator.setTableSetup(d.roleName, d.tableSetup);
+  const third = second.ok ? second : await up(stack);
+  expect(third.ok).toBe(true);
+  return { first, second };
+}
+
+function filesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+async function rememberKeys(stack: Stack): Promise<void> {
+  const outputs = await stack.outputs();
+  for (const integration of Object.values(outputs.integrations?.value ?? {}) as { privateKey: string }[]) {
+    if (integration.privateKey) secrets.push(integration.privateKey);
+  }
+}
+
+beforeAll(async () => {
+  expect(fs.existsSync(path.resolve(__dirname, "../dist/index.js"))).toBe(true); // `npm test` compiles first
+  env = await pulumiEnvironment();
+  sandbox = await startSandbox({ port: 0 });
+  operator = new SandboxConsole(sandbox.consoleUrl);
+  secrets.push(
+    sandbox.privateKey,
+    sandbox.publicKey,
+    Buffer.from(`${sandbox.companyId}+${sandbox.publicKey}:${sandbox.privateKey}`).toString("base64"),
+  );
+}, BUILD_TIMEOUT_MS);
+
+afterAll(async () => {
+  await sandbox?.close();
+  env?.dispose();
+});
+
+afterEach(() => {
+  // Raw state files (not `stack export --show-secrets`), and everything the CLI printed.
+  const texts = [...filesUnder(env.backendDir).map((f) => fs.readFileSync(f, "utf8")), printed.join("\n")];
+  for (const secret of secrets) for (const text of texts) expect(text.includes(secret)).toBe(false);
+});
+
+describe("a client tenant with Elements and Lifecycle Manager", () => {
+  let acme: Stack;
+  const integrations = [
+    { kind: "elements", member: member("APIMember", "API member") },
+    { kind: "lifecycle-manager", member: member("LMXMember") },
+  ];
+
+  it("up lists the console steps, and converges once the operator has done them", async () => {
+    acme = await tenantStack("acme", integrations);
+    const { first, second } = await converge(acme, [elements, lifecycleManager]);
+    expect(first.output).toContain("System > Security Roles > ElementsAPI > Finance > Agreements: set Add Level to All (now None)");
+    expect(first.output).toContain("System > Security Roles > LifecycleManagerAPI > System > Table Setup: set Inquire Level to All (now None)");
+    expect(second.output).toContain("LifecycleManagerAPI > System > Table Setup > Customize: add 'Service / Service Board'");
+    const outputs = await acme.outputs();
+    expect(outputs.integrations.value.elements.memberIdentifier).toBe("APIMember");
+    expect(outputs.integrations.value.elements.publicKey).toMatch(/\w+/);
+    await rememberKeys(acme);
+    expect(secrets).toHaveLength(5); // the admin key (3 forms) and the two minted private keys
+    const state = await operator.state();
+    expect(state.members.find((m) => m.identifier === "APIMember")?.securityRole?.name).toBe("ElementsAPI");
+  }, STEP_TIMEOUT_MS);
+
+  it("preview then shows no changes", async () => {
+    await operator.resetRequests();
+    await acme.preview({ expectNoChanges: true, onOutput });
+    const log = await operator.requests();
+    expect(log.entries.filter((e) => e.method !== "GET")).toEqual([]);
+    expect(log.counts["GET /system/securityRoles/{id}/settings"]).toBe(2); // one page per role
+  }, STEP_TIMEOUT_MS);
+
+  it("drift made in the console shows in preview and refresh; up lists the step that restores it", async () => {
+    await operator.setPermissions("ElementsAPI", { "Finance/Agreements": { add: "None" } });
+    const preview = await acme.preview({ onOutput });
+    expect(preview.changeSummary.update).toBeGreaterThanOrEqual(1);
+    expect(preview.stdout).toContain("SecurityRole ElementsAPI: Finance/Agreements add: None => All");
+    await acme.refresh({ onOutput });
+    const state = (await acme.exportStack()).deployment.resources.find((r: { urn: string }) => r.urn.endsWith("elements-role"));
+    expect(state.outputs.permissions["Finance/Agreements"].add).toBe("None");
+    const failed = await up(acme);
+    expect(failed.ok).toBe(false);
+    expect(failed.output).toContain("ElementsAPI > Finance > Agreements: set Add Level to All (now None)");
+    await operator.setPermissions("ElementsAPI", { "Finance/Agreements": { add: "All" } });
+    expect((await up(acme)).ok).toBe(true);
+  }, STEP_TIMEOUT_MS);
+
+  it("a member setting changed in the program is written with one PATCH and nothing else", async () => {
+    integrations[0] = { kind: "elements", member: member("APIMember", "Elements API member") };
+    await acme.setConfig(`${PROJECT}:integrations`, { value: JSON.stringify(integrations) });
+    await operator.resetRequests();
+    expect((await up(acme)).ok).toBe(true);
+    const writes = (await operator.requests()).entries.filter((e) => e.method !== "GET").map((e) => `${e.method} ${e.path}`);
+    expect(writes).toHaveLength(1);
+    expect(writes[0]).toMatch(/^PATCH \/system\/apiMembers\/\d+$/);
+    expect((await operator.state()).members.find((m) => m.identifier === "APIMember")?.name).toBe("Elements API member");
+  }, STEP_TIMEOUT_MS);
+
+  it("renaming the role replaces it new-before-old, and its member follows", async () => {
+    integrations[0] = { ...integrations[0], roleName: "ElementsAPI v2" } as (typeof integrations)[0];
+    await acme.setConfig(`${PROJECT}:integrations`, { value: JSON.stringify(integrations) });
+    const first = await up(acme);
+    expect(first.ok).toBe(false); // the new role needs its levels set in the console
+    expect(first.output).toContain("System > Security Roles > ElementsAPI v2 > Finance > Agreements");
+    await operator.setPermissions("ElementsAPI v2", elements.permissions);
+    expect((await up(acme)).ok).toBe(true);
+    const state = await operator.state();
+    expect(state.roles.map((r) => r.name)).not.toContain("ElementsAPI");
+    expect(state.members.find((m) => m.identifier === "APIMember")?.securityRole?.name).toBe("ElementsAPI v2");
+    await rememberKeys(acme);
+  }, STEP_TIMEOUT_MS);
+
+  describe("beside a second client stack on the same tenant", () => {
+    let globex: Stack;
+
+    it("the second stack converges on its own objects", async () => {
+      globex = await tenantStack("globex", [{ kind: "elements", roleName: "ElementsAPI globex", member: member("GlobexAPI") }]);
+      await converge(globex, [{ ...elements, roleName: "ElementsAPI globex" }]);
+      await rememberKeys(globex);
+      await acme.preview({ expectNoChanges: true, onOutput });
+    }, STEP_TIMEOUT_MS);
+
+    it("destroy deletes the first stack's roles and deactivates its members, and leaves the other's", async () => {
+      await acme.destroy({ onOutput });
+      const state = await operator.state();
+      const roles = state.roles.map((r) => r.name);
+      expect(roles).not.toContain("ElementsAPI v2");
+      expect(roles).not.toContain("LifecycleManagerAPI");
+      expect(roles).toContain("ElementsAPI globex");
+      const byId = (id: string) => state.members.find((m) => m.identifier === id);
+      expect(byId("APIMember")?.inactiveFlag).toBe(true);
+      expect(byId("LMXMember")?.inactiveFlag).toBe(true);
+      expect(byId("GlobexAPI")?.inactiveFlag).toBe(false);
+      await globex.preview({ expectNoChanges: true, onOutput });
+      await globex.destroy({ onOutput });
+    }, STEP_TIMEOUT_MS);
+  });
+});
