@@ -30,7 +30,7 @@ log() { echo "[pulumi-cli] $*" >&2; }
 go_get() { go get "$@" 2> >(grep -Ev '^go: (added|upgraded|downgraded|downloading|finding) ' >&2); }
 fail() { log "ERROR: $2"; exit "$1"; }
 
-[ -f "$SHIM" ] || fail 3 "$SHIM is missing: run 'npm ci' in $PROJECT_DIR first (it ships the dynamic-provider plugin)"
+[ -f "$SHIM" ] || fail 3 "$SHIM is missing: run 'npm install' in $PROJECT_DIR first (it ships the dynamic-provider plugin)"
 
 install_shim() {
   # The dynamic-provider plugin is a shell script from the npm package; the CLI must find it
