@@ -4,5 +4,20 @@ module.exports = {
   testEnvironment: "node",
   testMatch: ["<rootDir>/test/**/*.test.ts"],
   testTimeout: 60000,
-  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: { types: ["node", "jest"], esModuleInterop: true, strict: true, target: "ES2022", module: "commonjs", resolveJsonModule: true, skipLibCheck: true } }] },
+  transform: {
+    "^.+\\.ts$": [
+      "ts-jest",
+      {
+        tsconfig: {
+          types: ["node", "jest"],
+          esModuleInterop: true,
+          strict: true,
+          target: "ES2022",
+          module: "commonjs",
+          resolveJsonModule: true,
+          skipLibCheck: true,
+        },
+      },
+    ],
+  },
 };

@@ -46,13 +46,17 @@ const DEFAULT_ROTATE_BEFORE = "7d";
 const MAX_MEMBER = 15;
 
 const isUnknown = (value: unknown): boolean => value === unknownValue;
-const label = (member: unknown): string => (typeof member === "string" && member.trim() ? `${TYPE} for member ${member.trim()}` : TYPE);
+const label = (member: unknown): string =>
+  typeof member === "string" && member.trim() ? `${TYPE} for member ${member.trim()}` : TYPE;
 /** The public key's last four characters: enough to find the key in the UI, too little to use it. */
 const keyHint = (publicKey: string): string => `public key ending "...${publicKey.slice(-4)}"`;
 const revokeWhere = (member: string): string => `System > Members > ${member} > API Keys`;
 
 /** Normalises and validates; no request is made. Key values are never echoed in a failure. */
-export async function check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
+export async function check(
+  _olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<pulumi.dynamic.CheckResult> {
   const failures: pulumi.dynamic.CheckFailure[] = [];
   const inputs: Record<string, unknown> = { ...news };
   const resource = label(news.member);
@@ -61,33 +65,54 @@ export async function check(_olds: Record<string, unknown>, news: Record<string,
   for (const field of ["member", "description"] as const) {
     const value = news[field];
     if (isUnknown(value)) continue;
-    if (typeof value !== "string" || value.trim() === "") fail(field, `${field} is required: give a non-empty string (got ${JSON.stringify(value) ?? "nothing"})`);
+    if (typeof value !== "string" || value.trim() === "")
+      fail(field, `${field} is required: give a non-empty string (got ${JSON.stringify(value) ?? "nothing"})`);
     else inputs[field] = value.trim();
   }
   if (typeof inputs.member === "string" && !isUnknown(inputs.member) && inputs.member.length > MAX_MEMBER) {
-    fail("member", `member "${inputs.member}" has ${inputs.member.length} characters; member identifiers have at most ${MAX_MEMBER}`);
+    fail(
+      "member",
+      `member "${inputs.member}" has ${inputs.member.length} characters; member identifiers have at most ${MAX_MEMBER}`,
+    );
   }
 
-  const source = news.source === undefined ? "token" : typeof news.source === "string" ? news.source.trim().toLowerCase() : news.source;
+  const source =
+    news.source === undefined
+      ? "token"
+      : typeof news.source === "string"
+        ? news.source.trim().toLowerCase()
+        : news.source;
   if (!isUnknown(source) && !SOURCES.includes(source as KeySource)) {
-    fail("source", `source ${JSON.stringify(news.source)} is not allowed; use "token" (minted through the API) or "console" (a key made in ${revokeWhere("<member>")})`);
+    fail(
+      "source",
+      `source ${JSON.stringify(news.source)} is not allowed; use "token" (minted through the API) or "console" (a key made in ${revokeWhere("<member>")})`,
+    );
   } else inputs.source = source;
 
   for (const field of ["publicKey", "privateKey"] as const) {
     const value = news[field];
     if (source === "console") {
       if (!isUnknown(value) && (typeof value !== "string" || value.trim() === "")) {
-        fail(field, `${field} is required with source "console": set it to the key made in ${revokeWhere(String(inputs.member ?? "<member>"))}`);
+        fail(
+          field,
+          `${field} is required with source "console": set it to the key made in ${revokeWhere(String(inputs.member ?? "<member>"))}`,
+        );
       } else if (typeof value === "string" && !isUnknown(value)) inputs[field] = value.trim();
     } else if (source === "token" && value !== undefined) {
-      fail(field, `${field} is only allowed with source "console"; with source "token" the key is minted through the API`);
+      fail(
+        field,
+        `${field} is only allowed with source "console"; with source "token" the key is minted through the API`,
+      );
     }
   }
 
   const rotateBefore = news.rotateBefore === undefined ? DEFAULT_ROTATE_BEFORE : news.rotateBefore;
   if (!isUnknown(rotateBefore)) {
     if (typeof rotateBefore !== "string" || parseDuration(rotateBefore) === undefined) {
-      fail("rotateBefore", `rotateBefore ${JSON.stringify(rotateBefore)} is not a duration; use days, hours or minutes such as "7d", "12h", "30m" or "1d12h"`);
+      fail(
+        "rotateBefore",
+        `rotateBefore ${JSON.stringify(rotateBefore)} is not a duration; use days, hours or minutes such as "7d", "12h", "30m" or "1d12h"`,
+      );
     } else inputs.rotateBefore = rotateBefore.trim().toLowerCase();
   }
   return failures.length > 0 ? { failures } : { inputs };
@@ -98,16 +123,26 @@ export async function diff(_id: string, olds: ApiKeyOutputs, news: ApiKeyInputs)
   if (news.source === "console") replaceable.push("publicKey", "privateKey");
   const replaces: string[] = replaceable.filter((field) => olds[field] !== news[field]);
   if (expiresWithin(olds.expiration, news.rotateBefore)) {
-    console.error(`${label(news.member)}: the token expires at ${olds.expiration}, within rotateBefore ${news.rotateBefore}: a new key replaces it`);
+    console.error(
+      `${label(news.member)}: the token expires at ${olds.expiration}, within rotateBefore ${news.rotateBefore}: a new key replaces it`,
+    );
     replaces.push("expiration");
   }
-  return { changes: replaces.length > 0 || olds.rotateBefore !== news.rotateBefore, replaces, deleteBeforeReplace: false };
+  return {
+    changes: replaces.length > 0 || olds.rotateBefore !== news.rotateBefore,
+    replaces,
+    deleteBeforeReplace: false,
+  };
 }
 
 export async function create(inputs: ApiKeyInputs): Promise<pulumi.dynamic.CreateResult> {
   const client = await session.connect();
   if (inputs.source === "token") {
-    const token = await client.post(`/system/members/${encodeURIComponent(inputs.member)}/tokens`, undefined, TokenSchema);
+    const token = await client.post(
+      `/system/members/${encodeURIComponent(inputs.member)}/tokens`,
+      undefined,
+      TokenSchema,
+    );
     if (expiresWithin(token.expiration, inputs.rotateBefore)) {
       // A fresh token already inside the window would be replaced by every preview.
       console.error(
@@ -115,7 +150,13 @@ export async function create(inputs: ApiKeyInputs): Promise<pulumi.dynamic.Creat
           "every preview will plan to replace this key; set rotateBefore shorter than the token lifetime",
       );
     }
-    const outs: ApiKeyOutputs = { ...inputs, publicKey: token.publicKey, privateKey: token.privateKey, expiration: token.expiration, memberIdentifier: inputs.member };
+    const outs: ApiKeyOutputs = {
+      ...inputs,
+      publicKey: token.publicKey,
+      privateKey: token.privateKey,
+      expiration: token.expiration,
+      memberIdentifier: inputs.member,
+    };
     return { id: keyId(inputs.member, token.publicKey), outs };
   }
   const publicKey = inputs.publicKey ?? "";
@@ -129,7 +170,9 @@ export async function create(inputs: ApiKeyInputs): Promise<pulumi.dynamic.Creat
     );
   }
   if (identifier.toLowerCase() !== inputs.member.toLowerCase()) {
-    throw new Error(`${resource}: the console key (${keyHint(publicKey)}) authenticates as member "${identifier}", not "${inputs.member}"; use a key of ${inputs.member}.`);
+    throw new Error(
+      `${resource}: the console key (${keyHint(publicKey)}) authenticates as member "${identifier}", not "${inputs.member}"; use a key of ${inputs.member}.`,
+    );
   }
   const outs: ApiKeyOutputs = { ...inputs, publicKey, privateKey, expiration: "", memberIdentifier: identifier };
   return { id: keyId(inputs.member, publicKey), outs };
@@ -141,14 +184,29 @@ export async function read(id: string, props: ApiKeyOutputs): Promise<pulumi.dyn
   const client = await session.connect();
   const identifier = await authenticatedMember(client, props.publicKey, props.privateKey);
   if (identifier === undefined) return { id: "" };
-  const inputs: ApiKeyInputs = { member: props.member, description: props.description, source: props.source, rotateBefore: props.rotateBefore };
+  const inputs: ApiKeyInputs = {
+    member: props.member,
+    description: props.description,
+    source: props.source,
+    rotateBefore: props.rotateBefore,
+  };
   if (props.source === "console") Object.assign(inputs, { publicKey: props.publicKey, privateKey: props.privateKey });
   return { id, props: { ...props, memberIdentifier: identifier }, inputs };
 }
 
 /** Only rotateBefore can change in place (everything else replaces the key): nothing to send. */
-export async function update(_id: string, olds: ApiKeyOutputs, news: ApiKeyInputs): Promise<pulumi.dynamic.UpdateResult> {
-  const outs: ApiKeyOutputs = { ...news, publicKey: olds.publicKey, privateKey: olds.privateKey, expiration: olds.expiration, memberIdentifier: olds.memberIdentifier };
+export async function update(
+  _id: string,
+  olds: ApiKeyOutputs,
+  news: ApiKeyInputs,
+): Promise<pulumi.dynamic.UpdateResult> {
+  const outs: ApiKeyOutputs = {
+    ...news,
+    publicKey: olds.publicKey,
+    privateKey: olds.privateKey,
+    expiration: olds.expiration,
+    memberIdentifier: olds.memberIdentifier,
+  };
   return { outs };
 }
 
@@ -187,10 +245,19 @@ function expiresWithin(expiration: string | undefined, rotateBefore: string): bo
  * mySecurity needs no permission and names the calling member on every row, so one row proves
  * the key works and says whose it is.
  */
-async function authenticatedMember(client: ConnectWiseClient, publicKey: string, privateKey: string): Promise<string | undefined> {
+async function authenticatedMember(
+  client: ConnectWiseClient,
+  publicKey: string,
+  privateKey: string,
+): Promise<string | undefined> {
   try {
-    const [row] = await client.asMember(publicKey, privateKey).get("/system/mySecurity", z.array(MySecuritySchema), { pageSize: 1, fields: "member" });
-    if (!row?.member?.identifier) throw new Error(`${TYPE}: /system/mySecurity named no member for the key (${keyHint(publicKey)}); cannot tell whose key it is`);
+    const [row] = await client
+      .asMember(publicKey, privateKey)
+      .get("/system/mySecurity", z.array(MySecuritySchema), { pageSize: 1, fields: "member" });
+    if (!row?.member?.identifier)
+      throw new Error(
+        `${TYPE}: /system/mySecurity named no member for the key (${keyHint(publicKey)}); cannot tell whose key it is`,
+      );
     return row.member.identifier;
   } catch (err) {
     if (err instanceof ConnectWiseError && err.status === 401) return undefined;

@@ -36,7 +36,8 @@ export interface ApiMemberOutputs extends ApiMemberInputs {
   inactive: boolean;
 }
 
-type MappedField = "name" | "email" | "notes" | "securityRole" | "level" | "businessUnit" | "location" | "defaultTerritory";
+type MappedField =
+  "name" | "email" | "notes" | "securityRole" | "level" | "businessUnit" | "location" | "defaultTerritory";
 
 /** How an input field is written: API fields (a reference when `lookup` is set). */
 interface FieldMapping {
@@ -58,14 +59,27 @@ const MAPPINGS: FieldMapping[] = [
 
 const TYPE = "ApiMember";
 const LIMITS = { identifier: 15, name: 30, email: 250, securityRole: 30 } as const;
-const REQUIRED = ["identifier", "name", "email", "securityRole", "level", "businessUnit", "location", "defaultTerritory"] as const;
+const REQUIRED = [
+  "identifier",
+  "name",
+  "email",
+  "securityRole",
+  "level",
+  "businessUnit",
+  "location",
+  "defaultTerritory",
+] as const;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 const isUnknown = (value: unknown): boolean => value === unknownValue;
-const label = (identifier: unknown): string => (typeof identifier === "string" && identifier.trim() ? `${TYPE} ${identifier.trim()}` : TYPE);
+const label = (identifier: unknown): string =>
+  typeof identifier === "string" && identifier.trim() ? `${TYPE} ${identifier.trim()}` : TYPE;
 
 /** Normalises and validates; the only requests are the (cached) level, business unit and location lookups. */
-export async function check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
+export async function check(
+  _olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<pulumi.dynamic.CheckResult> {
   const failures: pulumi.dynamic.CheckFailure[] = [];
   const inputs: Record<string, unknown> = { ...news };
   const resource = label(news.identifier);
@@ -82,7 +96,8 @@ export async function check(_olds: Record<string, unknown>, news: Record<string,
     const text = value.trim();
     inputs[field] = text;
     const limit = (LIMITS as Record<string, number | undefined>)[field];
-    if (limit !== undefined && text.length > limit) fail(field, `${field} "${text}" has ${text.length} characters; ConnectWise allows at most ${limit}`);
+    if (limit !== undefined && text.length > limit)
+      fail(field, `${field} "${text}" has ${text.length} characters; ConnectWise allows at most ${limit}`);
     else valid.add(field);
   }
   if (valid.has("email") && !EMAIL.test(inputs.email as string)) {
@@ -109,7 +124,11 @@ export async function check(_olds: Record<string, unknown>, news: Record<string,
   return failures.length > 0 ? { failures } : { inputs };
 }
 
-export async function diff(_id: string, olds: ApiMemberOutputs, news: ApiMemberInputs): Promise<pulumi.dynamic.DiffResult> {
+export async function diff(
+  _id: string,
+  olds: ApiMemberOutputs,
+  news: ApiMemberInputs,
+): Promise<pulumi.dynamic.DiffResult> {
   const replaces = olds.identifier === news.identifier ? [] : ["identifier"];
   const changed = changedMappings(olds, news).length > 0 || olds.inactive === true;
   return { changes: replaces.length > 0 || changed, replaces, deleteBeforeReplace: false };
@@ -120,7 +139,9 @@ export async function create(inputs: ApiMemberInputs): Promise<pulumi.dynamic.Cr
   const resource = `${TYPE} ${inputs.identifier}`;
   const desired = await apiValues(client, inputs, MAPPINGS, resource);
 
-  const [existing] = await client.list("/system/apiMembers", ApiMemberSchema, { conditions: eq("identifier", inputs.identifier) });
+  const [existing] = await client.list("/system/apiMembers", ApiMemberSchema, {
+    conditions: eq("identifier", inputs.identifier),
+  });
   if (existing) {
     if (!inputs.adopt) {
       throw new Error(
@@ -129,12 +150,19 @@ export async function create(inputs: ApiMemberInputs): Promise<pulumi.dynamic.Cr
       );
     }
     const operations = operationsAgainst(existing, desired);
-    const member = operations.length > 0 ? await client.patch(`/system/apiMembers/${memberIdOf(existing)}`, operations, ApiMemberSchema) : existing;
+    const member =
+      operations.length > 0
+        ? await client.patch(`/system/apiMembers/${memberIdOf(existing)}`, operations, ApiMemberSchema)
+        : existing;
     return { id: String(memberIdOf(member)), outs: outputs(inputs, member) };
   }
 
   try {
-    const member = await client.post("/system/apiMembers", { identifier: inputs.identifier, ...desired }, ApiMemberSchema);
+    const member = await client.post(
+      "/system/apiMembers",
+      { identifier: inputs.identifier, ...desired },
+      ApiMemberSchema,
+    );
     return { id: String(memberIdOf(member)), outs: outputs(inputs, member) };
   } catch (err) {
     // Identifiers are shared with full members, which the apiMembers lookup does not list.
@@ -155,7 +183,8 @@ export async function read(id: string, props: ApiMemberOutputs): Promise<pulumi.
   const securityLocation = member.securityLocation?.name ?? "";
   const defaultLocation = member.defaultLocation?.name ?? "";
   // `location` is written to both fields; when they disagree, report the one that drifted.
-  const location = securityLocation === defaultLocation || securityLocation !== props.location ? securityLocation : defaultLocation;
+  const location =
+    securityLocation === defaultLocation || securityLocation !== props.location ? securityLocation : defaultLocation;
   const inputs: ApiMemberInputs = {
     identifier: member.identifier,
     name: member.name ?? "",
@@ -171,7 +200,11 @@ export async function read(id: string, props: ApiMemberOutputs): Promise<pulumi.
   return { id, props: outputs(inputs, member), inputs };
 }
 
-export async function update(id: string, olds: ApiMemberOutputs, news: ApiMemberInputs): Promise<pulumi.dynamic.UpdateResult> {
+export async function update(
+  id: string,
+  olds: ApiMemberOutputs,
+  news: ApiMemberInputs,
+): Promise<pulumi.dynamic.UpdateResult> {
   const client = await session.connect();
   const resource = `${TYPE} ${news.identifier}`;
   const operations = toOperations(await apiValues(client, news, changedMappings(olds, news), resource));
@@ -185,7 +218,11 @@ export async function update(id: string, olds: ApiMemberOutputs, news: ApiMember
 export async function remove(id: string, _props: ApiMemberOutputs): Promise<void> {
   const client = await session.connect();
   try {
-    await client.patch(`/system/apiMembers/${id}`, [{ op: "replace", path: "inactiveFlag", value: true }], ApiMemberSchema);
+    await client.patch(
+      `/system/apiMembers/${id}`,
+      [{ op: "replace", path: "inactiveFlag", value: true }],
+      ApiMemberSchema,
+    );
   } catch (err) {
     if (err instanceof ConnectWiseError && err.status === 404) return;
     throw err;
@@ -204,18 +241,28 @@ export const provider: Required<pulumi.dynamic.ResourceProvider> = {
 
 /** Fields whose value differs; names of tenant data compare case-insensitively, as ConnectWise matches them. */
 function changedMappings(olds: Partial<ApiMemberInputs>, news: ApiMemberInputs): FieldMapping[] {
-  const comparable = (m: FieldMapping, value: string | undefined) => (m.lookup ? (value ?? "").toLowerCase() : (value ?? ""));
-  return MAPPINGS.filter((m) => comparable(m, olds[m.input] as string | undefined) !== comparable(m, news[m.input] as string | undefined));
+  const comparable = (m: FieldMapping, value: string | undefined) =>
+    m.lookup ? (value ?? "").toLowerCase() : (value ?? "");
+  return MAPPINGS.filter(
+    (m) => comparable(m, olds[m.input] as string | undefined) !== comparable(m, news[m.input] as string | undefined),
+  );
 }
 
 type ApiValue = string | { id: number };
 
 /** The API fields for `mappings`, names resolved to ids (an unknown name throws, naming the ones that exist). */
-async function apiValues(client: ConnectWiseClient, inputs: ApiMemberInputs, mappings: FieldMapping[], resource: string): Promise<Record<string, ApiValue>> {
+async function apiValues(
+  client: ConnectWiseClient,
+  inputs: ApiMemberInputs,
+  mappings: FieldMapping[],
+  resource: string,
+): Promise<Record<string, ApiValue>> {
   const values: Record<string, ApiValue> = {};
   for (const mapping of mappings) {
     const text = inputs[mapping.input] ?? "";
-    const value: ApiValue = mapping.lookup ? { id: (await requireName(client, mapping.lookup, mapping.input, text, resource)).id } : text;
+    const value: ApiValue = mapping.lookup
+      ? { id: (await requireName(client, mapping.lookup, mapping.input, text, resource)).id }
+      : text;
     for (const field of mapping.api) values[field] = value;
   }
   return values;
@@ -223,7 +270,9 @@ async function apiValues(client: ConnectWiseClient, inputs: ApiMemberInputs, map
 
 function toOperations(values: Record<string, ApiValue>): PatchOperation[] {
   return Object.entries(values).map(([field, value]) =>
-    typeof value === "string" ? { op: "replace", path: field, value } : { op: "replace", path: `${field}/id`, value: value.id },
+    typeof value === "string"
+      ? { op: "replace", path: field, value }
+      : { op: "replace", path: `${field}/id`, value: value.id },
   );
 }
 
@@ -232,7 +281,9 @@ function operationsAgainst(live: ApiMember, desired: Record<string, ApiValue>): 
   const current = live as Record<string, unknown>;
   const differing = Object.fromEntries(
     Object.entries(desired).filter(([field, value]) =>
-      typeof value === "string" ? (current[field] ?? "") !== value : (current[field] as { id?: number } | undefined)?.id !== value.id,
+      typeof value === "string"
+        ? (current[field] ?? "") !== value
+        : (current[field] as { id?: number } | undefined)?.id !== value.id,
     ),
   );
   const operations = toOperations(differing);
@@ -241,7 +292,8 @@ function operationsAgainst(live: ApiMember, desired: Record<string, ApiValue>): 
 }
 
 function memberIdOf(member: ApiMember): number {
-  if (member.id === undefined) throw new Error(`${TYPE} ${member.identifier}: ConnectWise answered without the member's id`);
+  if (member.id === undefined)
+    throw new Error(`${TYPE} ${member.identifier}: ConnectWise answered without the member's id`);
   return member.id;
 }
 

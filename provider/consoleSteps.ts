@@ -46,7 +46,10 @@ export function formatStep(step: ConsoleStep): string {
 /** The numbered checklist, in the given (click) order, headed by the tenant and the resource. */
 export function formatChecklist(tenant: string, resource: string, steps: ConsoleStep[]): string {
   const lines = steps.map((step, i) => `${i + 1}. ${formatStep(step)}`);
-  return [`${resource} on ${tenant} needs ${steps.length} console step${steps.length === 1 ? "" : "s"}:`, ...lines].join("\n");
+  return [
+    `${resource} on ${tenant} needs ${steps.length} console step${steps.length === 1 ? "" : "s"}:`,
+    ...lines,
+  ].join("\n");
 }
 
 /** One line per difference: "SecurityRole ElementsAPI: Finance/Agreements add: None => All". */

@@ -5,7 +5,7 @@
 // roles are read every time, because the same `pulumi up` creates, replaces and deletes them.
 
 import { z } from "zod";
-import { didYouMean } from "./catalog";
+import { didYouMean } from "../catalog";
 import type { ConnectWiseClient } from "./connectwise/client";
 
 export type LookupKind = "level" | "businessUnit" | "location" | "securityRole";
@@ -26,10 +26,25 @@ interface LookupSource {
 }
 
 const SOURCES: Record<LookupKind, LookupSource> = {
-  level: { path: "/system/myCompany/corporateStructureLevels", plural: "corporate structure levels", where: "System > Setup Tables > Corporate Structure", cached: true },
-  businessUnit: { path: "/system/departments", plural: "business units", where: "System > Setup Tables > Business Unit", cached: true },
+  level: {
+    path: "/system/myCompany/corporateStructureLevels",
+    plural: "corporate structure levels",
+    where: "System > Setup Tables > Corporate Structure",
+    cached: true,
+  },
+  businessUnit: {
+    path: "/system/departments",
+    plural: "business units",
+    where: "System > Setup Tables > Business Unit",
+    cached: true,
+  },
   location: { path: "/system/locations", plural: "locations", where: "System > Setup Tables > Location", cached: true },
-  securityRole: { path: "/system/securityroles", plural: "security roles", where: "System > Security Roles", cached: false },
+  securityRole: {
+    path: "/system/securityroles",
+    plural: "security roles",
+    where: "System > Security Roles",
+    cached: false,
+  },
 };
 
 // Only id and name are requested (fields projection), so the full spec schemas do not apply.
@@ -67,7 +82,12 @@ export type LookupResult = { found: NamedItem } | { unknown: string };
  * `level "Corprate" is not one of the corporate structure levels on sandbox at 127.0.0.1:4000;
  * did you mean "Corporate"? Known corporate structure levels: Corporate, Region (System > Setup Tables > Corporate Structure)`.
  */
-export async function lookupName(client: ConnectWiseClient, kind: LookupKind, field: string, name: string): Promise<LookupResult> {
+export async function lookupName(
+  client: ConnectWiseClient,
+  kind: LookupKind,
+  field: string,
+  name: string,
+): Promise<LookupResult> {
   if (SOURCES[kind].cached) {
     const hit = match(await cachedList(client, kind), name);
     if (hit) return { found: hit };
@@ -80,11 +100,19 @@ export async function lookupName(client: ConnectWiseClient, kind: LookupKind, fi
   const hint = suggestions.length > 0 ? `; did you mean ${suggestions.map((s) => `"${s}"`).join(" or ")}?` : ".";
   const source = SOURCES[kind];
   const known = names.length > 0 ? names.join(", ") : "none";
-  return { unknown: `${field} "${name}" is not one of the ${source.plural} on ${client.tenant}${hint} Known ${source.plural}: ${known} (${source.where})` };
+  return {
+    unknown: `${field} "${name}" is not one of the ${source.plural} on ${client.tenant}${hint} Known ${source.plural}: ${known} (${source.where})`,
+  };
 }
 
 /** Like lookupName, but an unknown name throws an Error whose message starts with `resource`. */
-export async function requireName(client: ConnectWiseClient, kind: LookupKind, field: string, name: string, resource: string): Promise<NamedItem> {
+export async function requireName(
+  client: ConnectWiseClient,
+  kind: LookupKind,
+  field: string,
+  name: string,
+  resource: string,
+): Promise<NamedItem> {
   const result = await lookupName(client, kind, field, name);
   if ("unknown" in result) throw new Error(`${resource}: ${result.unknown}`);
   return result.found;

@@ -15,7 +15,9 @@ import {
   didYouMean,
   findFunction,
   functionKey,
-} from "./catalog";
+  quoted,
+  suggestion,
+} from "../catalog";
 import type { ConnectWiseClient } from "./connectwise/client";
 import { and, eq } from "./connectwise/conditions";
 import { ConnectWiseError } from "./connectwise/errors";
@@ -41,7 +43,12 @@ export interface SecurityRoleOutputs extends SecurityRoleInputs {
 
 const TYPE = "SecurityRole";
 const MAX_NAME = 30;
-const FIELD_LABEL: Record<PermissionField, string> = { add: "Add Level", edit: "Edit Level", delete: "Delete Level", inquire: "Inquire Level" };
+const FIELD_LABEL: Record<PermissionField, string> = {
+  add: "Add Level",
+  edit: "Edit Level",
+  delete: "Delete Level",
+  inquire: "Inquire Level",
+};
 const NONE_LEVELS: Levels = { add: "None", edit: "None", delete: "None", inquire: "None" };
 const CATALOG_KEYS = MODULE_FUNCTIONS.map((f) => functionKey(f.module, f.function));
 const CATALOG_POSITION = new Map(CATALOG_KEYS.map((k, i) => [k, i]));
@@ -49,11 +56,6 @@ const CATALOG_POSITION = new Map(CATALOG_KEYS.map((k, i) => [k, i]));
 const isUnknown = (value: unknown): boolean => value === unknownValue;
 /** True when some part of the value is still unknown (computed, during preview). */
 const containsUnknown = (value: unknown): boolean => JSON.stringify(value ?? null).includes(unknownValue);
-const quoted = (values: string[]): string => values.map((v) => `"${v}"`).join(", ");
-
-function suggestion(candidates: string[]): string {
-  return candidates.length > 0 ? ` (did you mean ${quoted(candidates)}?)` : "";
-}
 
 /** Why "Module/Function" is not in the catalog, with a did-you-mean on the part that is wrong. */
 function unknownFunctionReason(key: string): string {
@@ -78,14 +80,25 @@ function canonicalLevel(value: unknown): Level | undefined {
 }
 
 /** Normalises and validates the inputs; no request is made. */
-export async function check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
+export async function check(
+  _olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<pulumi.dynamic.CheckResult> {
   const failures: pulumi.dynamic.CheckFailure[] = [];
   const inputs: Record<string, unknown> = { ...news };
 
   if (!isUnknown(news.name)) {
     const name = typeof news.name === "string" ? news.name.trim() : undefined;
-    if (!name) failures.push({ property: "name", reason: `SecurityRole name: ${JSON.stringify(news.name)} is not allowed; give a non-empty string of at most ${MAX_NAME} characters` });
-    else if (name.length > MAX_NAME) failures.push({ property: "name", reason: `SecurityRole name: "${name}" has ${name.length} characters; ConnectWise allows at most ${MAX_NAME}` });
+    if (!name)
+      failures.push({
+        property: "name",
+        reason: `SecurityRole name: ${JSON.stringify(news.name)} is not allowed; give a non-empty string of at most ${MAX_NAME} characters`,
+      });
+    else if (name.length > MAX_NAME)
+      failures.push({
+        property: "name",
+        reason: `SecurityRole name: "${name}" has ${name.length} characters; ConnectWise allows at most ${MAX_NAME}`,
+      });
     else inputs.name = name;
   }
 
@@ -93,14 +106,20 @@ export async function check(_olds: Record<string, unknown>, news: Record<string,
     const value = news[flag];
     if (value === undefined) inputs[flag] = flag === "exclusive";
     else if (typeof value !== "boolean" && !isUnknown(value)) {
-      failures.push({ property: flag, reason: `SecurityRole ${flag}: ${JSON.stringify(value)} is not allowed; use true or false` });
+      failures.push({
+        property: flag,
+        reason: `SecurityRole ${flag}: ${JSON.stringify(value)} is not allowed; use true or false`,
+      });
     }
   }
 
   if (!isUnknown(news.permissions)) {
     const declared = news.permissions ?? {};
     if (typeof declared !== "object" || Array.isArray(declared)) {
-      failures.push({ property: "permissions", reason: `SecurityRole permissions: expected an object keyed by "Module/Function", got ${JSON.stringify(declared)}` });
+      failures.push({
+        property: "permissions",
+        reason: `SecurityRole permissions: expected an object keyed by "Module/Function", got ${JSON.stringify(declared)}`,
+      });
     } else {
       const normalised: Record<string, Levels> = {};
       for (const [rawKey, rawLevels] of Object.entries(declared as Record<string, unknown>)) {
@@ -120,13 +139,19 @@ export async function check(_olds: Record<string, unknown>, news: Record<string,
           continue;
         }
         if (typeof rawLevels !== "object" || rawLevels === null || Array.isArray(rawLevels)) {
-          failures.push({ property, reason: `SecurityRole permissions: ${key} must be an object { add?, edit?, delete?, inquire? }, got ${JSON.stringify(rawLevels)}` });
+          failures.push({
+            property,
+            reason: `SecurityRole permissions: ${key} must be an object { add?, edit?, delete?, inquire? }, got ${JSON.stringify(rawLevels)}`,
+          });
           continue;
         }
         const levels: Levels = { ...NONE_LEVELS };
         for (const [field, value] of Object.entries(rawLevels as Record<string, unknown>)) {
           if (!(PERMISSION_FIELDS as readonly string[]).includes(field)) {
-            failures.push({ property: `${property}.${field}`, reason: `SecurityRole permissions: ${key} has an unknown field "${field}"; allowed fields are ${quoted([...PERMISSION_FIELDS])}` });
+            failures.push({
+              property: `${property}.${field}`,
+              reason: `SecurityRole permissions: ${key} has an unknown field "${field}"; allowed fields are ${quoted([...PERMISSION_FIELDS])}`,
+            });
             continue;
           }
           if (value === undefined) continue;
@@ -136,7 +161,10 @@ export async function check(_olds: Record<string, unknown>, news: Record<string,
           }
           const level = canonicalLevel(value);
           if (!level) {
-            failures.push({ property: `${property}.${field}`, reason: `SecurityRole permissions: ${key} ${field} level ${JSON.stringify(value)} is not allowed; use ${quoted([...LEVELS])}` });
+            failures.push({
+              property: `${property}.${field}`,
+              reason: `SecurityRole permissions: ${key} ${field} level ${JSON.stringify(value)} is not allowed; use ${quoted([...LEVELS])}`,
+            });
             continue;
           }
           levels[field as PermissionField] = level;
@@ -145,7 +173,11 @@ export async function check(_olds: Record<string, unknown>, news: Record<string,
       }
       inputs.permissions = Object.fromEntries(Object.entries(normalised).sort(([a], [b]) => catalogOrder(a, b)));
       if (Object.keys(declared).length === 0 && news.exclusive === false) {
-        failures.push({ property: "permissions", reason: "SecurityRole permissions: empty with exclusive false would declare nothing; declare at least one \"Module/Function\" or leave exclusive true (every function None)" });
+        failures.push({
+          property: "permissions",
+          reason:
+            'SecurityRole permissions: empty with exclusive false would declare nothing; declare at least one "Module/Function" or leave exclusive true (every function None)',
+        });
       }
     }
   }
@@ -159,14 +191,21 @@ function catalogOrder(a: string, b: string): number {
 /** Live levels per "Module/Function", from one settings page. */
 type LiveLevels = Map<string, Levels>;
 
-async function readRole(client: ConnectWiseClient, roleId: number): Promise<{ role: SecurityRole; live: LiveLevels } | undefined> {
+async function readRole(
+  client: ConnectWiseClient,
+  roleId: number,
+): Promise<{ role: SecurityRole; live: LiveLevels } | undefined> {
   const role = await client.getOrUndefined(`/system/securityroles/${roleId}`, SecurityRoleSchema);
   if (!role) return undefined;
   return { role, live: await readSettings(client, roleId) };
 }
 
 async function readSettings(client: ConnectWiseClient, roleId: number): Promise<LiveLevels> {
-  const settings: SecurityRoleSetting[] = await client.list(`/system/securityRoles/${roleId}/settings`, SecurityRoleSettingSchema, { pageSize: 1000 });
+  const settings: SecurityRoleSetting[] = await client.list(
+    `/system/securityRoles/${roleId}/settings`,
+    SecurityRoleSettingSchema,
+    { pageSize: 1000 },
+  );
   const live: LiveLevels = new Map();
   for (const s of settings) {
     const entry = findFunction(functionKey(s.moduleName ?? "", s.moduleFunctionName ?? ""));
@@ -221,16 +260,28 @@ function livePermissions(declared: SecurityRoleInputs, live: LiveLevels): Record
 }
 
 function roleIdOf(role: SecurityRole): number {
-  if (role.id === undefined) throw new Error(`${resourceLabel(role.name)}: ConnectWise returned the role without an id`);
+  if (role.id === undefined)
+    throw new Error(`${resourceLabel(role.name)}: ConnectWise returned the role without an id`);
   return role.id;
 }
 
 /** Resolves the outputs when the live levels match, else rejects with the console checklist. */
-function verified(client: ConnectWiseClient, inputs: SecurityRoleInputs & Record<string, unknown>, role: SecurityRole, live: LiveLevels): SecurityRoleOutputs {
+function verified(
+  client: ConnectWiseClient,
+  inputs: SecurityRoleInputs & Record<string, unknown>,
+  role: SecurityRole,
+  live: LiveLevels,
+): SecurityRoleOutputs {
   const outputs = { ...inputs, roleId: roleIdOf(role), tenant: client.tenant };
   const diffs = differences(inputs, live);
   if (diffs.length > 0) {
-    throw pendingStepsError({ id: String(outputs.roleId), properties: outputs, tenant: client.tenant, resource: resourceLabel(role.name), steps: steps(role.name, diffs) });
+    throw pendingStepsError({
+      id: String(outputs.roleId),
+      properties: outputs,
+      tenant: client.tenant,
+      resource: resourceLabel(role.name),
+      steps: steps(role.name, diffs),
+    });
   }
   return outputs;
 }
@@ -242,11 +293,17 @@ function partialFailure(error: unknown, id: string, properties: object): unknown
   return { message, id, properties, reasons: [message] };
 }
 
-export async function create(inputs: SecurityRoleInputs & Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
+export async function create(
+  inputs: SecurityRoleInputs & Record<string, unknown>,
+): Promise<pulumi.dynamic.CreateResult> {
   const client = await session.connect();
-  const [existing] = await client.list("/system/securityroles", SecurityRoleSchema, { conditions: eq("name", inputs.name) });
+  const [existing] = await client.list("/system/securityroles", SecurityRoleSchema, {
+    conditions: eq("name", inputs.name),
+  });
   if (existing && !inputs.adopt) {
-    throw new Error(`${TYPE} "${existing.name}" already exists on ${client.tenant} (id ${existing.id}); set adopt: true to take it over`);
+    throw new Error(
+      `${TYPE} "${existing.name}" already exists on ${client.tenant} (id ${existing.id}); set adopt: true to take it over`,
+    );
   }
   const role = existing ?? (await client.post("/system/securityroles", { name: inputs.name }, SecurityRoleSchema));
   const roleId = roleIdOf(role);
@@ -259,14 +316,20 @@ export async function create(inputs: SecurityRoleInputs & Record<string, unknown
   }
 }
 
-export async function diff(id: string, olds: SecurityRoleOutputs, news: SecurityRoleInputs): Promise<pulumi.dynamic.DiffResult> {
+export async function diff(
+  id: string,
+  olds: SecurityRoleOutputs,
+  news: SecurityRoleInputs,
+): Promise<pulumi.dynamic.DiffResult> {
   const base = { deleteBeforeReplace: false };
   if (isUnknown(news.name) || olds.name !== news.name) return { ...base, changes: true, replaces: ["name"] };
 
   const client = await session.connect();
   const current = await readRole(client, Number(id));
   if (!current) {
-    console.error(`${resourceLabel(news.name)}: role ${id} no longer exists on ${client.tenant}; it will be created again`);
+    console.error(
+      `${resourceLabel(news.name)}: role ${id} no longer exists on ${client.tenant}; it will be created again`,
+    );
     return { ...base, changes: true, replaces: ["name"] };
   }
   if (current.role.name !== news.name) {
@@ -284,17 +347,26 @@ export async function diff(id: string, olds: SecurityRoleOutputs, news: Security
   return { ...base, changes: pending.length > 0 || inputsChanged, replaces: [] };
 }
 
-export async function update(id: string, _olds: SecurityRoleOutputs, news: SecurityRoleInputs & Record<string, unknown>): Promise<pulumi.dynamic.UpdateResult> {
+export async function update(
+  id: string,
+  _olds: SecurityRoleOutputs,
+  news: SecurityRoleInputs & Record<string, unknown>,
+): Promise<pulumi.dynamic.UpdateResult> {
   const client = await session.connect();
   const current = await readRole(client, Number(id));
   if (!current) {
-    throw new Error(`${resourceLabel(news.name)}: role ${id} no longer exists on ${client.tenant}; run \`pulumi refresh\` and then \`pulumi up\` to create it again`);
+    throw new Error(
+      `${resourceLabel(news.name)}: role ${id} no longer exists on ${client.tenant}; run \`pulumi refresh\` and then \`pulumi up\` to create it again`,
+    );
   }
   // No write exists for settings: verify, and hand any difference to the operator.
   return { outs: verified(client, news, current.role, current.live) };
 }
 
-export async function read(id: string, props: SecurityRoleOutputs & Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> {
+export async function read(
+  id: string,
+  props: SecurityRoleOutputs & Record<string, unknown>,
+): Promise<pulumi.dynamic.ReadResult> {
   const client = await session.connect();
   const current = await readRole(client, Number(id));
   if (!current) return { id: "" };

@@ -6,7 +6,7 @@
 
 import type * as pulumi from "@pulumi/pulumi";
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
-import { TABLE_SETUP_ENTRIES, didYouMean } from "./catalog";
+import { TABLE_SETUP_ENTRIES, didYouMean, suggestion } from "../catalog";
 import type { ConnectWiseClient } from "./connectwise/client";
 import { and, eq } from "./connectwise/conditions";
 import { ConnectWiseError } from "./connectwise/errors";
@@ -37,21 +37,38 @@ const MAX_MEMBER = 15;
 const isUnknown = (value: unknown): boolean => value === unknownValue;
 const label = (role: string, member: string) => `${TYPE} ${role}/${member}`;
 
-function textFailure(field: string, value: unknown, max: number, secret: boolean): pulumi.dynamic.CheckFailure | undefined {
+function textFailure(
+  field: string,
+  value: unknown,
+  max: number,
+  secret: boolean,
+): pulumi.dynamic.CheckFailure | undefined {
   if (isUnknown(value)) return undefined;
   const text = typeof value === "string" ? value.trim() : "";
   // Key material is never echoed back, not even when it is wrong.
   const shown = secret ? "the value given" : JSON.stringify(value);
   if (!text) return { property: field, reason: `${TYPE} ${field}: ${shown} is not allowed; give a non-empty string` };
-  if (text.length > max) return { property: field, reason: `${TYPE} ${field}: ${shown} has ${text.length} characters; ConnectWise allows at most ${max}` };
+  if (text.length > max)
+    return {
+      property: field,
+      reason: `${TYPE} ${field}: ${shown} has ${text.length} characters; ConnectWise allows at most ${max}`,
+    };
   return undefined;
 }
 
 /** Normalises and validates the inputs; no request is made. */
-export async function check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
+export async function check(
+  _olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<pulumi.dynamic.CheckResult> {
   const failures: pulumi.dynamic.CheckFailure[] = [];
   const inputs: Record<string, unknown> = { ...news };
-  const limits = { role: [MAX_ROLE, false], member: [MAX_MEMBER, false], publicKey: [Infinity, true], privateKey: [Infinity, true] } as const;
+  const limits = {
+    role: [MAX_ROLE, false],
+    member: [MAX_MEMBER, false],
+    publicKey: [Infinity, true],
+    privateKey: [Infinity, true],
+  } as const;
   for (const [field, [max, secret]] of Object.entries(limits)) {
     const failure = textFailure(field, news[field], max, secret);
     if (failure) failures.push(failure);
@@ -60,7 +77,10 @@ export async function check(_olds: Record<string, unknown>, news: Record<string,
 
   if (!isUnknown(news.tables)) {
     if (!Array.isArray(news.tables)) {
-      failures.push({ property: "tables", reason: `${TYPE} tables: expected a list of "Category / Table" names, got ${JSON.stringify(news.tables)}` });
+      failures.push({
+        property: "tables",
+        reason: `${TYPE} tables: expected a list of "Category / Table" names, got ${JSON.stringify(news.tables)}`,
+      });
     } else {
       const seen = new Set<string>();
       news.tables.forEach((raw: unknown, i: number) => {
@@ -68,11 +88,16 @@ export async function check(_olds: Record<string, unknown>, news: Record<string,
         const name = typeof raw === "string" ? raw.trim() : "";
         const entry = TABLE_SETUP_ENTRIES.find((e) => e.toLowerCase() === name.toLowerCase());
         if (!entry) {
-          const near = didYouMean(name, TABLE_SETUP_ENTRIES);
-          const hint = near.length > 0 ? ` (did you mean ${near.map((n) => `"${n}"`).join(", ")}?)` : "";
-          failures.push({ property: `tables[${i}]`, reason: `${TYPE} tables: unknown Table Setup entry ${JSON.stringify(raw)}${hint}; entries are "Category / Table" as System > Table Setup lists them` });
+          const hint = suggestion(didYouMean(name, TABLE_SETUP_ENTRIES));
+          failures.push({
+            property: `tables[${i}]`,
+            reason: `${TYPE} tables: unknown Table Setup entry ${JSON.stringify(raw)}${hint}; entries are "Category / Table" as System > Table Setup lists them`,
+          });
         } else if (seen.has(entry)) {
-          failures.push({ property: `tables[${i}]`, reason: `${TYPE} tables: "${entry}" is listed twice; tables is a set` });
+          failures.push({
+            property: `tables[${i}]`,
+            reason: `${TYPE} tables: "${entry}" is listed twice; tables is a set`,
+          });
         } else {
           seen.add(entry);
         }
@@ -94,19 +119,28 @@ interface LiveAccess {
 }
 
 async function readAccess(client: ConnectWiseClient, inputs: TableSetupAccessInputs): Promise<LiveAccess> {
-  const [member] = await client.list("/system/apiMembers", ApiMemberSchema, { conditions: eq("identifier", inputs.member) });
+  const [member] = await client.list("/system/apiMembers", ApiMemberSchema, {
+    conditions: eq("identifier", inputs.member),
+  });
   if (!member) return { memberRole: undefined, keyMember: inputs.member, tableSetupInquire: "None", allowed: [] };
   const asMember = client.asMember(inputs.publicKey, inputs.privateKey);
   try {
     const [mySecurity, items] = await Promise.all([
-      asMember.list("/system/mySecurity", MySecuritySchema, { conditions: and(eq("moduleName", "System"), eq("moduleFunctionName", "Table Setup")) }),
-      asMember.list("/system/mySecurity/customizeItems/", MySecurityCustomizeItemSchema, { conditions: eq("customizeIdentifier", TABLE_SETUP) }),
+      asMember.list("/system/mySecurity", MySecuritySchema, {
+        conditions: and(eq("moduleName", "System"), eq("moduleFunctionName", "Table Setup")),
+      }),
+      asMember.list("/system/mySecurity/customizeItems/", MySecurityCustomizeItemSchema, {
+        conditions: eq("customizeIdentifier", TABLE_SETUP),
+      }),
     ]);
     return {
       memberRole: member.securityRole?.name,
       keyMember: mySecurity[0]?.member?.identifier ?? inputs.member,
       tableSetupInquire: mySecurity[0]?.inquireLevel ?? "None",
-      allowed: items.map((item) => item.itemIdentifier ?? "").filter((entry) => entry !== "").sort(),
+      allowed: items
+        .map((item) => item.itemIdentifier ?? "")
+        .filter((entry) => entry !== "")
+        .sort(),
     };
   } catch (error) {
     if (error instanceof ConnectWiseError && error.status === 401) {
@@ -131,14 +165,22 @@ function mismatch(inputs: TableSetupAccessInputs, live: LiveAccess, tenant: stri
   return undefined;
 }
 
-function pending(inputs: TableSetupAccessInputs, live: LiveAccess): { diffs: PendingDifference[]; steps: ConsoleStep[] } {
+function pending(
+  inputs: TableSetupAccessInputs,
+  live: LiveAccess,
+): { diffs: PendingDifference[]; steps: ConsoleStep[] } {
   const customize = ["System", "Security Roles", inputs.role, "System", "Table Setup", "Customize"];
   const diffs: PendingDifference[] = [];
   const steps: ConsoleStep[] = [];
   // Without inquire on System/Table Setup the role sees no Customize list at all.
   if (inputs.tables.length > 0 && live.allowed.length === 0 && live.tableSetupInquire === "None") {
     diffs.push({ key: "System/Table Setup", field: "inquire", current: "None", desired: "All" });
-    steps.push({ menuPath: ["System", "Security Roles", inputs.role, "System", "Table Setup"], field: "Inquire Level", value: "All", current: "None" });
+    steps.push({
+      menuPath: ["System", "Security Roles", inputs.role, "System", "Table Setup"],
+      field: "Inquire Level",
+      value: "All",
+      current: "None",
+    });
   }
   for (const table of inputs.tables.filter((t) => !live.allowed.includes(t))) {
     diffs.push({ key: "Table Setup", field: `'${table}'`, current: "not allowed", desired: "allowed" });
@@ -160,28 +202,47 @@ async function verify(inputs: TableSetupAccessInputs & Record<string, unknown>):
   const outputs = { ...inputs, verified: live.allowed };
   const { steps } = pending(inputs, live);
   if (steps.length > 0) {
-    throw pendingStepsError({ id: idOf(inputs), properties: outputs, tenant: client.tenant, resource: label(inputs.role, inputs.member), steps });
+    throw pendingStepsError({
+      id: idOf(inputs),
+      properties: outputs,
+      tenant: client.tenant,
+      resource: label(inputs.role, inputs.member),
+      steps,
+    });
   }
   return outputs;
 }
 
 const idOf = (inputs: { role: string; member: string }) => `${inputs.role}/${inputs.member}`;
 
-export async function create(inputs: TableSetupAccessInputs & Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
+export async function create(
+  inputs: TableSetupAccessInputs & Record<string, unknown>,
+): Promise<pulumi.dynamic.CreateResult> {
   return { id: idOf(inputs), outs: await verify(inputs) };
 }
 
-export async function update(_id: string, _olds: TableSetupAccessOutputs, news: TableSetupAccessInputs & Record<string, unknown>): Promise<pulumi.dynamic.UpdateResult> {
+export async function update(
+  _id: string,
+  _olds: TableSetupAccessOutputs,
+  news: TableSetupAccessInputs & Record<string, unknown>,
+): Promise<pulumi.dynamic.UpdateResult> {
   return { outs: await verify(news) };
 }
 
-export async function diff(_id: string, olds: TableSetupAccessOutputs, news: TableSetupAccessInputs): Promise<pulumi.dynamic.DiffResult> {
+export async function diff(
+  _id: string,
+  olds: TableSetupAccessOutputs,
+  news: TableSetupAccessInputs,
+): Promise<pulumi.dynamic.DiffResult> {
   const base = { deleteBeforeReplace: false };
   const replaces = (["role", "member"] as const).filter((k) => isUnknown(news[k]) || olds[k] !== news[k]);
   if (replaces.length > 0) return { ...base, changes: true, replaces };
   const keysChanged = olds.publicKey !== news.publicKey || olds.privateKey !== news.privateKey;
   // A key not known yet (an ApiKey being replaced) cannot verify anything during preview.
-  if ([news.publicKey, news.privateKey, news.tables, ...(Array.isArray(news.tables) ? news.tables : [])].some(isUnknown)) return { ...base, changes: true, replaces: [] };
+  if (
+    [news.publicKey, news.privateKey, news.tables, ...(Array.isArray(news.tables) ? news.tables : [])].some(isUnknown)
+  )
+    return { ...base, changes: true, replaces: [] };
 
   const client = await session.connect();
   const live = await readAccess(client, news);
@@ -199,7 +260,10 @@ export async function diff(_id: string, olds: TableSetupAccessOutputs, news: Tab
 /** The verifying member's key does not authenticate. */
 class KeyRejected extends Error {}
 
-export async function read(id: string, props: TableSetupAccessOutputs & Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> {
+export async function read(
+  id: string,
+  props: TableSetupAccessOutputs & Record<string, unknown>,
+): Promise<pulumi.dynamic.ReadResult> {
   const client = await session.connect();
   let live: Awaited<ReturnType<typeof readAccess>>;
   try {

@@ -56,6 +56,13 @@ export class ApiKey extends pulumi.dynamic.Resource {
       // A console key's private key is an input too: keep it secret in the state's inputs as well.
       privateKey: args.privateKey === undefined ? undefined : pulumi.secret(args.privateKey),
     };
-    super(provider, name, props, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["privateKey"] }), "connectwise", "ApiKey");
+    super(
+      provider,
+      name,
+      props,
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["privateKey"] }),
+      "connectwise",
+      "ApiKey",
+    );
   }
 }

@@ -62,6 +62,13 @@ export class ApiMember extends pulumi.dynamic.Resource {
   declare readonly inactive: pulumi.Output<boolean>;
 
   constructor(name: string, args: ApiMemberArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { notes: undefined, adopt: undefined, memberId: undefined, inactive: undefined, ...args }, opts, "connectwise", "ApiMember");
+    super(
+      provider,
+      name,
+      { notes: undefined, adopt: undefined, memberId: undefined, inactive: undefined, ...args },
+      opts,
+      "connectwise",
+      "ApiMember",
+    );
   }
 }

@@ -1,8 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { runtimeProvider } from "./runtimeProvider";
 
+import type { Level } from "../catalog";
+
 /** A permission level as the Manage UI offers it. Input is case-insensitive; unset means None. */
-export type PermissionLevel = "None" | "My" | "All";
+export type PermissionLevel = Level;
 
 /** The four levels of one module function (System > Security Roles > role > Module > Function). */
 export interface PermissionLevels {
@@ -47,7 +49,9 @@ export class SecurityRole extends pulumi.dynamic.Resource {
   /** The role name. */
   declare readonly name: pulumi.Output<string>;
   /** The declared levels, normalised: catalog spelling, all four levels per function. */
-  declare readonly permissions: pulumi.Output<Record<string, Record<"add" | "edit" | "delete" | "inquire", PermissionLevel>>>;
+  declare readonly permissions: pulumi.Output<
+    Record<string, Record<"add" | "edit" | "delete" | "inquire", PermissionLevel>>
+  >;
   /** Whether undeclared functions must be None (default true). */
   declare readonly exclusive: pulumi.Output<boolean>;
   /** Whether an existing role of this name was taken over (matters only at create). */

@@ -37,8 +37,10 @@ export function authenticate(headers: IncomingHttpHeaders, store: Store, now: Da
   }
   if (key.expiresAt && Date.parse(key.expiresAt) <= now.getTime()) throw unauthorized("The token has expired");
   const member = store.members.get(key.memberId);
-  if (!member || member.fields.inactiveFlag === true) throw unauthorized("The member for these credentials is inactive");
-  if (!header(headers, "clientid")?.trim()) throw unauthorized("A clientId header is required (see developer.connectwise.com/ClientID)");
+  if (!member || member.fields.inactiveFlag === true)
+    throw unauthorized("The member for these credentials is inactive");
+  if (!header(headers, "clientid")?.trim())
+    throw unauthorized("A clientId header is required (see developer.connectwise.com/ClientID)");
   const roleRef = member.fields.securityRole as Ref | undefined;
   return { member, role: roleRef ? store.roles.get(roleRef.id) : undefined };
 }

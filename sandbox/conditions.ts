@@ -167,7 +167,8 @@ class Parser {
     const opToken = this.tokens[this.pos];
     let op: Comparator;
     if (opToken?.kind === "op" && !negate) op = opToken.text as Comparator;
-    else if (opToken?.kind === "word" && ["contains", "like", "in"].includes(opToken.text.toLowerCase())) op = opToken.text.toLowerCase() as Comparator;
+    else if (opToken?.kind === "word" && ["contains", "like", "in"].includes(opToken.text.toLowerCase()))
+      op = opToken.text.toLowerCase() as Comparator;
     else throw invalidCondition(`Expected an operator after '${t.text}' ${this.where()}`, field.path);
     this.pos++;
     const values: Value[] = [];
@@ -183,7 +184,10 @@ class Parser {
       values.push(this.value(field));
     }
     if ((op === "contains" || op === "like") && (field.type !== "string" || typeof values[0] !== "string")) {
-      throw invalidCondition(`'${op}' needs a string field and a quoted string value (field '${field.path}')`, field.path);
+      throw invalidCondition(
+        `'${op}' needs a string field and a quoted string value (field '${field.path}')`,
+        field.path,
+      );
     }
     if (field.type === "boolean" && op !== "=" && op !== "!=" && op !== "in") {
       throw invalidCondition(`'${op}' cannot compare the boolean field '${field.path}'`, field.path);
@@ -199,12 +203,20 @@ class Parser {
     this.pos++;
     let value: Value;
     if (t.kind === "string" || t.kind === "number" || t.kind === "date") value = t.value;
-    else if (t.kind === "word" && ["true", "false"].includes(t.text.toLowerCase())) value = t.text.toLowerCase() === "true";
+    else if (t.kind === "word" && ["true", "false"].includes(t.text.toLowerCase()))
+      value = t.text.toLowerCase() === "true";
     else if (t.kind === "word" && t.text.toLowerCase() === "null") value = null;
-    else throw invalidCondition(`Expected a value for '${field.path}' at position ${t.at} (strings go in double quotes)`, field.path);
+    else
+      throw invalidCondition(
+        `Expected a value for '${field.path}' at position ${t.at} (strings go in double quotes)`,
+        field.path,
+      );
     const expected = { string: "string", number: "number", boolean: "boolean", date: "object" }[field.type];
     if (value !== null && typeof value !== expected) {
-      throw invalidCondition(`Field '${field.path}' is a ${field.type}; the value at position ${t.at} is not`, field.path);
+      throw invalidCondition(
+        `Field '${field.path}' is a ${field.type}; the value at position ${t.at} is not`,
+        field.path,
+      );
     }
     return value;
   }

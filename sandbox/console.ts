@@ -5,7 +5,7 @@ import type { ConsoleRole, ConsoleSettings, ConsoleState } from "./consolePlane"
 import type { Faults } from "./faults";
 import type { KeyPair } from "./store";
 import type { LogEntry } from "./requestLog";
-import type { Level, PermissionField } from "../provider/catalog";
+import type { Level, PermissionField } from "../catalog";
 
 export type { ConsoleRole, ConsoleSettings, ConsoleState, Permissions } from "./consolePlane";
 export type { LogEntry } from "./requestLog";

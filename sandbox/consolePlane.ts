@@ -3,7 +3,17 @@
 // the sandbox's own controls (request log, faults, token lifetime). JSON, no credentials; it
 // listens only where the API does (loopback by default).
 
-import { LEVELS, Level, PERMISSION_FIELDS, PermissionField, TABLE_SETUP_ENTRIES, didYouMean, findFunction, functionKey, MODULE_FUNCTIONS } from "../provider/catalog";
+import {
+  LEVELS,
+  Level,
+  PERMISSION_FIELDS,
+  PermissionField,
+  TABLE_SETUP_ENTRIES,
+  didYouMean,
+  findFunction,
+  functionKey,
+  MODULE_FUNCTIONS,
+} from "../catalog";
 import { Faults, mergeFaults } from "./faults";
 import { RequestLog } from "./requestLog";
 import { COMPANY_ID, RoleRecord, Store, levelField } from "./store";
@@ -78,7 +88,8 @@ function roleView(role: RoleRecord): ConsoleRole {
   const permissions: Permissions = {};
   for (const s of role.settings) {
     const levels = { add: s.addLevel, edit: s.editLevel, delete: s.deleteLevel, inquire: s.inquireLevel };
-    if (Object.values(levels).some((l) => l !== "None")) permissions[functionKey(s.moduleName, s.moduleFunctionName)] = levels;
+    if (Object.values(levels).some((l) => l !== "None"))
+      permissions[functionKey(s.moduleName, s.moduleFunctionName)] = levels;
   }
   return { id: role.id, name: role.name, permissions, tableSetup: [...role.tableSetup] };
 }
@@ -95,19 +106,26 @@ function roleNamed(store: Store, name: string): RoleRecord {
 
 /** Merges the given levels into the role's settings, as clicking them in System > Security Roles. */
 function setPermissions(deps: ConsoleDeps, role: RoleRecord, body: unknown): void {
-  if (!isObject(body)) throw new ConsoleError(400, 'body must be {"Module/Function": {add?, edit?, delete?, inquire?}}');
+  if (!isObject(body))
+    throw new ConsoleError(400, 'body must be {"Module/Function": {add?, edit?, delete?, inquire?}}');
   const updates: { key: string; field: PermissionField; level: Level }[] = [];
   for (const [key, levels] of Object.entries(body)) {
     const fn = findFunction(key);
     if (!fn) {
       const hint = didYouMean(key, ALL_FUNCTION_KEYS);
-      throw new ConsoleError(400, `unknown module function '${key}'${hint.length ? ` (did you mean ${hint.map((h) => `'${h}'`).join(", ")}?)` : ""}`);
+      throw new ConsoleError(
+        400,
+        `unknown module function '${key}'${hint.length ? ` (did you mean ${hint.map((h) => `'${h}'`).join(", ")}?)` : ""}`,
+      );
     }
-    if (!isObject(levels)) throw new ConsoleError(400, `levels for '${key}' must be an object {add?, edit?, delete?, inquire?}`);
+    if (!isObject(levels))
+      throw new ConsoleError(400, `levels for '${key}' must be an object {add?, edit?, delete?, inquire?}`);
     for (const [field, value] of Object.entries(levels)) {
-      if (!PERMISSION_FIELDS.includes(field as PermissionField)) throw new ConsoleError(400, `'${key}': unknown level field '${field}' (use add, edit, delete, inquire)`);
+      if (!PERMISSION_FIELDS.includes(field as PermissionField))
+        throw new ConsoleError(400, `'${key}': unknown level field '${field}' (use add, edit, delete, inquire)`);
       const level = LEVELS.find((l) => typeof value === "string" && l.toLowerCase() === value.toLowerCase());
-      if (!level) throw new ConsoleError(400, `'${key}'.${field}: level must be None, My or All (got ${JSON.stringify(value)})`);
+      if (!level)
+        throw new ConsoleError(400, `'${key}'.${field}: level must be None, My or All (got ${JSON.stringify(value)})`);
       updates.push({ key: functionKey(fn.module, fn.function), field: field as PermissionField, level });
     }
   }
@@ -124,7 +142,10 @@ function setTableSetup(deps: ConsoleDeps, role: RoleRecord, body: unknown): void
     const entry = typeof t === "string" ? canonical.get(t.trim().toLowerCase()) : undefined;
     if (!entry) {
       const hint = typeof t === "string" ? didYouMean(t, TABLE_SETUP_ENTRIES) : [];
-      throw new ConsoleError(400, `unknown Table Setup entry ${JSON.stringify(t)}${hint.length ? ` (did you mean ${hint.map((h) => `'${h}'`).join(", ")}?)` : ""}`);
+      throw new ConsoleError(
+        400,
+        `unknown Table Setup entry ${JSON.stringify(t)}${hint.length ? ` (did you mean ${hint.map((h) => `'${h}'`).join(", ")}?)` : ""}`,
+      );
     }
     return entry;
   });
@@ -142,7 +163,11 @@ function state(deps: ConsoleDeps): ConsoleState {
   const identifierOf = new Map([...store.members.values()].map((m) => [m.id, String(m.fields.identifier)]));
   return {
     companyId: COMPANY_ID,
-    roles: [...store.roles.values()].map((r) => ({ ...roleView(r), adminFlag: r.adminFlag, inactiveFlag: r.inactiveFlag })),
+    roles: [...store.roles.values()].map((r) => ({
+      ...roleView(r),
+      adminFlag: r.adminFlag,
+      inactiveFlag: r.inactiveFlag,
+    })),
     members: [...store.members.values()].map((m) => {
       const ref = memberRef(m);
       const role = m.fields.securityRole as { id: number; name: string } | undefined;
@@ -188,14 +213,27 @@ const ROUTES = [
 
 /** The ROUTES entry that matches ("*" is any one segment), or undefined. */
 function routeOf(method: string, parts: string[]): string | undefined {
-  return ROUTES.find((r) => r.method === method && r.segments.length === parts.length && r.segments.every((seg, i) => seg === "*" || seg === parts[i]))?.route;
+  return ROUTES.find(
+    (r) =>
+      r.method === method &&
+      r.segments.length === parts.length &&
+      r.segments.every((seg, i) => seg === "*" || seg === parts[i]),
+  )?.route;
 }
 
 /** Handles one console request; `path` is what follows /console. Returns whether state changed. */
-export function handleConsole(deps: ConsoleDeps, method: string, path: string, body: unknown): ConsoleReply & { changed: boolean } {
+export function handleConsole(
+  deps: ConsoleDeps,
+  method: string,
+  path: string,
+  body: unknown,
+): ConsoleReply & { changed: boolean } {
   const { store } = deps;
   try {
-    const parts = path.split("/").filter((s) => s.length > 0).map(decodeURIComponent);
+    const parts = path
+      .split("/")
+      .filter((s) => s.length > 0)
+      .map(decodeURIComponent);
     switch (routeOf(method, parts)) {
       case "GET /state":
         return { status: 200, body: state(deps), changed: false };
@@ -215,14 +253,16 @@ export function handleConsole(deps: ConsoleDeps, method: string, path: string, b
         const member = store.memberByIdentifier(parts[1]);
         if (!member) throw new ConsoleError(404, `no member '${parts[1]}'`);
         const description = isObject(body) && body.description !== undefined ? body.description : "Console key";
-        if (typeof description !== "string" || description.length > 100) throw new ConsoleError(400, "description must be a string of at most 100 characters");
+        if (typeof description !== "string" || description.length > 100)
+          throw new ConsoleError(400, "description must be a string of at most 100 characters");
         const pair = store.addKey(member.id, "apiKey", description, deps.now());
         return { status: 201, body: pair, changed: true };
       }
       case "DELETE /members/*/apiKeys/*": {
         const member = store.memberByIdentifier(parts[1]);
         const key = store.key(parts[3]);
-        if (!member || !key || key.memberId !== member.id) throw new ConsoleError(404, `no such key for member '${parts[1]}'`);
+        if (!member || !key || key.memberId !== member.id)
+          throw new ConsoleError(404, `no such key for member '${parts[1]}'`);
         store.revokeKey(key.publicKey);
         return { status: 204, changed: true };
       }
@@ -244,7 +284,8 @@ export function handleConsole(deps: ConsoleDeps, method: string, path: string, b
         return { status: 200, body: { tokenLifetimeSeconds: store.tokenLifetimeSeconds }, changed: false };
       case "PUT /settings": {
         const seconds = isObject(body) ? body.tokenLifetimeSeconds : undefined;
-        if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds <= 0) throw new ConsoleError(400, "tokenLifetimeSeconds must be a positive number");
+        if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds <= 0)
+          throw new ConsoleError(400, "tokenLifetimeSeconds must be a positive number");
         store.tokenLifetimeSeconds = seconds;
         return { status: 200, body: { tokenLifetimeSeconds: seconds }, changed: true };
       }
@@ -252,7 +293,12 @@ export function handleConsole(deps: ConsoleDeps, method: string, path: string, b
         throw new ConsoleError(404, `no console endpoint ${method} /console${path}`);
     }
   } catch (e) {
-    if (e instanceof ConsoleError) return { status: e.status, body: { code: e.status === 404 ? "NotFound" : "BadRequest", message: e.message }, changed: false };
+    if (e instanceof ConsoleError)
+      return {
+        status: e.status,
+        body: { code: e.status === 404 ? "NotFound" : "BadRequest", message: e.message },
+        changed: false,
+      };
     throw e;
   }
 }

@@ -20,13 +20,20 @@ export class ApiError extends Error {
   }
 
   body(): { code: string; message: string; errors?: ValidationError[] } {
-    return this.errors ? { code: this.code, message: this.message, errors: this.errors } : { code: this.code, message: this.message };
+    return this.errors
+      ? { code: this.code, message: this.message, errors: this.errors }
+      : { code: this.code, message: this.message };
   }
 }
 
 /** 400 InvalidObject "{resource} object is invalid" with the per-field errors, as the API reports validation. */
 export function invalidObject(resource: string, errors: Omit<ValidationError, "resource">[]): ApiError {
-  return new ApiError(400, "InvalidObject", `${resource} object is invalid`, errors.map((e) => ({ ...e, resource })));
+  return new ApiError(
+    400,
+    "InvalidObject",
+    `${resource} object is invalid`,
+    errors.map((e) => ({ ...e, resource })),
+  );
 }
 
 export function notFound(what: string): ApiError {
@@ -42,7 +49,9 @@ export function security(): ApiError {
 }
 
 export function invalidCondition(message: string, field = ""): ApiError {
-  return new ApiError(400, "InvalidCondition", message, [{ code: "InvalidCondition", message, resource: "conditions", field }]);
+  return new ApiError(400, "InvalidCondition", message, [
+    { code: "InvalidCondition", message, resource: "conditions", field },
+  ]);
 }
 
 /** As seen from the real API: a length violation comes back as its own top-level code, without errors[]. */

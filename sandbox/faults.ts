@@ -15,7 +15,8 @@ export type FaultOutcome = "drop" | "429" | "503" | undefined;
 
 /** Validates and merges a partial update; throws with a message naming the bad field. */
 export function mergeFaults(current: Faults, update: unknown): Faults {
-  if (update === null || typeof update !== "object" || Array.isArray(update)) throw new Error("faults must be an object");
+  if (update === null || typeof update !== "object" || Array.isArray(update))
+    throw new Error("faults must be an object");
   const next = { ...current };
   for (const [k, v] of Object.entries(update)) {
     if (!(k in NO_FAULTS)) throw new Error(`unknown fault '${k}' (known: ${Object.keys(NO_FAULTS).join(", ")})`);

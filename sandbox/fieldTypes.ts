@@ -17,7 +17,11 @@ type Spec = FieldType | "ref" | "departmentRef" | "memberRef";
 function describe(fields: Record<string, Spec>): FieldTypes {
   const out = new Map<string, FieldInfo>();
   const add = (path: string, type: FieldType) => out.set(path.toLowerCase(), { path, type });
-  for (const [name, spec] of Object.entries({ ...fields, "_info/lastUpdated": "date", "_info/updatedBy": "string" } as Record<string, Spec>)) {
+  for (const [name, spec] of Object.entries({
+    ...fields,
+    "_info/lastUpdated": "date",
+    "_info/updatedBy": "string",
+  } as Record<string, Spec>)) {
     if (spec === "ref" || spec === "departmentRef" || spec === "memberRef") {
       add(`${name}/id`, "number");
       add(`${name}/name`, "string");
@@ -29,9 +33,20 @@ function describe(fields: Record<string, Spec>): FieldTypes {
   return out;
 }
 
-export const SECURITY_ROLE = describe({ id: "number", name: "string", roleType: "string", adminFlag: "boolean", inactiveFlag: "boolean" });
+export const SECURITY_ROLE = describe({
+  id: "number",
+  name: "string",
+  roleType: "string",
+  adminFlag: "boolean",
+  inactiveFlag: "boolean",
+});
 
-export const SECURITY_ROLE_INFO = describe({ id: "number", name: "string", roleType: "string", inactiveFlag: "boolean" });
+export const SECURITY_ROLE_INFO = describe({
+  id: "number",
+  name: "string",
+  roleType: "string",
+  inactiveFlag: "boolean",
+});
 
 const settingFields: Record<string, Spec> = {
   id: "number",
@@ -56,7 +71,11 @@ export const SECURITY_ROLE_SETTING = describe(settingFields);
 
 export const MY_SECURITY = describe({ ...settingFields, member: "memberRef" });
 
-export const MY_SECURITY_CUSTOMIZE_ITEM = describe({ id: "number", customizeIdentifier: "string", itemIdentifier: "string" });
+export const MY_SECURITY_CUSTOMIZE_ITEM = describe({
+  id: "number",
+  customizeIdentifier: "string",
+  itemIdentifier: "string",
+});
 
 export const API_MEMBER = describe({
   id: "number",
@@ -103,7 +122,14 @@ export const MEMBER = describe({
   salesDefaultLocation: "ref",
 });
 
-export const LOCATION = describe({ id: "number", name: "string", ownerLevelId: "number", structureLevel: "ref", locationFlag: "boolean", clientFlag: "boolean" });
+export const LOCATION = describe({
+  id: "number",
+  name: "string",
+  ownerLevelId: "number",
+  structureLevel: "ref",
+  locationFlag: "boolean",
+  clientFlag: "boolean",
+});
 
 export const DEPARTMENT = describe({ id: "number", identifier: "string", name: "string" });
 

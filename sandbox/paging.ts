@@ -6,8 +6,7 @@ export const DEFAULT_PAGE_SIZE = 25;
 export const MAX_PAGE_SIZE = 1000;
 
 export type PageRequest =
-  | { mode: "navigable"; page: number; pageSize: number }
-  | { mode: "forward"; pageId: number; pageSize: number };
+  { mode: "navigable"; page: number; pageSize: number } | { mode: "forward"; pageId: number; pageSize: number };
 
 function positiveInt(value: string | null): number | undefined {
   if (value === null || !/^\s*\d+\s*$/.test(value)) return undefined;
@@ -44,13 +43,21 @@ export interface Page<T> {
  * One page of `items` (already filtered and ordered; in forward-only mode ordered by id).
  * `base` is the absolute URL of the request path; the other query parameters are kept in links.
  */
-export function pageOf<T extends { id: number }>(items: T[], req: PageRequest, base: string, query: URLSearchParams): Page<T> {
+export function pageOf<T extends { id: number }>(
+  items: T[],
+  req: PageRequest,
+  base: string,
+  query: URLSearchParams,
+): Page<T> {
   if (req.mode === "forward") {
     const start = items.findIndex((item) => item.id > req.pageId);
     const rest = start < 0 ? [] : items.slice(start);
     const page = rest.slice(0, req.pageSize);
     if (rest.length <= req.pageSize) return { items: page };
-    return { items: page, link: `<${linkTo(base, query, { pageSize: req.pageSize, pageId: page[page.length - 1].id })}>; rel="next"` };
+    return {
+      items: page,
+      link: `<${linkTo(base, query, { pageSize: req.pageSize, pageId: page[page.length - 1].id })}>; rel="next"`,
+    };
   }
   const { page, pageSize } = req;
   const last = Math.max(1, Math.ceil(items.length / pageSize));

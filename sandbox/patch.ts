@@ -9,9 +9,16 @@ const OPS = new Set(["add", "replace", "remove"]);
 const READ_ONLY = new Set(["id", "_info"]);
 
 /** Applies `operations` to a copy of `fields`; throws 400 InvalidObject naming the bad operation. */
-export function applyPatch(resource: string, fields: Record<string, unknown>, operations: unknown, rules: Rules): Record<string, unknown> {
-  const fail = (message: string, field = "") => invalidObject(resource, [{ code: "InvalidPatchOperation", message, field }]);
-  if (!Array.isArray(operations) || operations.length === 0) throw fail("The body must be a non-empty array of patch operations");
+export function applyPatch(
+  resource: string,
+  fields: Record<string, unknown>,
+  operations: unknown,
+  rules: Rules,
+): Record<string, unknown> {
+  const fail = (message: string, field = "") =>
+    invalidObject(resource, [{ code: "InvalidPatchOperation", message, field }]);
+  if (!Array.isArray(operations) || operations.length === 0)
+    throw fail("The body must be a non-empty array of patch operations");
   const out: Record<string, unknown> = structuredClone(fields);
   const canonical = new Map(Object.keys(rules).map((k) => [k.toLowerCase(), k]));
   operations.forEach((raw, i) => {
@@ -19,14 +26,17 @@ export function applyPatch(resource: string, fields: Record<string, unknown>, op
     const { op, path, value } = raw as Record<string, unknown>;
     const opName = typeof op === "string" ? op.toLowerCase() : "";
     if (!OPS.has(opName)) throw fail(`Operation ${i}: op must be add, replace or remove (got ${JSON.stringify(op)})`);
-    if (typeof path !== "string" || path.replace(/^\//, "") === "") throw fail(`Operation ${i}: path must name a field`);
+    if (typeof path !== "string" || path.replace(/^\//, "") === "")
+      throw fail(`Operation ${i}: path must name a field`);
     const segments = path.replace(/^\//, "").split("/");
-    if (READ_ONLY.has(segments[0].toLowerCase())) throw fail(`Operation ${i}: ${segments[0]} is read-only`, segments[0]);
+    if (READ_ONLY.has(segments[0].toLowerCase()))
+      throw fail(`Operation ${i}: ${segments[0]} is read-only`, segments[0]);
     const field = canonical.get(segments[0].toLowerCase());
     if (!field) throw fail(`Operation ${i}: unknown field '${segments[0]}'`, path);
     const rule = rules[field];
     const isRef = rule.type === "ref" || rule.type === "opaqueRef";
-    if (segments.length > 2 || (segments.length === 2 && !isRef)) throw fail(`Operation ${i}: path '${path}' does not name a field`, path);
+    if (segments.length > 2 || (segments.length === 2 && !isRef))
+      throw fail(`Operation ${i}: path '${path}' does not name a field`, path);
     if (opName !== "remove" && value === undefined) throw fail(`Operation ${i}: ${opName} needs a value`, path);
 
     if (segments.length === 1) {

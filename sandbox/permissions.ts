@@ -3,7 +3,7 @@
 // as allowed: the sandbox does not model record ownership. An inactive or missing role has no
 // rights. adminFlag grants nothing by itself; the seeded Admin role has every level All.
 
-import { Level } from "../provider/catalog";
+import { Level } from "../catalog";
 import { security } from "./errors";
 import type { Caller, Need } from "./routing";
 import { Store, levelField } from "./store";

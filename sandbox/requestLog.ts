@@ -19,7 +19,9 @@ const SECRET_FIELDS = new Set(["privatekey", "password"]);
 function mask(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(mask);
   if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_FIELDS.has(k.toLowerCase()) ? "***" : mask(v)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, SECRET_FIELDS.has(k.toLowerCase()) ? "***" : mask(v)]),
+  );
 }
 
 export function countKey(method: string, path: string): string {

@@ -4,7 +4,7 @@
 // sandbox does not implement answers 501.
 
 import type { IncomingHttpHeaders } from "http";
-import type { PermissionField } from "../provider/catalog";
+import type { PermissionField } from "../catalog";
 import { notFound } from "./errors";
 import type { MemberRecord, RoleRecord, Store } from "./store";
 

@@ -45,7 +45,16 @@ const API_PREFIX = `/${CODEBASE}apis/3.0`.toLowerCase();
 const CONTENT_TYPE = `application/vnd.connectwise.com+json; version=${API_VERSION}; charset=utf-8`;
 const MAX_BODY_BYTES = 1024 * 1024;
 // The query parameters every list/get operation takes, by their canonical names.
-const STANDARD_PARAMS = ["conditions", "childConditions", "customFieldConditions", "orderBy", "fields", "page", "pageSize", "pageId"];
+const STANDARD_PARAMS = [
+  "conditions",
+  "childConditions",
+  "customFieldConditions",
+  "orderBy",
+  "fields",
+  "page",
+  "pageSize",
+  "pageId",
+];
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -103,9 +112,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   const context: SandboxContext = { store, now: () => new Date() };
   let url = "";
 
-  function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, contentType = CONTENT_TYPE): void {
+  function send(
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+    contentType = CONTENT_TYPE,
+  ): void {
     const text = body === undefined ? "" : JSON.stringify(body);
-    res.writeHead(status, { ...headers, ...(text ? { "Content-Type": contentType, "Content-Length": Buffer.byteLength(text) } : {}) });
+    res.writeHead(status, {
+      ...headers,
+      ...(text ? { "Content-Type": contentType, "Content-Length": Buffer.byteLength(text) } : {}),
+    });
     res.end(text);
   }
 
@@ -134,7 +152,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
         return;
       }
       if (fault === "503") {
-        reply = { status: 503, body: { code: "ServiceUnavailable", message: "The service is temporarily unavailable." } };
+        reply = {
+          status: 503,
+          body: { code: "ServiceUnavailable", message: "The service is temporarily unavailable." },
+        };
         log.add({ ...entry, status: 503, fault, requestBody: text || undefined, responseBody: reply.body });
         send(res, reply.status, reply.body);
         return;
@@ -144,9 +165,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       const match = router.match(method, apiPath);
       if (match.kind === "notFound") throw new ApiError(404, "NotFound", `No resource at ${apiPath}`);
       if (match.kind === "methodNotAllowed") {
-        throw new ApiError(405, "MethodNotAllowed", `The requested resource does not support http method '${method}'.`, undefined, { Allow: match.allow.join(", ") });
+        throw new ApiError(
+          405,
+          "MethodNotAllowed",
+          `The requested resource does not support http method '${method}'.`,
+          undefined,
+          { Allow: match.allow.join(", ") },
+        );
       }
-      if (match.kind === "notImplemented") throw new ApiError(501, "NotImplemented", `The sandbox does not implement ${method} ${apiPath}`);
+      if (match.kind === "notImplemented")
+        throw new ApiError(501, "NotImplemented", `The sandbox does not implement ${method} ${apiPath}`);
       requestBody = parseJson(text);
       authorize(store, caller, match.operation.need);
       const request: ApiRequest = {
@@ -181,7 +209,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       send(res, 400, { code: "BadRequest", message: "The request body is not valid JSON" }, {}, "application/json");
       return;
     }
-    const reply = handleConsole({ store, log, faults: () => faults, setFaults: (f) => (faults = f), now: () => new Date() }, req.method ?? "GET", rest, body);
+    const reply = handleConsole(
+      { store, log, faults: () => faults, setFaults: (f) => (faults = f), now: () => new Date() },
+      req.method ?? "GET",
+      rest,
+      body,
+    );
     if (reply.changed) persist();
     send(res, reply.status, reply.body, {}, "application/json");
   }
@@ -191,15 +224,32 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     const path = target.pathname;
     const lower = path.toLowerCase();
     const work = (async () => {
-      if (lower === "/console" || lower.startsWith("/console/")) return handleConsoleRequest(req, res, path.slice("/console".length));
+      if (lower === "/console" || lower.startsWith("/console/"))
+        return handleConsoleRequest(req, res, path.slice("/console".length));
       const company = /^\/login\/companyinfo\/([^/]+)\/?$/i.exec(path);
       if (company) {
-        if (req.method !== "GET") return send(res, 405, { code: "MethodNotAllowed", message: "Only GET is supported" }, { Allow: "GET" }, "application/json");
-        if (decodeURIComponent(company[1]).toLowerCase() !== COMPANY_ID) return send(res, 404, { code: "NotFound", message: "Company not found" }, {}, "application/json");
+        if (req.method !== "GET")
+          return send(
+            res,
+            405,
+            { code: "MethodNotAllowed", message: "Only GET is supported" },
+            { Allow: "GET" },
+            "application/json",
+          );
+        if (decodeURIComponent(company[1]).toLowerCase() !== COMPANY_ID)
+          return send(res, 404, { code: "NotFound", message: "Company not found" }, {}, "application/json");
         return send(
           res,
           200,
-          { CompanyName: "Sandbox MSP", Codebase: CODEBASE, VersionCode: `v${API_VERSION}`, VersionNumber: `v${API_VERSION}.0.12345`, CompanyID: COMPANY_ID, IsCloud: false, SiteUrl: url.replace(/^https?:\/\//, "") },
+          {
+            CompanyName: "Sandbox MSP",
+            Codebase: CODEBASE,
+            VersionCode: `v${API_VERSION}`,
+            VersionNumber: `v${API_VERSION}.0.12345`,
+            CompanyID: COMPANY_ID,
+            IsCloud: false,
+            SiteUrl: url.replace(/^https?:\/\//, ""),
+          },
           {},
           "application/json; charset=utf-8",
         );
@@ -211,7 +261,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     })();
     work.catch((e: unknown) => {
       process.stderr.write(`sandbox: ${(e as Error).stack ?? String(e)}\n`);
-      if (!res.headersSent) send(res, 500, { code: "UnexpectedError", message: "An unexpected error occurred" }, {}, "application/json");
+      if (!res.headersSent)
+        send(res, 500, { code: "UnexpectedError", message: "An unexpected error occurred" }, {}, "application/json");
       else res.destroy();
     });
   });

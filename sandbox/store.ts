@@ -5,7 +5,7 @@
 // mutable part to and from the --state file.
 
 import { createHash, randomBytes } from "crypto";
-import { Level, MODULE_FUNCTIONS, PermissionField, TABLE_SETUP_ENTRIES, findFunction, functionKey } from "../provider/catalog";
+import { Level, MODULE_FUNCTIONS, PermissionField, TABLE_SETUP_ENTRIES, findFunction, functionKey } from "../catalog";
 
 export interface Ref {
   id: number;
@@ -76,11 +76,13 @@ export const STRUCTURE_LEVELS: readonly Ref[] = [
   { id: 2, name: "Region" },
 ];
 
-export const LOCATIONS: readonly (Ref & { structureLevel: Ref })[] = ["Main", "Tampa Office", "Remote", "Europe"].map((name, i) => ({
-  id: i + 1,
-  name,
-  structureLevel: STRUCTURE_LEVELS[0],
-}));
+export const LOCATIONS: readonly (Ref & { structureLevel: Ref })[] = ["Main", "Tampa Office", "Remote", "Europe"].map(
+  (name, i) => ({
+    id: i + 1,
+    name,
+    structureLevel: STRUCTURE_LEVELS[0],
+  }),
+);
 
 // Department ids start at 10 so a location id passed as a department (or back) is caught.
 export const DEPARTMENTS: readonly DepartmentRef[] = ["Admin", "Services", "Sales", "Projects"].map((name, i) => ({
@@ -89,7 +91,12 @@ export const DEPARTMENTS: readonly DepartmentRef[] = ["Admin", "Services", "Sale
   name,
 }));
 
-const SETTING_LEVEL_FIELDS = { add: "addLevel", edit: "editLevel", delete: "deleteLevel", inquire: "inquireLevel" } as const;
+const SETTING_LEVEL_FIELDS = {
+  add: "addLevel",
+  edit: "editLevel",
+  delete: "deleteLevel",
+  inquire: "inquireLevel",
+} as const;
 export function levelField(field: PermissionField): "addLevel" | "editLevel" | "deleteLevel" | "inquireLevel" {
   return SETTING_LEVEL_FIELDS[field];
 }
@@ -178,7 +185,11 @@ export class Store {
   }
 
   /** A new role with one setting per catalog function, every level None (as the UI shows it). */
-  createRole(input: { name: string; roleType?: string; adminFlag?: boolean; inactiveFlag?: boolean }, now: Date, by: string): RoleRecord {
+  createRole(
+    input: { name: string; roleType?: string; adminFlag?: boolean; inactiveFlag?: boolean },
+    now: Date,
+    by: string,
+  ): RoleRecord {
     const role: RoleRecord = {
       id: this.nextRoleId++,
       name: input.name,
@@ -240,7 +251,13 @@ export class Store {
   }
 
   addMember(licenseClass: "A" | "F", fields: Record<string, unknown>, now: Date, by: string): MemberRecord {
-    const member: MemberRecord = { id: this.nextMemberId++, licenseClass, fields, lastUpdated: now.toISOString(), updatedBy: by };
+    const member: MemberRecord = {
+      id: this.nextMemberId++,
+      licenseClass,
+      fields,
+      lastUpdated: now.toISOString(),
+      updatedBy: by,
+    };
     this.members.set(member.id, member);
     this.memberIdByIdentifier.set(String(fields.identifier).toLowerCase(), member.id);
     return member;
@@ -256,7 +273,14 @@ export class Store {
 
   // ---- keys ----
 
-  addKey(memberId: number, kind: KeyRecord["kind"], description: string, now: Date, expiresAt?: Date, pair: KeyPair = newKeyPair()): KeyPair {
+  addKey(
+    memberId: number,
+    kind: KeyRecord["kind"],
+    description: string,
+    now: Date,
+    expiresAt?: Date,
+    pair: KeyPair = newKeyPair(),
+  ): KeyPair {
     this.keys.set(pair.publicKey, {
       publicKey: pair.publicKey,
       privateKeySha256: sha256(pair.privateKey),

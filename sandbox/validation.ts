@@ -42,12 +42,18 @@ function typeError(field: string, value: unknown, rule: FieldRule): string | und
     case "boolean":
       return typeof value === "boolean" ? undefined : `${field} must be true or false`;
     case "datetime":
-      return typeof value === "string" && !Number.isNaN(Date.parse(value)) ? undefined : `${field} must be an ISO date-time string`;
+      return typeof value === "string" && !Number.isNaN(Date.parse(value))
+        ? undefined
+        : `${field} must be an ISO date-time string`;
     case "intArray":
-      return Array.isArray(value) && value.every((v) => Number.isInteger(v)) ? undefined : `${field} must be an array of integers`;
+      return Array.isArray(value) && value.every((v) => Number.isInteger(v))
+        ? undefined
+        : `${field} must be an array of integers`;
     case "ref":
     case "opaqueRef":
-      return typeof value === "object" && !Array.isArray(value) ? undefined : `${field} must be an object like {"id": 1}`;
+      return typeof value === "object" && !Array.isArray(value)
+        ? undefined
+        : `${field} must be an object like {"id": 1}`;
   }
 }
 
@@ -72,25 +78,42 @@ const KIND_LABEL: Record<ReferenceKind, string> = {
 };
 
 /** Resolves {id} (or, without id, {name} / {identifier}) to the full reference; errors name field/id etc. */
-function resolveRef(field: string, kind: ReferenceKind, value: Record<string, unknown>, store: Store, errors: Errors): unknown {
+function resolveRef(
+  field: string,
+  kind: ReferenceKind,
+  value: Record<string, unknown>,
+  store: Store,
+  errors: Errors,
+): unknown {
   const rows = rowsOf(kind, store);
   let row: (Ref & { identifier?: string }) | undefined;
   let by: string;
   if (value.id !== undefined && value.id !== null) {
     by = "id";
-    row = Number.isInteger(value.id) ? (kind === "securityRole" ? store.roles.get(value.id as number) : rows.find((r) => r.id === value.id)) : undefined;
+    row = Number.isInteger(value.id)
+      ? kind === "securityRole"
+        ? store.roles.get(value.id as number)
+        : rows.find((r) => r.id === value.id)
+      : undefined;
   } else if (typeof value.identifier === "string" && kind === "department") {
     by = "identifier";
     row = rows.find((r) => r.identifier?.toLowerCase() === (value.identifier as string).toLowerCase());
   } else if (typeof value.name === "string") {
     by = "name";
-    row = kind === "securityRole" ? store.roleByName(value.name) : rows.find((r) => r.name.toLowerCase() === (value.name as string).toLowerCase());
+    row =
+      kind === "securityRole"
+        ? store.roleByName(value.name)
+        : rows.find((r) => r.name.toLowerCase() === (value.name as string).toLowerCase());
   } else {
     errors.push({ code: "MissingRequiredField", message: `${field} needs an id`, field: `${field}/id` });
     return undefined;
   }
   if (!row) {
-    errors.push({ code: "NotFound", message: `${KIND_LABEL[kind]} ${JSON.stringify(value[by])} not found`, field: `${field}/${by}` });
+    errors.push({
+      code: "NotFound",
+      message: `${KIND_LABEL[kind]} ${JSON.stringify(value[by])} not found`,
+      field: `${field}/${by}`,
+    });
     return undefined;
   }
   const ref = { id: row.id, name: row.name };
@@ -109,7 +132,9 @@ export interface ValidateOptions {
 export function validateBody(body: unknown, opts: ValidateOptions): Record<string, unknown> {
   const { resource, rules, store } = opts;
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
-    throw invalidObject(resource, [{ code: "InvalidObject", message: `The request body must be a ${resource} object`, field: "" }]);
+    throw invalidObject(resource, [
+      { code: "InvalidObject", message: `The request body must be a ${resource} object`, field: "" },
+    ]);
   }
   const fields = pickKnown(body as Record<string, unknown>, rules);
 
@@ -120,14 +145,20 @@ export function validateBody(body: unknown, opts: ValidateOptions): Record<strin
   }
   if (typeErrors.length) throw invalidObject(resource, typeErrors);
 
-  const missing = opts.required.filter((name) => fields[name] === undefined || fields[name] === null || fields[name] === "");
+  const missing = opts.required.filter(
+    (name) => fields[name] === undefined || fields[name] === null || fields[name] === "",
+  );
   if (missing.length) {
-    throw invalidObject(resource, missing.map((field) => ({ code: "MissingRequiredField", message: `${field} is required.`, field })));
+    throw invalidObject(
+      resource,
+      missing.map((field) => ({ code: "MissingRequiredField", message: `${field} is required.`, field })),
+    );
   }
 
   for (const [name, value] of Object.entries(fields)) {
     const rule = rules[name];
-    if (rule.type === "string" && rule.max !== undefined && typeof value === "string" && value.length > rule.max) throw maxLength(name, rule.max);
+    if (rule.type === "string" && rule.max !== undefined && typeof value === "string" && value.length > rule.max)
+      throw maxLength(name, rule.max);
   }
 
   const refErrors: Errors = [];
@@ -144,5 +175,7 @@ export function validateBody(body: unknown, opts: ValidateOptions): Record<strin
 }
 
 export function objectExists(resource: string, field: string, value: string): ApiError {
-  return invalidObject(resource, [{ code: "ObjectExists", message: `The ${field} '${value}' is already in use.`, field }]);
+  return invalidObject(resource, [
+    { code: "ObjectExists", message: `The ${field} '${value}' is already in use.`, field },
+  ]);
 }

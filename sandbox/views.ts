@@ -1,7 +1,7 @@
 // How stored records look on the wire: the schemas of the published spec (SecurityRole,
 // SecurityRoleSetting, ApiMember, Member, ...), with `_info` {lastUpdated, updatedBy}.
 
-import { TABLE_SETUP_ENTRIES } from "../provider/catalog";
+import { TABLE_SETUP_ENTRIES } from "../catalog";
 import {
   DEPARTMENTS,
   LOCATIONS,
@@ -16,7 +16,10 @@ import {
 
 type View = Record<string, unknown> & { id: number };
 
-const info = (r: { lastUpdated: string; updatedBy: string }) => ({ lastUpdated: r.lastUpdated, updatedBy: r.updatedBy });
+const info = (r: { lastUpdated: string; updatedBy: string }) => ({
+  lastUpdated: r.lastUpdated,
+  updatedBy: r.updatedBy,
+});
 
 export function roleView(role: RoleRecord): View {
   return {
@@ -81,7 +84,9 @@ export function memberView(m: MemberRecord): View {
     licenseClass: "A",
     firstName: name ?? "",
     lastName: "",
-    ...(emailAddress !== undefined ? { officeEmail: emailAddress, primaryEmail: emailAddress, defaultEmail: "Office" } : {}),
+    ...(emailAddress !== undefined
+      ? { officeEmail: emailAddress, primaryEmail: emailAddress, defaultEmail: "Office" }
+      : {}),
     adminFlag: false,
     _info: info(m),
   };

@@ -40,20 +40,33 @@ async function main(): Promise<void> {
     names.map(async (name) => (await roles.check({}, { name, permissions: lifecycleManager.permissions })).inputs!),
   );
   const ids = await timed(`create ${count} roles (each fails with its checklist)`, () =>
-    Promise.all(inputs.map((i) => roles.create(i).then((r) => r.id, (e: { id: string }) => e.id))),
+    Promise.all(
+      inputs.map((i) =>
+        roles.create(i).then(
+          (r) => r.id,
+          (e: { id: string }) => e.id,
+        ),
+      ),
+    ),
   );
   for (const name of names) await operator.setPermissions(name, lifecycleManager.permissions);
 
-  const outputs = await Promise.all(ids.map((id, i) => roles.update(id, inputs[i] as never, inputs[i]).then((r) => r.outs)));
+  const outputs = await Promise.all(
+    ids.map((id, i) => roles.update(id, inputs[i] as never, inputs[i]).then((r) => r.outs)),
+  );
   await operator.resetRequests();
   await timed(`no-op diff of ${count} roles (what preview does)`, () =>
     Promise.all(ids.map((id, i) => roles.diff(id, outputs[i], inputs[i]))),
   );
   const log = await operator.requests();
   const total = Object.values(log.counts).reduce((a, b) => a + b, 0);
-  console.log(`requests for that preview: ${total} (${(total / count).toFixed(1)} per role), writes: ${log.entries.filter((e) => e.method !== "GET").length}`);
+  console.log(
+    `requests for that preview: ${total} (${(total / count).toFixed(1)} per role), writes: ${log.entries.filter((e) => e.method !== "GET").length}`,
+  );
   await timed(`refresh (read) of ${count} roles`, () => Promise.all(ids.map((id, i) => roles.read(id, outputs[i]))));
-  console.log(`memory: rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB, heap used ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB`);
+  console.log(
+    `memory: rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB, heap used ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB`,
+  );
   await sandbox.close();
 }
 

@@ -19,7 +19,11 @@ function banner(text: string): void {
 /** Runs a command with the terminal's stdio; resolves to its exit code. */
 function run(command: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env, stdio: [input === undefined ? "ignore" : "pipe", "inherit", "inherit"] });
+    const child = spawn(command, args, {
+      cwd: ROOT,
+      env,
+      stdio: [input === undefined ? "ignore" : "pipe", "inherit", "inherit"],
+    });
     if (input !== undefined) child.stdin!.end(input);
     child.on("error", reject);
     child.on("exit", (code) => resolve(code ?? 1));
@@ -28,15 +32,27 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, input?: st
 
 function pulumiBinDir(): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn("bash", [path.join(ROOT, "scripts/ensure-pulumi.sh")], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn("bash", [path.join(ROOT, "scripts/ensure-pulumi.sh")], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
-    child.on("exit", (code) => (code === 0 ? resolve(out.trim().split("\n").pop()!) : reject(new Error("could not find or build the Pulumi CLI"))));
+    child.on("exit", (code) =>
+      code === 0 ? resolve(out.trim().split("\n").pop()!) : reject(new Error("could not find or build the Pulumi CLI")),
+    );
   });
 }
 
 function memberSettings(identifier: string, name: string) {
-  return { identifier, name, email: "api@acme.example", level: "Corporate", businessUnit: "Admin", location: "Main", defaultTerritory: "Main" };
+  return {
+    identifier,
+    name,
+    email: "api@acme.example",
+    level: "Corporate",
+    businessUnit: "Admin",
+    location: "Main",
+    defaultTerritory: "Main",
+  };
 }
 
 async function main(): Promise<void> {
@@ -60,10 +76,13 @@ async function main(): Promise<void> {
       // Secrets go in on stdin, never on a command line.
       run("pulumi", ["config", "set", key, "--stack", STACK, ...(secret ? ["--secret"] : [])], env, value);
 
-    banner(`Sandbox ConnectWise at ${sandbox.url} (company ${sandbox.companyId}); stack "${STACK}" on ${env.PULUMI_BACKEND_URL}`);
+    banner(
+      `Sandbox ConnectWise at ${sandbox.url} (company ${sandbox.companyId}); stack "${STACK}" on ${env.PULUMI_BACKEND_URL}`,
+    );
     await run("pulumi", ["stack", "rm", STACK, "--yes", "--force", "--non-interactive"], env).catch(() => 1);
     fs.rmSync(path.join(ROOT, `Pulumi.${STACK}.yaml`), { force: true });
-    if ((await run("pulumi", ["stack", "init", STACK, "--non-interactive"], env)) !== 0) throw new Error("pulumi stack init failed");
+    if ((await run("pulumi", ["stack", "init", STACK, "--non-interactive"], env)) !== 0)
+      throw new Error("pulumi stack init failed");
     await setConfig("connectwise:site", sandbox.url);
     await setConfig("connectwise:companyId", sandbox.companyId);
     await setConfig("connectwise:clientId", sandbox.clientId);
@@ -82,9 +101,14 @@ async function main(): Promise<void> {
 
     // Up until it converges, playing the operator for whatever checklist it leaves.
     const operatorRounds: Array<[string, (d: IntegrationDefinition) => Promise<unknown>]> = [
-      ["sets each role's permission levels in System > Security Roles", (d) => operator.setPermissions(d.roleName, d.permissions)],
-      ["adds the Table Setup entries in System > Security Roles > {role} > Table Setup > Customize", (d) =>
-        d.tableSetup.length > 0 ? operator.setTableSetup(d.roleName, d.tableSetup) : Promise.resolve()],
+      [
+        "sets each role's permission levels in System > Security Roles",
+        (d) => operator.setPermissions(d.roleName, d.permissions),
+      ],
+      [
+        "adds the Table Setup entries in System > Security Roles > {role} > Table Setup > Customize",
+        (d) => (d.tableSetup.length > 0 ? operator.setTableSetup(d.roleName, d.tableSetup) : Promise.resolve()),
+      ],
     ];
     for (let round = 0; ; round++) {
       banner(`pulumi up (run ${round + 1})`);

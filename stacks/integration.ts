@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ApiKey } from "../resources/apiKey";
 import { ApiMember } from "../resources/apiMember";
 import { SecurityRole } from "../resources/securityRole";
-import type { Level, PermissionField } from "../provider/catalog";
+import type { Level, PermissionField } from "../catalog";
 import { TableSetupAccess } from "../resources/tableSetupAccess";
 
 /** What an integration requires of a tenant: its published permission table, as data. */
@@ -66,32 +66,53 @@ export class Integration extends pulumi.ComponentResource {
   readonly publicKey: pulumi.Output<string>;
   readonly privateKey: pulumi.Output<string>;
 
-  constructor(definition: IntegrationDefinition, name: string, args: IntegrationArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(
+    definition: IntegrationDefinition,
+    name: string,
+    args: IntegrationArgs,
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
     super(`connectwise:integration:${definition.id}`, name, {}, opts);
     const parent = { parent: this };
 
-    this.role = new SecurityRole(`${name}-role`, {
-      name: args.roleName ?? definition.roleName,
-      permissions: definition.permissions,
-      adopt: args.adopt,
-    }, parent);
-    this.member = new ApiMember(`${name}-member`, {
-      ...args.member,
-      securityRole: this.role.name,
-      adopt: args.adopt,
-    }, parent);
-    this.key = new ApiKey(`${name}-key`, {
-      member: this.member.identifier,
-      description: definition.keyDescription,
-    }, parent);
-    if (definition.tableSetup.length > 0) {
-      this.tableSetup = new TableSetupAccess(`${name}-table-setup`, {
-        role: this.role.name,
+    this.role = new SecurityRole(
+      `${name}-role`,
+      {
+        name: args.roleName ?? definition.roleName,
+        permissions: definition.permissions,
+        adopt: args.adopt,
+      },
+      parent,
+    );
+    this.member = new ApiMember(
+      `${name}-member`,
+      {
+        ...args.member,
+        securityRole: this.role.name,
+        adopt: args.adopt,
+      },
+      parent,
+    );
+    this.key = new ApiKey(
+      `${name}-key`,
+      {
         member: this.member.identifier,
-        publicKey: this.key.publicKey,
-        privateKey: this.key.privateKey,
-        tables: definition.tableSetup,
-      }, parent);
+        description: definition.keyDescription,
+      },
+      parent,
+    );
+    if (definition.tableSetup.length > 0) {
+      this.tableSetup = new TableSetupAccess(
+        `${name}-table-setup`,
+        {
+          role: this.role.name,
+          member: this.member.identifier,
+          publicKey: this.key.publicKey,
+          privateKey: this.key.privateKey,
+          tables: definition.tableSetup,
+        },
+        parent,
+      );
     }
 
     this.site = pulumi.output(args.site);

@@ -13,7 +13,9 @@ export const lifecycleManager: IntegrationDefinition = {
   },
   tableSetup: ["Service / Service Board"],
   keyDescription: "Lifecycle Manager",
-  sources: ["https://help.lifecyclemanager.com/hc/en-us/articles/26152560214555-ConnectWise-Tickets-API-Permission-Requirements"],
+  sources: [
+    "https://help.lifecyclemanager.com/hc/en-us/articles/26152560214555-ConnectWise-Tickets-API-Permission-Requirements",
+  ],
 };
 
 export class LifecycleManager extends Integration {

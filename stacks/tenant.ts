@@ -68,7 +68,13 @@ export function tenantProgram() {
   const integrations = Object.fromEntries(
     Object.entries(deployed).map(([name, i]) => [
       name,
-      { site: i.site, companyId: i.companyId, memberIdentifier: i.memberIdentifier, publicKey: i.publicKey, privateKey: i.privateKey },
+      {
+        site: i.site,
+        companyId: i.companyId,
+        memberIdentifier: i.memberIdentifier,
+        publicKey: i.publicKey,
+        privateKey: i.privateKey,
+      },
     ]),
   );
   return { integrations };

@@ -21,16 +21,23 @@ beforeAll(async () => {
   ({ sandbox, operator } = started);
   privateKeys.push(sandbox.privateKey);
   await configure(provider, started.config);
-  expect((await call(sandbox, "/system/securityroles", { method: "POST", body: { name: "Key Holder" } })).status).toBe(201);
+  expect((await call(sandbox, "/system/securityroles", { method: "POST", body: { name: "Key Holder" } })).status).toBe(
+    201,
+  );
   for (const identifier of ["svc-token", "svc-console", "svc-other", "svc-rotate", "svc-revoke"]) {
-    const res = await call(sandbox, "/system/apiMembers", { method: "POST", body: { identifier, name: identifier, securityRole: { name: "Key Holder" } } });
+    const res = await call(sandbox, "/system/apiMembers", {
+      method: "POST",
+      body: { identifier, name: identifier, securityRole: { name: "Key Holder" } },
+    });
     expect(res.status).toBe(201);
   }
 });
 
 beforeEach(() => {
   for (const method of ["error", "log", "warn", "info"] as const) {
-    jest.spyOn(console, method).mockImplementation((...parts: unknown[]) => void printed.push(parts.map(String).join(" ")));
+    jest
+      .spyOn(console, method)
+      .mockImplementation((...parts: unknown[]) => void printed.push(parts.map(String).join(" ")));
   }
 });
 
@@ -73,7 +80,13 @@ describe("ApiKey source token", () => {
 
     const { counts } = await operator.requests();
     expect(counts).toEqual({ "POST /system/members/svc-token/tokens": 1 });
-    expect(outs).toMatchObject({ member: "svc-token", description: "Elements", source: "token", rotateBefore: "7d", memberIdentifier: "svc-token" });
+    expect(outs).toMatchObject({
+      member: "svc-token",
+      description: "Elements",
+      source: "token",
+      rotateBefore: "7d",
+      memberIdentifier: "svc-token",
+    });
     expect(Date.parse(outs.expiration)).toBeGreaterThan(Date.now());
     expect(await whoAmI(outs)).toBe("svc-token");
     // The id names the member but no part of the key.
@@ -84,8 +97,15 @@ describe("ApiKey source token", () => {
   test("an unchanged key is no change; a new description replaces it", async () => {
     const { id, outs } = await createdKey({ member: "svc-token", description: "Unchanged" });
     await operator.resetRequests();
-    expect(await provider.diff(id, outs, await checked({ member: "svc-token", description: "Unchanged" }))).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
-    expect(await provider.diff(id, outs, await checked({ member: "svc-token", description: "Other" }))).toMatchObject({ changes: true, replaces: ["description"] });
+    expect(await provider.diff(id, outs, await checked({ member: "svc-token", description: "Unchanged" }))).toEqual({
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+    expect(await provider.diff(id, outs, await checked({ member: "svc-token", description: "Other" }))).toMatchObject({
+      changes: true,
+      replaces: ["description"],
+    });
     // A new rotateBefore alone is an in-place update without a request.
     const news = await checked({ member: "svc-token", description: "Unchanged", rotateBefore: "12h" });
     expect(await provider.diff(id, outs, news)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
@@ -98,12 +118,22 @@ describe("ApiKey source token", () => {
     await operator.setSettings({ tokenLifetimeSeconds: 3 * 86400 });
     try {
       const { id, outs } = await createdKey({ member: "svc-rotate", description: "Rotating" });
-      const soon = await provider.diff(id, outs, await checked({ member: "svc-rotate", description: "Rotating", rotateBefore: "7d" }));
+      const soon = await provider.diff(
+        id,
+        outs,
+        await checked({ member: "svc-rotate", description: "Rotating", rotateBefore: "7d" }),
+      );
       expect(soon).toEqual({ changes: true, replaces: ["expiration"], deleteBeforeReplace: false });
       // Already at create: such a token would be replaced by every preview.
-      expect(printed.join("\n")).toContain("sooner than rotateBefore 7d from now: every preview will plan to replace this key");
+      expect(printed.join("\n")).toContain(
+        "sooner than rotateBefore 7d from now: every preview will plan to replace this key",
+      );
       expect(printed.join("\n")).toContain("within rotateBefore 7d");
-      const later = await provider.diff(id, outs, await checked({ member: "svc-rotate", description: "Rotating", rotateBefore: "2d" }));
+      const later = await provider.diff(
+        id,
+        outs,
+        await checked({ member: "svc-rotate", description: "Rotating", rotateBefore: "2d" }),
+      );
       expect(later).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
     } finally {
       await operator.setSettings({ tokenLifetimeSeconds: LIFETIME });
@@ -143,14 +173,39 @@ describe("ApiKey source console", () => {
   test("verifies a key made in the console and keeps it; read follows its revocation", async () => {
     const key = await operator.createApiKey("svc-console", "made by hand");
     privateKeys.push(key.privateKey);
-    const { id, outs } = await createdKey({ member: "svc-console", description: "Console key", source: "console", ...key });
-    expect(outs).toMatchObject({ source: "console", publicKey: key.publicKey, privateKey: key.privateKey, expiration: "", memberIdentifier: "svc-console" });
+    const { id, outs } = await createdKey({
+      member: "svc-console",
+      description: "Console key",
+      source: "console",
+      ...key,
+    });
+    expect(outs).toMatchObject({
+      source: "console",
+      publicKey: key.publicKey,
+      privateKey: key.privateKey,
+      expiration: "",
+      memberIdentifier: "svc-console",
+    });
 
     const read = await provider.read(id, outs);
     expect(read.id).toBe(id);
-    expect(read.inputs).toEqual({ member: "svc-console", description: "Console key", source: "console", rotateBefore: "7d", ...key });
+    expect(read.inputs).toEqual({
+      member: "svc-console",
+      description: "Console key",
+      source: "console",
+      rotateBefore: "7d",
+      ...key,
+    });
     // A console key never expires, so rotateBefore never replaces it.
-    expect((await provider.diff(id, outs, await checked({ member: "svc-console", description: "Console key", source: "console", ...key }))).changes).toBe(false);
+    expect(
+      (
+        await provider.diff(
+          id,
+          outs,
+          await checked({ member: "svc-console", description: "Console key", source: "console", ...key }),
+        )
+      ).changes,
+    ).toBe(false);
 
     await operator.revokeApiKey("svc-console", key.publicKey);
     expect(await provider.read(id, outs)).toEqual({ id: "" });
@@ -162,7 +217,17 @@ describe("ApiKey source console", () => {
     const wrong = `${key.privateKey.slice(0, -3)}xyz`;
     privateKeys.push(wrong);
     await operator.resetRequests();
-    const error = await rejection(provider.create(await checked({ member: "svc-console", description: "Typo", source: "console", publicKey: key.publicKey, privateKey: wrong })));
+    const error = await rejection(
+      provider.create(
+        await checked({
+          member: "svc-console",
+          description: "Typo",
+          source: "console",
+          publicKey: key.publicKey,
+          privateKey: wrong,
+        }),
+      ),
+    );
     expect(error.message).toContain("does not authenticate");
     expect(error.message).toContain("System > Members > svc-console > API Keys");
     for (const secret of [key.privateKey, wrong, key.publicKey]) expect(errorText(error)).not.toContain(secret);
@@ -172,7 +237,9 @@ describe("ApiKey source console", () => {
   test("a key of another member is rejected, naming both members", async () => {
     const key = await operator.createApiKey("svc-other", "someone else's");
     privateKeys.push(key.privateKey);
-    const error = await rejection(provider.create(await checked({ member: "svc-console", description: "Mixed up", source: "console", ...key })));
+    const error = await rejection(
+      provider.create(await checked({ member: "svc-console", description: "Mixed up", source: "console", ...key })),
+    );
     expect(error.message).toContain('authenticates as member "svc-other", not "svc-console"');
     expect(errorText(error)).not.toContain(key.privateKey);
   });
@@ -183,8 +250,14 @@ describe("ApiKey source console", () => {
     expect(await provider.read(id, outs)).toEqual({ id: "" });
 
     const second = await createdKey({ member: "svc-revoke", description: "Deactivated" });
-    const members = await call(sandbox, `/system/apiMembers?conditions=${encodeURIComponent('identifier="svc-revoke"')}`);
-    const patched = await call(sandbox, `/system/apiMembers/${members.body[0].id}`, { method: "PATCH", body: [{ op: "replace", path: "inactiveFlag", value: true }] });
+    const members = await call(
+      sandbox,
+      `/system/apiMembers?conditions=${encodeURIComponent('identifier="svc-revoke"')}`,
+    );
+    const patched = await call(sandbox, `/system/apiMembers/${members.body[0].id}`, {
+      method: "PATCH",
+      body: [{ op: "replace", path: "inactiveFlag", value: true }],
+    });
     expect(patched.status).toBe(200);
     expect(await provider.read(second.id, second.outs)).toEqual({ id: "" });
   });

@@ -16,7 +16,10 @@ beforeAll(async () => {
   await configure(provider, started.config);
   // Roles for the members below, as a SecurityRole would have created them.
   for (const name of ["Integration", "Integration Two"]) {
-    const created = await call(sandbox, "/system/securityroles", { method: "POST", body: { name, roleType: "AdminRole" } });
+    const created = await call(sandbox, "/system/securityroles", {
+      method: "POST",
+      body: { name, roleType: "AdminRole" },
+    });
     expect(created.status).toBe(201);
   }
 });
@@ -45,7 +48,10 @@ async function checked(raw: Record<string, unknown>): Promise<any> {
   return { ...result.inputs, __provider: PROVIDER_CODE };
 }
 
-async function created(identifier: string, overrides: Record<string, unknown> = {}): Promise<{ id: string; outs: ApiMemberOutputs; inputs: any }> {
+async function created(
+  identifier: string,
+  overrides: Record<string, unknown> = {},
+): Promise<{ id: string; outs: ApiMemberOutputs; inputs: any }> {
   const inputs = await checked(args(identifier, overrides));
   const { id, outs } = await provider.create(inputs);
   return { id, outs, inputs };
@@ -70,7 +76,8 @@ describe("ApiMember create", () => {
     const posts = (await requestsSince()).filter((r) => r.method === "POST");
     expect(posts).toHaveLength(1);
     expect(posts[0].path).toMatch(/\/system\/apiMembers$/i);
-    const roleId = (await call(sandbox, `/system/securityroles?conditions=${encodeURIComponent('name="Integration"')}`)).body[0].id;
+    const roleId = (await call(sandbox, `/system/securityroles?conditions=${encodeURIComponent('name="Integration"')}`))
+      .body[0].id;
     expect(posts[0].requestBody).toMatchObject({
       identifier: "svc-create",
       name: "Integration svc-create",
@@ -84,9 +91,19 @@ describe("ApiMember create", () => {
     });
 
     // Outputs: the inputs in the tenant's spelling, plus the id and the active flag.
-    expect(outs).toMatchObject({ identifier: "svc-create", level: "Corporate", location: "Tampa Office", memberId: Number(id), inactive: false });
+    expect(outs).toMatchObject({
+      identifier: "svc-create",
+      level: "Corporate",
+      location: "Tampa Office",
+      memberId: Number(id),
+      inactive: false,
+    });
     const member = await live(id);
-    expect(member).toMatchObject({ identifier: "svc-create", securityRole: { name: "Integration" }, salesDefaultLocation: { name: "Main" } });
+    expect(member).toMatchObject({
+      identifier: "svc-create",
+      securityRole: { name: "Integration" },
+      salesDefaultLocation: { name: "Main" },
+    });
   });
 
   test("an existing identifier without adopt fails naming the member and the way out", async () => {
@@ -118,7 +135,11 @@ describe("ApiMember create", () => {
       ]),
     );
     expect(writes[0].requestBody).toHaveLength(3);
-    expect(await live(id)).toMatchObject({ inactiveFlag: false, name: "Adopted Name", salesDefaultLocation: { name: "Europe" } });
+    expect(await live(id)).toMatchObject({
+      inactiveFlag: false,
+      name: "Adopted Name",
+      salesDefaultLocation: { name: "Europe" },
+    });
   });
 
   test("an unknown role name fails the create before any write, listing the roles", async () => {
@@ -151,7 +172,10 @@ describe("ApiMember diff and update", () => {
     const { outs: updated } = await provider.update(id, outs, news);
     const requests = await requestsSince();
     expect(requests).toHaveLength(1);
-    expect(requests[0]).toMatchObject({ method: "PATCH", requestBody: [{ op: "replace", path: "emailAddress", value: "new@example.com" }] });
+    expect(requests[0]).toMatchObject({
+      method: "PATCH",
+      requestBody: [{ op: "replace", path: "emailAddress", value: "new@example.com" }],
+    });
     expect(updated).toMatchObject({ email: "new@example.com", memberId: Number(id) });
   });
 
@@ -161,19 +185,33 @@ describe("ApiMember diff and update", () => {
     await operator.resetRequests();
     await provider.update(id, outs, news);
     const [patch] = await requestsSince().then((rs) => rs.filter((r) => r.method === "PATCH"));
-    const roleTwo = (await call(sandbox, `/system/securityroles?conditions=${encodeURIComponent('name="Integration Two"')}`)).body[0].id;
+    const roleTwo = (
+      await call(sandbox, `/system/securityroles?conditions=${encodeURIComponent('name="Integration Two"')}`)
+    ).body[0].id;
     expect(patch.requestBody).toEqual([{ op: "replace", path: "securityRole/id", value: roleTwo }]);
     expect((await live(id)).securityRole).toMatchObject({ id: roleTwo, name: "Integration Two" });
 
     // Roles are looked up afresh (a role made later in the same run is found, under its own id).
     const later = await call(sandbox, "/system/securityroles", { method: "POST", body: { name: "Integration Later" } });
-    const moved = await provider.update(id, { ...outs, securityRole: "Integration Two" }, await checked(args("svc-role", { securityRole: "integration later" })));
+    const moved = await provider.update(
+      id,
+      { ...outs, securityRole: "Integration Two" },
+      await checked(args("svc-role", { securityRole: "integration later" })),
+    );
     expect((await live(id)).securityRole).toMatchObject({ id: later.body.id, name: "Integration Later" });
     expect(moved.outs).toMatchObject({ securityRole: "integration later" });
     // Refresh reads the tenant's spelling back; a difference in case alone is no change.
     const refreshed = await provider.read(id, moved.outs as ApiMemberOutputs);
     expect(refreshed.props).toMatchObject({ securityRole: "Integration Later" });
-    expect((await provider.diff(id, refreshed.props as ApiMemberOutputs, await checked(args("svc-role", { securityRole: "integration later" })))).changes).toBe(false);
+    expect(
+      (
+        await provider.diff(
+          id,
+          refreshed.props as ApiMemberOutputs,
+          await checked(args("svc-role", { securityRole: "integration later" })),
+        )
+      ).changes,
+    ).toBe(false);
   });
 
   test("a new location writes both location fields; a new identifier replaces the member", async () => {
@@ -187,7 +225,11 @@ describe("ApiMember diff and update", () => {
       { op: "replace", path: "defaultLocation/id", value: 3 },
     ]);
     const renamed = await checked(args("svc-moved"));
-    expect(await provider.diff(id, outs, renamed)).toEqual({ changes: true, replaces: ["identifier"], deleteBeforeReplace: false });
+    expect(await provider.diff(id, outs, renamed)).toEqual({
+      changes: true,
+      replaces: ["identifier"],
+      deleteBeforeReplace: false,
+    });
   });
 });
 
@@ -205,7 +247,12 @@ describe("ApiMember read and delete", () => {
     const result = await provider.read(id, outs);
     expect(result.id).toBe(id);
     expect(result.inputs).toEqual({ ...args("svc-drift"), name: "Renamed By Hand", location: "Europe" });
-    expect(result.props).toMatchObject({ name: "Renamed By Hand", location: "Europe", memberId: Number(id), inactive: false });
+    expect(result.props).toMatchObject({
+      name: "Renamed By Hand",
+      location: "Europe",
+      memberId: Number(id),
+      inactive: false,
+    });
 
     // The next diff against the refreshed state is a change back to the program's values.
     const back = await provider.diff(id, result.props as ApiMemberOutputs, await checked(args("svc-drift")));
@@ -225,7 +272,13 @@ describe("ApiMember read and delete", () => {
     await operator.resetRequests();
     await provider.delete(id, outs);
     const writes = (await requestsSince()).filter((r) => r.method !== "GET");
-    expect(writes).toEqual([{ method: "PATCH", path: expect.stringMatching(new RegExp(`/system/apiMembers/${id}$`, "i")), requestBody: [{ op: "replace", path: "inactiveFlag", value: true }] }]);
+    expect(writes).toEqual([
+      {
+        method: "PATCH",
+        path: expect.stringMatching(new RegExp(`/system/apiMembers/${id}$`, "i")),
+        requestBody: [{ op: "replace", path: "inactiveFlag", value: true }],
+      },
+    ]);
     expect((await live(id)).inactiveFlag).toBe(true);
     expect((await call(sandbox, "/system/mySecurity?pageSize=1", { keys: key })).status).toBe(401);
 
@@ -236,7 +289,9 @@ describe("ApiMember read and delete", () => {
     expect((await provider.diff(id, refreshed.props as ApiMemberOutputs, inputs)).changes).toBe(true);
     await operator.resetRequests();
     await provider.update(id, refreshed.props as ApiMemberOutputs, inputs);
-    expect((await requestsSince()).map((r) => r.requestBody)).toEqual([[{ op: "replace", path: "inactiveFlag", value: false }]]);
+    expect((await requestsSince()).map((r) => r.requestBody)).toEqual([
+      [{ op: "replace", path: "inactiveFlag", value: false }],
+    ]);
   });
 
   test("delete of a member that is already gone succeeds", async () => {

@@ -38,11 +38,31 @@ async function memberFailures(overrides: Record<string, unknown>): Promise<Recor
 describe("ApiMember check", () => {
   test("valid input is normalised to the tenant's spelling; the role is not looked up", async () => {
     await operator.resetRequests();
-    const result = await apiMember.check({}, { ...member, identifier: " svc-check ", level: "corporate", businessUnit: "SERVICES", location: "tampa office", notes: " hi " });
+    const result = await apiMember.check(
+      {},
+      {
+        ...member,
+        identifier: " svc-check ",
+        level: "corporate",
+        businessUnit: "SERVICES",
+        location: "tampa office",
+        notes: " hi ",
+      },
+    );
     expect(result.failures).toBeUndefined();
-    expect(result.inputs).toEqual({ ...member, level: "Corporate", businessUnit: "Services", location: "Tampa Office", notes: "hi" });
+    expect(result.inputs).toEqual({
+      ...member,
+      level: "Corporate",
+      businessUnit: "Services",
+      location: "Tampa Office",
+      notes: "hi",
+    });
     const paths = Object.keys((await operator.requests()).counts).sort();
-    expect(paths).toEqual(["GET /system/departments", "GET /system/locations", "GET /system/myCompany/corporateStructureLevels"]);
+    expect(paths).toEqual([
+      "GET /system/departments",
+      "GET /system/locations",
+      "GET /system/myCompany/corporateStructureLevels",
+    ]);
 
     // Cached per process: a second check makes no request at all.
     await operator.resetRequests();
@@ -51,9 +71,17 @@ describe("ApiMember check", () => {
   });
 
   test("identifier over 15, name over 30 and a bad email fail with the value and the limit", async () => {
-    const failures = await memberFailures({ identifier: "identifier-too-long", name: "A name that is well over thirty characters", email: "not-an-email" });
-    expect(failures.identifier).toBe('ApiMember identifier-too-long: identifier "identifier-too-long" has 19 characters; ConnectWise allows at most 15');
-    expect(failures.name).toContain('name "A name that is well over thirty characters" has 42 characters; ConnectWise allows at most 30');
+    const failures = await memberFailures({
+      identifier: "identifier-too-long",
+      name: "A name that is well over thirty characters",
+      email: "not-an-email",
+    });
+    expect(failures.identifier).toBe(
+      'ApiMember identifier-too-long: identifier "identifier-too-long" has 19 characters; ConnectWise allows at most 15',
+    );
+    expect(failures.name).toContain(
+      'name "A name that is well over thirty characters" has 42 characters; ConnectWise allows at most 30',
+    );
     expect(failures.email).toContain('email "not-an-email" is not a valid email address');
   });
 
@@ -84,9 +112,16 @@ describe("ApiMember check", () => {
   });
 
   test("computed (unknown) values pass check untouched during preview", async () => {
-    const result = await apiMember.check({}, { ...member, securityRole: unknownValue, location: unknownValue, identifier: unknownValue, email: unknownValue });
+    const result = await apiMember.check(
+      {},
+      { ...member, securityRole: unknownValue, location: unknownValue, identifier: unknownValue, email: unknownValue },
+    );
     expect(result.failures).toBeUndefined();
-    expect(result.inputs).toMatchObject({ securityRole: unknownValue, location: unknownValue, identifier: unknownValue });
+    expect(result.inputs).toMatchObject({
+      securityRole: unknownValue,
+      location: unknownValue,
+      identifier: unknownValue,
+    });
   });
 });
 
@@ -99,7 +134,9 @@ describe("ApiKey check", () => {
   test("defaults source token and rotateBefore 7d, and sends no request", async () => {
     await operator.resetRequests();
     const result = await apiKey.check({}, { member: " svc-a ", description: "Elements" });
-    expect(result).toEqual({ inputs: { member: "svc-a", description: "Elements", source: "token", rotateBefore: "7d" } });
+    expect(result).toEqual({
+      inputs: { member: "svc-a", description: "Elements", source: "token", rotateBefore: "7d" },
+    });
     expect((await operator.requests()).entries).toEqual([]);
   });
 
@@ -108,12 +145,26 @@ describe("ApiKey check", () => {
     expect(await keyFailures({ member: "svc-a", description: "x", source: "portal" })).toEqual({
       source: expect.stringContaining('ApiKey for member svc-a: source "portal" is not allowed; use "token"'),
     });
-    const tokenWithKeys = await keyFailures({ member: "svc-a", description: "x", publicKey: "pub", privateKey: secret });
+    const tokenWithKeys = await keyFailures({
+      member: "svc-a",
+      description: "x",
+      publicKey: "pub",
+      privateKey: secret,
+    });
     expect(tokenWithKeys.privateKey).toContain('privateKey is only allowed with source "console"');
-    const consoleWithout = await keyFailures({ member: "svc-a", description: "x", source: "console", publicKey: "pub" });
-    expect(consoleWithout).toEqual({ privateKey: expect.stringContaining('privateKey is required with source "console"') });
+    const consoleWithout = await keyFailures({
+      member: "svc-a",
+      description: "x",
+      source: "console",
+      publicKey: "pub",
+    });
+    expect(consoleWithout).toEqual({
+      privateKey: expect.stringContaining('privateKey is required with source "console"'),
+    });
     const badDuration = await keyFailures({ member: "svc-a", description: "x", rotateBefore: "a week" });
-    expect(badDuration.rotateBefore).toContain('rotateBefore "a week" is not a duration; use days, hours or minutes such as "7d"');
+    expect(badDuration.rotateBefore).toContain(
+      'rotateBefore "a week" is not a duration; use days, hours or minutes such as "7d"',
+    );
     const tooLong = await keyFailures({ member: "identifier-too-long", description: "" });
     expect(tooLong.member).toContain("has 19 characters; member identifiers have at most 15");
     expect(tooLong.description).toContain("description is required");
@@ -121,7 +172,10 @@ describe("ApiKey check", () => {
   });
 
   test("console keys given as computed values pass during preview", async () => {
-    const result = await apiKey.check({}, { member: unknownValue, description: "x", source: "console", publicKey: unknownValue, privateKey: unknownValue });
+    const result = await apiKey.check(
+      {},
+      { member: unknownValue, description: "x", source: "console", publicKey: unknownValue, privateKey: unknownValue },
+    );
     expect(result.failures).toBeUndefined();
   });
 });
@@ -135,5 +189,7 @@ describe("parseDuration", () => {
     [" 2D ", 2 * 86_400_000],
   ])("%j is %d ms", (text, ms) => expect(parseDuration(text)).toBe(ms));
 
-  test.each(["", "7", "d", "7 days", "-1d", "1.5h", "7s"])("%j is not a duration", (text) => expect(parseDuration(text)).toBeUndefined());
+  test.each(["", "7", "d", "7 days", "-1d", "1.5h", "7s"])("%j is not a duration", (text) =>
+    expect(parseDuration(text)).toBeUndefined(),
+  );
 });

@@ -118,7 +118,9 @@ describe("retry timing", () => {
 
 describe("scrub", () => {
   it("removes every occurrence of each secret from text the server sent back", () => {
-    expect(scrub("key PRIV-123 and PRIV-123 again, pub PUB-9", ["PRIV-123", "PUB-9"])).toBe("key *** and *** again, pub ***");
+    expect(scrub("key PRIV-123 and PRIV-123 again, pub PUB-9", ["PRIV-123", "PUB-9"])).toBe(
+      "key *** and *** again, pub ***",
+    );
     expect(scrub("abc", ["", "ab"])).toBe("abc");
   });
 });
@@ -154,7 +156,10 @@ describe("Limiter", () => {
 
 describe("schemas", () => {
   it("accept unknown extra fields and require what the spec requires", () => {
-    expect(SecurityRoleSchema.parse({ id: 3, name: "Elements", futureField: { x: 1 } })).toMatchObject({ id: 3, futureField: { x: 1 } });
+    expect(SecurityRoleSchema.parse({ id: 3, name: "Elements", futureField: { x: 1 } })).toMatchObject({
+      id: 3,
+      futureField: { x: 1 },
+    });
     expect(SecurityRoleSchema.safeParse({ id: 3 }).success).toBe(false);
     expect(ApiMemberSchema.safeParse({ name: "no identifier" }).success).toBe(false);
     expect(MemberSchema.safeParse({ identifier: "api1", licenseClass: "A" }).success).toBe(true);
@@ -173,11 +178,15 @@ describe("schemas", () => {
   });
 
   it("require what a caller needs from tokens, counts and company info", () => {
-    expect(TokenSchema.safeParse({ publicKey: "p", privateKey: "q", expiration: "2030-01-01T00:00:00Z" }).success).toBe(true);
+    expect(TokenSchema.safeParse({ publicKey: "p", privateKey: "q", expiration: "2030-01-01T00:00:00Z" }).success).toBe(
+      true,
+    );
     expect(TokenSchema.safeParse({ publicKey: "p", expiration: "2030-01-01T00:00:00Z" }).success).toBe(false);
     expect(CountSchema.safeParse({}).success).toBe(false);
     expect(CompanyInfoSchema.safeParse({ CompanyName: "x" }).success).toBe(false);
-    expect(ErrorResponseSchema.parse({ code: "InvalidObject", errors: [{ code: "ObjectExists", field: "name" }] }).errors).toHaveLength(1);
+    expect(
+      ErrorResponseSchema.parse({ code: "InvalidObject", errors: [{ code: "ObjectExists", field: "name" }] }).errors,
+    ).toHaveLength(1);
   });
 
   it("take patch operations with lower-case ops and no stray keys", () => {
@@ -193,27 +202,42 @@ describe("ConnectWiseError", () => {
       status: 400,
       code: "InvalidObject",
       cwMessage: "securityRole object is invalid",
-      errors: [{ code: "ObjectExists", field: "name", message: "The name is already in use.", resource: "securityRole" }],
+      errors: [
+        { code: "ObjectExists", field: "name", message: "The name is already in use.", resource: "securityRole" },
+      ],
       method: "POST",
       path: "/system/securityroles",
     });
     expect(err).toBeInstanceOf(Error);
-    expect(err.message).toBe("ConnectWise 400 InvalidObject on POST /system/securityroles: securityRole object is invalid (ObjectExists name: The name is already in use.)");
+    expect(err.message).toBe(
+      "ConnectWise 400 InvalidObject on POST /system/securityroles: securityRole object is invalid (ObjectExists name: The name is already in use.)",
+    );
     expect(String(err)).toBe(`ConnectWiseError: ${err.message}`);
     expect(JSON.parse(JSON.stringify(err))).toEqual({
       name: "ConnectWiseError",
       status: 400,
       code: "InvalidObject",
       cwMessage: "securityRole object is invalid",
-      errors: [{ code: "ObjectExists", field: "name", message: "The name is already in use.", resource: "securityRole" }],
+      errors: [
+        { code: "ObjectExists", field: "name", message: "The name is already in use.", resource: "securityRole" },
+      ],
       method: "POST",
       path: "/system/securityroles",
     });
   });
 
   it("describes a call that got no answer", () => {
-    const err = new ConnectWiseError({ status: undefined, code: "ECONNRESET", cwMessage: "socket hang up", method: "GET", path: "/system/members", note: "after 3 attempts" });
-    expect(err.message).toBe("ConnectWise request failed (ECONNRESET) on GET /system/members: socket hang up [after 3 attempts]");
+    const err = new ConnectWiseError({
+      status: undefined,
+      code: "ECONNRESET",
+      cwMessage: "socket hang up",
+      method: "GET",
+      path: "/system/members",
+      note: "after 3 attempts",
+    });
+    expect(err.message).toBe(
+      "ConnectWise request failed (ECONNRESET) on GET /system/members: socket hang up [after 3 attempts]",
+    );
     expect(err.errors).toEqual([]);
   });
 });

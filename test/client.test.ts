@@ -17,7 +17,13 @@ const NO_FAULTS = { latencyMs: 0, rate429: 0, rate503: 0, rateDrop: 0, retryAfte
 const FAST_RETRIES = { retryBaseMs: 1, retryMaxMs: 5 };
 
 function connectionOf(sb: RunningSandbox): Connection {
-  return { site: sb.url, companyId: sb.companyId, clientId: sb.clientId, publicKey: sb.publicKey, privateKey: sb.privateKey };
+  return {
+    site: sb.url,
+    companyId: sb.companyId,
+    clientId: sb.clientId,
+    publicKey: sb.publicKey,
+    privateKey: sb.privateKey,
+  };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<ConnectWiseError> {
@@ -65,7 +71,9 @@ describe("codebase discovery", () => {
     expect(["ECONNREFUSED", "ECONNRESET"]).toContain(offline.code);
 
     // Another company at the same site is not cached: it needs the (gone) site.
-    const other = await rejection(ConnectWiseClient.connect({ ...connectionOf(own), companyId: "other" }, { maxRetries: 0 }));
+    const other = await rejection(
+      ConnectWiseClient.connect({ ...connectionOf(own), companyId: "other" }, { maxRetries: 0 }),
+    );
     expect(other).toMatchObject({ code: "ECONNREFUSED", path: "/login/companyinfo/other" });
   });
 
@@ -98,7 +106,12 @@ describe("reading and writing", () => {
     await ops.resetRequests();
 
     const conditions = 'name like "Paged *"';
-    const roles = await client.list("/system/securityroles", SecurityRoleSchema, { conditions, orderBy: "name desc", pageSize: 20, fields: ["id", "name"] });
+    const roles = await client.list("/system/securityroles", SecurityRoleSchema, {
+      conditions,
+      orderBy: "name desc",
+      pageSize: 20,
+      fields: ["id", "name"],
+    });
     expect(roles.map((r) => r.name)).toEqual([...names].reverse());
     expect(Object.keys(roles[0]).sort()).toEqual(["id", "name"]);
 
@@ -132,11 +145,20 @@ describe("reading and writing", () => {
       expect(found.map((r) => r.name)).toEqual([name]);
       expect(await client.count("/system/securityroles", eq("name", name))).toBe(1);
     }
-    const both = await client.list("/system/securityroles", SecurityRoleSchema, { conditions: or(eq("name", tricky[0]), eq("name", tricky[2])), orderBy: "id asc" });
+    const both = await client.list("/system/securityroles", SecurityRoleSchema, {
+      conditions: or(eq("name", tricky[0]), eq("name", tricky[2])),
+      orderBy: "id asc",
+    });
     expect(both.map((r) => r.name)).toEqual([tricky[0], tricky[2]]);
-    expect(await client.list("/system/securityroles", SecurityRoleSchema, { conditions: and(eq("name", tricky[1]), eq("adminFlag", true)) })).toEqual([]);
+    expect(
+      await client.list("/system/securityroles", SecurityRoleSchema, {
+        conditions: and(eq("name", tricky[1]), eq("adminFlag", true)),
+      }),
+    ).toEqual([]);
     // An injection attempt stays one string literal: it matches no role, not the Admin role.
-    expect(await client.list("/system/securityroles", SecurityRoleSchema, { conditions: eq("name", 'x" OR name="Admin') })).toEqual([]);
+    expect(
+      await client.list("/system/securityroles", SecurityRoleSchema, { conditions: eq("name", 'x" OR name="Admin') }),
+    ).toEqual([]);
   });
 
   it("gives undefined for a missing object with getOrUndefined, and a 404 ConnectWiseError with get", async () => {
@@ -165,22 +187,34 @@ describe("reading and writing", () => {
 
   it("acts as another member with asMember: a token works, a wrong key is a 401", async () => {
     const role = await client.post("/system/securityroles", { name: "AsMember Role" }, SecurityRoleSchema);
-    await client.post("/system/apiMembers", { identifier: "asmember1", name: "As Member", securityRole: { id: role.id } }, ApiMemberSchema);
+    await client.post(
+      "/system/apiMembers",
+      { identifier: "asmember1", name: "As Member", securityRole: { id: role.id } },
+      ApiMemberSchema,
+    );
     const token = await client.post("/system/members/asmember1/tokens", undefined, TokenSchema);
     const member = client.asMember(token.publicKey, token.privateKey);
     expect(member.tenant).toBe(client.tenant);
     expect(await member.get("/system/info", SystemInfoSchema)).toHaveProperty("version");
     // The role has no permissions, so reading roles as that member is refused.
-    expect(await rejection(member.list("/system/securityroles", SecurityRoleSchema))).toMatchObject({ status: 403, code: "Security" });
+    expect(await rejection(member.list("/system/securityroles", SecurityRoleSchema))).toMatchObject({
+      status: 403,
+      code: "Security",
+    });
     const wrong = client.asMember(token.publicKey, "not-the-private-key");
-    expect(await rejection(wrong.get("/system/info", SystemInfoSchema))).toMatchObject({ status: 401, code: "Unauthorized" });
+    expect(await rejection(wrong.get("/system/info", SystemInfoSchema))).toMatchObject({
+      status: 401,
+      code: "Unauthorized",
+    });
   });
 
   it("refuses a path that is not under /apis/3.0 as given", async () => {
     await expect(client.get("system/info", SystemInfoSchema)).rejects.toThrow(/absolute path/);
     await expect(client.get("/system/../login", SystemInfoSchema)).rejects.toThrow(/dot segments/);
     await expect(client.get("/system/info?x=1", SystemInfoSchema)).rejects.toThrow(/without query/);
-    await expect(client.list("/system/securityroles", SecurityRoleSchema, { pageSize: 1001 })).rejects.toThrow(/pageSize/);
+    await expect(client.list("/system/securityroles", SecurityRoleSchema, { pageSize: 1001 })).rejects.toThrow(
+      /pageSize/,
+    );
   });
 });
 
@@ -190,7 +224,9 @@ describe("retries", () => {
     await ops.resetRequests();
     await ops.setFaults({ rate429: 0.25, rate503: 0.25, rateDrop: 0.2, retryAfterSeconds: 0 });
     const calls = 30;
-    const results = await Promise.all(Array.from({ length: calls }, () => patient.get("/system/securityroles/1", SecurityRoleSchema)));
+    const results = await Promise.all(
+      Array.from({ length: calls }, () => patient.get("/system/securityroles/1", SecurityRoleSchema)),
+    );
     expect(results.every((r) => r.name === "Admin")).toBe(true);
 
     const attempts = entriesFor((await ops.requests()).entries, "GET", "/system/securityroles/1");
@@ -204,8 +240,12 @@ describe("retries", () => {
     const limited = await ConnectWiseClient.connect(connectionOf(sb), { ...FAST_RETRIES, maxRetries: 2 });
     await ops.resetRequests();
     await ops.setFaults({ rate429: 1, retryAfterSeconds: 0 });
-    expect(await rejection(limited.post("/system/securityroles", { name: "Limited" }, SecurityRoleSchema))).toMatchObject({ status: 429, code: "TooManyRequests" });
-    expect(entriesFor((await ops.requests()).entries, "POST", "/system/securityroles").map((e) => e.status)).toEqual([429, 429, 429]);
+    expect(
+      await rejection(limited.post("/system/securityroles", { name: "Limited" }, SecurityRoleSchema)),
+    ).toMatchObject({ status: 429, code: "TooManyRequests" });
+    expect(entriesFor((await ops.requests()).entries, "POST", "/system/securityroles").map((e) => e.status)).toEqual([
+      429, 429, 429,
+    ]);
 
     await ops.setFaults({ rate429: 0.5 });
     const patient = await ConnectWiseClient.connect(connectionOf(sb), { ...FAST_RETRIES, maxRetries: 40 });
@@ -219,29 +259,51 @@ describe("retries", () => {
     const patient = await ConnectWiseClient.connect(connectionOf(sb), { ...FAST_RETRIES, maxRetries: 5 });
     await ops.resetRequests();
     await ops.setFaults({ rate503: 1 });
-    const unavailable = await rejection(patient.post("/system/securityroles", { name: "Once 503" }, SecurityRoleSchema));
+    const unavailable = await rejection(
+      patient.post("/system/securityroles", { name: "Once 503" }, SecurityRoleSchema),
+    );
     expect(unavailable).toMatchObject({ status: 503, code: "ServiceUnavailable" });
     expect(unavailable.message).toMatch(/not repeated/);
 
     await ops.setFaults({ rate503: 0, rateDrop: 1 });
-    const dropped = await rejection(patient.post("/system/securityroles", { name: "Once dropped" }, SecurityRoleSchema));
+    const dropped = await rejection(
+      patient.post("/system/securityroles", { name: "Once dropped" }, SecurityRoleSchema),
+    );
     expect(dropped).toMatchObject({ status: undefined, code: "ECONNRESET", method: "POST" });
 
-    expect(entriesFor((await ops.requests()).entries, "POST", "/system/securityroles").map((e) => e.fault)).toEqual(["503", "drop"]);
+    expect(entriesFor((await ops.requests()).entries, "POST", "/system/securityroles").map((e) => e.fault)).toEqual([
+      "503",
+      "drop",
+    ]);
   });
 
   it("repeats PUT, PATCH and DELETE after a 503 or a drop, up to maxRetries", async () => {
     const role = await client.post("/system/securityroles", { name: "Retry Target" }, SecurityRoleSchema);
-    const member = await client.post("/system/apiMembers", { identifier: "retry1", name: "Retry One", securityRole: { id: role.id } }, ApiMemberSchema);
+    const member = await client.post(
+      "/system/apiMembers",
+      { identifier: "retry1", name: "Retry One", securityRole: { id: role.id } },
+      ApiMemberSchema,
+    );
     const limited = await ConnectWiseClient.connect(connectionOf(sb), { ...FAST_RETRIES, maxRetries: 2 });
     await ops.resetRequests();
     await ops.setFaults({ rate503: 1 });
-    expect(await rejection(limited.delete(`/system/securityroles/${role.id}`))).toMatchObject({ status: 503, method: "DELETE" });
+    expect(await rejection(limited.delete(`/system/securityroles/${role.id}`))).toMatchObject({
+      status: 503,
+      method: "DELETE",
+    });
     await ops.setFaults({ rate503: 0, rateDrop: 1 });
-    const put = await rejection(limited.put(`/system/apiMembers/${member.id}`, { ...member, name: "Renamed" }, ApiMemberSchema));
+    const put = await rejection(
+      limited.put(`/system/apiMembers/${member.id}`, { ...member, name: "Renamed" }, ApiMemberSchema),
+    );
     expect(put).toMatchObject({ status: undefined, code: "ECONNRESET", method: "PUT" });
     expect(put.message).toMatch(/after 3 attempts/);
-    await rejection(limited.patch(`/system/apiMembers/${member.id}`, [{ op: "replace", path: "name", value: "Patched" }], ApiMemberSchema));
+    await rejection(
+      limited.patch(
+        `/system/apiMembers/${member.id}`,
+        [{ op: "replace", path: "name", value: "Patched" }],
+        ApiMemberSchema,
+      ),
+    );
 
     const log = (await ops.requests()).entries;
     expect(entriesFor(log, "DELETE", `/system/securityroles/${role.id}`)).toHaveLength(3);
@@ -249,9 +311,15 @@ describe("retries", () => {
     expect(entriesFor(log, "PATCH", `/system/apiMembers/${member.id}`)).toHaveLength(3);
 
     await ops.setFaults(NO_FAULTS);
-    const patched = await limited.patch(`/system/apiMembers/${member.id}`, [{ op: "replace", path: "name", value: "Patched" }], ApiMemberSchema);
+    const patched = await limited.patch(
+      `/system/apiMembers/${member.id}`,
+      [{ op: "replace", path: "name", value: "Patched" }],
+      ApiMemberSchema,
+    );
     expect(patched.name).toBe("Patched");
-    await limited.delete(`/system/securityroles/${role.id}`).catch((err: ConnectWiseError) => expect(err.errors[0]?.code).toBe("ObjectInUse"));
+    await limited
+      .delete(`/system/securityroles/${role.id}`)
+      .catch((err: ConnectWiseError) => expect(err.errors[0]?.code).toBe("ObjectInUse"));
   });
 
   it("surfaces a 429 at once with maxRetries 0", async () => {
@@ -264,7 +332,11 @@ describe("retries", () => {
   });
 
   it("waits the Retry-After interval, not its own (zero) backoff", async () => {
-    const noBackoff = await ConnectWiseClient.connect(connectionOf(sb), { maxRetries: 1, retryBaseMs: 0, retryMaxMs: 0 });
+    const noBackoff = await ConnectWiseClient.connect(connectionOf(sb), {
+      maxRetries: 1,
+      retryBaseMs: 0,
+      retryMaxMs: 0,
+    });
     await ops.resetRequests();
     await ops.setFaults({ rate429: 1, retryAfterSeconds: 1 });
     const started = Date.now();
@@ -319,12 +391,20 @@ describe("limits", () => {
     await expect(ConnectWiseClient.connect(connectionOf(sb), { concurrency: 0 })).rejects.toThrow(/concurrency/);
     await expect(ConnectWiseClient.connect(connectionOf(sb), { maxRetries: -1 })).rejects.toThrow(/maxRetries/);
     await expect(ConnectWiseClient.connect(connectionOf(sb), { timeoutMs: 0 })).rejects.toThrow(/timeoutMs/);
-    await expect(ConnectWiseClient.connect(connectionOf(sb), { apiVersion: "2025.8, evil" })).rejects.toThrow(/apiVersion/);
+    await expect(ConnectWiseClient.connect(connectionOf(sb), { apiVersion: "2025.8, evil" })).rejects.toThrow(
+      /apiVersion/,
+    );
   });
 });
 
 describe("connection", () => {
-  const ENV = ["CONNECTWISE_SITE", "CONNECTWISE_COMPANY_ID", "CONNECTWISE_CLIENT_ID", "CONNECTWISE_PUBLIC_KEY", "CONNECTWISE_PRIVATE_KEY"];
+  const ENV = [
+    "CONNECTWISE_SITE",
+    "CONNECTWISE_COMPANY_ID",
+    "CONNECTWISE_CLIENT_ID",
+    "CONNECTWISE_PUBLIC_KEY",
+    "CONNECTWISE_PRIVATE_KEY",
+  ];
   let saved: Record<string, string | undefined>;
   beforeEach(() => {
     saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
@@ -349,7 +429,13 @@ describe("connection", () => {
         "connectwise:privateKey": "priv",
       }),
     );
-    expect(connection).toEqual({ site: "api-na.myconnectwise.net", companyId: "acme", clientId: "cid", publicKey: "pub", privateKey: "priv" });
+    expect(connection).toEqual({
+      site: "api-na.myconnectwise.net",
+      companyId: "acme",
+      clientId: "cid",
+      publicKey: "pub",
+      privateKey: "priv",
+    });
   });
 
   it("falls back to CONNECTWISE_* per setting, config first", () => {
@@ -358,8 +444,16 @@ describe("connection", () => {
     process.env.CONNECTWISE_CLIENT_ID = "envcid";
     process.env.CONNECTWISE_PUBLIC_KEY = "envpub";
     process.env.CONNECTWISE_PRIVATE_KEY = "envpriv";
-    expect(resolveConnection()).toEqual({ site: "https://cw.example.com", companyId: "envco", clientId: "envcid", publicKey: "envpub", privateKey: "envpriv" });
-    expect(resolveConnection(config({ "connectwise:companyId": "cfgco", "connectwise:privateKey": "" })).companyId).toBe("cfgco");
+    expect(resolveConnection()).toEqual({
+      site: "https://cw.example.com",
+      companyId: "envco",
+      clientId: "envcid",
+      publicKey: "envpub",
+      privateKey: "envpriv",
+    });
+    expect(
+      resolveConnection(config({ "connectwise:companyId": "cfgco", "connectwise:privateKey": "" })).companyId,
+    ).toBe("cfgco");
     expect(resolveConnection(config({ "connectwise:privateKey": "" })).privateKey).toBe("envpriv");
   });
 
@@ -379,14 +473,36 @@ describe("connection", () => {
   });
 
   it("refuses plain http:// for a non-loopback site, before any request", async () => {
-    const values = { "connectwise:companyId": "a", "connectwise:clientId": "b", "connectwise:publicKey": "c", "connectwise:privateKey": "d" };
-    expect(() => resolveConnection(config({ ...values, "connectwise:site": "http://cw.example.com" }))).toThrow(/plain http:\/\/ is refused/);
-    expect(() => resolveConnection(config({ ...values, "connectwise:site": "http://10.0.0.5:8080" }))).toThrow(/plain http:\/\/ is refused/);
-    expect(() => resolveConnection(config({ ...values, "connectwise:site": "https://cw.example.com/v4_6_release" }))).toThrow(/without a path/);
-    expect(() => resolveConnection(config({ ...values, "connectwise:site": "ftp://cw.example.com" }))).toThrow(/only https/);
-    for (const site of ["http://localhost:8080", "http://127.0.0.1:1", "http://127.10.0.3", "http://[::1]:9000", "cw.example.com", "https://cw.example.com/"]) {
+    const values = {
+      "connectwise:companyId": "a",
+      "connectwise:clientId": "b",
+      "connectwise:publicKey": "c",
+      "connectwise:privateKey": "d",
+    };
+    expect(() => resolveConnection(config({ ...values, "connectwise:site": "http://cw.example.com" }))).toThrow(
+      /plain http:\/\/ is refused/,
+    );
+    expect(() => resolveConnection(config({ ...values, "connectwise:site": "http://10.0.0.5:8080" }))).toThrow(
+      /plain http:\/\/ is refused/,
+    );
+    expect(() =>
+      resolveConnection(config({ ...values, "connectwise:site": "https://cw.example.com/v4_6_release" })),
+    ).toThrow(/without a path/);
+    expect(() => resolveConnection(config({ ...values, "connectwise:site": "ftp://cw.example.com" }))).toThrow(
+      /only https/,
+    );
+    for (const site of [
+      "http://localhost:8080",
+      "http://127.0.0.1:1",
+      "http://127.10.0.3",
+      "http://[::1]:9000",
+      "cw.example.com",
+      "https://cw.example.com/",
+    ]) {
       expect(resolveConnection(config({ ...values, "connectwise:site": site })).site).toBe(site);
     }
-    await expect(ConnectWiseClient.connect({ ...connectionOf(sb), site: "http://cw.example.com" })).rejects.toThrow(/plain http:\/\/ is refused/);
+    await expect(ConnectWiseClient.connect({ ...connectionOf(sb), site: "http://cw.example.com" })).rejects.toThrow(
+      /plain http:\/\/ is refused/,
+    );
   });
 });

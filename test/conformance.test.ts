@@ -25,13 +25,17 @@ const OUTSIDE_SUBSET = ["GET /system/info"];
  * client does not depend on either (MemberSchema requires only the identifier). Each entry
  * must still occur: once the sandbox is fixed, the entry goes.
  */
-const KNOWN_SANDBOX_DEVIATIONS: RegExp[] = [/^GET \/system\/members(\/contract1)? response(\[\d+\])?\/(hireDate|defaultPhone): required$/];
+const KNOWN_SANDBOX_DEVIATIONS: RegExp[] = [
+  /^GET \/system\/members(\/contract1)? response(\[\d+\])?\/(hireDate|defaultPhone): required$/,
+];
 
 if (!fs.existsSync(SPEC_PATH)) {
   describe("vendor conformance (../shared/connectwise/openapi-subset.json)", () => {
     if (process.env.CI) {
       it("needs ../shared in CI", () => {
-        throw new Error(`../shared is required in CI: ${SPEC_PATH} does not exist, so the vendor-conformance suite cannot run`);
+        throw new Error(
+          `../shared is required in CI: ${SPEC_PATH} does not exist, so the vendor-conformance suite cannot run`,
+        );
       });
     } else {
       it("did not run: ../shared/connectwise/openapi-subset.json is not beside the project", () => {
@@ -69,10 +73,13 @@ if (!fs.existsSync(SPEC_PATH)) {
       const at = `${label(e)} request[${i}]`;
       const { value, ...rest } = operation;
       const out = validator.validate(withoutValue, rest, at, "request");
-      const field = String(operation.path ?? "").replace(/^\//, "").split("/");
+      const field = String(operation.path ?? "")
+        .replace(/^\//, "")
+        .split("/");
       let schema: SchemaObject | undefined = resource;
       for (const name of field) schema = schema && validator.resolve(schema)?.properties?.[name];
-      if (!schema) return [...out, `${at}: path ${String(operation.path)} names no property of ${op.template}'s resource`];
+      if (!schema)
+        return [...out, `${at}: path ${String(operation.path)} names no property of ${op.template}'s resource`];
       return operation.op === "remove" ? out : [...out, ...validator.validate(schema, value, `${at}/value`, "request")];
     });
   }
@@ -82,23 +89,48 @@ if (!fs.existsSync(SPEC_PATH)) {
     const out: string[] = [];
     const where = label(e);
     const requestSchema = op.operation.requestBody?.content["application/json"]?.schema;
-    const successSchema = Object.entries(op.operation.responses).find(([code]) => code.startsWith("2"))?.[1].content?.[MEDIA_TYPE]?.schema;
+    const successSchema = Object.entries(op.operation.responses).find(([code]) => code.startsWith("2"))?.[1].content?.[
+      MEDIA_TYPE
+    ]?.schema;
     if (e.method === "PATCH") out.push(...patchProblems(e, op, successSchema!));
     else if (requestSchema) {
-      if (e.requestBody === undefined && op.operation.requestBody?.required) out.push(`${where}: the spec requires a body`);
-      else out.push(...validator.validate(requestSchema, e.requestBody, `${where} request`, e.method === "PUT" ? "update" : "request"));
+      if (e.requestBody === undefined && op.operation.requestBody?.required)
+        out.push(`${where}: the spec requires a body`);
+      else
+        out.push(
+          ...validator.validate(
+            requestSchema,
+            e.requestBody,
+            `${where} request`,
+            e.method === "PUT" ? "update" : "request",
+          ),
+        );
     } else if (e.requestBody !== undefined) out.push(`${where}: a body was sent to an operation that takes none`);
 
     if (e.status >= 200 && e.status < 300) {
       const documented = op.operation.responses[String(e.status)];
-      if (!documented) return [...out, `${where}: status ${e.status}, the spec documents ${Object.keys(op.operation.responses).join(", ")}`];
+      if (!documented)
+        return [
+          ...out,
+          `${where}: status ${e.status}, the spec documents ${Object.keys(op.operation.responses).join(", ")}`,
+        ];
       const schema = documented.content?.[MEDIA_TYPE]?.schema;
       const projected = new URLSearchParams(e.query).has("fields");
-      if (schema) out.push(...validator.validate(schema, e.responseBody, `${where} response`, projected ? "projected" : "response"));
+      if (schema)
+        out.push(
+          ...validator.validate(schema, e.responseBody, `${where} response`, projected ? "projected" : "response"),
+        );
       else if (e.responseBody !== undefined) out.push(`${where}: a body came back where the spec documents none`);
     } else {
       // The spec documents no error responses; its ErrorResponseMessage schema is what errors are.
-      out.push(...validator.validate({ $ref: "#/components/schemas/ErrorResponseMessage" }, e.responseBody, `${where} error ${e.status}`, "response"));
+      out.push(
+        ...validator.validate(
+          { $ref: "#/components/schemas/ErrorResponseMessage" },
+          e.responseBody,
+          `${where} error ${e.status}`,
+          "response",
+        ),
+      );
     }
     return out;
   }
@@ -111,7 +143,12 @@ if (!fs.existsSync(SPEC_PATH)) {
 
     it("calls only methods and paths the spec lists, with the spec's casing", () => {
       const unlisted = entries.filter(inSubset).filter((e) => !validator.findOperation(e.method, e.path));
-      expect(unlisted.map((e) => `${label(e)} (case-insensitive match: ${validator.caseInsensitiveTemplates(e.method, e.path).join(", ") || "none"})`)).toEqual([]);
+      expect(
+        unlisted.map(
+          (e) =>
+            `${label(e)} (case-insensitive match: ${validator.caseInsensitiveTemplates(e.method, e.path).join(", ") || "none"})`,
+        ),
+      ).toEqual([]);
       const templates = new Set(entries.filter(inSubset).map((e) => `${e.method} ${matched(e).template}`));
       expect(templates).toContain("GET /system/securityRoles/{parentId}/settings");
       expect(templates).toContain("GET /system/securityroles/{id}");
@@ -119,13 +156,20 @@ if (!fs.existsSync(SPEC_PATH)) {
       expect(templates).toContain("POST /system/members/{memberIdentifier}/tokens");
       // The request log keeps paths without a trailing slash, so the one template that has one
       // is matched without it (whether the client sent the slash is not visible in the log).
-      const slashless = new Set(entries.filter(inSubset).filter((e) => matched(e).trailingSlashDiffers).map((e) => matched(e).template));
+      const slashless = new Set(
+        entries
+          .filter(inSubset)
+          .filter((e) => matched(e).trailingSlashDiffers)
+          .map((e) => matched(e).template),
+      );
       expect([...slashless]).toEqual(["/system/mySecurity/customizeItems/"]);
     });
 
     it("would catch a wrong casing or an unlisted method", () => {
       expect(validator.findOperation("GET", "/system/securityroles/5/settings")).toBeUndefined();
-      expect(validator.caseInsensitiveTemplates("GET", "/system/securityroles/5/settings")).toEqual(["/system/securityRoles/{parentId}/settings"]);
+      expect(validator.caseInsensitiveTemplates("GET", "/system/securityroles/5/settings")).toEqual([
+        "/system/securityRoles/{parentId}/settings",
+      ]);
       expect(validator.findOperation("PUT", "/system/securityroles/5")).toBeUndefined();
       expect(validator.findOperation("DELETE", "/system/apiMembers/5")).toBeUndefined();
       expect(validator.findOperation("GET", "/system/securityroles/abc")).toBeUndefined();
@@ -149,7 +193,12 @@ if (!fs.existsSync(SPEC_PATH)) {
         return [...new URLSearchParams(e.query)].flatMap(([name, value]) => {
           const declared = params.find((p) => p.in === "query" && p.name === name);
           if (!declared) return [`${label(e)}: query parameter ${name} is not declared`];
-          return validator.validate(declared.schema ?? {}, declared.schema?.type === "integer" ? Number(value) : value, `${label(e)}?${name}`, "request");
+          return validator.validate(
+            declared.schema ?? {},
+            declared.schema?.type === "integer" ? Number(value) : value,
+            `${label(e)}?${name}`,
+            "request",
+          );
         });
       });
       expect(problems).toEqual([]);
@@ -169,12 +218,16 @@ if (!fs.existsSync(SPEC_PATH)) {
       expect(spec.components.schemas.PatchOperation.properties!.value).toEqual({ type: "object" });
       const listed = spec["x-subset-provenance"].unresolved_refs_not_included;
       for (const name of validator.unresolvedRefs) expect(listed).toContain(name);
-      expect(listed).toEqual(expect.arrayContaining(["BoardReference", "MemberDeactivationItem", "MemberTypeReference"]));
+      expect(listed).toEqual(
+        expect.arrayContaining(["BoardReference", "MemberDeactivationItem", "MemberTypeReference"]),
+      );
       for (const name of listed) expect(spec.components.schemas[name]).toBeUndefined();
     });
 
     it("the checks fail on a response that breaks the vendor schema", () => {
-      const role = entries.find((e) => e.method === "GET" && /^\/system\/securityroles\/\d+$/.test(e.path) && e.status === 200)!;
+      const role = entries.find(
+        (e) => e.method === "GET" && /^\/system\/securityroles\/\d+$/.test(e.path) && e.status === 200,
+      )!;
       const broken = { ...role, responseBody: { id: 1.5, name: "x".repeat(31), adminFlag: "yes", extra: 1 } };
       expect(bodyProblems(broken)).toEqual([
         "GET " + role.path + " response/id: expected an integer",

@@ -15,7 +15,9 @@ const serviceBoard = {
 
 describe("console steps", () => {
   it("formats a set step with its current value, and list steps without one", () => {
-    expect(formatStep(agreements)).toBe("System > Security Roles > ElementsAPI > Finance > Agreements: set Add Level to All (now None)");
+    expect(formatStep(agreements)).toBe(
+      "System > Security Roles > ElementsAPI > Finance > Agreements: set Add Level to All (now None)",
+    );
     expect(formatStep(serviceBoard)).toBe(
       "System > Security Roles > ElementsAPI > System > Table Setup > Customize: add 'Service / Service Board' in Allow access to these",
     );
@@ -41,13 +43,22 @@ describe("console steps", () => {
         { key: "Finance/Agreements", field: "add", current: "None", desired: "All" },
         { key: "Finance/Agreements", field: "inquire", current: "My", desired: "All" },
       ]),
-    ).toEqual(["SecurityRole ElementsAPI: Finance/Agreements add: None => All", "SecurityRole ElementsAPI: Finance/Agreements inquire: My => All"]);
+    ).toEqual([
+      "SecurityRole ElementsAPI: Finance/Agreements add: None => All",
+      "SecurityRole ElementsAPI: Finance/Agreements inquire: My => All",
+    ]);
     expect(previewLines("SecurityRole X", [])).toEqual([]);
   });
 
   it("builds the partial-failure rejection: checklist first, the instruction last, numbered reasons", () => {
     const properties = { name: "ElementsAPI", roleId: 7 };
-    const error = pendingStepsError({ id: "7", properties, tenant: "sandbox at h", resource: "SecurityRole ElementsAPI", steps: [agreements] });
+    const error = pendingStepsError({
+      id: "7",
+      properties,
+      tenant: "sandbox at h",
+      resource: "SecurityRole ElementsAPI",
+      steps: [agreements],
+    });
     expect(error.id).toBe("7");
     expect(error.properties).toBe(properties);
     expect(error.message).toBe(
@@ -55,6 +66,8 @@ describe("console steps", () => {
         "1. System > Security Roles > ElementsAPI > Finance > Agreements: set Add Level to All (now None)\n" +
         "Do these in the Manage UI, then run `pulumi up` again to verify.",
     );
-    expect(error.reasons).toEqual(["1. System > Security Roles > ElementsAPI > Finance > Agreements: set Add Level to All (now None)"]);
+    expect(error.reasons).toEqual([
+      "1. System > Security Roles > ElementsAPI > Finance > Agreements: set Add Level to All (now None)",
+    ]);
   });
 });

@@ -37,8 +37,17 @@ interface Shape {
 const id = "\\d+";
 const SHAPES: Shape[] = [
   { method: "GET", path: /^\/system\/info$/, response: SystemInfoSchema },
-  { method: "GET", path: /^\/system\/myCompany\/corporateStructureLevels$/, response: CorporateStructureLevelSchema, list: true },
-  { method: "GET", path: new RegExp(`^/system/myCompany/corporateStructureLevels/${id}$`), response: CorporateStructureLevelSchema },
+  {
+    method: "GET",
+    path: /^\/system\/myCompany\/corporateStructureLevels$/,
+    response: CorporateStructureLevelSchema,
+    list: true,
+  },
+  {
+    method: "GET",
+    path: new RegExp(`^/system/myCompany/corporateStructureLevels/${id}$`),
+    response: CorporateStructureLevelSchema,
+  },
   { method: "GET", path: /^\/system\/locations$/, response: LocationSchema, list: true },
   { method: "GET", path: new RegExp(`^/system/locations/${id}$`), response: LocationSchema },
   { method: "GET", path: /^\/system\/(locations|departments|securityroles|apiMembers)\/count$/, response: CountSchema },
@@ -48,20 +57,45 @@ const SHAPES: Shape[] = [
   { method: "POST", path: /^\/system\/securityroles$/, request: SecurityRoleSchema, response: SecurityRoleSchema },
   { method: "GET", path: new RegExp(`^/system/securityroles/${id}$`), response: SecurityRoleSchema },
   { method: "DELETE", path: new RegExp(`^/system/securityroles/${id}$`) },
-  { method: "GET", path: new RegExp(`^/system/securityRoles/${id}/settings$`), response: SecurityRoleSettingSchema, list: true },
+  {
+    method: "GET",
+    path: new RegExp(`^/system/securityRoles/${id}/settings$`),
+    response: SecurityRoleSettingSchema,
+    list: true,
+  },
   { method: "GET", path: new RegExp(`^/system/securityRoles/${id}/settings/count$`), response: CountSchema },
   { method: "GET", path: /^\/system\/apiMembers$/, response: ApiMemberSchema, list: true },
   { method: "POST", path: /^\/system\/apiMembers$/, request: ApiMemberSchema, response: ApiMemberSchema },
   { method: "GET", path: new RegExp(`^/system/apiMembers/${id}$`), response: ApiMemberSchema },
-  { method: "PATCH", path: new RegExp(`^/system/apiMembers/${id}$`), request: z.array(PatchOperationSchema), response: ApiMemberSchema },
+  {
+    method: "PATCH",
+    path: new RegExp(`^/system/apiMembers/${id}$`),
+    request: z.array(PatchOperationSchema),
+    response: ApiMemberSchema,
+  },
   // "Required On Updates": a PUT carries the name.
-  { method: "PUT", path: new RegExp(`^/system/apiMembers/${id}$`), request: ApiMemberSchema.extend({ name: z.string().max(30) }), response: ApiMemberSchema },
+  {
+    method: "PUT",
+    path: new RegExp(`^/system/apiMembers/${id}$`),
+    request: ApiMemberSchema.extend({ name: z.string().max(30) }),
+    response: ApiMemberSchema,
+  },
   { method: "GET", path: /^\/system\/members$/, response: MemberSchema, list: true },
   { method: "GET", path: /^\/system\/members\/[^/]+$/, response: MemberSchema },
   { method: "POST", path: /^\/system\/members\/[^/]+\/tokens$/, response: TokenSchema },
-  { method: "POST", path: new RegExp(`^/system/members/${id}/deactivate$`), request: MemberDeactivationSchema, response: MemberDeactivationSchema },
+  {
+    method: "POST",
+    path: new RegExp(`^/system/members/${id}/deactivate$`),
+    request: MemberDeactivationSchema,
+    response: MemberDeactivationSchema,
+  },
   { method: "GET", path: /^\/system\/mySecurity$/, response: MySecuritySchema, list: true },
-  { method: "GET", path: /^\/system\/mySecurity\/customizeItems$/, response: MySecurityCustomizeItemSchema, list: true },
+  {
+    method: "GET",
+    path: /^\/system\/mySecurity\/customizeItems$/,
+    response: MySecurityCustomizeItemSchema,
+    list: true,
+  },
 ];
 
 function problems(schema: z.ZodType, value: unknown): string[] {
@@ -79,8 +113,12 @@ function responseProblems(shape: Shape, entry: LogEntry): string[] {
   const row = asked ? shape.response!.partial() : shape.response!;
   const out = problems(shape.list ? z.array(row) : row, entry.responseBody);
   if (asked) {
-    const rows = (Array.isArray(entry.responseBody) ? entry.responseBody : [entry.responseBody]) as Record<string, unknown>[];
-    for (const key of new Set(rows.flatMap((r) => Object.keys(r)))) if (!asked.has(key)) out.push(`${key}: not asked for in fields=${fields}`);
+    const rows = (Array.isArray(entry.responseBody) ? entry.responseBody : [entry.responseBody]) as Record<
+      string,
+      unknown
+    >[];
+    for (const key of new Set(rows.flatMap((r) => Object.keys(r))))
+      if (!asked.has(key)) out.push(`${key}: not asked for in fields=${fields}`);
   }
   return out;
 }
@@ -96,7 +134,11 @@ function check(entry: LogEntry): string[] {
     if (shape.response) out.push(...responseProblems(shape, entry).map((p) => `${where} response ${p}`));
     else if (entry.responseBody !== undefined) out.push(`${where}: a body came back where none is expected`);
   } else {
-    out.push(...problems(ErrorResponseSchema.extend({ code: z.string(), message: z.string() }), entry.responseBody).map((p) => `${where} error ${p}`));
+    out.push(
+      ...problems(ErrorResponseSchema.extend({ code: z.string(), message: z.string() }), entry.responseBody).map(
+        (p) => `${where} error ${p}`,
+      ),
+    );
   }
   return out;
 }
@@ -118,7 +160,9 @@ describe("contract with the project's schemas", () => {
   });
 
   it("includes the failures the provider relies on: a duplicate (400) and missing objects (404)", () => {
-    expect(entries.filter((e) => e.status === 400).map((e) => `${e.method} ${e.path}`)).toEqual(["POST /system/securityroles"]);
+    expect(entries.filter((e) => e.status === 400).map((e) => `${e.method} ${e.path}`)).toEqual([
+      "POST /system/securityroles",
+    ]);
     expect(entries.filter((e) => e.status === 404)).toHaveLength(3);
     expect(entries.every((e) => [200, 201, 204, 400, 404].includes(e.status))).toBe(true);
   });
@@ -129,12 +173,18 @@ describe("contract with the project's schemas", () => {
   });
 
   it("the check itself catches a wrong answer", () => {
-    const wrong: LogEntry = { ...entries.find((e) => e.method === "GET" && /^\/system\/securityroles\/\d+$/.test(e.path) && e.status === 200)! };
+    const wrong: LogEntry = {
+      ...entries.find((e) => e.method === "GET" && /^\/system\/securityroles\/\d+$/.test(e.path) && e.status === 200)!,
+    };
     wrong.responseBody = { id: "1", name: "x".repeat(31) };
     expect(check(wrong)).toHaveLength(2);
     expect(check({ ...wrong, method: "PUT" })[0]).toMatch(/no schema in the contract/);
-    const projected = entries.find((e) => e.path === "/system/locations" && new URLSearchParams(e.query).get("fields") === "id,name")!;
+    const projected = entries.find(
+      (e) => e.path === "/system/locations" && new URLSearchParams(e.query).get("fields") === "id,name",
+    )!;
     expect(check(projected)).toEqual([]);
-    expect(check({ ...projected, responseBody: [{ id: 1, name: "Main", manager: {} }] })).toEqual([`GET /system/locations -> 200 response manager: not asked for in fields=id,name`]);
+    expect(check({ ...projected, responseBody: [{ id: 1, name: "Main", manager: {} }] })).toEqual([
+      `GET /system/locations -> 200 response manager: not asked for in fields=id,name`,
+    ]);
   });
 });

@@ -22,7 +22,15 @@ const printed: string[] = [];
 const secrets: string[] = [];
 
 function member(identifier: string, name = identifier) {
-  return { identifier, name, email: "it@acme.example", level: "Corporate", businessUnit: "Admin", location: "Main", defaultTerritory: "Main" };
+  return {
+    identifier,
+    name,
+    email: "it@acme.example",
+    level: "Corporate",
+    businessUnit: "Admin",
+    location: "Main",
+    defaultTerritory: "Main",
+  };
 }
 
 async function tenantStack(stackName: string, integrations: unknown[]): Promise<Stack> {
@@ -56,7 +64,8 @@ async function converge(stack: Stack, definitions: { roleName: string; permissio
   expect(first.ok).toBe(false);
   for (const d of definitions) await operator.setPermissions(d.roleName, d.permissions as never);
   const second = await up(stack);
-  if (!second.ok) for (const d of definitions) if (d.tableSetup.length) await operator.setTableSetup(d.roleName, d.tableSetup);
+  if (!second.ok)
+    for (const d of definitions) if (d.tableSetup.length) await operator.setTableSetup(d.roleName, d.tableSetup);
   const third = second.ok ? second : await up(stack);
   expect(third.ok).toBe(true);
   return { first, second };
@@ -106,92 +115,134 @@ describe("a client tenant with Elements and Lifecycle Manager", () => {
     { kind: "lifecycle-manager", member: member("LMXMember") },
   ];
 
-  it("up lists the console steps, and converges once the operator has done them", async () => {
-    acme = await tenantStack("acme", integrations);
-    const { first, second } = await converge(acme, [elements, lifecycleManager]);
-    expect(first.output).toContain("System > Security Roles > ElementsAPI > Finance > Agreements: set Add Level to All (now None)");
-    expect(first.output).toContain("System > Security Roles > LifecycleManagerAPI > System > Table Setup: set Inquire Level to All (now None)");
-    expect(second.output).toContain("LifecycleManagerAPI > System > Table Setup > Customize: add 'Service / Service Board'");
-    const outputs = await acme.outputs();
-    expect(outputs.integrations.value.elements.memberIdentifier).toBe("APIMember");
-    expect(outputs.integrations.value.elements.publicKey).toMatch(/\w+/);
-    await rememberKeys(acme);
-    expect(secrets).toHaveLength(5); // the admin key (3 forms) and the two minted private keys
-    const state = await operator.state();
-    expect(state.members.find((m) => m.identifier === "APIMember")?.securityRole?.name).toBe("ElementsAPI");
-  }, STEP_TIMEOUT_MS);
+  it(
+    "up lists the console steps, and converges once the operator has done them",
+    async () => {
+      acme = await tenantStack("acme", integrations);
+      const { first, second } = await converge(acme, [elements, lifecycleManager]);
+      expect(first.output).toContain(
+        "System > Security Roles > ElementsAPI > Finance > Agreements: set Add Level to All (now None)",
+      );
+      expect(first.output).toContain(
+        "System > Security Roles > LifecycleManagerAPI > System > Table Setup: set Inquire Level to All (now None)",
+      );
+      expect(second.output).toContain(
+        "LifecycleManagerAPI > System > Table Setup > Customize: add 'Service / Service Board'",
+      );
+      const outputs = await acme.outputs();
+      expect(outputs.integrations.value.elements.memberIdentifier).toBe("APIMember");
+      expect(outputs.integrations.value.elements.publicKey).toMatch(/\w+/);
+      await rememberKeys(acme);
+      expect(secrets).toHaveLength(5); // the admin key (3 forms) and the two minted private keys
+      const state = await operator.state();
+      expect(state.members.find((m) => m.identifier === "APIMember")?.securityRole?.name).toBe("ElementsAPI");
+    },
+    STEP_TIMEOUT_MS,
+  );
 
-  it("preview then shows no changes", async () => {
-    await operator.resetRequests();
-    await acme.preview({ expectNoChanges: true, onOutput });
-    const log = await operator.requests();
-    expect(log.entries.filter((e) => e.method !== "GET")).toEqual([]);
-    expect(log.counts["GET /system/securityRoles/{id}/settings"]).toBe(2); // one page per role
-  }, STEP_TIMEOUT_MS);
+  it(
+    "preview then shows no changes",
+    async () => {
+      await operator.resetRequests();
+      await acme.preview({ expectNoChanges: true, onOutput });
+      const log = await operator.requests();
+      expect(log.entries.filter((e) => e.method !== "GET")).toEqual([]);
+      expect(log.counts["GET /system/securityRoles/{id}/settings"]).toBe(2); // one page per role
+    },
+    STEP_TIMEOUT_MS,
+  );
 
-  it("drift made in the console shows in preview and refresh; up lists the step that restores it", async () => {
-    await operator.setPermissions("ElementsAPI", { "Finance/Agreements": { add: "None" } });
-    const preview = await acme.preview({ onOutput });
-    expect(preview.changeSummary.update).toBeGreaterThanOrEqual(1);
-    expect(preview.stdout).toContain("SecurityRole ElementsAPI: Finance/Agreements add: None => All");
-    await acme.refresh({ onOutput });
-    const state = (await acme.exportStack()).deployment.resources.find((r: { urn: string }) => r.urn.endsWith("elements-role"));
-    expect(state.outputs.permissions["Finance/Agreements"].add).toBe("None");
-    const failed = await up(acme);
-    expect(failed.ok).toBe(false);
-    expect(failed.output).toContain("ElementsAPI > Finance > Agreements: set Add Level to All (now None)");
-    await operator.setPermissions("ElementsAPI", { "Finance/Agreements": { add: "All" } });
-    expect((await up(acme)).ok).toBe(true);
-  }, STEP_TIMEOUT_MS);
+  it(
+    "drift made in the console shows in preview and refresh; up lists the step that restores it",
+    async () => {
+      await operator.setPermissions("ElementsAPI", { "Finance/Agreements": { add: "None" } });
+      const preview = await acme.preview({ onOutput });
+      expect(preview.changeSummary.update).toBeGreaterThanOrEqual(1);
+      expect(preview.stdout).toContain("SecurityRole ElementsAPI: Finance/Agreements add: None => All");
+      await acme.refresh({ onOutput });
+      const state = (await acme.exportStack()).deployment.resources.find((r: { urn: string }) =>
+        r.urn.endsWith("elements-role"),
+      );
+      expect(state.outputs.permissions["Finance/Agreements"].add).toBe("None");
+      const failed = await up(acme);
+      expect(failed.ok).toBe(false);
+      expect(failed.output).toContain("ElementsAPI > Finance > Agreements: set Add Level to All (now None)");
+      await operator.setPermissions("ElementsAPI", { "Finance/Agreements": { add: "All" } });
+      expect((await up(acme)).ok).toBe(true);
+    },
+    STEP_TIMEOUT_MS,
+  );
 
-  it("a member setting changed in the program is written with one PATCH and nothing else", async () => {
-    integrations[0] = { kind: "elements", member: member("APIMember", "Elements API member") };
-    await acme.setConfig(`${PROJECT}:integrations`, { value: JSON.stringify(integrations) });
-    await operator.resetRequests();
-    expect((await up(acme)).ok).toBe(true);
-    const writes = (await operator.requests()).entries.filter((e) => e.method !== "GET").map((e) => `${e.method} ${e.path}`);
-    expect(writes).toHaveLength(1);
-    expect(writes[0]).toMatch(/^PATCH \/system\/apiMembers\/\d+$/);
-    expect((await operator.state()).members.find((m) => m.identifier === "APIMember")?.name).toBe("Elements API member");
-  }, STEP_TIMEOUT_MS);
+  it(
+    "a member setting changed in the program is written with one PATCH and nothing else",
+    async () => {
+      integrations[0] = { kind: "elements", member: member("APIMember", "Elements API member") };
+      await acme.setConfig(`${PROJECT}:integrations`, { value: JSON.stringify(integrations) });
+      await operator.resetRequests();
+      expect((await up(acme)).ok).toBe(true);
+      const writes = (await operator.requests()).entries
+        .filter((e) => e.method !== "GET")
+        .map((e) => `${e.method} ${e.path}`);
+      expect(writes).toHaveLength(1);
+      expect(writes[0]).toMatch(/^PATCH \/system\/apiMembers\/\d+$/);
+      expect((await operator.state()).members.find((m) => m.identifier === "APIMember")?.name).toBe(
+        "Elements API member",
+      );
+    },
+    STEP_TIMEOUT_MS,
+  );
 
-  it("renaming the role replaces it new-before-old, and its member follows", async () => {
-    integrations[0] = { ...integrations[0], roleName: "ElementsAPI v2" } as (typeof integrations)[0];
-    await acme.setConfig(`${PROJECT}:integrations`, { value: JSON.stringify(integrations) });
-    const first = await up(acme);
-    expect(first.ok).toBe(false); // the new role needs its levels set in the console
-    expect(first.output).toContain("System > Security Roles > ElementsAPI v2 > Finance > Agreements");
-    await operator.setPermissions("ElementsAPI v2", elements.permissions);
-    expect((await up(acme)).ok).toBe(true);
-    const state = await operator.state();
-    expect(state.roles.map((r) => r.name)).not.toContain("ElementsAPI");
-    expect(state.members.find((m) => m.identifier === "APIMember")?.securityRole?.name).toBe("ElementsAPI v2");
-    await rememberKeys(acme);
-  }, STEP_TIMEOUT_MS);
+  it(
+    "renaming the role replaces it new-before-old, and its member follows",
+    async () => {
+      integrations[0] = { ...integrations[0], roleName: "ElementsAPI v2" } as (typeof integrations)[0];
+      await acme.setConfig(`${PROJECT}:integrations`, { value: JSON.stringify(integrations) });
+      const first = await up(acme);
+      expect(first.ok).toBe(false); // the new role needs its levels set in the console
+      expect(first.output).toContain("System > Security Roles > ElementsAPI v2 > Finance > Agreements");
+      await operator.setPermissions("ElementsAPI v2", elements.permissions);
+      expect((await up(acme)).ok).toBe(true);
+      const state = await operator.state();
+      expect(state.roles.map((r) => r.name)).not.toContain("ElementsAPI");
+      expect(state.members.find((m) => m.identifier === "APIMember")?.securityRole?.name).toBe("ElementsAPI v2");
+      await rememberKeys(acme);
+    },
+    STEP_TIMEOUT_MS,
+  );
 
   describe("beside a second client stack on the same tenant", () => {
     let globex: Stack;
 
-    it("the second stack converges on its own objects", async () => {
-      globex = await tenantStack("globex", [{ kind: "elements", roleName: "ElementsAPI globex", member: member("GlobexAPI") }]);
-      await converge(globex, [{ ...elements, roleName: "ElementsAPI globex" }]);
-      await rememberKeys(globex);
-      await acme.preview({ expectNoChanges: true, onOutput });
-    }, STEP_TIMEOUT_MS);
+    it(
+      "the second stack converges on its own objects",
+      async () => {
+        globex = await tenantStack("globex", [
+          { kind: "elements", roleName: "ElementsAPI globex", member: member("GlobexAPI") },
+        ]);
+        await converge(globex, [{ ...elements, roleName: "ElementsAPI globex" }]);
+        await rememberKeys(globex);
+        await acme.preview({ expectNoChanges: true, onOutput });
+      },
+      STEP_TIMEOUT_MS,
+    );
 
-    it("destroy deletes the first stack's roles and deactivates its members, and leaves the other's", async () => {
-      await acme.destroy({ onOutput });
-      const state = await operator.state();
-      const roles = state.roles.map((r) => r.name);
-      expect(roles).not.toContain("ElementsAPI v2");
-      expect(roles).not.toContain("LifecycleManagerAPI");
-      expect(roles).toContain("ElementsAPI globex");
-      const byId = (id: string) => state.members.find((m) => m.identifier === id);
-      expect(byId("APIMember")?.inactiveFlag).toBe(true);
-      expect(byId("LMXMember")?.inactiveFlag).toBe(true);
-      expect(byId("GlobexAPI")?.inactiveFlag).toBe(false);
-      await globex.preview({ expectNoChanges: true, onOutput });
-      await globex.destroy({ onOutput });
-    }, STEP_TIMEOUT_MS);
+    it(
+      "destroy deletes the first stack's roles and deactivates its members, and leaves the other's",
+      async () => {
+        await acme.destroy({ onOutput });
+        const state = await operator.state();
+        const roles = state.roles.map((r) => r.name);
+        expect(roles).not.toContain("ElementsAPI v2");
+        expect(roles).not.toContain("LifecycleManagerAPI");
+        expect(roles).toContain("ElementsAPI globex");
+        const byId = (id: string) => state.members.find((m) => m.identifier === id);
+        expect(byId("APIMember")?.inactiveFlag).toBe(true);
+        expect(byId("LMXMember")?.inactiveFlag).toBe(true);
+        expect(byId("GlobexAPI")?.inactiveFlag).toBe(false);
+        await globex.preview({ expectNoChanges: true, onOutput });
+        await globex.destroy({ onOutput });
+      },
+      STEP_TIMEOUT_MS,
+    );
   });
 });

@@ -54,7 +54,8 @@ function staleOutputs(): string[] {
       if (entry.isDirectory()) walk(relative);
       else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts")) {
         const built = path.join(ROOT, "dist", relative.replace(/\.ts$/, ".js"));
-        if (!fs.existsSync(built) || fs.statSync(built).mtimeMs < fs.statSync(path.join(ROOT, relative)).mtimeMs) stale.push(relative);
+        if (!fs.existsSync(built) || fs.statSync(built).mtimeMs < fs.statSync(path.join(ROOT, relative)).mtimeMs)
+          stale.push(relative);
       }
     }
   };
@@ -80,7 +81,11 @@ async function setUpMocks(): Promise<void> {
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        registrations.set(args.name, { provider: args.inputs.__provider, inputs: args.inputs, additionalSecretOutputs: [] });
+        registrations.set(args.name, {
+          provider: args.inputs.__provider,
+          inputs: args.inputs,
+          additionalSecretOutputs: [],
+        });
         return { id: `${args.name}-id`, state: args.inputs };
       },
       call: () => ({}),
@@ -110,7 +115,11 @@ async function registered(resource: pulumi.CustomResource, name: string): Promis
 function startServer(): Promise<number> {
   // No CONNECTWISE_* variable: the credentials can only come from Configure.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CONNECTWISE_")));
-  server = spawn(process.execPath, [SERVER, "127.0.0.1:1"], { cwd: ROOT, env: { ...env, PULUMI_NODEJS_PROJECT: PROJECT }, stdio: ["ignore", "pipe", "pipe"] });
+  server = spawn(process.execPath, [SERVER, "127.0.0.1:1"], {
+    cwd: ROOT,
+    env: { ...env, PULUMI_NODEJS_PROJECT: PROJECT },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   return new Promise((resolve, reject) => {
     let first = "";
     server.stdout!.on("data", (chunk: Buffer) => {
@@ -126,7 +135,8 @@ function startServer(): Promise<number> {
 
 /** The server's output once it contains `text`: its stderr arrives independently of the gRPC answer. */
 async function outputContaining(text: string): Promise<string> {
-  for (let waited = 0; !serverOutput.includes(text) && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+  for (let waited = 0; !serverOutput.includes(text) && waited < 5000; waited += 20)
+    await new Promise((r) => setTimeout(r, 20));
   return serverOutput;
 }
 
@@ -136,17 +146,24 @@ function struct(value: object): Struct {
 }
 
 function rpc<T = any>(method: string, request: unknown): Promise<T> {
-  return new Promise((resolve, reject) => client[method](request, (err: grpc.ServiceError | null, res: T) => (err ? reject(err) : resolve(res))));
+  return new Promise((resolve, reject) =>
+    client[method](request, (err: grpc.ServiceError | null, res: T) => (err ? reject(err) : resolve(res))),
+  );
 }
 
-const urnOf = (type: string, name: string) => `urn:pulumi:${STACK}::${PROJECT}::pulumi-nodejs:dynamic/connectwise:${type}::${name}`;
+const urnOf = (type: string, name: string) =>
+  `urn:pulumi:${STACK}::${PROJECT}::pulumi-nodejs:dynamic/connectwise:${type}::${name}`;
 
 interface Resource {
   urn: string;
   provider: string;
 }
 
-async function check(r: Resource, news: object, olds: object = {}): Promise<{ inputs: Record<string, any>; failures: { property: string; reason: string }[] }> {
+async function check(
+  r: Resource,
+  news: object,
+  olds: object = {},
+): Promise<{ inputs: Record<string, any>; failures: { property: string; reason: string }[] }> {
   const req = new providerPb.CheckRequest();
   req.setUrn(r.urn);
   req.setOlds(struct(olds));
@@ -166,7 +183,12 @@ async function create(r: Resource, inputs: object): Promise<{ id: string; outs: 
   return { id: res.getId(), outs: res.getProperties().toJavaScript() };
 }
 
-async function read(r: Resource, id: string, outs: object, inputs: object): Promise<{ id: string; outs: Record<string, any>; inputs?: Record<string, any> }> {
+async function read(
+  r: Resource,
+  id: string,
+  outs: object,
+  inputs: object,
+): Promise<{ id: string; outs: Record<string, any>; inputs?: Record<string, any> }> {
   const req = new providerPb.ReadRequest();
   req.setId(id);
   req.setUrn(r.urn);
@@ -178,14 +200,23 @@ async function read(r: Resource, id: string, outs: object, inputs: object): Prom
 
 const DIFF = ["unknown", "none", "some"];
 
-async function diff(r: Resource, id: string, outs: object, news: object): Promise<{ changes: string; replaces: string[]; deleteBeforeReplace: boolean }> {
+async function diff(
+  r: Resource,
+  id: string,
+  outs: object,
+  news: object,
+): Promise<{ changes: string; replaces: string[]; deleteBeforeReplace: boolean }> {
   const req = new providerPb.DiffRequest();
   req.setId(id);
   req.setUrn(r.urn);
   req.setOlds(struct(outs));
   req.setNews(struct(news));
   const res = await rpc("diff", req);
-  return { changes: DIFF[res.getChanges()], replaces: res.getReplacesList(), deleteBeforeReplace: res.getDeletebeforereplace() };
+  return {
+    changes: DIFF[res.getChanges()],
+    replaces: res.getReplacesList(),
+    deleteBeforeReplace: res.getDeletebeforereplace(),
+  };
 }
 
 async function update(r: Resource, id: string, outs: object, news: object): Promise<Record<string, any>> {
@@ -207,12 +238,17 @@ async function destroy(r: Resource, id: string, outs: object): Promise<void> {
 }
 
 /** The partial-state details a create/update error carries (what the engine keeps in state). */
-function initFailure(err: grpc.ServiceError): { id: string; properties: Record<string, any>; reasons: string[] } | undefined {
+function initFailure(
+  err: grpc.ServiceError,
+): { id: string; properties: Record<string, any>; reasons: string[] } | undefined {
   const [blob] = err.metadata?.get("grpc-status-details-bin") ?? [];
   if (!blob) return undefined;
   const status = statusPb.Status.deserializeBinary(new Uint8Array(blob as Buffer));
   const [detail] = status.getDetailsList();
-  const failed = detail.unpack(providerPb.ErrorResourceInitFailed.deserializeBinary, "pulumirpc.ErrorResourceInitFailed");
+  const failed = detail.unpack(
+    providerPb.ErrorResourceInitFailed.deserializeBinary,
+    "pulumirpc.ErrorResourceInitFailed",
+  );
   return { id: failed.getId(), properties: failed.getProperties().toJavaScript(), reasons: failed.getReasonsList() };
 }
 
@@ -243,7 +279,9 @@ function expectThinProvider(text: string): void {
 beforeAll(async () => {
   const stale = staleOutputs();
   if (stale.length > 0) {
-    throw new Error(`dist/ is missing or older than ${stale.slice(0, 5).join(", ")}${stale.length > 5 ? ", ..." : ""}: run \`npm run build\` first`);
+    throw new Error(
+      `dist/ is missing or older than ${stale.slice(0, 5).join(", ")}${stale.length > 5 ? ", ..." : ""}: run \`npm run build\` first`,
+    );
   }
   const started = await startHandlerSandbox({ tokenLifetimeSeconds: 86400 });
   ({ sandbox, operator, config } = started);
@@ -287,7 +325,10 @@ describe("ApiMember and ApiKey through the dynamic-provider server", () => {
 
   beforeAll(async () => {
     const m = await registered(new ApiMember("engine-member", memberArgs), "engine-member");
-    const k = await registered(new ApiKey("engine-key", { member: "svc-engine", description: "Engine key" }), "engine-key");
+    const k = await registered(
+      new ApiKey("engine-key", { member: "svc-engine", description: "Engine key" }),
+      "engine-key",
+    );
     member = { urn: urnOf("ApiMember", "engine-member"), provider: m.provider };
     key = { urn: urnOf("ApiKey", "engine-key"), provider: k.provider };
     expect(k.additionalSecretOutputs).toEqual(["privateKey"]);
@@ -303,7 +344,9 @@ describe("ApiMember and ApiKey through the dynamic-provider server", () => {
 
   test("ApiMember: check failure, then check/create/read/diff/update; a missing member reads as gone", async () => {
     // The role the member points at (a SecurityRole's job; made directly here).
-    expect((await call(sandbox, "/system/securityroles", { method: "POST", body: { name: "Engine Role" } })).status).toBe(201);
+    expect(
+      (await call(sandbox, "/system/securityroles", { method: "POST", body: { name: "Engine Role" } })).status,
+    ).toBe(201);
 
     const bad = await check(member, { ...memberArgs, level: "Corprate" });
     expect(bad.failures).toEqual([{ property: "level", reason: expect.stringContaining('did you mean "Corporate"?') }]);
@@ -315,17 +358,34 @@ describe("ApiMember and ApiKey through the dynamic-provider server", () => {
     const created = await create(member, inputs);
     memberId = created.id;
     memberOuts = created.outs;
-    expect(created.outs).toMatchObject({ identifier: "svc-engine", memberId: Number(memberId), inactive: false, __provider: member.provider });
+    expect(created.outs).toMatchObject({
+      identifier: "svc-engine",
+      memberId: Number(memberId),
+      inactive: false,
+      __provider: member.provider,
+    });
 
     const refreshed = await read(member, memberId, memberOuts, inputs);
     expect(refreshed.id).toBe(memberId);
     expect(refreshed.inputs).toMatchObject({ level: "Corporate", location: "Main", __provider: member.provider });
 
-    expect(await diff(member, memberId, memberOuts, inputs)).toEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
+    expect(await diff(member, memberId, memberOuts, inputs)).toEqual({
+      changes: "none",
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
     const renamed = (await check(member, { ...memberArgs, name: "Engine Member 2" })).inputs;
-    expect(await diff(member, memberId, memberOuts, renamed)).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
+    expect(await diff(member, memberId, memberOuts, renamed)).toEqual({
+      changes: "some",
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
     memberOuts = await update(member, memberId, memberOuts, renamed);
-    expect(memberOuts).toMatchObject({ name: "Engine Member 2", memberId: Number(memberId), __provider: member.provider });
+    expect(memberOuts).toMatchObject({
+      name: "Engine Member 2",
+      memberId: Number(memberId),
+      __provider: member.provider,
+    });
 
     expect((await read(member, "987654", memberOuts, renamed)).id).toBe("");
   });
@@ -347,22 +407,36 @@ describe("ApiMember and ApiKey through the dynamic-provider server", () => {
     await operator.setSettings({ tokenLifetimeSeconds: 3 * 86400 });
     const shortLived = await create(key, inputs);
     privateKeys.push(shortLived.outs.privateKey);
-    expect(await diff(key, shortLived.id, shortLived.outs, inputs)).toEqual({ changes: "some", replaces: ["expiration"], deleteBeforeReplace: false });
-    expect(await outputContaining("within rotateBefore 7d: a new key replaces it")).toContain("within rotateBefore 7d: a new key replaces it");
+    expect(await diff(key, shortLived.id, shortLived.outs, inputs)).toEqual({
+      changes: "some",
+      replaces: ["expiration"],
+      deleteBeforeReplace: false,
+    });
+    expect(await outputContaining("within rotateBefore 7d: a new key replaces it")).toContain(
+      "within rotateBefore 7d: a new key replaces it",
+    );
     const shorter = (await check(key, { member: "svc-engine", description: "Engine key", rotateBefore: "1h" })).inputs;
     expect(await diff(key, id, outs, shorter)).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
     const updated = await update(key, id, outs, shorter);
     expect(updated).toMatchObject({ rotateBefore: "1h", publicKey: outs.publicKey, privateKey: outs.privateKey });
 
     await destroy(key, id, updated);
-    expect(await outputContaining("System > Members > svc-engine > API Keys")).toContain("System > Members > svc-engine > API Keys");
+    expect(await outputContaining("System > Members > svc-engine > API Keys")).toContain(
+      "System > Members > svc-engine > API Keys",
+    );
     await operator.revokeApiKey("svc-engine", outs.publicKey);
     expect((await read(key, id, updated, shorter)).id).toBe("");
 
     // A wrong console key: the error names the problem, never the key.
     const consoleKey = await operator.createApiKey("svc-engine", "console");
     privateKeys.push(consoleKey.privateKey);
-    const wrong = { member: "svc-engine", description: "Console", source: "console", publicKey: consoleKey.publicKey, privateKey: "not-the-key" };
+    const wrong = {
+      member: "svc-engine",
+      description: "Console",
+      source: "console",
+      publicKey: consoleKey.publicKey,
+      privateKey: "not-the-key",
+    };
     const err = await grpcError(create(key, (await check(key, wrong)).inputs));
     expect(err.details).toContain("does not authenticate");
     expect(err.details).not.toContain(consoleKey.publicKey);
@@ -390,7 +464,13 @@ describe("SecurityRole and TableSetupAccess through the dynamic-provider server"
   beforeAll(async () => {
     const r = await registered(new SecurityRole("engine-role", roleArgs), "engine-role");
     const a = await registered(
-      new TableSetupAccess("engine-access", { role: roleName, member: "svc-tables", publicKey: "public", privateKey: pulumi.secret("private"), tables }),
+      new TableSetupAccess("engine-access", {
+        role: roleName,
+        member: "svc-tables",
+        publicKey: "public",
+        privateKey: pulumi.secret("private"),
+        tables,
+      }),
       "engine-access",
     );
     role = { urn: urnOf("SecurityRole", "engine-role"), provider: r.provider };
@@ -422,11 +502,18 @@ describe("SecurityRole and TableSetupAccess through the dynamic-provider server"
     roleOuts = await update(role, roleId, failure!.properties, inputs);
     expect(roleOuts).toMatchObject({ name: roleName, roleId: Number(roleId), __provider: role.provider });
     expect((await read(role, roleId, roleOuts, inputs)).id).toBe(roleId);
-    expect(await diff(role, roleId, roleOuts, inputs)).toEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
+    expect(await diff(role, roleId, roleOuts, inputs)).toEqual({
+      changes: "none",
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
   });
 
   test("TableSetupAccess: verified through the member's key once the operator allows the tables", async () => {
-    const created = await call(sandbox, "/system/apiMembers", { method: "POST", body: { identifier: "svc-tables", name: "Tables", securityRole: { name: roleName } } });
+    const created = await call(sandbox, "/system/apiMembers", {
+      method: "POST",
+      body: { identifier: "svc-tables", name: "Tables", securityRole: { name: roleName } },
+    });
     expect(created.status).toBe(201);
     memberKey = await operator.createApiKey("svc-tables", "table setup");
     privateKeys.push(memberKey.privateKey);
@@ -456,8 +543,14 @@ describe("SecurityRole and TableSetupAccess through the dynamic-provider server"
     const refused = await grpcError(destroy(role, roleId, roleOuts));
     expect(refused.details).toContain("svc-tables");
 
-    const members = await call(sandbox, `/system/apiMembers?conditions=${encodeURIComponent('identifier="svc-tables"')}`);
-    const deactivated = await call(sandbox, `/system/apiMembers/${members.body[0].id}`, { method: "PATCH", body: [{ op: "replace", path: "inactiveFlag", value: true }] });
+    const members = await call(
+      sandbox,
+      `/system/apiMembers?conditions=${encodeURIComponent('identifier="svc-tables"')}`,
+    );
+    const deactivated = await call(sandbox, `/system/apiMembers/${members.body[0].id}`, {
+      method: "PATCH",
+      body: [{ op: "replace", path: "inactiveFlag", value: true }],
+    });
     expect(deactivated.status).toBe(200);
     await destroy(role, roleId, roleOuts);
     expect((await read(role, roleId, roleOuts, {})).id).toBe("");

@@ -25,7 +25,10 @@ export async function startHandlerSandbox(options: SandboxOptions = {}): Promise
 }
 
 /** Hands `config` to a handler module, as the engine's Configure does. */
-export function configure(provider: Required<pulumi.dynamic.ResourceProvider>, config: Record<string, string>): Promise<void> {
+export function configure(
+  provider: Required<pulumi.dynamic.ResourceProvider>,
+  config: Record<string, string>,
+): Promise<void> {
   return provider.configure({
     config: {
       get: (key) => config[key],

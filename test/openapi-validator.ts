@@ -79,7 +79,8 @@ export class OpenApiValidator {
     if (!s) return []; // not in the subset: recorded in unresolvedRefs, nothing to check against
     if (value === null) return s.nullable ? [] : [`${at}: null is not allowed`];
     const out: string[] = [];
-    if (s.enum && !s.enum.includes(value)) out.push(`${at}: ${JSON.stringify(value)} is not one of ${s.enum.join("|")}`);
+    if (s.enum && !s.enum.includes(value))
+      out.push(`${at}: ${JSON.stringify(value)} is not one of ${s.enum.join("|")}`);
     switch (s.type) {
       case "string": {
         if (typeof value !== "string") return [`${at}: expected a string, got ${typeof value}`];
@@ -119,14 +120,17 @@ export class OpenApiValidator {
     const properties = s.properties ?? {};
     const required = new Set(mode === "projected" ? [] : (s.required ?? []));
     if (mode === "update") {
-      for (const [name, p] of Object.entries(properties)) if (/Required On Updates/.test(p.description ?? "")) required.add(name);
+      for (const [name, p] of Object.entries(properties))
+        if (/Required On Updates/.test(p.description ?? "")) required.add(name);
     }
     for (const name of required) if (value[name] === undefined) out.push(`${at}/${name}: required`);
     for (const [name, v] of Object.entries(value)) {
       const p = properties[name];
       if (p) out.push(...this.validate(p, v, `${at}/${name}`, mode));
-      else if (isPlainObject(s.additionalProperties)) out.push(...this.validate(s.additionalProperties, v, `${at}/${name}`, mode));
-      else if (s.properties && s.additionalProperties !== true) out.push(`${at}/${name}: not a property of the spec's schema`);
+      else if (isPlainObject(s.additionalProperties))
+        out.push(...this.validate(s.additionalProperties, v, `${at}/${name}`, mode));
+      else if (s.properties && s.additionalProperties !== true)
+        out.push(`${at}/${name}: not a property of the spec's schema`);
     }
     return out;
   }

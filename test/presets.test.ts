@@ -2,7 +2,7 @@
 // name in them is one the provider accepts.
 import * as fs from "fs";
 import * as path from "path";
-import { findFunction, TABLE_SETUP_ENTRIES } from "../provider/catalog";
+import { findFunction, TABLE_SETUP_ENTRIES } from "../catalog";
 import { elements } from "../stacks/elements";
 import { lifecycleManager } from "../stacks/lifecycleManager";
 import { presets } from "../stacks/presets";

@@ -70,7 +70,13 @@ async function expectFailure(call: Promise<unknown>, status: number): Promise<vo
 
 export async function driveProviderCalls(sb: RunningSandbox): Promise<LogEntry[]> {
   const ops = new SandboxConsole(sb.consoleUrl);
-  const client = await ConnectWiseClient.connect({ site: sb.url, companyId: sb.companyId, clientId: sb.clientId, publicKey: sb.publicKey, privateKey: sb.privateKey });
+  const client = await ConnectWiseClient.connect({
+    site: sb.url,
+    companyId: sb.companyId,
+    clientId: sb.clientId,
+    publicKey: sb.publicKey,
+    privateKey: sb.privateKey,
+  });
   await ops.resetRequests();
 
   await client.get("/system/info", SystemInfoSchema);
@@ -78,10 +84,14 @@ export async function driveProviderCalls(sb: RunningSandbox): Promise<LogEntry[]
   // Names in the program resolve to ids (provider/lookups.ts reads id and name of every row).
   const IdAndName = z.looseObject({ id: z.number(), name: z.string() });
   const byName = { fields: ["id", "name"], orderBy: "name asc" };
-  const level = (await client.list("/system/myCompany/corporateStructureLevels", IdAndName, byName)).find((l) => l.name === "Corporate")!;
+  const level = (await client.list("/system/myCompany/corporateStructureLevels", IdAndName, byName)).find(
+    (l) => l.name === "Corporate",
+  )!;
   const location = (await client.list("/system/locations", IdAndName, byName)).find((l) => l.name === "Tampa Office")!;
   const department = (await client.list("/system/departments", IdAndName, byName)).find((d) => d.name === "Admin")!;
-  await client.list("/system/myCompany/corporateStructureLevels", CorporateStructureLevelSchema, { conditions: eq("name", "Corporate") });
+  await client.list("/system/myCompany/corporateStructureLevels", CorporateStructureLevelSchema, {
+    conditions: eq("name", "Corporate"),
+  });
   await client.get(`/system/myCompany/corporateStructureLevels/${level.id}`, CorporateStructureLevelSchema);
   await client.list("/system/locations", LocationSchema, { conditions: eq("name", "Tampa Office") });
   await client.get(`/system/locations/${location.id}`, LocationSchema);
@@ -92,7 +102,8 @@ export async function driveProviderCalls(sb: RunningSandbox): Promise<LogEntry[]
 
   // Security role: adopt by name or create; read it and its settings.
   const roleName = 'Contract "Role" \\ 1';
-  if ((await client.list("/system/securityroles", SecurityRoleSchema, { conditions: eq("name", roleName) })).length > 0) throw new Error("role exists already");
+  if ((await client.list("/system/securityroles", SecurityRoleSchema, { conditions: eq("name", roleName) })).length > 0)
+    throw new Error("role exists already");
   const role = await client.post("/system/securityroles", { name: roleName }, SecurityRoleSchema);
   await expectFailure(client.post("/system/securityroles", { name: roleName }, SecurityRoleSchema), 400);
   await client.get(`/system/securityroles/${role.id}`, SecurityRoleSchema);
@@ -103,7 +114,10 @@ export async function driveProviderCalls(sb: RunningSandbox): Promise<LogEntry[]
   await expectFailure(client.get("/system/securityroles/999999", SecurityRoleSchema), 404);
 
   // What only the console can do: the operator sets levels and the Table Setup list.
-  await ops.setPermissions(roleName, { "System/Table Setup": { inquire: "All" }, "System/Member Maintenance": { inquire: "All" } });
+  await ops.setPermissions(roleName, {
+    "System/Table Setup": { inquire: "All" },
+    "System/Member Maintenance": { inquire: "All" },
+  });
   await ops.setTableSetup(roleName, ["Service / Service Board", "Company / Company Status"]);
 
   // API member: look up by identifier, create, read, update.
@@ -145,13 +159,21 @@ export async function driveProviderCalls(sb: RunningSandbox): Promise<LogEntry[]
   const token = await client.post(`/system/members/${identifier}/tokens`, undefined, TokenSchema);
   const asMember = client.asMember(token.publicKey, token.privateKey);
   await asMember.get("/system/mySecurity", z.array(MySecuritySchema), { pageSize: 1, fields: "member" });
-  await asMember.list("/system/mySecurity", MySecuritySchema, { conditions: and(eq("moduleName", "System"), eq("moduleFunctionName", "Table Setup")) });
-  await asMember.list("/system/mySecurity/customizeItems/", MySecurityCustomizeItemSchema, { conditions: eq("customizeIdentifier", "SystemTableSetup") });
+  await asMember.list("/system/mySecurity", MySecuritySchema, {
+    conditions: and(eq("moduleName", "System"), eq("moduleFunctionName", "Table Setup")),
+  });
+  await asMember.list("/system/mySecurity/customizeItems/", MySecurityCustomizeItemSchema, {
+    conditions: eq("customizeIdentifier", "SystemTableSetup"),
+  });
 
   // Delete: API members are deactivated (no DELETE exists): by PATCH, or /deactivate for any
   // member; the role goes once no active member uses it.
   await client.patch(memberPath, [{ op: "replace", path: "inactiveFlag", value: true }], ApiMemberSchema);
-  await client.post(`/system/members/${created.id}/deactivate`, { deleteOpenTimeSheetsFlag: false }, MemberDeactivationSchema);
+  await client.post(
+    `/system/members/${created.id}/deactivate`,
+    { deleteOpenTimeSheetsFlag: false },
+    MemberDeactivationSchema,
+  );
   const inUse = and(eq("securityRole/id", role.id!), eq("inactiveFlag", false));
   await client.list("/system/members", MemberSchema, { conditions: inUse, fields: ["id", "identifier"] });
   await client.list("/system/apiMembers", ApiMemberSchema, { conditions: inUse, fields: ["id", "identifier"] });

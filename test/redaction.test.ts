@@ -22,7 +22,13 @@ const written: string[] = [];
 const restore: (() => void)[] = [];
 
 function connectionOf(s: RunningSandbox, keys: { publicKey: string; privateKey: string } = s): Connection {
-  return { site: s.url, companyId: s.companyId, clientId: s.clientId, publicKey: keys.publicKey, privateKey: keys.privateKey };
+  return {
+    site: s.url,
+    companyId: s.companyId,
+    clientId: s.clientId,
+    publicKey: keys.publicKey,
+    privateKey: keys.privateKey,
+  };
 }
 
 function addSecrets(companyId: string, publicKey: string, privateKey: string): void {
@@ -44,7 +50,14 @@ async function fails(what: string, call: Promise<unknown>): Promise<ConnectWiseE
 /** Every way a failure can end up in a log or an engine message. */
 function renderings(err: unknown): string[] {
   const e = err as Error;
-  return [e.message, String(e), JSON.stringify(e), util.inspect(e), util.inspect(e, { showHidden: true, depth: null }), e.stack ?? ""];
+  return [
+    e.message,
+    String(e),
+    JSON.stringify(e),
+    util.inspect(e),
+    util.inspect(e, { showHidden: true, depth: null }),
+    e.stack ?? "",
+  ];
 }
 
 beforeAll(async () => {
@@ -81,43 +94,65 @@ describe("failed calls", () => {
   it("401: wrong private key, and a revoked key", async () => {
     const wrongPrivate = "WrongPrivateKey-0123456789";
     addSecrets(sb.companyId, sb.publicKey, wrongPrivate);
-    const wrong = await ConnectWiseClient.connect(connectionOf(sb, { publicKey: sb.publicKey, privateKey: wrongPrivate }));
+    const wrong = await ConnectWiseClient.connect(
+      connectionOf(sb, { publicKey: sb.publicKey, privateKey: wrongPrivate }),
+    );
     expect((await fails("401 wrong key", wrong.get("/system/info", SystemInfoSchema))).status).toBe(401);
 
     const key = await ops.createApiKey("admin", "revoked soon");
     addSecrets(sb.companyId, key.publicKey, key.privateKey);
     await ops.revokeApiKey("admin", key.publicKey);
-    expect((await fails("401 revoked", client.asMember(key.publicKey, key.privateKey).get("/system/info", SystemInfoSchema))).status).toBe(401);
+    expect(
+      (await fails("401 revoked", client.asMember(key.publicKey, key.privateKey).get("/system/info", SystemInfoSchema)))
+        .status,
+    ).toBe(401);
   });
 
   it("403: a member whose role grants nothing", async () => {
     const role = await client.post("/system/securityroles", { name: "Redaction Nobody" }, SecurityRoleSchema);
-    await client.post("/system/apiMembers", { identifier: "nobody1", name: "Nobody", securityRole: { id: role.id } }, ApiMemberSchema);
+    await client.post(
+      "/system/apiMembers",
+      { identifier: "nobody1", name: "Nobody", securityRole: { id: role.id } },
+      ApiMemberSchema,
+    );
     const token = await client.post("/system/members/nobody1/tokens", undefined, TokenSchema);
     addSecrets(sb.companyId, token.publicKey, token.privateKey);
     const nobody = client.asMember(token.publicKey, token.privateKey);
     expect((await fails("403", nobody.list("/system/securityroles", SecurityRoleSchema))).status).toBe(403);
-    expect((await fails("403 post", nobody.post("/system/securityroles", { name: "x" }, SecurityRoleSchema))).status).toBe(403);
+    expect(
+      (await fails("403 post", nobody.post("/system/securityroles", { name: "x" }, SecurityRoleSchema))).status,
+    ).toBe(403);
   });
 
   it("404, 400 and an answer that does not match its schema", async () => {
     expect((await fails("404", client.get("/system/apiMembers/999999", ApiMemberSchema))).status).toBe(404);
     await client.post("/system/securityroles", { name: "Redaction Dup" }, SecurityRoleSchema);
-    expect((await fails("400", client.post("/system/securityroles", { name: "Redaction Dup" }, SecurityRoleSchema))).status).toBe(400);
+    expect(
+      (await fails("400", client.post("/system/securityroles", { name: "Redaction Dup" }, SecurityRoleSchema))).status,
+    ).toBe(400);
     expect((await fails("invalid answer", client.get("/system/info", TokenSchema))).code).toBe("InvalidResponse");
     const put = await fails("400 put", client.put("/system/apiMembers/101", { identifier: "admin" }, ApiMemberSchema));
     expect(put.status).toBeGreaterThanOrEqual(400);
   });
 
   it("429, 503, dropped connections and timeouts", async () => {
-    const quick = await ConnectWiseClient.connect(connectionOf(sb), { maxRetries: 1, retryBaseMs: 1, retryMaxMs: 2, timeoutMs: 200 });
+    const quick = await ConnectWiseClient.connect(connectionOf(sb), {
+      maxRetries: 1,
+      retryBaseMs: 1,
+      retryMaxMs: 2,
+      timeoutMs: 200,
+    });
     await ops.setFaults({ rate429: 1, retryAfterSeconds: 0 });
     expect((await fails("429", quick.get("/system/info", SystemInfoSchema))).status).toBe(429);
     await ops.setFaults({ rate429: 0, rate503: 1 });
-    expect((await fails("503", quick.post("/system/securityroles", { name: "R503" }, SecurityRoleSchema))).status).toBe(503);
+    expect((await fails("503", quick.post("/system/securityroles", { name: "R503" }, SecurityRoleSchema))).status).toBe(
+      503,
+    );
     await ops.setFaults({ rate503: 0, rateDrop: 1 });
     expect((await fails("drop", quick.get("/system/info", SystemInfoSchema))).code).toBe("ECONNRESET");
-    expect((await fails("drop post", quick.post("/system/securityroles", { name: "RDrop" }, SecurityRoleSchema))).code).toBe("ECONNRESET");
+    expect(
+      (await fails("drop post", quick.post("/system/securityroles", { name: "RDrop" }, SecurityRoleSchema))).code,
+    ).toBe("ECONNRESET");
     await ops.setFaults({ rateDrop: 0, latencyMs: 600 });
     expect((await fails("timeout", quick.get("/system/info", SystemInfoSchema))).code).toBe("ETIMEDOUT");
     await ops.setFaults(NO_FAULTS);
@@ -132,7 +167,10 @@ describe("failed calls", () => {
     const err = await fails("refused", orphan.get("/system/info", SystemInfoSchema));
     expect(err.status).toBeUndefined();
     expect(["ECONNREFUSED", "ECONNRESET"]).toContain(err.code);
-    await fails("refused discovery", ConnectWiseClient.connect({ ...connectionOf(gone), companyId: "elsewhere" }, { maxRetries: 0 }));
+    await fails(
+      "refused discovery",
+      ConnectWiseClient.connect({ ...connectionOf(gone), companyId: "elsewhere" }, { maxRetries: 0 }),
+    );
   });
 });
 
@@ -155,7 +193,15 @@ describe("nothing shows a credential", () => {
 
   it("in errors that carry nothing of the HTTP library", () => {
     for (const { err } of failures) {
-      expect(Object.keys(err as object).sort()).toEqual(["code", "cwMessage", "errors", "method", "name", "path", "status"]);
+      expect(Object.keys(err as object).sort()).toEqual([
+        "code",
+        "cwMessage",
+        "errors",
+        "method",
+        "name",
+        "path",
+        "status",
+      ]);
       expect((err as Error).cause).toBeUndefined();
     }
   });
@@ -163,7 +209,12 @@ describe("nothing shows a credential", () => {
   it("in the client objects themselves", () => {
     for (const c of [client, client.asMember("pubpubpubpub", "privprivpriv")]) {
       for (const text of [util.inspect(c, { showHidden: true, depth: null }), JSON.stringify(c), String(c)]) {
-        for (const s of [...secrets, "privprivpriv", Buffer.from(`sandbox+pubpubpubpub:privprivpriv`).toString("base64")]) expect(text).not.toContain(s);
+        for (const s of [
+          ...secrets,
+          "privprivpriv",
+          Buffer.from(`sandbox+pubpubpubpub:privprivpriv`).toString("base64"),
+        ])
+          expect(text).not.toContain(s);
       }
     }
   });
@@ -174,7 +225,13 @@ describe("nothing shows a credential", () => {
   });
 
   it("and the check would see one", () => {
-    const leaky = new ConnectWiseError({ status: 401, code: "Unauthorized", cwMessage: `bad key ${sb.privateKey}`, method: "GET", path: "/x" });
+    const leaky = new ConnectWiseError({
+      status: 401,
+      code: "Unauthorized",
+      cwMessage: `bad key ${sb.privateKey}`,
+      method: "GET",
+      path: "/x",
+    });
     expect(renderings(leaky).some((text) => secrets.some((s) => text.includes(s)))).toBe(true);
   });
 });

@@ -25,9 +25,16 @@ export function apiBase(sb: RunningSandbox): string {
 }
 
 /** Calls `path` (under /apis/3.0, or absolute) as the admin unless other keys are given. */
-export async function call(sb: RunningSandbox, path: string, opts: CallOptions = {}): Promise<{ status: number; headers: Headers; body: any }> {
+export async function call(
+  sb: RunningSandbox,
+  path: string,
+  opts: CallOptions = {},
+): Promise<{ status: number; headers: Headers; body: any }> {
   const keys = opts.keys === undefined ? sb : opts.keys;
-  const headers: Record<string, string> = { Accept: "application/vnd.connectwise.com+json; version=2025.8", ...opts.headers };
+  const headers: Record<string, string> = {
+    Accept: "application/vnd.connectwise.com+json; version=2025.8",
+    ...opts.headers,
+  };
   if (keys) headers.Authorization = basic(sb.companyId, keys);
   if (opts.clientId !== null) headers.clientId = opts.clientId ?? sb.clientId;
   if (opts.body !== undefined) headers["Content-Type"] = "application/json";

@@ -57,7 +57,12 @@ describe("--state persistence", () => {
       const role = (await call(first, "/system/securityroles", { method: "POST", body: { name: "Persisted" } })).body;
       await ops1.setPermissions("Persisted", { "System/Security": { inquire: "All" } });
       await ops1.setTableSetup("Persisted", ["Products / UOM"]);
-      const member = (await call(first, "/system/apiMembers", { method: "POST", body: { identifier: "Keeper", name: "Keeper", securityRole: { id: role.id } } })).body;
+      const member = (
+        await call(first, "/system/apiMembers", {
+          method: "POST",
+          body: { identifier: "Keeper", name: "Keeper", securityRole: { id: role.id } },
+        })
+      ).body;
       const keys = await ops1.createApiKey("Keeper", "kept");
       await first.close();
       const saved = readFileSync(statePath, "utf8");
@@ -68,11 +73,18 @@ describe("--state persistence", () => {
         expect(second.publicKey).toBe(first.publicKey);
         expect(second.privateKey).toBe(first.privateKey);
         expect((await call(second, `/system/securityroles/${role.id}`)).body.name).toBe("Persisted");
-        expect((await call(second, `/system/apiMembers/${member.id}`)).body.securityRole).toEqual({ id: role.id, name: "Persisted" });
+        expect((await call(second, `/system/apiMembers/${member.id}`)).body.securityRole).toEqual({
+          id: role.id,
+          name: "Persisted",
+        });
         expect((await call(second, "/system/securityroles", { keys })).status).toBe(200);
         const ops2 = new SandboxConsole(second.consoleUrl);
-        expect(await ops2.role("Persisted")).toMatchObject({ permissions: { "System/Security": { inquire: "All" } }, tableSetup: ["Products / UOM"] });
-        const next = (await call(second, "/system/securityroles", { method: "POST", body: { name: "AfterRestart" } })).body;
+        expect(await ops2.role("Persisted")).toMatchObject({
+          permissions: { "System/Security": { inquire: "All" } },
+          tableSetup: ["Products / UOM"],
+        });
+        const next = (await call(second, "/system/securityroles", { method: "POST", body: { name: "AfterRestart" } }))
+          .body;
         expect(next.id).toBeGreaterThan(role.id);
       } finally {
         await second.close();
@@ -98,7 +110,14 @@ describe("CLI", () => {
         child.once("exit", (code) => reject(new Error(`sandbox exited with ${code}`)));
       });
       const info = JSON.parse(first);
-      expect(Object.keys(info).sort()).toEqual(["clientId", "companyId", "consoleUrl", "privateKey", "publicKey", "url"]);
+      expect(Object.keys(info).sort()).toEqual([
+        "clientId",
+        "companyId",
+        "consoleUrl",
+        "privateKey",
+        "publicKey",
+        "url",
+      ]);
       expect(info.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect((await call(info, "/system/info")).status).toBe(200);
       const more: string[] = [];

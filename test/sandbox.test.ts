@@ -1,6 +1,6 @@
 // The sandbox's published-API behaviour, over real HTTP on a loopback port.
 
-import { MODULE_FUNCTIONS, TABLE_SETUP_ENTRIES } from "../provider/catalog";
+import { MODULE_FUNCTIONS, TABLE_SETUP_ENTRIES } from "../catalog";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
 import { Keys, apiBase, call, parseLink } from "./sandbox-harness";
@@ -22,13 +22,19 @@ async function createRole(name: string): Promise<{ id: number; name: string }> {
 }
 
 async function createApiMember(identifier: string, roleId: number): Promise<{ id: number; identifier: string }> {
-  const res = await call(sb, "/system/apiMembers", { method: "POST", body: { identifier, name: `${identifier} name`, securityRole: { id: roleId } } });
+  const res = await call(sb, "/system/apiMembers", {
+    method: "POST",
+    body: { identifier, name: `${identifier} name`, securityRole: { id: roleId } },
+  });
   expect(res.status).toBe(201);
   return res.body;
 }
 
 /** A role made through the API, levels set in the console, an API member on it and a console key. */
-async function memberWithPermissions(tag: string, permissions: Parameters<SandboxConsole["setPermissions"]>[1]): Promise<{ roleId: number; memberId: number; keys: Keys }> {
+async function memberWithPermissions(
+  tag: string,
+  permissions: Parameters<SandboxConsole["setPermissions"]>[1],
+): Promise<{ roleId: number; memberId: number; keys: Keys }> {
   const role = await createRole(`${tag}Role`);
   await ops.setPermissions(role.name, permissions);
   const member = await createApiMember(tag, role.id);
@@ -58,10 +64,17 @@ describe("authentication", () => {
     const none = await call(sb, "/system/info", { keys: null });
     expect(none.status).toBe(401);
     expect(none.body).toMatchObject({ code: "Unauthorized", errors: [] });
-    expect((await call(sb, "/system/info", { keys: { publicKey: sb.publicKey, privateKey: "wrong" } })).status).toBe(401);
-    expect((await call(sb, "/system/info", { keys: { publicKey: "nope", privateKey: sb.privateKey } })).status).toBe(401);
+    expect((await call(sb, "/system/info", { keys: { publicKey: sb.publicKey, privateKey: "wrong" } })).status).toBe(
+      401,
+    );
+    expect((await call(sb, "/system/info", { keys: { publicKey: "nope", privateKey: sb.privateKey } })).status).toBe(
+      401,
+    );
     const otherCompany = await fetch(`${apiBase(sb)}/system/info`, {
-      headers: { Authorization: `Basic ${Buffer.from(`other+${sb.publicKey}:${sb.privateKey}`).toString("base64")}`, clientId: sb.clientId },
+      headers: {
+        Authorization: `Basic ${Buffer.from(`other+${sb.publicKey}:${sb.privateKey}`).toString("base64")}`,
+        clientId: sb.clientId,
+      },
     });
     expect(otherCompany.status).toBe(401);
     expect(JSON.stringify(none.body)).not.toContain(sb.privateKey);
@@ -78,7 +91,8 @@ describe("security roles", () => {
   it("pages 30 roles by 10 with Link first/prev/next/last and no Link when all fits", async () => {
     for (let i = 0; i < 30; i++) await createRole(`Page${String(i).padStart(2, "0")}`);
     const seen: string[] = [];
-    let url: string | undefined = `${apiBase(sb)}/system/securityroles?conditions=${encodeURIComponent('name like "Page*"')}&pageSize=10&orderBy=name%20asc`;
+    let url: string | undefined =
+      `${apiBase(sb)}/system/securityroles?conditions=${encodeURIComponent('name like "Page*"')}&pageSize=10&orderBy=name%20asc`;
     const links: Record<string, string>[] = [];
     while (url) {
       const res = await call(sb, url);
@@ -97,7 +111,10 @@ describe("security roles", () => {
     expect(links[2].next).toBeUndefined();
     expect(links[2].prev).toMatch(/page=2/);
 
-    const all = await call(sb, `/system/securityroles?conditions=${encodeURIComponent('name like "Page*"')}&pageSize=5000`);
+    const all = await call(
+      sb,
+      `/system/securityroles?conditions=${encodeURIComponent('name like "Page*"')}&pageSize=5000`,
+    );
     expect(all.body).toHaveLength(30);
     expect(all.headers.get("link")).toBeNull();
     const defaultSize = await call(sb, "/system/securityroles");
@@ -142,7 +159,9 @@ describe("security roles", () => {
     expect(bad.status).toBe(400);
     expect(bad.body.code).toBe("InvalidCondition");
     expect(bad.body.errors[0].field).toBe("nmae");
-    expect((await call(sb, `/system/securityroles?conditions=${encodeURIComponent('name="unterminated')}`)).status).toBe(400);
+    expect(
+      (await call(sb, `/system/securityroles?conditions=${encodeURIComponent('name="unterminated')}`)).status,
+    ).toBe(400);
     expect((await call(sb, `/system/securityroles?conditions=${encodeURIComponent("name=Admin")}`)).status).toBe(400);
     expect((await call(sb, `/system/securityroles?conditions=${encodeURIComponent('id="1"')}`)).status).toBe(400);
   });
@@ -157,7 +176,10 @@ describe("security roles", () => {
   });
 
   it("orders by orderBy", async () => {
-    const res = await call(sb, `/system/securityroles?conditions=${encodeURIComponent('name like "Page*"')}&orderBy=name%20desc&pageSize=3&fields=name`);
+    const res = await call(
+      sb,
+      `/system/securityroles?conditions=${encodeURIComponent('name like "Page*"')}&orderBy=name%20desc&pageSize=3&fields=name`,
+    );
     expect(res.body).toEqual([{ name: "Page29" }, { name: "Page28" }, { name: "Page27" }]);
     expect((await call(sb, "/system/securityroles?orderBy=bogus")).status).toBe(400);
   });
@@ -166,13 +188,22 @@ describe("security roles", () => {
     await createRole("DupRole");
     const dup = await call(sb, "/system/securityroles", { method: "POST", body: { name: "duprole" } });
     expect(dup.status).toBe(400);
-    expect(dup.body).toMatchObject({ code: "InvalidObject", errors: [{ code: "ObjectExists", field: "name", resource: "securityRole" }] });
+    expect(dup.body).toMatchObject({
+      code: "InvalidObject",
+      errors: [{ code: "ObjectExists", field: "name", resource: "securityRole" }],
+    });
     const missing = await call(sb, "/system/securityroles", { method: "POST", body: { roleType: "x" } });
-    expect(missing.body).toMatchObject({ code: "InvalidObject", errors: [{ code: "MissingRequiredField", field: "name" }] });
+    expect(missing.body).toMatchObject({
+      code: "InvalidObject",
+      errors: [{ code: "MissingRequiredField", field: "name" }],
+    });
     const long = await call(sb, "/system/securityroles", { method: "POST", body: { name: "x".repeat(31) } });
     expect(long.status).toBe(400);
     expect(long.body.code).toBe("MaxLengthField");
-    const longType = await call(sb, "/system/securityroles", { method: "POST", body: { name: "TypeTooLong", roleType: "t".repeat(31) } });
+    const longType = await call(sb, "/system/securityroles", {
+      method: "POST",
+      body: { name: "TypeTooLong", roleType: "t".repeat(31) },
+    });
     expect(longType.body.code).toBe("MaxLengthField");
   });
 
@@ -180,10 +211,19 @@ describe("security roles", () => {
     const role = await createRole("Seeded");
     const list = await call(sb, `/system/securityRoles/${role.id}/settings?pageSize=1000`);
     expect(list.body).toHaveLength(MODULE_FUNCTIONS.length);
-    expect(list.body.every((s: Record<string, string>) => [s.addLevel, s.editLevel, s.deleteLevel, s.inquireLevel].every((l) => l === "None"))).toBe(true);
-    const tableSetup = list.body.find((s: { moduleName: string; moduleFunctionName: string }) => s.moduleName === "System" && s.moduleFunctionName === "Table Setup");
+    expect(
+      list.body.every((s: Record<string, string>) =>
+        [s.addLevel, s.editLevel, s.deleteLevel, s.inquireLevel].every((l) => l === "None"),
+      ),
+    ).toBe(true);
+    const tableSetup = list.body.find(
+      (s: { moduleName: string; moduleFunctionName: string }) =>
+        s.moduleName === "System" && s.moduleFunctionName === "Table Setup",
+    );
     expect(tableSetup.customFlag).toBe(true);
-    expect(list.body.find((s: { moduleFunctionName: string }) => s.moduleFunctionName === "Security").customFlag).toBe(false);
+    expect(list.body.find((s: { moduleFunctionName: string }) => s.moduleFunctionName === "Security").customFlag).toBe(
+      false,
+    );
 
     const count = await call(sb, `/system/securityRoles/${role.id}/settings/count`);
     expect(count.body.count).toBe(MODULE_FUNCTIONS.length);
@@ -195,9 +235,14 @@ describe("security roles", () => {
     expect((await call(sb, `/system/securityRoles/${other.id}/settings/${tableSetup.id}`)).status).toBe(404);
 
     await ops.setPermissions("Seeded", { "System/Table Setup": { inquire: "All", edit: "My" } });
-    const changed = await call(sb, `/system/securityRoles/${role.id}/settings?conditions=${encodeURIComponent('moduleName="System" and moduleFunctionName="Table Setup"')}`);
+    const changed = await call(
+      sb,
+      `/system/securityRoles/${role.id}/settings?conditions=${encodeURIComponent('moduleName="System" and moduleFunctionName="Table Setup"')}`,
+    );
     expect(changed.body[0]).toMatchObject({ inquireLevel: "All", editLevel: "My", addLevel: "None" });
-    expect((await ops.role("Seeded")).permissions).toEqual({ "System/Table Setup": { add: "None", edit: "My", delete: "None", inquire: "All" } });
+    expect((await ops.role("Seeded")).permissions).toEqual({
+      "System/Table Setup": { add: "None", edit: "My", delete: "None", inquire: "All" },
+    });
   });
 
   it("answers 405 with Allow for PUT/PATCH on roles and settings, 404 for unknown ids and paths", async () => {
@@ -237,17 +282,26 @@ describe("permissions", () => {
     expect((await call(sb, "/system/securityroles", { keys })).status).toBe(200);
     const post = await call(sb, "/system/securityroles", { keys, method: "POST", body: { name: "ByLimited" } });
     expect(post.status).toBe(403);
-    expect(post.body).toEqual({ code: "Security", message: "You do not have security permission to perform this action." });
+    expect(post.body).toEqual({
+      code: "Security",
+      message: "You do not have security permission to perform this action.",
+    });
     expect((await call(sb, "/system/apiMembers", { keys })).status).toBe(403);
     expect((await call(sb, "/system/info", { keys })).status).toBe(200);
 
     await ops.setPermissions("LimitedRole", { "System/Security": { add: "All" } });
-    expect((await call(sb, "/system/securityroles", { keys, method: "POST", body: { name: "ByLimited" } })).status).toBe(201);
+    expect(
+      (await call(sb, "/system/securityroles", { keys, method: "POST", body: { name: "ByLimited" } })).status,
+    ).toBe(201);
   });
 
   it("console refuses unknown functions and levels", async () => {
-    await expect(ops.setPermissions("Admin", { "System/Tabel Setup": { inquire: "All" } })).rejects.toThrow(/did you mean 'System\/Table Setup'/);
-    await expect(ops.setPermissions("Admin", { "System/Table Setup": { inquire: "Mine" as never } })).rejects.toThrow(/None, My or All/);
+    await expect(ops.setPermissions("Admin", { "System/Tabel Setup": { inquire: "All" } })).rejects.toThrow(
+      /did you mean 'System\/Table Setup'/,
+    );
+    await expect(ops.setPermissions("Admin", { "System/Table Setup": { inquire: "Mine" as never } })).rejects.toThrow(
+      /None, My or All/,
+    );
     await expect(ops.setTableSetup("Admin", ["Service / Servce Board"])).rejects.toThrow(/Service \/ Service Board/);
   });
 });
@@ -257,7 +311,14 @@ describe("API members", () => {
     const role = await createRole("MemberRole");
     const created = await call(sb, "/system/apiMembers", {
       method: "POST",
-      body: { identifier: "Elements", name: "Elements API", securityRole: { id: role.id }, structureLevel: { id: 1 }, securityLocation: { name: "tampa office" }, defaultDepartment: { id: 10 } },
+      body: {
+        identifier: "Elements",
+        name: "Elements API",
+        securityRole: { id: role.id },
+        structureLevel: { id: 1 },
+        securityLocation: { name: "tampa office" },
+        defaultDepartment: { id: 10 },
+      },
     });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({
@@ -270,21 +331,39 @@ describe("API members", () => {
     });
 
     const missing = await call(sb, "/system/apiMembers", { method: "POST", body: { name: "No id" } });
-    expect(missing.body).toMatchObject({ code: "InvalidObject", errors: [{ code: "MissingRequiredField", field: "identifier" }] });
+    expect(missing.body).toMatchObject({
+      code: "InvalidObject",
+      errors: [{ code: "MissingRequiredField", field: "identifier" }],
+    });
     const long = await call(sb, "/system/apiMembers", { method: "POST", body: { identifier: "x".repeat(16) } });
     expect(long.body.code).toBe("MaxLengthField");
     const dup = await call(sb, "/system/apiMembers", { method: "POST", body: { identifier: "ADMIN", name: "clash" } });
     expect(dup.body).toMatchObject({ code: "InvalidObject", errors: [{ code: "ObjectExists", field: "identifier" }] });
-    const badRef = await call(sb, "/system/apiMembers", { method: "POST", body: { identifier: "BadRef", securityRole: { id: 424242 }, defaultLocation: { id: 10 } } });
+    const badRef = await call(sb, "/system/apiMembers", {
+      method: "POST",
+      body: { identifier: "BadRef", securityRole: { id: 424242 }, defaultLocation: { id: 10 } },
+    });
     expect(badRef.status).toBe(400);
     expect(badRef.body.code).toBe("InvalidObject");
-    expect(badRef.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(["defaultLocation/id", "securityRole/id"]);
-    const badType = await call(sb, "/system/apiMembers", { method: "POST", body: { identifier: "BadType", inactiveFlag: "yes" } });
+    expect(badRef.body.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+      "defaultLocation/id",
+      "securityRole/id",
+    ]);
+    const badType = await call(sb, "/system/apiMembers", {
+      method: "POST",
+      body: { identifier: "BadType", inactiveFlag: "yes" },
+    });
     expect(badType.body.errors[0]).toMatchObject({ code: "InvalidField", field: "inactiveFlag" });
 
-    const list = await call(sb, `/system/apiMembers?conditions=${encodeURIComponent(`securityRole/id=${role.id}`)}&fields=identifier,securityRole/name`);
+    const list = await call(
+      sb,
+      `/system/apiMembers?conditions=${encodeURIComponent(`securityRole/id=${role.id}`)}&fields=identifier,securityRole/name`,
+    );
     expect(list.body).toEqual([{ identifier: "Elements", securityRole: { name: "MemberRole" } }]);
-    const members = await call(sb, `/system/members?conditions=${encodeURIComponent('licenseClass="A" and identifier="elements"')}`);
+    const members = await call(
+      sb,
+      `/system/members?conditions=${encodeURIComponent('licenseClass="A" and identifier="elements"')}`,
+    );
     expect(members.body).toHaveLength(1);
     expect(members.body[0].firstName).toBe("Elements API");
   });
@@ -292,11 +371,22 @@ describe("API members", () => {
   it("PUT replaces the whole object and requires name; PATCH applies add/replace/remove and validates", async () => {
     const roleA = await createRole("PatchRoleA");
     const roleB = await createRole("PatchRoleB");
-    const m = (await call(sb, "/system/apiMembers", { method: "POST", body: { identifier: "Patchy", name: "Patchy", notes: "keep?", securityRole: { id: roleA.id } } })).body;
+    const m = (
+      await call(sb, "/system/apiMembers", {
+        method: "POST",
+        body: { identifier: "Patchy", name: "Patchy", notes: "keep?", securityRole: { id: roleA.id } },
+      })
+    ).body;
 
     const noName = await call(sb, `/system/apiMembers/${m.id}`, { method: "PUT", body: { identifier: "Patchy" } });
-    expect(noName.body).toMatchObject({ code: "InvalidObject", errors: [{ code: "MissingRequiredField", field: "name" }] });
-    const put = await call(sb, `/system/apiMembers/${m.id}`, { method: "PUT", body: { identifier: "Patchy", name: "Put name", securityRole: { id: roleA.id } } });
+    expect(noName.body).toMatchObject({
+      code: "InvalidObject",
+      errors: [{ code: "MissingRequiredField", field: "name" }],
+    });
+    const put = await call(sb, `/system/apiMembers/${m.id}`, {
+      method: "PUT",
+      body: { identifier: "Patchy", name: "Put name", securityRole: { id: roleA.id } },
+    });
     expect(put.status).toBe(200);
     expect(put.body.notes).toBeUndefined();
 
@@ -309,18 +399,31 @@ describe("API members", () => {
       ],
     });
     expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({ name: "Patched", securityRole: { id: roleB.id, name: "PatchRoleB" }, emailAddress: "p@example.invalid" });
-    const whole = await call(sb, `/system/apiMembers/${m.id}`, { method: "PATCH", body: [{ op: "replace", path: "/securityRole", value: { name: "PatchRoleA" } }] });
+    expect(patched.body).toMatchObject({
+      name: "Patched",
+      securityRole: { id: roleB.id, name: "PatchRoleB" },
+      emailAddress: "p@example.invalid",
+    });
+    const whole = await call(sb, `/system/apiMembers/${m.id}`, {
+      method: "PATCH",
+      body: [{ op: "replace", path: "/securityRole", value: { name: "PatchRoleA" } }],
+    });
     expect(whole.body.securityRole).toEqual({ id: roleA.id, name: "PatchRoleA" });
 
-    const bad = async (ops: unknown) => (await call(sb, `/system/apiMembers/${m.id}`, { method: "PATCH", body: ops })).body;
+    const bad = async (ops: unknown) =>
+      (await call(sb, `/system/apiMembers/${m.id}`, { method: "PATCH", body: ops })).body;
     expect((await bad([{ op: "move", path: "name", value: "x" }])).errors[0].code).toBe("InvalidPatchOperation");
     expect((await bad([{ op: "replace", path: "id", value: 5 }])).errors[0].field).toBe("id");
     expect((await bad([{ op: "replace", path: "nonsense", value: 5 }])).errors[0].field).toBe("nonsense");
     expect((await bad({ op: "replace", path: "name", value: "x" })).code).toBe("InvalidObject");
     expect((await bad([{ op: "replace", path: "name", value: "n".repeat(31) }])).code).toBe("MaxLengthField");
-    expect((await bad([{ op: "remove", path: "name" }])).errors[0]).toMatchObject({ code: "MissingRequiredField", field: "name" });
-    expect((await bad([{ op: "replace", path: "securityRole/id", value: 987654 }])).errors[0].field).toBe("securityRole/id");
+    expect((await bad([{ op: "remove", path: "name" }])).errors[0]).toMatchObject({
+      code: "MissingRequiredField",
+      field: "name",
+    });
+    expect((await bad([{ op: "replace", path: "securityRole/id", value: 987654 }])).errors[0].field).toBe(
+      "securityRole/id",
+    );
     expect((await bad([{ op: "replace", path: "identifier", value: "admin" }])).errors[0].code).toBe("ObjectExists");
     // Nothing above was applied.
     expect((await call(sb, `/system/apiMembers/${m.id}`)).body.securityRole.id).toBe(roleA.id);
@@ -331,9 +434,16 @@ describe("API members", () => {
     const def = await call(sb, "/system/apiMembers/default");
     expect(def.body).toMatchObject({ structureLevel: { name: "Corporate" }, defaultDepartment: { name: "Admin" } });
     expect((await call(sb, "/system/apiMembers/count")).body.count).toBeGreaterThan(0);
-    expect((await call(sb, "/system/locations")).body.map((l: { name: string }) => l.name)).toEqual(["Main", "Tampa Office", "Remote", "Europe"]);
+    expect((await call(sb, "/system/locations")).body.map((l: { name: string }) => l.name)).toEqual([
+      "Main",
+      "Tampa Office",
+      "Remote",
+      "Europe",
+    ]);
     expect((await call(sb, "/system/locations/count")).body).toEqual({ count: 4 });
-    expect((await call(sb, "/system/departments?conditions=" + encodeURIComponent('identifier="Sales"'))).body[0]).toMatchObject({ id: 12, name: "Sales" });
+    expect(
+      (await call(sb, "/system/departments?conditions=" + encodeURIComponent('identifier="Sales"'))).body[0],
+    ).toMatchObject({ id: 12, name: "Sales" });
     expect((await call(sb, "/system/departments/13")).body.name).toBe("Projects");
     expect((await call(sb, "/system/myCompany/corporateStructureLevels")).body).toEqual([
       { id: 1, name: "Corporate" },
@@ -377,7 +487,10 @@ describe("tokens and keys", () => {
   it("rejects keys of a deactivated member and refuses it new tokens", async () => {
     const { memberId, keys } = await memberWithPermissions("Leaver", { "System/Security": { inquire: "All" } });
     expect((await call(sb, "/system/info", { keys })).status).toBe(200);
-    const deactivated = await call(sb, `/system/members/${memberId}/deactivate`, { method: "POST", body: { deleteOpenTimeSheetsFlag: false } });
+    const deactivated = await call(sb, `/system/members/${memberId}/deactivate`, {
+      method: "POST",
+      body: { deleteOpenTimeSheetsFlag: false },
+    });
     expect(deactivated.status).toBe(200);
     expect(deactivated.body).toEqual({ deleteOpenTimeSheetsFlag: false });
     expect((await call(sb, "/system/info", { keys })).status).toBe(401);
@@ -405,8 +518,16 @@ describe("mySecurity", () => {
     const items = await call(sb, "/system/mySecurity/customizeItems/", { keys });
     expect(items.status).toBe(200);
     expect(items.body).toEqual([
-      { id: TABLE_SETUP_ENTRIES.indexOf("Service / Service Board") + 1, customizeIdentifier: "SystemTableSetup", itemIdentifier: "Service / Service Board" },
-      { id: TABLE_SETUP_ENTRIES.indexOf("Company / Company Status") + 1, customizeIdentifier: "SystemTableSetup", itemIdentifier: "Company / Company Status" },
+      {
+        id: TABLE_SETUP_ENTRIES.indexOf("Service / Service Board") + 1,
+        customizeIdentifier: "SystemTableSetup",
+        itemIdentifier: "Service / Service Board",
+      },
+      {
+        id: TABLE_SETUP_ENTRIES.indexOf("Company / Company Status") + 1,
+        customizeIdentifier: "SystemTableSetup",
+        itemIdentifier: "Company / Company Status",
+      },
     ]);
     expect((await call(sb, "/system/mySecurity/customizeItems", { keys })).body).toHaveLength(2);
 
@@ -419,8 +540,19 @@ describe("mySecurity", () => {
 
   it("mySecurity lists the caller's own role settings", async () => {
     const { keys } = await memberWithPermissions("Mine", { "Finance/Agreements": { inquire: "All", add: "All" } });
-    const res = await call(sb, `/system/mySecurity?conditions=${encodeURIComponent('moduleName="Finance" and moduleFunctionName="Agreements"')}`, { keys });
-    expect(res.body).toEqual([expect.objectContaining({ addLevel: "All", inquireLevel: "All", editLevel: "None", member: expect.objectContaining({ identifier: "Mine" }) })]);
+    const res = await call(
+      sb,
+      `/system/mySecurity?conditions=${encodeURIComponent('moduleName="Finance" and moduleFunctionName="Agreements"')}`,
+      { keys },
+    );
+    expect(res.body).toEqual([
+      expect.objectContaining({
+        addLevel: "All",
+        inquireLevel: "All",
+        editLevel: "None",
+        member: expect.objectContaining({ identifier: "Mine" }),
+      }),
+    ]);
     expect((await call(sb, "/system/mySecurity?pageSize=1000", { keys })).body).toHaveLength(MODULE_FUNCTIONS.length);
   });
 });
@@ -433,10 +565,19 @@ describe("request log", () => {
     await call(sb, `/system/securityroles/${role.id}`);
     await call(sb, "/system/members/admin/tokens", { method: "POST" });
     const log = await ops.requests();
-    expect(log.counts).toEqual({ "POST /system/securityroles": 1, "GET /system/securityroles/{id}": 2, "POST /system/members/admin/tokens": 1 });
+    expect(log.counts).toEqual({
+      "POST /system/securityroles": 1,
+      "GET /system/securityroles/{id}": 2,
+      "POST /system/members/admin/tokens": 1,
+    });
     const tokenEntry = log.entries.find((e) => e.path.endsWith("/tokens"))!;
     expect(tokenEntry.status).toBe(200);
     expect((tokenEntry.responseBody as { privateKey: string }).privateKey).toBe("***");
-    expect(log.entries[0]).toMatchObject({ method: "POST", path: "/system/securityroles", status: 201, requestBody: { name: "Logged" } });
+    expect(log.entries[0]).toMatchObject({
+      method: "POST",
+      path: "/system/securityroles",
+      status: 201,
+      requestBody: { name: "Logged" },
+    });
   });
 });

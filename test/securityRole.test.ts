@@ -30,10 +30,15 @@ const declared = {
   "finance/agreements": { add: "all", inquire: "All" },
   "System/Table Setup": { inquire: "All" },
 };
-const granted = { "Finance/Agreements": { add: "All" as const, inquire: "All" as const }, "System/Table Setup": { inquire: "All" as const } };
+const granted = {
+  "Finance/Agreements": { add: "All" as const, inquire: "All" as const },
+  "System/Table Setup": { inquire: "All" as const },
+};
 
 /** Creates a role whose levels the operator then sets, and returns its verified outputs. */
-async function verifiedRole(name: string): Promise<{ id: string; outs: Record<string, any>; inputs: Record<string, any> }> {
+async function verifiedRole(
+  name: string,
+): Promise<{ id: string; outs: Record<string, any>; inputs: Record<string, any> }> {
   const inputs = await checked({ name, permissions: declared });
   const pending = await rejection(provider.create(inputs));
   await operator.setPermissions(name, granted);
@@ -48,7 +53,11 @@ describe("SecurityRole create", () => {
 
     const role = await operator.role("ElementsAPI");
     expect(error.id).toBe(String(role.id));
-    expect(error.properties).toMatchObject({ ...inputs, roleId: role.id, tenant: expect.stringContaining(sandbox.companyId) });
+    expect(error.properties).toMatchObject({
+      ...inputs,
+      roleId: role.id,
+      tenant: expect.stringContaining(sandbox.companyId),
+    });
     expect(error.reasons).toEqual([
       "1. System > Security Roles > ElementsAPI > Finance > Agreements: set Add Level to All (now None)",
       "2. System > Security Roles > ElementsAPI > Finance > Agreements: set Inquire Level to All (now None)",
@@ -60,7 +69,9 @@ describe("SecurityRole create", () => {
     // The operator sets two of the three: update verifies and still names the one left.
     await operator.setPermissions("ElementsAPI", { "Finance/Agreements": { add: "All", inquire: "All" } });
     const still = await rejection(provider.update(error.id, error.properties, inputs));
-    expect(still.reasons).toEqual(["1. System > Security Roles > ElementsAPI > System > Table Setup: set Inquire Level to All (now None)"]);
+    expect(still.reasons).toEqual([
+      "1. System > Security Roles > ElementsAPI > System > Table Setup: set Inquire Level to All (now None)",
+    ]);
 
     await operator.setPermissions("ElementsAPI", { "System/Table Setup": { inquire: "All" } });
     const { outs } = await provider.update(error.id, error.properties, inputs);
@@ -110,7 +121,10 @@ describe("SecurityRole diff", () => {
 
   it("drift made in the console: changes true and one preview line per level", async () => {
     const { id, outs, inputs } = await verifiedRole("DriftRole");
-    await operator.setPermissions("DriftRole", { "Finance/Agreements": { add: "My" }, "Finance/Invoicing": { inquire: "All" } });
+    await operator.setPermissions("DriftRole", {
+      "Finance/Agreements": { add: "My" },
+      "Finance/Invoicing": { inquire: "All" },
+    });
     const printed = jest.spyOn(console, "error").mockImplementation(() => undefined);
     try {
       const result = await provider.diff(id, outs, inputs);
@@ -126,7 +140,9 @@ describe("SecurityRole diff", () => {
       // Not exclusive: the undeclared function is not compared.
       const loose = { ...outs, exclusive: false };
       await provider.diff(id, loose, { ...inputs, exclusive: false });
-      expect(printed.mock.calls.map((c) => c[0])).toEqual(["SecurityRole DriftRole: Finance/Agreements add: My => All"]);
+      expect(printed.mock.calls.map((c) => c[0])).toEqual([
+        "SecurityRole DriftRole: Finance/Agreements add: My => All",
+      ]);
     } finally {
       printed.mockRestore();
     }
@@ -155,7 +171,10 @@ describe("SecurityRole diff", () => {
 describe("SecurityRole read", () => {
   it("reports the live levels in the declared shape, and an empty id once the role is gone", async () => {
     const { id, outs } = await verifiedRole("ReadRole");
-    await operator.setPermissions("ReadRole", { "Finance/Agreements": { add: "None", edit: "My" }, "Sales/Opportunity": { inquire: "All" } });
+    await operator.setPermissions("ReadRole", {
+      "Finance/Agreements": { add: "None", edit: "My" },
+      "Sales/Opportunity": { inquire: "All" },
+    });
 
     const result = await provider.read(id, outs);
 

@@ -36,7 +36,15 @@ beforeAll(async () => {
 });
 
 function member(identifier: string) {
-  return { identifier, name: identifier, email: "it@acme.example", level: "Corporate", businessUnit: "Admin", location: "Main", defaultTerritory: "Main" };
+  return {
+    identifier,
+    name: identifier,
+    email: "it@acme.example",
+    level: "Corporate",
+    businessUnit: "Admin",
+    location: "Main",
+    defaultTerritory: "Main",
+  };
 }
 
 function outputValue<T>(o: pulumi.Output<T>): Promise<T> {
@@ -57,13 +65,21 @@ describe("tenant program", () => {
   });
 
   it("declares role, member and key per integration, and Table Setup only where required", () => {
-    const names = registered.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic")).map((r) => `${r.type.split(":").pop()} ${r.name}`);
+    const names = registered
+      .filter((r) => r.type.startsWith("pulumi-nodejs:dynamic"))
+      .map((r) => `${r.type.split(":").pop()} ${r.name}`);
     expect(names.sort()).toEqual(
       [
-        "SecurityRole elements-role", "ApiMember elements-member", "ApiKey elements-key",
-        "SecurityRole lifecycle-manager-role", "ApiMember lifecycle-manager-member", "ApiKey lifecycle-manager-key",
+        "SecurityRole elements-role",
+        "ApiMember elements-member",
+        "ApiKey elements-key",
+        "SecurityRole lifecycle-manager-role",
+        "ApiMember lifecycle-manager-member",
+        "ApiKey lifecycle-manager-key",
         "TableSetupAccess lifecycle-manager-table-setup",
-        "SecurityRole rewst-a-role", "ApiMember rewst-a-member", "ApiKey rewst-a-key",
+        "SecurityRole rewst-a-role",
+        "ApiMember rewst-a-member",
+        "ApiKey rewst-a-key",
       ].sort(),
     );
     const names2 = new Set(registered.map((r) => r.name));

@@ -20,8 +20,12 @@ afterAll(() => sandbox.close());
 /** A role, an API member on it and a console-made key of that member. */
 async function memberOnRole(role: string, member: string): Promise<{ publicKey: string; privateKey: string }> {
   const existing = await call(sandbox, `/system/securityroles?conditions=${encodeURIComponent(`name="${role}"`)}`);
-  if (existing.body.length === 0) expect((await call(sandbox, "/system/securityroles", { method: "POST", body: { name: role } })).status).toBe(201);
-  const created = await call(sandbox, "/system/apiMembers", { method: "POST", body: { identifier: member, name: member, securityRole: { name: role } } });
+  if (existing.body.length === 0)
+    expect((await call(sandbox, "/system/securityroles", { method: "POST", body: { name: role } })).status).toBe(201);
+  const created = await call(sandbox, "/system/apiMembers", {
+    method: "POST",
+    body: { identifier: member, name: member, securityRole: { name: role } },
+  });
   expect(created.status).toBe(201);
   return operator.createApiKey(member, "table setup verification");
 }
@@ -58,7 +62,12 @@ describe("TableSetupAccess", () => {
     await operator.setPermissions("TSRole", { "System/Table Setup": { inquire: "All" } });
     await operator.setTableSetup("TSRole", ["Service / Service Board"]);
     const { outs } = await provider.update(error.id, error.properties, inputs);
-    expect(outs).toMatchObject({ role: "TSRole", member: "tsmember", tables: ["Service / Service Board"], verified: ["Service / Service Board"] });
+    expect(outs).toMatchObject({
+      role: "TSRole",
+      member: "tsmember",
+      tables: ["Service / Service Board"],
+      verified: ["Service / Service Board"],
+    });
 
     const created = await provider.create(inputs);
     expect(created.id).toBe("TSRole/tsmember");
@@ -66,12 +75,26 @@ describe("TableSetupAccess", () => {
 
   it("never diffs on the order of tables", async () => {
     await operator.setTableSetup("TSRole", ["Service / Service Board", "Company / Country"]);
-    const first = await checked({ role: "TSRole", member: "tsmember", ...keys, tables: ["Service / Service Board", "Company / Country"] });
+    const first = await checked({
+      role: "TSRole",
+      member: "tsmember",
+      ...keys,
+      tables: ["Service / Service Board", "Company / Country"],
+    });
     const { outs } = await provider.create(first);
-    const reordered = await checked({ role: "TSRole", member: "tsmember", ...keys, tables: ["company / country", "Service / Service Board"] });
+    const reordered = await checked({
+      role: "TSRole",
+      member: "tsmember",
+      ...keys,
+      tables: ["company / country", "Service / Service Board"],
+    });
     expect(reordered.tables).toEqual(first.tables);
     await operator.resetRequests();
-    expect(await provider.diff("TSRole/tsmember", outs!, reordered)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+    expect(await provider.diff("TSRole/tsmember", outs!, reordered)).toEqual({
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
     // Reads only: the member (as admin), then its Table Setup level and customize items (as the member).
     expect((await operator.requests()).counts).toEqual({
       "GET /system/apiMembers": 1,
@@ -88,13 +111,19 @@ describe("TableSetupAccess", () => {
     const printed = jest.spyOn(console, "error").mockImplementation(() => undefined);
     try {
       expect((await provider.diff("TSRole/tsmember", outs, inputs)).changes).toBe(true);
-      expect(printed.mock.calls.map((c) => c[0])).toEqual(["TableSetupAccess TSRole/tsmember: Table Setup 'Member / Member Type': allowed => not allowed"]);
+      expect(printed.mock.calls.map((c) => c[0])).toEqual([
+        "TableSetupAccess TSRole/tsmember: Table Setup 'Member / Member Type': allowed => not allowed",
+      ]);
     } finally {
       printed.mockRestore();
     }
 
     const read = await provider.read("TSRole/tsmember", outs);
-    expect(read.inputs).toMatchObject({ role: "TSRole", member: "tsmember", tables: ["Member / Member Type", "Service / Service Board"] });
+    expect(read.inputs).toMatchObject({
+      role: "TSRole",
+      member: "tsmember",
+      tables: ["Member / Member Type", "Service / Service Board"],
+    });
 
     const error = await rejection(provider.update("TSRole/tsmember", outs, inputs));
     expect(error.reasons).toEqual([`1. ${CUSTOMIZE}: remove 'Member / Member Type' from Allow access to these`]);
@@ -102,13 +131,20 @@ describe("TableSetupAccess", () => {
 
   it("reports a member on another role as a clear difference, and refuses to verify through it", async () => {
     const otherKeys = await memberOnRole("OtherRole", "othermember");
-    const inputs = await checked({ role: "TSRole", member: "othermember", ...otherKeys, tables: ["Service / Service Board"] });
+    const inputs = await checked({
+      role: "TSRole",
+      member: "othermember",
+      ...otherKeys,
+      tables: ["Service / Service Board"],
+    });
     const outs = { ...inputs, verified: [] };
 
     const printed = jest.spyOn(console, "error").mockImplementation(() => undefined);
     try {
       expect((await provider.diff("TSRole/othermember", outs, inputs)).changes).toBe(true);
-      expect(printed.mock.calls.map((c) => c[0])).toEqual(["TableSetupAccess TSRole/othermember: member othermember securityRole: OtherRole => TSRole"]);
+      expect(printed.mock.calls.map((c) => c[0])).toEqual([
+        "TableSetupAccess TSRole/othermember: member othermember securityRole: OtherRole => TSRole",
+      ]);
     } finally {
       printed.mockRestore();
     }
@@ -135,7 +171,9 @@ describe("TableSetupAccess", () => {
       expect((await operator.requests()).entries).toHaveLength(0);
       const said = printed.mock.calls.map((c) => c[0]).join("\n");
       expect(said).toContain("nothing to delete in ConnectWise");
-      expect(said).toContain(`remove 'Service / Service Board' in System > Security Roles > TSRole > System > Table Setup > Customize`);
+      expect(said).toContain(
+        `remove 'Service / Service Board' in System > Security Roles > TSRole > System > Table Setup > Customize`,
+      );
       expect(said).not.toContain(keys.privateKey);
       expect(said).not.toContain(keys.publicKey);
     } finally {

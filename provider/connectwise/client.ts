@@ -59,13 +59,22 @@ interface Session {
 function checkOption(name: string, value: number | undefined, min: number, integer: boolean): void {
   if (value === undefined) return;
   if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
-    throw new Error(`ConnectWise client option ${name} must be ${integer ? "an integer" : "a number"} >= ${min}, got ${value}`);
+    throw new Error(
+      `ConnectWise client option ${name} must be ${integer ? "an integer" : "a number"} >= ${min}, got ${value}`,
+    );
   }
 }
 
 function checkPath(path: string): void {
-  if (!path.startsWith("/") || /[?#]/.test(path) || path.includes("//") || path.split("/").some((s) => s === "." || s === "..")) {
-    throw new Error(`ConnectWise path '${path}' must be an absolute path under /apis/3.0 without query or dot segments`);
+  if (
+    !path.startsWith("/") ||
+    /[?#]/.test(path) ||
+    path.includes("//") ||
+    path.split("/").some((s) => s === "." || s === "..")
+  ) {
+    throw new Error(
+      `ConnectWise path '${path}' must be an absolute path under /apis/3.0 without query or dot segments`,
+    );
   }
 }
 
@@ -88,7 +97,13 @@ function queryString(query: Record<string, string | number>): string {
 
 async function discoverCodebase(transport: Transport, origin: string, companyId: string): Promise<string> {
   const path = `/login/companyinfo/${encodeURIComponent(companyId)}`;
-  const res = await transport.send({ method: "GET", url: `${origin}${path}`, path, headers: { Accept: "application/json" }, secrets: [] });
+  const res = await transport.send({
+    method: "GET",
+    url: `${origin}${path}`,
+    path,
+    headers: { Accept: "application/json" },
+    secrets: [],
+  });
   const parsed = CompanyInfoSchema.safeParse(res.body);
   const codebase = parsed.success ? parsed.data.Codebase.replace(/^\/+|\/+$/g, "") : "";
   if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(codebase)) {
@@ -131,7 +146,8 @@ export class ConnectWiseClient {
     checkOption("retryMaxMs", options.retryMaxMs, 0, false);
     checkOption("concurrency", options.concurrency, 1, true);
     const apiVersion = options.apiVersion ?? DEFAULT_API_VERSION;
-    if (!/^[0-9A-Za-z._-]+$/.test(apiVersion)) throw new Error(`ConnectWise client option apiVersion '${apiVersion}' is not a version`);
+    if (!/^[0-9A-Za-z._-]+$/.test(apiVersion))
+      throw new Error(`ConnectWise client option apiVersion '${apiVersion}' is not a version`);
 
     const companyId = connection.companyId.trim();
     const tenantKey = `${origin}|${companyId.toLowerCase()}`;
@@ -174,7 +190,11 @@ export class ConnectWiseClient {
   }
 
   /** undefined when the object does not exist (404). */
-  async getOrUndefined<T>(path: string, schema: z.ZodType<T>, query?: Record<string, string | number>): Promise<T | undefined> {
+  async getOrUndefined<T>(
+    path: string,
+    schema: z.ZodType<T>,
+    query?: Record<string, string | number>,
+  ): Promise<T | undefined> {
     try {
       return await this.get(path, schema, query);
     } catch (err) {
@@ -202,12 +222,19 @@ export class ConnectWiseClient {
       if (!Array.isArray(res.body)) throw this.invalid(res, "GET", path, "a list answer is not a JSON array");
       res.body.forEach((raw, index) => {
         const parsed = itemSchema.safeParse(raw);
-        if (!parsed.success) throw this.invalid(res, "GET", path, describeIssues(parsed.error, `page ${query.page ?? query.pageId} item ${index}`));
+        if (!parsed.success)
+          throw this.invalid(
+            res,
+            "GET",
+            path,
+            describeIssues(parsed.error, `page ${query.page ?? query.pageId} item ${index}`),
+          );
         items.push(parsed.data);
       });
       const next = this.nextPage(res, path, query);
       if (!next) return items;
-      if (res.body.length === 0 || seen.has(queryString(next))) throw this.invalid(res, "GET", path, "the Link rel=\"next\" header does not advance");
+      if (res.body.length === 0 || seen.has(queryString(next)))
+        throw this.invalid(res, "GET", path, 'the Link rel="next" header does not advance');
       Object.assign(query, next);
     }
   }
@@ -232,7 +259,8 @@ export class ConnectWiseClient {
   async patch<T>(path: string, operations: PatchOperation[], schema: z.ZodType<T>): Promise<T> {
     operations.forEach((op, index) => {
       const checked = PatchOperationSchema.safeParse(op);
-      if (!checked.success) throw new Error(`ConnectWise PATCH ${path}: operation ${index} is invalid: ${describeIssues(checked.error)}`);
+      if (!checked.success)
+        throw new Error(`ConnectWise PATCH ${path}: operation ${index} is invalid: ${describeIssues(checked.error)}`);
     });
     const res = await this.send("PATCH", path, {}, operations);
     return this.parse(res, schema, "PATCH", path);
@@ -242,7 +270,12 @@ export class ConnectWiseClient {
     await this.send("DELETE", path, {});
   }
 
-  private send(method: Method, path: string, query: Record<string, string | number>, body?: unknown): Promise<HttpResponse> {
+  private send(
+    method: Method,
+    path: string,
+    query: Record<string, string | number>,
+    body?: unknown,
+  ): Promise<HttpResponse> {
     checkPath(path);
     const session = this.#session;
     return session.transport.send({
@@ -267,14 +300,24 @@ export class ConnectWiseClient {
   }
 
   private invalid(res: HttpResponse, method: Method, path: string, why: string): ConnectWiseError {
-    return new ConnectWiseError({ status: res.status, code: "InvalidResponse", cwMessage: `unexpected answer: ${why}`, method, path });
+    return new ConnectWiseError({
+      status: res.status,
+      code: "InvalidResponse",
+      cwMessage: `unexpected answer: ${why}`,
+      method,
+      path,
+    });
   }
 
   /**
    * The page to ask for next, from `Link rel="next"`: only its page/pageId are taken, so the
    * link can neither drop this call's filters nor send the credentials to another address.
    */
-  private nextPage(res: HttpResponse, path: string, current: Record<string, string | number>): Record<string, string> | undefined {
+  private nextPage(
+    res: HttpResponse,
+    path: string,
+    current: Record<string, string | number>,
+  ): Record<string, string> | undefined {
     let href: string | undefined;
     try {
       href = linkFor(res.headers.link, "next");
@@ -289,7 +332,7 @@ export class ConnectWiseClient {
       if (lower === "page") next.page = value;
       else if (lower === "pageid") next.pageId = value;
     }
-    if (Object.keys(next).length === 0) throw this.invalid(res, "GET", path, "the Link rel=\"next\" URL names no page");
+    if (Object.keys(next).length === 0) throw this.invalid(res, "GET", path, 'the Link rel="next" URL names no page');
     return { ...Object.fromEntries(Object.entries(current).map(([k, v]) => [k, String(v)])), ...next };
   }
 }

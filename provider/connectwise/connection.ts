@@ -66,11 +66,15 @@ export function siteOrigin(site: string): string {
     throw new Error("connectwise:site is not a host name or an http(s) URL");
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new Error(`connectwise:site '${url.host}' uses ${url.protocol.replace(/:$/, "")}; only https (or http for a loopback host) is supported`);
+    throw new Error(
+      `connectwise:site '${url.host}' uses ${url.protocol.replace(/:$/, "")}; only https (or http for a loopback host) is supported`,
+    );
   }
   if (url.username || url.password) throw new Error(`connectwise:site must not contain user info`);
   if ((url.pathname !== "/" && url.pathname !== "") || url.search || url.hash) {
-    throw new Error(`connectwise:site '${url.host}' must be a host or origin without a path (the codebase is discovered from /login/companyinfo)`);
+    throw new Error(
+      `connectwise:site '${url.host}' must be a host or origin without a path (the codebase is discovered from /login/companyinfo)`,
+    );
   }
   if (url.protocol === "http:" && !isLoopbackHost(url.hostname)) {
     throw new Error(`connectwise:site '${url.host}': plain http:// is refused for a non-loopback host; use https://`);

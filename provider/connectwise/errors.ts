@@ -41,7 +41,10 @@ export class ConnectWiseError extends Error {
   constructor(init: ConnectWiseErrorInit) {
     const errors = init.errors ?? [];
     const details = errors.map(describeDetail).filter(Boolean);
-    const what = init.status === undefined ? `request failed (${init.code ?? "no response"})` : [init.status, init.code].filter(Boolean).join(" ");
+    const what =
+      init.status === undefined
+        ? `request failed (${init.code ?? "no response"})`
+        : [init.status, init.code].filter(Boolean).join(" ");
     let message = `ConnectWise ${what} on ${init.method} ${init.path}`;
     if (init.cwMessage) message += `: ${init.cwMessage}`;
     if (details.length > 0) message += ` (${details.join("; ")})`;

@@ -4,6 +4,7 @@
 // "nullable" spec field accepts null, and "Max length: N" from the spec's descriptions is kept.
 
 import { z } from "zod";
+import { LEVELS, type Level } from "../../catalog";
 
 const int32 = z.int32();
 const nullableInt32 = int32.nullish();
@@ -11,8 +12,8 @@ const nullableBoolean = z.boolean().nullish();
 const dateTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { message: "expected an ISO date-time" });
 const info = z.record(z.string(), z.string()).optional();
 
-export const LevelSchema = z.enum(["None", "My", "All"]);
-export type Level = z.infer<typeof LevelSchema>;
+export const LevelSchema = z.enum(LEVELS as [Level, ...Level[]]);
+export type { Level };
 
 /** `{id, name, _info}`: SystemLocationReference, StructureReference, TimeZoneSetupReference, ... */
 export const ReferenceSchema = z.looseObject({

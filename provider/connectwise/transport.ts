@@ -5,7 +5,17 @@
 import axios, { AxiosInstance } from "axios";
 import { ConnectWiseError, ConnectWiseErrorDetail } from "./errors";
 import { Limiter } from "./limiter";
-import { FailureKind, MAX_RETRY_AFTER_MS, RETRYABLE_STATUSES, RetryPolicy, backoffMs, failureKind, isIdempotent, retryAfterMs, sleep } from "./retry";
+import {
+  FailureKind,
+  MAX_RETRY_AFTER_MS,
+  RETRYABLE_STATUSES,
+  RetryPolicy,
+  backoffMs,
+  failureKind,
+  isIdempotent,
+  retryAfterMs,
+  sleep,
+} from "./retry";
 import { ErrorResponseSchema } from "./schemas";
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -99,9 +109,20 @@ export class Transport {
         data: req.body === undefined ? undefined : JSON.stringify(req.body),
         signal: controller.signal,
       });
-      return { kind: "answer", status: res.status, headers: headersOf(res.headers), text: typeof res.data === "string" ? res.data : "" };
+      return {
+        kind: "answer",
+        status: res.status,
+        headers: headersOf(res.headers),
+        text: typeof res.data === "string" ? res.data : "",
+      };
     } catch (err) {
-      if (timedOut) return { kind: "failure", failure: "lost", code: "ETIMEDOUT", description: `no answer within ${this.options.timeoutMs} ms` };
+      if (timedOut)
+        return {
+          kind: "failure",
+          failure: "lost",
+          code: "ETIMEDOUT",
+          description: `no answer within ${this.options.timeoutMs} ms`,
+        };
       const raw = (err as { code?: unknown }).code;
       const code = typeof raw === "string" && raw ? raw : "ERR_UNKNOWN";
       const message = err instanceof Error ? err.message : "request failed";
@@ -117,15 +138,20 @@ export class Transport {
       if (!RETRYABLE_STATUSES.has(outcome.status)) return {};
       // A 429 is the rate limiter refusing the request unprocessed, so even a POST may be sent
       // again; any other answer to a POST may come after the object was created.
-      if (method === "POST" && outcome.status !== 429) return { why: "a POST is not repeated once it may have reached the server" };
+      if (method === "POST" && outcome.status !== 429)
+        return { why: "a POST is not repeated once it may have reached the server" };
       if (attempt >= retry.maxRetries) return {};
       const after = retryAfterMs(outcome.headers["retry-after"]);
       if (after === undefined) return { retryInMs: backoffMs(attempt, retry) };
-      if (after > MAX_RETRY_AFTER_MS) return { why: `Retry-After ${Math.ceil(after / 1000)} s is longer than the ${MAX_RETRY_AFTER_MS / 1000} s the client waits` };
+      if (after > MAX_RETRY_AFTER_MS)
+        return {
+          why: `Retry-After ${Math.ceil(after / 1000)} s is longer than the ${MAX_RETRY_AFTER_MS / 1000} s the client waits`,
+        };
       return { retryInMs: after };
     }
     if (outcome.failure === "fatal") return {};
-    if (outcome.failure === "lost" && !isIdempotent(method)) return { why: "a POST is not repeated once it may have reached the server" };
+    if (outcome.failure === "lost" && !isIdempotent(method))
+      return { why: "a POST is not repeated once it may have reached the server" };
     if (attempt >= retry.maxRetries) return {};
     return { retryInMs: backoffMs(attempt, retry) };
   }
@@ -135,14 +161,27 @@ export class Transport {
     try {
       return JSON.parse(outcome.text);
     } catch {
-      throw new ConnectWiseError({ status: outcome.status, code: "InvalidResponse", cwMessage: "the answer is not JSON", method: req.method, path: req.path });
+      throw new ConnectWiseError({
+        status: outcome.status,
+        code: "InvalidResponse",
+        cwMessage: "the answer is not JSON",
+        method: req.method,
+        path: req.path,
+      });
     }
   }
 
   private failure(req: HttpRequest, outcome: Outcome, attempts: number, why: string | undefined): ConnectWiseError {
     const note = why ?? (attempts > 1 ? `after ${attempts} attempts` : undefined);
     if (outcome.kind === "failure") {
-      return new ConnectWiseError({ status: undefined, code: outcome.code, cwMessage: outcome.description, method: req.method, path: req.path, note });
+      return new ConnectWiseError({
+        status: undefined,
+        code: outcome.code,
+        cwMessage: outcome.description,
+        method: req.method,
+        path: req.path,
+        note,
+      });
     }
     const clean = (s: string | undefined) => (s === undefined ? undefined : scrub(s, req.secrets));
     let json: unknown;
@@ -159,9 +198,24 @@ export class Transport {
         resource: clean(e.resource),
         field: clean(e.field),
       }));
-      return new ConnectWiseError({ status: outcome.status, code: clean(parsed.data.code), cwMessage: clean(parsed.data.message), errors, method: req.method, path: req.path, note });
+      return new ConnectWiseError({
+        status: outcome.status,
+        code: clean(parsed.data.code),
+        cwMessage: clean(parsed.data.message),
+        errors,
+        method: req.method,
+        path: req.path,
+        note,
+      });
     }
     const snippet = outcome.text.replace(/\s+/g, " ").trim().slice(0, SNIPPET_CHARS);
-    return new ConnectWiseError({ status: outcome.status, code: undefined, cwMessage: clean(snippet) || undefined, method: req.method, path: req.path, note });
+    return new ConnectWiseError({
+      status: outcome.status,
+      code: undefined,
+      cwMessage: clean(snippet) || undefined,
+      method: req.method,
+      path: req.path,
+      note,
+    });
   }
 }

@@ -48,7 +48,11 @@ function apiMemberOf(req: ApiRequest, ctx: SandboxContext): MemberRecord {
  * Validated fields for a new state of the member. "Required On Updates": name is required on
  * PUT/PATCH but not on POST. inactiveDate is stamped when the member becomes inactive.
  */
-function checkedFields(body: unknown, ctx: SandboxContext, existing: MemberRecord | undefined): Record<string, unknown> {
+function checkedFields(
+  body: unknown,
+  ctx: SandboxContext,
+  existing: MemberRecord | undefined,
+): Record<string, unknown> {
   const fields = validateBody(body, {
     resource: "apiMember",
     rules: API_MEMBER_RULES,
@@ -60,7 +64,8 @@ function checkedFields(body: unknown, ctx: SandboxContext, existing: MemberRecor
   if (holder && holder.id !== existing?.id) throw objectExists("apiMember", "identifier", identifier);
   fields.inactiveFlag = fields.inactiveFlag === true;
   if (!fields.inactiveFlag) delete fields.inactiveDate;
-  else if (fields.inactiveDate === undefined) fields.inactiveDate = (existing?.fields.inactiveDate as string | undefined) ?? ctx.now().toISOString();
+  else if (fields.inactiveDate === undefined)
+    fields.inactiveDate = (existing?.fields.inactiveDate as string | undefined) ?? ctx.now().toISOString();
   return fields;
 }
 
@@ -92,7 +97,10 @@ export const apiMemberRoutes: Route[] = [
   {
     pattern: "/system/apiMembers",
     operations: {
-      GET: { need: { fn: MEMBERS, level: "inquire" }, handler: (req, ctx) => listReply(req, apiMembers(ctx).map(apiMemberView), API_MEMBER) },
+      GET: {
+        need: { fn: MEMBERS, level: "inquire" },
+        handler: (req, ctx) => listReply(req, apiMembers(ctx).map(apiMemberView), API_MEMBER),
+      },
       POST: {
         need: { fn: MEMBERS, level: "add" },
         handler: (req, ctx) => {
@@ -105,16 +113,26 @@ export const apiMemberRoutes: Route[] = [
   },
   {
     pattern: "/system/apiMembers/count",
-    operations: { GET: { need: { fn: MEMBERS, level: "inquire" }, handler: (req, ctx) => countReply(req, apiMembers(ctx).map(apiMemberView), API_MEMBER) } },
+    operations: {
+      GET: {
+        need: { fn: MEMBERS, level: "inquire" },
+        handler: (req, ctx) => countReply(req, apiMembers(ctx).map(apiMemberView), API_MEMBER),
+      },
+    },
   },
   {
     pattern: "/system/apiMembers/default",
-    operations: { GET: { need: { fn: MEMBERS, level: "inquire" }, handler: (req) => itemReply(req, defaultApiMember()) } },
+    operations: {
+      GET: { need: { fn: MEMBERS, level: "inquire" }, handler: (req) => itemReply(req, defaultApiMember()) },
+    },
   },
   {
     pattern: "/system/apiMembers/{id}",
     operations: {
-      GET: { need: { fn: MEMBERS, level: "inquire" }, handler: (req, ctx) => itemReply(req, apiMemberView(apiMemberOf(req, ctx))) },
+      GET: {
+        need: { fn: MEMBERS, level: "inquire" },
+        handler: (req, ctx) => itemReply(req, apiMemberView(apiMemberOf(req, ctx))),
+      },
       // PUT replaces the whole object: fields left out are cleared.
       PUT: {
         need: { fn: MEMBERS, level: "edit" },

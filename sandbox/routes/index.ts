@@ -8,4 +8,11 @@ import { mySecurityRoutes } from "./mySecurity";
 import { securityRoleRoutes } from "./securityRoles";
 import { systemRoutes } from "./system";
 
-export const API_ROUTES: Route[] = [...systemRoutes, ...securityRoleRoutes, ...apiMemberRoutes, ...memberRoutes, ...mySecurityRoutes, ...lookupRoutes];
+export const API_ROUTES: Route[] = [
+  ...systemRoutes,
+  ...securityRoleRoutes,
+  ...apiMemberRoutes,
+  ...memberRoutes,
+  ...mySecurityRoutes,
+  ...lookupRoutes,
+];

@@ -12,7 +12,13 @@ const MY_COMPANY = { fn: "System/My Company", level: "inquire" } as const;
 
 type View = Record<string, unknown> & { id: number };
 
-function readOnlyResource(base: string, what: string, rows: View[], fields: FieldTypes, opts: { count: boolean; writes: boolean }): Route[] {
+function readOnlyResource(
+  base: string,
+  what: string,
+  rows: View[],
+  fields: FieldTypes,
+  opts: { count: boolean; writes: boolean },
+): Route[] {
   const byId = new Map(rows.map((r) => [r.id, r]));
   const routes: Route[] = [
     {
@@ -36,15 +42,25 @@ function readOnlyResource(base: string, what: string, rows: View[], fields: Fiel
       notImplemented: opts.writes ? (["PUT", "PATCH", "DELETE"] as Method[]) : undefined,
     },
   ];
-  if (opts.count) routes.push({ pattern: `${base}/count`, operations: { GET: { need: MY_COMPANY, handler: (req) => countReply(req, rows, fields) } } });
+  if (opts.count)
+    routes.push({
+      pattern: `${base}/count`,
+      operations: { GET: { need: MY_COMPANY, handler: (req) => countReply(req, rows, fields) } },
+    });
   return routes;
 }
 
 export const lookupRoutes: Route[] = [
   ...readOnlyResource("/system/locations", "Location", locationViews, LOCATION, { count: true, writes: true }),
   ...readOnlyResource("/system/departments", "Department", departmentViews, DEPARTMENT, { count: true, writes: true }),
-  ...readOnlyResource("/system/myCompany/corporateStructureLevels", "Corporate structure level", structureLevelViews, CORPORATE_STRUCTURE_LEVEL, {
-    count: false,
-    writes: false,
-  }),
+  ...readOnlyResource(
+    "/system/myCompany/corporateStructureLevels",
+    "Corporate structure level",
+    structureLevelViews,
+    CORPORATE_STRUCTURE_LEVEL,
+    {
+      count: false,
+      writes: false,
+    },
+  ),
 ];

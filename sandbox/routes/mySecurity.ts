@@ -4,7 +4,7 @@
 // entry. itemIdentifier is the entry as the UI lists it, "Category / Table" (the real format is
 // not published).
 
-import { TABLE_SETUP_ENTRIES } from "../../provider/catalog";
+import { TABLE_SETUP_ENTRIES } from "../../catalog";
 import { MY_SECURITY, MY_SECURITY_CUSTOMIZE_ITEM } from "../fieldTypes";
 import { listReply } from "../listing";
 import { levelOf } from "../permissions";
@@ -34,7 +34,8 @@ export const mySecurityRoutes: Route[] = [
           let entries: readonly string[] = [];
           if (role && !role.inactiveFlag) {
             if (role.adminFlag) entries = TABLE_SETUP_ENTRIES;
-            else if (levelOf(ctx.store, req.caller, "System/Table Setup", "inquire") !== "None") entries = role.tableSetup;
+            else if (levelOf(ctx.store, req.caller, "System/Table Setup", "inquire") !== "None")
+              entries = role.tableSetup;
           }
           return listReply(req, entries.map(customizeItemView), MY_SECURITY_CUSTOMIZE_ITEM);
         },

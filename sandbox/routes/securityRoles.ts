@@ -31,15 +31,28 @@ export const securityRoleRoutes: Route[] = [
   {
     pattern: "/system/securityroles",
     operations: {
-      GET: { need: { fn: SECURITY, level: "inquire" }, handler: (req, ctx) => listReply(req, allRoles(ctx).map(roleView), SECURITY_ROLE) },
+      GET: {
+        need: { fn: SECURITY, level: "inquire" },
+        handler: (req, ctx) => listReply(req, allRoles(ctx).map(roleView), SECURITY_ROLE),
+      },
       POST: {
         need: { fn: SECURITY, level: "add" },
         handler: (req, ctx) => {
-          const body = validateBody(req.body, { resource: "securityRole", rules: ROLE_RULES, store: ctx.store, required: ["name"] });
+          const body = validateBody(req.body, {
+            resource: "securityRole",
+            rules: ROLE_RULES,
+            store: ctx.store,
+            required: ["name"],
+          });
           const name = body.name as string;
           if (ctx.store.roleByName(name)) throw objectExists("securityRole", "name", name);
           const role = ctx.store.createRole(
-            { name, roleType: body.roleType as string | undefined, adminFlag: body.adminFlag as boolean | undefined, inactiveFlag: body.inactiveFlag as boolean | undefined },
+            {
+              name,
+              roleType: body.roleType as string | undefined,
+              adminFlag: body.adminFlag as boolean | undefined,
+              inactiveFlag: body.inactiveFlag as boolean | undefined,
+            },
             ctx.now(),
             String(req.caller.member.fields.identifier),
           );
@@ -50,20 +63,38 @@ export const securityRoleRoutes: Route[] = [
   },
   {
     pattern: "/system/securityroles/count",
-    operations: { GET: { need: { fn: SECURITY, level: "inquire" }, handler: (req, ctx) => countReply(req, allRoles(ctx).map(roleView), SECURITY_ROLE) } },
+    operations: {
+      GET: {
+        need: { fn: SECURITY, level: "inquire" },
+        handler: (req, ctx) => countReply(req, allRoles(ctx).map(roleView), SECURITY_ROLE),
+      },
+    },
   },
   {
     pattern: "/system/securityroles/info",
-    operations: { GET: { need: { fn: SECURITY, level: "inquire" }, handler: (req, ctx) => listReply(req, allRoles(ctx).map(roleInfoView), SECURITY_ROLE_INFO) } },
+    operations: {
+      GET: {
+        need: { fn: SECURITY, level: "inquire" },
+        handler: (req, ctx) => listReply(req, allRoles(ctx).map(roleInfoView), SECURITY_ROLE_INFO),
+      },
+    },
   },
   {
     pattern: "/system/securityroles/info/count",
-    operations: { GET: { need: { fn: SECURITY, level: "inquire" }, handler: (req, ctx) => countReply(req, allRoles(ctx).map(roleInfoView), SECURITY_ROLE_INFO) } },
+    operations: {
+      GET: {
+        need: { fn: SECURITY, level: "inquire" },
+        handler: (req, ctx) => countReply(req, allRoles(ctx).map(roleInfoView), SECURITY_ROLE_INFO),
+      },
+    },
   },
   {
     pattern: "/system/securityroles/{id}",
     operations: {
-      GET: { need: { fn: SECURITY, level: "inquire" }, handler: (req, ctx) => itemReply(req, roleView(roleOf(req, ctx, "id"))) },
+      GET: {
+        need: { fn: SECURITY, level: "inquire" },
+        handler: (req, ctx) => itemReply(req, roleView(roleOf(req, ctx, "id"))),
+      },
       DELETE: {
         need: { fn: SECURITY, level: "delete" },
         handler: (req, ctx) => {
@@ -72,7 +103,11 @@ export const securityRoleRoutes: Route[] = [
           if (users.length > 0) {
             const names = users.map((m) => memberRef(m).identifier).join(", ");
             throw invalidObject("securityRole", [
-              { code: "ObjectInUse", message: `Security role '${role.name}' is assigned to active members: ${names}`, field: "id" },
+              {
+                code: "ObjectInUse",
+                message: `Security role '${role.name}' is assigned to active members: ${names}`,
+                field: "id",
+              },
             ]);
           }
           ctx.store.deleteRole(role);
@@ -83,7 +118,12 @@ export const securityRoleRoutes: Route[] = [
   },
   {
     pattern: "/system/securityroles/{id}/info",
-    operations: { GET: { need: { fn: SECURITY, level: "inquire" }, handler: (req, ctx) => itemReply(req, roleInfoView(roleOf(req, ctx, "id"))) } },
+    operations: {
+      GET: {
+        need: { fn: SECURITY, level: "inquire" },
+        handler: (req, ctx) => itemReply(req, roleInfoView(roleOf(req, ctx, "id"))),
+      },
+    },
   },
   {
     pattern: "/system/securityRoles/{parentId}/settings",
@@ -92,7 +132,11 @@ export const securityRoleRoutes: Route[] = [
         need: { fn: SECURITY, level: "inquire" },
         handler: (req, ctx) => {
           const role = roleOf(req, ctx, "parentId");
-          return listReply(req, role.settings.map((s) => settingView(role, s)), SECURITY_ROLE_SETTING);
+          return listReply(
+            req,
+            role.settings.map((s) => settingView(role, s)),
+            SECURITY_ROLE_SETTING,
+          );
         },
       },
     },
@@ -104,7 +148,11 @@ export const securityRoleRoutes: Route[] = [
         need: { fn: SECURITY, level: "inquire" },
         handler: (req, ctx) => {
           const role = roleOf(req, ctx, "parentId");
-          return countReply(req, role.settings.map((s) => settingView(role, s)), SECURITY_ROLE_SETTING);
+          return countReply(
+            req,
+            role.settings.map((s) => settingView(role, s)),
+            SECURITY_ROLE_SETTING,
+          );
         },
       },
     },

@@ -135,11 +135,16 @@ export async function createStack(opts: CreateStackOptions): Promise<Stack> {
       { ...workspaceOptions, projectSettings },
     );
   }
-  const programProject = await (await LocalWorkspace.create({ workDir: programDir, pulumiCommand: command })).projectSettings();
+  const programProject = await (
+    await LocalWorkspace.create({ workDir: programDir, pulumiCommand: command })
+  ).projectSettings();
   const projectSettings = {
     ...programProject,
     name: opts.projectName,
     main: path.resolve(programDir, programProject.main ?? "."),
   };
-  return LocalWorkspace.createOrSelectStack({ stackName: opts.stackName, workDir: opts.workDir }, { ...workspaceOptions, projectSettings });
+  return LocalWorkspace.createOrSelectStack(
+    { stackName: opts.stackName, workDir: opts.workDir },
+    { ...workspaceOptions, projectSettings },
+  );
 }

@@ -1,4 +1,4 @@
-// The security-role modules and functions the project knows, and the Table Setup entries.
+// The security-role modules and functions the project knows, and the permission levels.
 // Facts written from ../shared/connectwise/module-functions.json (names as the Manage UI shows
 // them, which functions have a Customize link and its API identifier); the sources stay there.
 // Real moduleIdentifier/moduleFunctionIdentifier strings are not published, so none are kept:
@@ -24,7 +24,12 @@ export const MODULE_FUNCTIONS: readonly ModuleFunction[] = [
   { module: "Companies", function: "Company Maintenance", nameConfirmed: true },
   { module: "Companies", function: "Company/Contact Group Maintenance", nameConfirmed: true },
   { module: "Companies", function: "Configuration - Display Passwords", nameConfirmed: true },
-  { module: "Companies", function: "Configurations", customizeIdentifier: "CompanyConfigurations", nameConfirmed: true },
+  {
+    module: "Companies",
+    function: "Configurations",
+    customizeIdentifier: "CompanyConfigurations",
+    nameConfirmed: true,
+  },
   { module: "Companies", function: "Contacts", nameConfirmed: true },
   { module: "Companies", function: "CRM/Sales Activities", nameConfirmed: true },
   { module: "Companies", function: "Import Contacts", nameConfirmed: true },
@@ -90,16 +95,36 @@ export const MODULE_FUNCTIONS: readonly ModuleFunction[] = [
   { module: "Service Desk", function: "Close Service Tickets", nameConfirmed: true },
   { module: "Service Desk", function: "Merge Tickets", nameConfirmed: true },
   { module: "Service Desk", function: "Reports", customizeIdentifier: "ServiceReports", nameConfirmed: true },
-  { module: "Service Desk", function: "Resource Scheduling", customizeIdentifier: "ServiceResourceScheduling", nameConfirmed: true },
+  {
+    module: "Service Desk",
+    function: "Resource Scheduling",
+    customizeIdentifier: "ServiceResourceScheduling",
+    nameConfirmed: true,
+  },
   { module: "Service Desk", function: "Service Ticket - Dependencies", nameConfirmed: true },
   { module: "Service Desk", function: "Service Tickets", nameConfirmed: true },
   { module: "Service Desk", function: "Service Tickets - Finance", nameConfirmed: true },
   { module: "Service Desk", function: "SLA Dashboard", nameConfirmed: true },
   { module: "Service Desk", function: "Ticket Templates", nameConfirmed: true },
   { module: "System", function: "API Reports", nameConfirmed: true },
-  { module: "System", function: "Custom Menu Entry", customizeIdentifier: "SystemCustomMenuEntry", nameConfirmed: false },
-  { module: "System", function: "Manage Hosted API", customizeIdentifier: "SystemManageHostedApi", nameConfirmed: false },
-  { module: "System", function: "Mass Maintenance", customizeIdentifier: "SystemMassMaintenance", nameConfirmed: false },
+  {
+    module: "System",
+    function: "Custom Menu Entry",
+    customizeIdentifier: "SystemCustomMenuEntry",
+    nameConfirmed: false,
+  },
+  {
+    module: "System",
+    function: "Manage Hosted API",
+    customizeIdentifier: "SystemManageHostedApi",
+    nameConfirmed: false,
+  },
+  {
+    module: "System",
+    function: "Mass Maintenance",
+    customizeIdentifier: "SystemMassMaintenance",
+    nameConfirmed: false,
+  },
   { module: "System", function: "Member Maintenance", nameConfirmed: true },
   { module: "System", function: "My Account", customizeIdentifier: "SystemMyAccount", nameConfirmed: true },
   { module: "System", function: "My Company", nameConfirmed: true },
@@ -114,82 +139,6 @@ export const MODULE_FUNCTIONS: readonly ModuleFunction[] = [
   { module: "Time & Expense", function: "Time Entry Billable Option", nameConfirmed: true },
 ];
 
-/** Table Setup entries as the Customize allow-list shows them: "Category / Table". */
-export const TABLE_SETUP_ENTRIES: readonly string[] = [
-  "Service / Service Board",
-  "Service / Surveys - Service",
-  "General / Manage Hosted API",
-  "General / Auto Sync",
-  "General / Custom Fields",
-  "General / Workflow Rules",
-  "Project / Project Boards",
-  "Company / Company Status",
-  "Company / Company Type",
-  "Company / Configuration",
-  "Company / Configuration Status",
-  "Invoicing / Billing Status",
-  "Invoicing / Tax Code",
-  "Invoicing / Billing Cycle",
-  "General Ledger / Accounting Package",
-  "Products / UOM",
-  "Opportunities / Opportunity Status",
-  "Opportunities / Opportunity Type",
-  "Opportunities / Opportunity Rating",
-  "Opportunities / Sales Probability",
-  "Opportunities / Sales Stage",
-  "Activities / Activity Status-CRM",
-  "Activities / Activity Type",
-  "Agreements / Agreement Type",
-  "Agreements / Batch",
-  "Company / Address Formats",
-  "Company / Managed Devices Integration",
-  "Company / Management Network Security",
-  "Company / Country",
-  "Company / Currency",
-  "Company / Management",
-  "Company / Management Backup",
-  "Company / Management IT",
-  "Company / Market Description",
-  "Company / Note Type",
-  "Company / Ownership Type",
-  "Company / State",
-  "Company / Team Role",
-  "Company / Time Zone",
-  "Company / Management Backup Configuration",
-  "Company / Management Email",
-  "Company / Management PPC (Pay-Per-Click)",
-  "Company / Management SonicWall",
-  "Company / Word Templates",
-  "Contacts / Communication Type",
-  "Contacts / Contact Relationship",
-  "Contacts / Contact Type",
-  "Contacts / Departments",
-  "Contacts / Groups",
-  "CRM & Sales / Surveys",
-  "CRM & Sales / Tracks",
-  "Expense / Expense Type",
-  "Expense / Payment Type",
-  "General / In/Out Types",
-  "General / Business Report Cards",
-  "General / Integrator Login",
-  "General / Links",
-  "General / Portal Configuration",
-  "General / Today Page Categories",
-  "General / Today Page Links",
-  "General / Custom Reports",
-  "General Ledger / GL Accounts",
-  "Inventory / Adjustment Type",
-  "Inventory / Warehouse",
-  "Inventory / Warehouse Bin",
-  "Invoicing / Billing Setup",
-  "Invoicing / Billing Terms",
-  "Invoicing / Delivery Method",
-  "Invoicing / Formats",
-  "Invoicing / Invoice Templates",
-  "Invoicing / Shipment Methods",
-  "Member / Certifications",
-  "Member / Member Type",
-];
 /** "Module/Function", the key users write permissions under. */
 export function functionKey(module: string, fn: string): string {
   return `${module}/${fn}`;
@@ -203,29 +152,3 @@ export function findFunction(key: string): ModuleFunction | undefined {
 }
 
 export const MODULE_NAMES: readonly string[] = [...new Set(MODULE_FUNCTIONS.map((f) => f.module))];
-
-/** Levenshtein distance, for did-you-mean suggestions. */
-export function editDistance(a: string, b: string): number {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  let prev = Array.from({ length: y.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= x.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= y.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[y.length];
-}
-
-/** The closest candidates to `value`, best first, within a distance that still reads as a typo. */
-export function didYouMean(value: string, candidates: readonly string[], max = 3): string[] {
-  const limit = Math.max(2, Math.floor(value.length / 3));
-  return candidates
-    .map((c) => ({ c, d: editDistance(value, c) }))
-    .filter(({ d }) => d <= limit)
-    .sort((p, q) => p.d - q.d)
-    .slice(0, max)
-    .map(({ c }) => c);
-}
