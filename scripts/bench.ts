@@ -37,7 +37,10 @@ async function main(): Promise<void> {
 
   const names = Array.from({ length: count }, (_, i) => `Bench Role ${i}`);
   const inputs = await Promise.all(
-    names.map(async (name) => (await roles.check({}, { name, permissions: lifecycleManager.permissions })).inputs!),
+    names.map(
+      async (name) =>
+        (await roles.check({}, { name, permissions: lifecycleManager.permissions })).inputs as Record<string, unknown>,
+    ),
   );
   const ids = await timed(`create ${count} roles (each fails with its checklist)`, () =>
     Promise.all(
@@ -52,7 +55,7 @@ async function main(): Promise<void> {
   for (const name of names) await operator.setPermissions(name, lifecycleManager.permissions);
 
   const outputs = await Promise.all(
-    ids.map((id, i) => roles.update(id, inputs[i] as never, inputs[i]).then((r) => r.outs)),
+    ids.map((id, i) => roles.update(id, inputs[i] as never, inputs[i]).then((r) => r.outs as Record<string, unknown>)),
   );
   await operator.resetRequests();
   await timed(`no-op diff of ${count} roles (what preview does)`, () =>

@@ -84,7 +84,7 @@ const rows: Row[] = [
     securityRole.check,
     role({ name: "  " }),
     "name",
-    /^SecurityRole name: "  " is not allowed/,
+    /^SecurityRole name: " {2}" is not allowed/,
   ],
   [
     "SecurityRole: empty permissions, not exclusive",

@@ -12,16 +12,10 @@ const BUILD_TIMEOUT_MS = 20 * 60_000;
 
 // A resource whose id is derived from its input: nothing remote, so only Pulumi is under test.
 const noteProvider: pulumi.dynamic.ResourceProvider = {
-  async create(inputs) {
-    return { id: `note-${inputs.text}`, outs: inputs };
-  },
-  async diff(_id, olds, news) {
-    return { changes: olds.text !== news.text };
-  },
-  async update(_id, _olds, news) {
-    return { outs: news };
-  },
-  async delete() {},
+  create: (inputs) => Promise.resolve({ id: `note-${inputs.text}`, outs: inputs }),
+  diff: (_id, olds, news) => Promise.resolve({ changes: olds.text !== news.text }),
+  update: (_id, _olds, news) => Promise.resolve({ outs: news }),
+  delete: () => Promise.resolve(),
 };
 
 class Note extends pulumi.dynamic.Resource {
@@ -30,9 +24,9 @@ class Note extends pulumi.dynamic.Resource {
   }
 }
 
-const inlineProgram: PulumiFn = async () => {
+const inlineProgram: PulumiFn = () => {
   const note = new Note("note", "hello");
-  return { noteId: note.id };
+  return Promise.resolve({ noteId: note.id });
 };
 
 // The same resource as a standalone program, for the CLI to run through the language host.

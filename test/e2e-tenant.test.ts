@@ -80,7 +80,7 @@ function filesUnder(dir: string): string[] {
 
 async function rememberKeys(stack: Stack): Promise<void> {
   const outputs = await stack.outputs();
-  for (const integration of Object.values(outputs.integrations?.value ?? {}) as { privateKey: string }[]) {
+  for (const integration of Object.values<{ privateKey: string }>(outputs.integrations?.value ?? {})) {
     if (integration.privateKey) secrets.push(integration.privateKey);
   }
 }

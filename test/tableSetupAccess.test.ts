@@ -90,7 +90,7 @@ describe("TableSetupAccess", () => {
     });
     expect(reordered.tables).toEqual(first.tables);
     await operator.resetRequests();
-    expect(await provider.diff("TSRole/tsmember", outs!, reordered)).toEqual({
+    expect(await provider.diff("TSRole/tsmember", outs, reordered)).toEqual({
       changes: false,
       replaces: [],
       deleteBeforeReplace: false,
