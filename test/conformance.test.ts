@@ -11,7 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { LogEntry } from "../sandbox/console";
 import { MatchedOperation, OpenApiValidator, SchemaObject, Spec } from "./openapi-validator";
-import { driveHandlers, endpointMatches, providerEndpoints } from "./provider-calls";
+import { SCENARIO_TIMEOUT_MS, driveHandlers, endpointMatches, providerEndpoints } from "./provider-calls";
 
 const SPEC_PATH = path.resolve(__dirname, "../../shared/connectwise/openapi-subset.json");
 const MEDIA_TYPE = "application/vnd.connectwise.com+json; version=2025.8";
@@ -45,8 +45,8 @@ if (!fs.existsSync(SPEC_PATH)) {
   let entries: LogEntry[];
 
   beforeAll(async () => {
-    entries = await driveHandlers();
-  });
+    ({ entries } = await driveHandlers());
+  }, SCENARIO_TIMEOUT_MS);
 
   const label = (e: LogEntry) => `${e.method} ${e.path}`;
   const matched = (e: LogEntry): MatchedOperation => validator.findOperation(e.method, e.path)!;

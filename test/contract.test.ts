@@ -3,6 +3,9 @@
 // as the sandbox logged them, match the project's own zod schemas (provider/connectwise/schemas.ts).
 // Every API path written in provider/ must have been exercised, and nothing else called.
 
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { z } from "zod";
 import {
   ApiMemberSchema,
@@ -19,7 +22,14 @@ import {
   TokenSchema,
 } from "../provider/connectwise/schemas";
 import type { LogEntry } from "../sandbox/console";
-import { driveHandlers, endpointMatches, providerEndpoints } from "./provider-calls";
+import {
+  HANDLER_METHODS,
+  RESOURCE_TYPES,
+  SCENARIO_TIMEOUT_MS,
+  driveHandlers,
+  endpointMatches,
+  providerEndpoints,
+} from "./provider-calls";
 
 interface Shape {
   method: string;
@@ -118,11 +128,12 @@ function check(entry: LogEntry): string[] {
 }
 
 let entries: LogEntry[];
+let handlerCalls: Set<string>;
 const endpoints = providerEndpoints();
 
 beforeAll(async () => {
-  entries = await driveHandlers();
-});
+  ({ entries, handlerCalls } = await driveHandlers());
+}, SCENARIO_TIMEOUT_MS);
 
 /** "METHOD /template" of a logged request, by the provider path it came from. */
 function endpointOf(entry: LogEntry): string | undefined {
@@ -131,6 +142,11 @@ function endpointOf(entry: LogEntry): string | undefined {
 }
 
 describe("contract with the project's schemas", () => {
+  it("drove every handler method of every resource", () => {
+    const expected = RESOURCE_TYPES.flatMap((type) => HANDLER_METHODS.map((method) => `${type}.${method}`));
+    expect(expected.filter((call) => !handlerCalls.has(call))).toEqual([]);
+  });
+
   it("exercised every API path written in provider/, and called nothing else", () => {
     // Found by reading provider/: a new call there fails this test until the scenario exercises it.
     expect(endpoints.length).toBeGreaterThanOrEqual(12);
@@ -155,6 +171,26 @@ describe("contract with the project's schemas", () => {
       "POST /system/members/{param}/tokens",
       "POST /system/securityroles",
     ]);
+  });
+
+  it("would notice a new handler call that the scenario does not exercise", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "provider-"));
+    try {
+      fs.writeFileSync(
+        path.join(dir, "newHandler.ts"),
+        "const m = await client.get(`/system/members/${encodeURIComponent(id)}`, MemberSchema);\n" +
+          'const SOURCE = { path: "/system/departments/" };\n',
+      );
+      const found = providerEndpoints(dir);
+      expect(found.map(({ method, path: p, where }) => `${method} ${p} ${where}`)).toEqual([
+        "GET /system/members/{param} newHandler.ts:1",
+        "* /system/departments newHandler.ts:2",
+      ]);
+      expect(entries.some((e) => endpointMatches(found[0], e))).toBe(false);
+      expect(entries.some((e) => endpointMatches(found[1], e))).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("has one schema per exercised endpoint, none stale", () => {

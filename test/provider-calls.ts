@@ -10,14 +10,30 @@
 
 import * as fs from "fs";
 import * as path from "path";
-import { provider as apiKey } from "../provider/apiKey";
-import { provider as apiMember } from "../provider/apiMember";
-import { provider as securityRole } from "../provider/securityRole";
-import { provider as tableSetupAccess } from "../provider/tableSetupAccess";
+import type * as pulumi from "@pulumi/pulumi";
+import { provider as apiKeyProvider } from "../provider/apiKey";
+import { provider as apiMemberProvider } from "../provider/apiMember";
+import { provider as securityRoleProvider } from "../provider/securityRole";
+import { provider as tableSetupAccessProvider } from "../provider/tableSetupAccess";
 import type { LogEntry, PermissionUpdate } from "../sandbox/console";
 import { configure, rejection, startHandlerSandbox } from "./handler-harness";
 
 type Props = Record<string, any>;
+type Handlers = Required<pulumi.dynamic.ResourceProvider>;
+
+/** The handler methods every resource's scenario must call. */
+export const HANDLER_METHODS = ["check", "create", "diff", "read", "update", "delete"] as const;
+export const RESOURCE_TYPES = ["SecurityRole", "ApiMember", "ApiKey", "TableSetupAccess"] as const;
+
+/** For the suites' beforeAll: about a hundred handler calls, on machines that may be busy. */
+export const SCENARIO_TIMEOUT_MS = 180_000;
+
+export interface HandlerRun {
+  /** The sandbox's request log, in order. */
+  entries: LogEntry[];
+  /** "Type.method" of every handler method the scenario called. */
+  handlerCalls: Set<string>;
+}
 
 const PROVIDER_CODE = "<serialized provider>";
 const DAY = 86400;
@@ -29,14 +45,31 @@ function must(condition: unknown, what: string): void {
   if (!condition) throw new Error(`handler scenario: ${what}`);
 }
 
-async function checked(handlers: typeof securityRole, raw: Props): Promise<Props> {
+/** The same provider, recording each call as "Type.method". */
+function tracked(type: string, handlers: Handlers, calls: Set<string>): Handlers {
+  const wrapped = Object.entries(handlers).map(([name, method]) => {
+    const call = (...args: unknown[]) => {
+      calls.add(`${type}.${name}`);
+      return (method as (...a: unknown[]) => unknown).apply(handlers, args);
+    };
+    return [name, call];
+  });
+  return Object.fromEntries(wrapped) as Handlers;
+}
+
+async function checked(handlers: Handlers, raw: Props): Promise<Props> {
   const result = await handlers.check({}, raw);
   must(result.failures === undefined, `check failed: ${JSON.stringify(result.failures)}`);
   return { ...result.inputs, __provider: PROVIDER_CODE };
 }
 
-/** Runs the scenario on a fresh sandbox; returns every request the sandbox logged, in order. */
-export async function driveHandlers(): Promise<LogEntry[]> {
+/** Runs the scenario on a fresh sandbox; returns every request the sandbox logged and the handler calls made. */
+export async function driveHandlers(): Promise<HandlerRun> {
+  const handlerCalls = new Set<string>();
+  const securityRole = tracked("SecurityRole", securityRoleProvider, handlerCalls);
+  const apiMember = tracked("ApiMember", apiMemberProvider, handlerCalls);
+  const apiKey = tracked("ApiKey", apiKeyProvider, handlerCalls);
+  const tableSetupAccess = tracked("TableSetupAccess", tableSetupAccessProvider, handlerCalls);
   const { sandbox, operator, config } = await startHandlerSandbox({ tokenLifetimeSeconds: TOKEN_LIFETIME });
   // The handlers print preview lines and operator notes on stderr; kept, not shown.
   const printed: string[] = [];
@@ -188,7 +221,7 @@ export async function driveHandlers(): Promise<LogEntry[]> {
       printed.some((line) => line.includes("Finance/Agreements add: All => None")),
       "diff printed the drifted level",
     );
-    return (await operator.requests()).entries;
+    return { entries: (await operator.requests()).entries, handlerCalls };
   } finally {
     console.error = consoleError;
     await sandbox.close();
