@@ -111,9 +111,9 @@ export async function driveHandlers(): Promise<HandlerRun> {
     const other = await securityRole.create(otherInputs);
     must(other.id !== roleId, "a role with nothing declared verifies at once");
 
-    // ApiMember: names resolve to ids (check, create), a changed field is one PATCH, a refresh
-    // reads a change made elsewhere, duplicates and a full member's identifier are refused,
-    // delete deactivates, adopt reactivates, missing members read as gone.
+    // ApiMember: names resolve to ids (check, create), changed fields are one PATCH, a refresh
+    // from older state reads the live values, duplicates and a full member's identifier are
+    // refused, delete deactivates, adopt reactivates, missing members read as gone.
     const identifier = "contract-svc";
     const memberArgs = {
       identifier,
