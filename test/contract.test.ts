@@ -1,28 +1,35 @@
-// Contract: every request the client makes for the provider and every answer the sandbox gives
-// to them match the project's own zod schemas (provider/connectwise/schemas.ts).
+// Contract: every request the real handlers make (test/provider-calls.ts drives SecurityRole,
+// ApiMember, ApiKey and TableSetupAccess through every path) and every answer the sandbox gave,
+// as the sandbox logged them, match the project's own zod schemas (provider/connectwise/schemas.ts).
+// Every API path written in provider/ must have been exercised, and nothing else called.
 
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { z } from "zod";
 import {
   ApiMemberSchema,
   CorporateStructureLevelSchema,
-  CountSchema,
   DepartmentSchema,
   ErrorResponseSchema,
   LocationSchema,
-  MemberDeactivationSchema,
   MemberSchema,
   MySecurityCustomizeItemSchema,
   MySecuritySchema,
   PatchOperationSchema,
   SecurityRoleSchema,
   SecurityRoleSettingSchema,
-  SystemInfoSchema,
   TokenSchema,
 } from "../provider/connectwise/schemas";
 import type { LogEntry } from "../sandbox/console";
-import { countKey } from "../sandbox/requestLog";
-import { RunningSandbox, startSandbox } from "../sandbox/server";
-import { DRIVEN_ENDPOINTS, driveProviderCalls } from "./provider-calls";
+import {
+  HANDLER_METHODS,
+  RESOURCE_TYPES,
+  SCENARIO_TIMEOUT_MS,
+  driveHandlers,
+  endpointMatches,
+  providerEndpoints,
+} from "./provider-calls";
 
 interface Shape {
   method: string;
@@ -35,24 +42,16 @@ interface Shape {
 }
 
 const id = "\\d+";
+/** One per endpoint the handlers call; each must be exercised (a stale entry fails the suite). */
 const SHAPES: Shape[] = [
-  { method: "GET", path: /^\/system\/info$/, response: SystemInfoSchema },
   {
     method: "GET",
     path: /^\/system\/myCompany\/corporateStructureLevels$/,
     response: CorporateStructureLevelSchema,
     list: true,
   },
-  {
-    method: "GET",
-    path: new RegExp(`^/system/myCompany/corporateStructureLevels/${id}$`),
-    response: CorporateStructureLevelSchema,
-  },
   { method: "GET", path: /^\/system\/locations$/, response: LocationSchema, list: true },
-  { method: "GET", path: new RegExp(`^/system/locations/${id}$`), response: LocationSchema },
-  { method: "GET", path: /^\/system\/(locations|departments|securityroles|apiMembers)\/count$/, response: CountSchema },
   { method: "GET", path: /^\/system\/departments$/, response: DepartmentSchema, list: true },
-  { method: "GET", path: new RegExp(`^/system/departments/${id}$`), response: DepartmentSchema },
   { method: "GET", path: /^\/system\/securityroles$/, response: SecurityRoleSchema, list: true },
   { method: "POST", path: /^\/system\/securityroles$/, request: SecurityRoleSchema, response: SecurityRoleSchema },
   { method: "GET", path: new RegExp(`^/system/securityroles/${id}$`), response: SecurityRoleSchema },
@@ -63,7 +62,6 @@ const SHAPES: Shape[] = [
     response: SecurityRoleSettingSchema,
     list: true,
   },
-  { method: "GET", path: new RegExp(`^/system/securityRoles/${id}/settings/count$`), response: CountSchema },
   { method: "GET", path: /^\/system\/apiMembers$/, response: ApiMemberSchema, list: true },
   { method: "POST", path: /^\/system\/apiMembers$/, request: ApiMemberSchema, response: ApiMemberSchema },
   { method: "GET", path: new RegExp(`^/system/apiMembers/${id}$`), response: ApiMemberSchema },
@@ -73,22 +71,8 @@ const SHAPES: Shape[] = [
     request: z.array(PatchOperationSchema),
     response: ApiMemberSchema,
   },
-  // "Required On Updates": a PUT carries the name.
-  {
-    method: "PUT",
-    path: new RegExp(`^/system/apiMembers/${id}$`),
-    request: ApiMemberSchema.extend({ name: z.string().max(30) }),
-    response: ApiMemberSchema,
-  },
   { method: "GET", path: /^\/system\/members$/, response: MemberSchema, list: true },
-  { method: "GET", path: /^\/system\/members\/[^/]+$/, response: MemberSchema },
   { method: "POST", path: /^\/system\/members\/[^/]+\/tokens$/, response: TokenSchema },
-  {
-    method: "POST",
-    path: new RegExp(`^/system/members/${id}/deactivate$`),
-    request: MemberDeactivationSchema,
-    response: MemberDeactivationSchema,
-  },
   { method: "GET", path: /^\/system\/mySecurity$/, response: MySecuritySchema, list: true },
   {
     method: "GET",
@@ -143,32 +127,92 @@ function check(entry: LogEntry): string[] {
   return out;
 }
 
-let sb: RunningSandbox;
 let entries: LogEntry[];
+let handlerCalls: Set<string>;
+const endpoints = providerEndpoints();
 
 beforeAll(async () => {
-  sb = await startSandbox({ port: 0 });
-  entries = await driveProviderCalls(sb);
-});
+  ({ entries, handlerCalls } = await driveHandlers());
+}, SCENARIO_TIMEOUT_MS);
 
-afterAll(() => sb.close());
+/** "METHOD /template" of a logged request, by the provider path it came from. */
+function endpointOf(entry: LogEntry): string | undefined {
+  const endpoint = endpoints.find((e) => endpointMatches(e, entry));
+  return endpoint && `${entry.method} ${endpoint.path}`;
+}
 
 describe("contract with the project's schemas", () => {
-  it("drove every endpoint the provider uses", () => {
-    const driven = new Set(entries.map((e) => countKey(e.method, e.path)));
-    expect([...driven].sort()).toEqual([...DRIVEN_ENDPOINTS].sort());
+  it("drove every handler method of every resource", () => {
+    const expected = RESOURCE_TYPES.flatMap((type) => HANDLER_METHODS.map((method) => `${type}.${method}`));
+    expect(expected.filter((call) => !handlerCalls.has(call))).toEqual([]);
   });
 
-  it("includes the failures the provider relies on: a duplicate (400) and missing objects (404)", () => {
-    expect(entries.filter((e) => e.status === 400).map((e) => `${e.method} ${e.path}`)).toEqual([
+  it("exercised every API path written in provider/, and called nothing else", () => {
+    // Found by reading provider/: a new call there fails this test until the scenario exercises it.
+    expect(endpoints.length).toBeGreaterThanOrEqual(12);
+    const unexercised = endpoints.filter((e) => !entries.some((entry) => endpointMatches(e, entry)));
+    expect(unexercised.map((e) => `${e.method} ${e.path} (${e.where})`)).toEqual([]);
+    expect(entries.filter((e) => !endpointOf(e)).map((e) => `${e.method} ${e.path}`)).toEqual([]);
+    expect([...new Set(entries.map(endpointOf))].sort()).toEqual([
+      "DELETE /system/securityroles/{param}",
+      "GET /system/apiMembers",
+      "GET /system/apiMembers/{param}",
+      "GET /system/departments",
+      "GET /system/locations",
+      "GET /system/members",
+      "GET /system/myCompany/corporateStructureLevels",
+      "GET /system/mySecurity",
+      "GET /system/mySecurity/customizeItems",
+      "GET /system/securityRoles/{param}/settings",
+      "GET /system/securityroles",
+      "GET /system/securityroles/{param}",
+      "PATCH /system/apiMembers/{param}",
+      "POST /system/apiMembers",
+      "POST /system/members/{param}/tokens",
       "POST /system/securityroles",
     ]);
-    expect(entries.filter((e) => e.status === 404)).toHaveLength(3);
-    expect(entries.every((e) => [200, 201, 204, 400, 404].includes(e.status))).toBe(true);
+  });
+
+  it("would notice a new handler call that the scenario does not exercise", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "provider-"));
+    try {
+      fs.writeFileSync(
+        path.join(dir, "newHandler.ts"),
+        "const m = await client.get(`/system/members/${encodeURIComponent(id)}`, MemberSchema);\n" +
+          'const SOURCE = { path: "/system/departments/" };\n',
+      );
+      const found = providerEndpoints(dir);
+      expect(found.map(({ method, path: p, where }) => `${method} ${p} ${where}`)).toEqual([
+        "GET /system/members/{param} newHandler.ts:1",
+        "* /system/departments newHandler.ts:2",
+      ]);
+      expect(entries.some((e) => endpointMatches(found[0], e))).toBe(false);
+      expect(entries.some((e) => endpointMatches(found[1], e))).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("has one schema per exercised endpoint, none stale", () => {
+    const unused = SHAPES.filter((s) => !entries.some((e) => e.method === s.method && s.path.test(e.path)));
+    expect(unused.map((s) => `${s.method} ${String(s.path)}`)).toEqual([]);
+  });
+
+  it("includes the failures the handlers handle: a refused identifier (400), revoked keys (401), gone objects (404)", () => {
+    const failed = (status: number) => [...new Set(entries.filter((e) => e.status === status).map(endpointOf))].sort();
+    expect(failed(400)).toEqual(["POST /system/apiMembers"]);
+    expect(failed(401)).toEqual(["GET /system/mySecurity", "GET /system/mySecurity/customizeItems"]);
+    expect(failed(404)).toEqual([
+      "DELETE /system/securityroles/{param}",
+      "GET /system/apiMembers/{param}",
+      "GET /system/securityroles/{param}",
+      "PATCH /system/apiMembers/{param}",
+    ]);
+    expect(entries.filter((e) => ![200, 201, 204, 400, 401, 404].includes(e.status))).toEqual([]);
   });
 
   it("every request body and every answer matches the schemas", () => {
-    expect(entries.length).toBeGreaterThan(30);
+    expect(entries.length).toBeGreaterThan(60);
     expect(entries.flatMap(check)).toEqual([]);
   });
 
@@ -186,5 +230,7 @@ describe("contract with the project's schemas", () => {
     expect(check({ ...projected, responseBody: [{ id: 1, name: "Main", manager: {} }] })).toEqual([
       `GET /system/locations -> 200 response manager: not asked for in fields=id,name`,
     ]);
+    const patch = entries.find((e) => e.method === "PATCH" && e.status === 200)!;
+    expect(check({ ...patch, requestBody: [{ op: "move", path: "name" }] })).not.toEqual([]);
   });
 });

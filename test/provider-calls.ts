@@ -1,184 +1,287 @@
-// The ConnectWise calls the provider makes (as provider/*.ts make them, plus the reads a handler
-// may add: get by id, counts), driven through the client against a sandbox, for the contract
-// and conformance suites: lookups of levels, locations and departments; a security role's life
-// (look up by name, create, read, settings, delete); an API member's (look up, create, read,
-// patch, put, deactivate); a token, whose it is, and what its member sees. Returns the
-// sandbox's request log of exactly these calls.
+// The ConnectWise calls the provider makes, captured from the real handlers: one scenario drives
+// check, create, diff, read, update and delete of SecurityRole, ApiMember, ApiKey and
+// TableSetupAccess (only through each module's exported `provider`) against an in-process
+// sandbox, with the operator's console steps in between (levels, Table Setup list, console keys,
+// revocation, token lifetime), so every path runs: create with a checklist, verify, adopt,
+// drift, rotation, duplicates, gone objects, refused and repeated deletes. Nothing else speaks
+// to the API, so the sandbox's request log holds exactly the handlers' requests; the contract
+// and conformance suites validate that log. `providerEndpoints()` lists the API paths written in
+// provider/ so the suites can prove that every one of them was exercised.
 
-import { ConnectWiseClient } from "../provider/connectwise/client";
-import { z } from "zod";
-import { and, eq } from "../provider/connectwise/conditions";
-import { ConnectWiseError } from "../provider/connectwise/errors";
-import {
-  ApiMemberSchema,
-  CorporateStructureLevelSchema,
-  DepartmentSchema,
-  LocationSchema,
-  MemberDeactivationSchema,
-  MemberSchema,
-  MySecurityCustomizeItemSchema,
-  MySecuritySchema,
-  SecurityRoleSchema,
-  SecurityRoleSettingSchema,
-  SystemInfoSchema,
-  TokenSchema,
-} from "../provider/connectwise/schemas";
-import { LogEntry, SandboxConsole } from "../sandbox/console";
-import type { RunningSandbox } from "../sandbox/server";
+import * as fs from "fs";
+import * as path from "path";
+import type * as pulumi from "@pulumi/pulumi";
+import { provider as apiKeyProvider } from "../provider/apiKey";
+import { provider as apiMemberProvider } from "../provider/apiMember";
+import { provider as securityRoleProvider } from "../provider/securityRole";
+import { provider as tableSetupAccessProvider } from "../provider/tableSetupAccess";
+import type { LogEntry, PermissionUpdate } from "../sandbox/console";
+import { configure, rejection, startHandlerSandbox } from "./handler-harness";
 
-/** "METHOD /path" with numeric ids as {id}, as the sandbox counts them: every endpoint driven. */
-export const DRIVEN_ENDPOINTS = [
-  "GET /system/info",
-  "GET /system/myCompany/corporateStructureLevels",
-  "GET /system/myCompany/corporateStructureLevels/{id}",
-  "GET /system/locations",
-  "GET /system/locations/{id}",
-  "GET /system/locations/count",
-  "GET /system/departments",
-  "GET /system/departments/{id}",
-  "GET /system/departments/count",
-  "GET /system/securityroles",
-  "POST /system/securityroles",
-  "GET /system/securityroles/{id}",
-  "GET /system/securityroles/count",
-  "DELETE /system/securityroles/{id}",
-  "GET /system/securityRoles/{id}/settings",
-  "GET /system/securityRoles/{id}/settings/count",
-  "GET /system/apiMembers",
-  "POST /system/apiMembers",
-  "GET /system/apiMembers/{id}",
-  "PATCH /system/apiMembers/{id}",
-  "PUT /system/apiMembers/{id}",
-  "GET /system/apiMembers/count",
-  "GET /system/members",
-  "GET /system/members/contract1",
-  "POST /system/members/contract1/tokens",
-  "POST /system/members/{id}/deactivate",
-  "GET /system/mySecurity",
-  "GET /system/mySecurity/customizeItems",
-];
+type Props = Record<string, any>;
+type Handlers = Required<pulumi.dynamic.ResourceProvider>;
 
-async function expectFailure(call: Promise<unknown>, status: number): Promise<void> {
-  try {
-    await call;
-  } catch (err) {
-    if (err instanceof ConnectWiseError && err.status === status) return;
-    throw err;
-  }
-  throw new Error(`expected a ${status}`);
+/** The handler methods every resource's scenario must call. */
+export const HANDLER_METHODS = ["check", "create", "diff", "read", "update", "delete"] as const;
+export const RESOURCE_TYPES = ["SecurityRole", "ApiMember", "ApiKey", "TableSetupAccess"] as const;
+
+/** For the suites' beforeAll: about a hundred handler calls, on machines that may be busy. */
+export const SCENARIO_TIMEOUT_MS = 180_000;
+
+export interface HandlerRun {
+  /** The sandbox's request log, in order. */
+  entries: LogEntry[];
+  /** "Type.method" of every handler method the scenario called. */
+  handlerCalls: Set<string>;
 }
 
-export async function driveProviderCalls(sb: RunningSandbox): Promise<LogEntry[]> {
-  const ops = new SandboxConsole(sb.consoleUrl);
-  const client = await ConnectWiseClient.connect({
-    site: sb.url,
-    companyId: sb.companyId,
-    clientId: sb.clientId,
-    publicKey: sb.publicKey,
-    privateKey: sb.privateKey,
+const PROVIDER_CODE = "<serialized provider>";
+const DAY = 86400;
+/** Tokens outlive ApiKey's default rotateBefore (7d), so a fresh token is not due for rotation. */
+const TOKEN_LIFETIME = 30 * DAY;
+
+/** A scenario step that did not go the way the handler is meant to go: the captured log would not cover that path. */
+function must(condition: unknown, what: string): void {
+  if (!condition) throw new Error(`handler scenario: ${what}`);
+}
+
+/** The same provider, recording each call as "Type.method". */
+function tracked(type: string, handlers: Handlers, calls: Set<string>): Handlers {
+  const wrapped = Object.entries(handlers).map(([name, method]) => {
+    const call = (...args: unknown[]) => {
+      calls.add(`${type}.${name}`);
+      return (method as (...a: unknown[]) => unknown).apply(handlers, args);
+    };
+    return [name, call];
   });
-  await ops.resetRequests();
+  return Object.fromEntries(wrapped) as Handlers;
+}
 
-  await client.get("/system/info", SystemInfoSchema);
+async function checked(handlers: Handlers, raw: Props): Promise<Props> {
+  const result = await handlers.check({}, raw);
+  must(result.failures === undefined, `check failed: ${JSON.stringify(result.failures)}`);
+  return { ...result.inputs, __provider: PROVIDER_CODE };
+}
 
-  // Names in the program resolve to ids (provider/lookups.ts reads id and name of every row).
-  const IdAndName = z.looseObject({ id: z.number(), name: z.string() });
-  const byName = { fields: ["id", "name"], orderBy: "name asc" };
-  const level = (await client.list("/system/myCompany/corporateStructureLevels", IdAndName, byName)).find(
-    (l) => l.name === "Corporate",
-  )!;
-  const location = (await client.list("/system/locations", IdAndName, byName)).find((l) => l.name === "Tampa Office")!;
-  const department = (await client.list("/system/departments", IdAndName, byName)).find((d) => d.name === "Admin")!;
-  await client.list("/system/myCompany/corporateStructureLevels", CorporateStructureLevelSchema, {
-    conditions: eq("name", "Corporate"),
-  });
-  await client.get(`/system/myCompany/corporateStructureLevels/${level.id}`, CorporateStructureLevelSchema);
-  await client.list("/system/locations", LocationSchema, { conditions: eq("name", "Tampa Office") });
-  await client.get(`/system/locations/${location.id}`, LocationSchema);
-  await client.count("/system/locations", eq("name", "Tampa Office"));
-  await client.list("/system/departments", DepartmentSchema, { conditions: eq("identifier", "Admin") });
-  await client.get(`/system/departments/${department.id}`, DepartmentSchema);
-  await client.count("/system/departments");
+/** Runs the scenario on a fresh sandbox; returns every request the sandbox logged and the handler calls made. */
+export async function driveHandlers(): Promise<HandlerRun> {
+  const handlerCalls = new Set<string>();
+  const securityRole = tracked("SecurityRole", securityRoleProvider, handlerCalls);
+  const apiMember = tracked("ApiMember", apiMemberProvider, handlerCalls);
+  const apiKey = tracked("ApiKey", apiKeyProvider, handlerCalls);
+  const tableSetupAccess = tracked("TableSetupAccess", tableSetupAccessProvider, handlerCalls);
+  const { sandbox, operator, config } = await startHandlerSandbox({ tokenLifetimeSeconds: TOKEN_LIFETIME });
+  // The handlers print preview lines and operator notes on stderr; kept, not shown.
+  const printed: string[] = [];
+  const consoleError = console.error;
+  console.error = (...parts: unknown[]) => void printed.push(parts.map(String).join(" "));
+  try {
+    for (const handlers of [securityRole, apiMember, apiKey, tableSetupAccess]) await configure(handlers, config);
+    await operator.resetRequests();
 
-  // Security role: adopt by name or create; read it and its settings.
-  const roleName = 'Contract "Role" \\ 1';
-  if ((await client.list("/system/securityroles", SecurityRoleSchema, { conditions: eq("name", roleName) })).length > 0)
-    throw new Error("role exists already");
-  const role = await client.post("/system/securityroles", { name: roleName }, SecurityRoleSchema);
-  await expectFailure(client.post("/system/securityroles", { name: roleName }, SecurityRoleSchema), 400);
-  await client.get(`/system/securityroles/${role.id}`, SecurityRoleSchema);
-  await client.count("/system/securityroles", eq("name", roleName));
-  await client.getOrUndefined(`/system/securityroles/${role.id}`, SecurityRoleSchema);
-  await client.list(`/system/securityRoles/${role.id}/settings`, SecurityRoleSettingSchema, { pageSize: 1000 });
-  await client.count(`/system/securityRoles/${role.id}/settings`);
-  await expectFailure(client.get("/system/securityroles/999999", SecurityRoleSchema), 404);
+    // SecurityRole: create fails with the console checklist (partial state), the operator sets
+    // the levels, update verifies, diff sees no change, adopt takes the role over, drift shows.
+    const roleName = "Contract Role";
+    const permissions: PermissionUpdate = {
+      "System/Table Setup": { inquire: "All" },
+      "System/Member Maintenance": { inquire: "All" },
+    };
+    const roleInputs = await checked(securityRole, { name: roleName, permissions });
+    const pendingRole = await rejection(securityRole.create(roleInputs));
+    must(pendingRole.reasons?.length === 2, "a new role fails with two console steps");
+    const roleId: string = pendingRole.id;
+    await operator.setPermissions(roleName, permissions);
+    const { outs: roleOuts } = await securityRole.update(roleId, pendingRole.properties, roleInputs);
+    must(roleOuts?.roleId === Number(roleId), "update verifies the role once the operator set its levels");
+    must(!(await securityRole.diff(roleId, roleOuts, roleInputs)).changes, "no change after verification");
+    const duplicate = await rejection(securityRole.create(roleInputs));
+    must(/already exists/.test(duplicate.message), "a second role of that name is refused without adopt");
+    const adopted = await securityRole.create(
+      await checked(securityRole, { name: roleName, permissions, adopt: true }),
+    );
+    must(adopted.id === roleId, "adopt takes over the existing role");
+    await operator.setPermissions(roleName, { "Finance/Agreements": { add: "All" } });
+    must((await securityRole.diff(roleId, roleOuts, roleInputs)).changes, "a level set in the console is drift");
+    const readRole = await securityRole.read(roleId, roleOuts);
+    must(readRole.inputs?.permissions?.["Finance/Agreements"]?.add === "All", "read reports the drifted level");
+    await operator.setPermissions(roleName, { "Finance/Agreements": { add: "None" } });
+    // A second role (nothing declared, so verified at once): the member moves to it below.
+    const otherName = "Contract Other";
+    const otherInputs = await checked(securityRole, { name: otherName, permissions: {} });
+    const other = await securityRole.create(otherInputs);
+    must(other.id !== roleId, "a role with nothing declared verifies at once");
 
-  // What only the console can do: the operator sets levels and the Table Setup list.
-  await ops.setPermissions(roleName, {
-    "System/Table Setup": { inquire: "All" },
-    "System/Member Maintenance": { inquire: "All" },
-  });
-  await ops.setTableSetup(roleName, ["Service / Service Board", "Company / Company Status"]);
-
-  // API member: look up by identifier, create, read, update.
-  const identifier = "contract1";
-  await expectFailure(client.get(`/system/members/${identifier}`, MemberSchema), 404);
-  await client.list("/system/apiMembers", ApiMemberSchema, { conditions: eq("identifier", identifier) });
-  const created = await client.post(
-    "/system/apiMembers",
-    {
+    // ApiMember: names resolve to ids (check, create), changed fields are one PATCH, a refresh
+    // from older state reads the live values, duplicates and a full member's identifier are
+    // refused, delete deactivates, adopt reactivates, missing members read as gone.
+    const identifier = "contract-svc";
+    const memberArgs = {
       identifier,
-      name: "Contract One",
-      emailAddress: "contract1@example.invalid",
-      securityRole: { id: role.id },
-      structureLevel: { id: level.id },
-      securityLocation: { id: location.id },
-      defaultLocation: { id: location.id },
-      defaultDepartment: { id: department.id },
-      salesDefaultLocation: { id: location.id },
-    },
-    ApiMemberSchema,
-  );
-  const memberPath = `/system/apiMembers/${created.id}`;
-  const read = await client.get(memberPath, ApiMemberSchema);
-  await client.patch(
-    memberPath,
-    [
-      { op: "replace", path: "name", value: "Contract Two" },
-      { op: "replace", path: "securityRole", value: { id: role.id } },
-    ],
-    ApiMemberSchema,
-  );
-  const { id: _id, _info: _ignored, ...writable } = read;
-  await client.put(memberPath, { ...writable, name: "Contract Three", notes: "managed as code" }, ApiMemberSchema);
-  await client.count("/system/apiMembers", eq("identifier", identifier));
-  await client.get(`/system/members/${identifier}`, MemberSchema);
-  await client.list("/system/members", MemberSchema, { conditions: eq("identifier", identifier) });
+      name: "Contract Service",
+      email: "contract-svc@example.com",
+      securityRole: roleName,
+      level: "Corporate",
+      businessUnit: "Admin",
+      location: "Tampa Office",
+      defaultTerritory: "Main",
+    };
+    const memberInputs = await checked(apiMember, memberArgs);
+    const member = await apiMember.create(memberInputs);
+    const memberId = member.id;
+    must(!(await apiMember.diff(memberId, member.outs, memberInputs)).changes, "an unchanged member is no change");
+    const renamedInputs = await checked(apiMember, { ...memberArgs, name: "Contract Renamed", location: "Remote" });
+    must((await apiMember.diff(memberId, member.outs, renamedInputs)).changes, "a new name is a change");
+    const { outs: renamedOuts } = await apiMember.update(memberId, member.outs, renamedInputs);
+    const refreshed = await apiMember.read(memberId, member.outs);
+    must(refreshed.inputs?.name === "Contract Renamed", "read reports the live name");
+    must(/already exists/.test((await rejection(apiMember.create(memberInputs))).message), "duplicate refused");
+    const fullMember = await rejection(
+      apiMember.create(await checked(apiMember, { ...memberArgs, identifier: "admin" })),
+    );
+    must(/refused the identifier/.test(fullMember.message), "a full member's identifier is refused by the API");
+    await apiMember.delete(memberId, renamedOuts);
+    const inactive = await apiMember.read(memberId, renamedOuts);
+    must(inactive.props?.inactive === true, "delete deactivates");
+    const readopted = await apiMember.create(await checked(apiMember, { ...memberArgs, adopt: true }));
+    must(readopted.id === memberId && readopted.outs.inactive === false, "adopt reactivates the member");
+    must((await apiMember.read("999999", member.outs)).id === "", "a missing member reads as gone");
+    await apiMember.delete("999998", member.outs);
 
-  // A token, whose member it authenticates as, and what that member sees with it.
-  const token = await client.post(`/system/members/${identifier}/tokens`, undefined, TokenSchema);
-  const asMember = client.asMember(token.publicKey, token.privateKey);
-  await asMember.get("/system/mySecurity", z.array(MySecuritySchema), { pageSize: 1, fields: "member" });
-  await asMember.list("/system/mySecurity", MySecuritySchema, {
-    conditions: and(eq("moduleName", "System"), eq("moduleFunctionName", "Table Setup")),
+    // ApiKey: a minted token (read, no-change, replace on description, rotation ahead of
+    // expiration, in-place rotateBefore), console keys (verified, wrong, revoked), delete.
+    const tokenInputs = await checked(apiKey, { member: identifier, description: "Contract token" });
+    const token = await apiKey.create(tokenInputs);
+    must((await apiKey.read(token.id, token.outs)).id === token.id, "a fresh token reads as present");
+    must(!(await apiKey.diff(token.id, token.outs, tokenInputs)).changes, "an unchanged key is no change");
+    const renamedKey = await checked(apiKey, { member: identifier, description: "Other" });
+    must((await apiKey.diff(token.id, token.outs, renamedKey)).replaces?.includes("description"), "replace");
+    const rotating = await checked(apiKey, { member: identifier, description: "Contract token", rotateBefore: "60d" });
+    must((await apiKey.diff(token.id, token.outs, rotating)).replaces?.includes("expiration"), "rotation");
+    await apiKey.update(token.id, token.outs, rotating);
+    const expired = { ...token.outs, expiration: new Date(Date.now() - 1000).toISOString() };
+    must((await apiKey.read(token.id, expired)).id === "", "an expired token reads as gone");
+    await apiKey.delete(token.id, token.outs);
+
+    const consoleKey = await operator.createApiKey(identifier, "contract console key");
+    const consoleInputs = await checked(apiKey, {
+      member: identifier,
+      description: "Console",
+      source: "console",
+      ...consoleKey,
+    });
+    const verifiedKey = await apiKey.create(consoleInputs);
+    const wrongKey = { ...consoleInputs, privateKey: `${consoleKey.privateKey.slice(0, -3)}xyz` };
+    must(/does not authenticate/.test((await rejection(apiKey.create(wrongKey))).message), "a wrong key is refused");
+    await operator.revokeApiKey(identifier, consoleKey.publicKey);
+    must((await apiKey.read(verifiedKey.id, verifiedKey.outs)).id === "", "a revoked key reads as gone");
+
+    // TableSetupAccess: verified with the member's own key; checklist until the operator sets
+    // the list, drift made by hand, the member on another role, a gone member, a revoked key.
+    const tsaKey = await operator.createApiKey(identifier, "table setup verification");
+    const tables = ["Service / Service Board"];
+    const tsaInputs = await checked(tableSetupAccess, { role: roleName, member: identifier, ...tsaKey, tables });
+    const pendingAccess = await rejection(tableSetupAccess.create(tsaInputs));
+    must(pendingAccess.reasons?.length === 1, "Table Setup access fails with the add step");
+    await operator.setTableSetup(roleName, tables);
+    const { outs: tsaOuts } = await tableSetupAccess.update(pendingAccess.id, pendingAccess.properties, tsaInputs);
+    must(!(await tableSetupAccess.diff(pendingAccess.id, tsaOuts, tsaInputs)).changes, "verified access is no change");
+    await operator.setTableSetup(roleName, [...tables, "Company / Country"]);
+    must(
+      (await tableSetupAccess.diff(pendingAccess.id, tsaOuts, tsaInputs)).changes,
+      "an entry added by hand is drift",
+    );
+    must((await tableSetupAccess.read(pendingAccess.id, tsaOuts)).inputs?.tables?.length === 2, "read reports it");
+
+    await apiMember.update(
+      memberId,
+      readopted.outs,
+      await checked(apiMember, { ...memberArgs, securityRole: otherName }),
+    );
+    must((await tableSetupAccess.diff(pendingAccess.id, tsaOuts, tsaInputs)).changes, "a member on another role");
+    must(/is on security role/.test((await rejection(tableSetupAccess.create(tsaInputs))).message), "mismatch");
+    must((await tableSetupAccess.read("x", { ...tsaOuts, member: "nobody" })).id === "", "a gone member");
+    await operator.revokeApiKey(identifier, tsaKey.publicKey);
+    must((await tableSetupAccess.read(pendingAccess.id, tsaOuts)).id === "", "a revoked key reads as gone");
+    await tableSetupAccess.delete(pendingAccess.id, tsaOuts);
+
+    // SecurityRole delete: refused while an active member holds the role; after the member is
+    // deactivated it goes; then the gone role is replaced (diff), refused (update), gone (read),
+    // and deleting it again is not an error.
+    const refused = await rejection(securityRole.delete(other.id, other.outs));
+    must(/active members use it: contract-svc/.test(refused.message), "delete is refused while the role is in use");
+    await apiMember.delete(memberId, readopted.outs);
+    await securityRole.delete(other.id, other.outs);
+    await securityRole.delete(roleId, roleOuts);
+    must((await securityRole.diff(roleId, roleOuts, roleInputs)).replaces?.includes("name"), "a gone role is replaced");
+    must(/no longer exists/.test((await rejection(securityRole.update(roleId, roleOuts, roleInputs))).message), "gone");
+    must((await securityRole.read(roleId, roleOuts)).id === "", "a gone role reads as gone");
+    await securityRole.delete(roleId, roleOuts);
+
+    must(
+      printed.some((line) => line.includes("Finance/Agreements add: All => None")),
+      "diff printed the drifted level",
+    );
+    return { entries: (await operator.requests()).entries, handlerCalls };
+  } finally {
+    console.error = consoleError;
+    await sandbox.close();
+  }
+}
+
+/** "METHOD /path" for every API path written in provider/ (any method when the literal is not a call's argument). */
+export interface ProviderEndpoint {
+  method: string;
+  /** The path as written, `${...}` as `{param}`, without a trailing slash. */
+  path: string;
+  /** Where it is written: file:line. */
+  where: string;
+  /** Matches a logged path. */
+  pattern: RegExp;
+}
+
+const CALL_METHODS: Record<string, string> = {
+  get: "GET",
+  getOrUndefined: "GET",
+  list: "GET",
+  post: "POST",
+  put: "PUT",
+  patch: "PATCH",
+  delete: "DELETE",
+};
+
+function sourceFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(full);
+    return entry.name.endsWith(".ts") ? [full] : [];
   });
-  await asMember.list("/system/mySecurity/customizeItems/", MySecurityCustomizeItemSchema, {
-    conditions: eq("customizeIdentifier", "SystemTableSetup"),
-  });
+}
 
-  // Delete: API members are deactivated (no DELETE exists): by PATCH, or /deactivate for any
-  // member; the role goes once no active member uses it.
-  await client.patch(memberPath, [{ op: "replace", path: "inactiveFlag", value: true }], ApiMemberSchema);
-  await client.post(
-    `/system/members/${created.id}/deactivate`,
-    { deleteOpenTimeSheetsFlag: false },
-    MemberDeactivationSchema,
-  );
-  const inUse = and(eq("securityRole/id", role.id!), eq("inactiveFlag", false));
-  await client.list("/system/members", MemberSchema, { conditions: inUse, fields: ["id", "identifier"] });
-  await client.list("/system/apiMembers", ApiMemberSchema, { conditions: inUse, fields: ["id", "identifier"] });
-  await client.delete(`/system/securityroles/${role.id}`);
-  await expectFailure(client.get(`/system/securityroles/${role.id}`, SecurityRoleSchema), 404);
+/** Every string or template literal under provider/ that starts with /system/: the API paths handlers use. */
+export function providerEndpoints(root = path.resolve(__dirname, "../provider")): ProviderEndpoint[] {
+  const found = new Map<string, ProviderEndpoint>();
+  for (const file of sourceFiles(root)) {
+    const text = fs.readFileSync(file, "utf8");
+    for (const m of text.matchAll(/(["'`])(\/system\/[^"'`\s]*)\1/g)) {
+      const before = text.slice(Math.max(0, m.index - 40), m.index);
+      const call = /\.(\w+)\(\s*$/.exec(before)?.[1];
+      const method = (call && CALL_METHODS[call]) ?? "*";
+      const written = m[2].replace(/\$\{[^}]*\}/g, "{param}").replace(/\/+$/, "");
+      const pattern = new RegExp(
+        `^${written
+          .split("{param}")
+          .map((part) => part.replace(/[.*+?^$()|[\]\\]/g, "\\$&"))
+          .join("[^/]+")}/?$`,
+      );
+      const line = text.slice(0, m.index).split("\n").length;
+      const key = `${method} ${written}`;
+      if (!found.has(key))
+        found.set(key, { method, path: written, where: `${path.relative(root, file)}:${line}`, pattern });
+    }
+  }
+  return [...found.values()];
+}
 
-  return (await ops.requests()).entries;
+export function endpointMatches(endpoint: ProviderEndpoint, entry: { method: string; path: string }): boolean {
+  return (endpoint.method === "*" || endpoint.method === entry.method) && endpoint.pattern.test(entry.path);
 }

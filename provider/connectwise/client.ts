@@ -7,7 +7,7 @@ import { Connection, siteOrigin } from "./connection";
 import { ConnectWiseError } from "./errors";
 import { tenantLimiter } from "./limiter";
 import { linkFor } from "./paging";
-import { CompanyInfoSchema, CountSchema, PatchOperation, PatchOperationSchema } from "./schemas";
+import { CompanyInfoSchema, PatchOperation, PatchOperationSchema } from "./schemas";
 import { HttpResponse, Method, Transport } from "./transport";
 
 export interface ClientOptions {
@@ -237,12 +237,6 @@ export class ConnectWiseClient {
         throw this.invalid(res, "GET", path, 'the Link rel="next" header does not advance');
       Object.assign(query, next);
     }
-  }
-
-  /** GET {path}/count. */
-  async count(path: string, conditions?: string): Promise<number> {
-    const result = await this.get(`${path}/count`, CountSchema, conditions ? { conditions } : undefined);
-    return result.count;
   }
 
   /** Sent once: a POST is repeated only after a refusal that proves nothing was created. */
