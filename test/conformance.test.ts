@@ -1,4 +1,4 @@
-// Vendor conformance: the requests the real handlers make (test/provider-calls.ts drives every
+// Vendor conformance: the requests the real handlers make (test/handler-scenario.ts drives every
 // path of SecurityRole, ApiMember, ApiKey and TableSetupAccess) and the answers the sandbox gave,
 // as the sandbox logged them, checked against the vendor's OpenAPI 2025.8 subset read at test time
 // from ../shared/connectwise/openapi-subset.json (not ours to ship, so never copied in). Every
@@ -11,7 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { LogEntry } from "../sandbox/console";
 import { MatchedOperation, OpenApiValidator, SchemaObject, Spec } from "./openapi-validator";
-import { SCENARIO_TIMEOUT_MS, driveHandlers, endpointMatches, providerEndpoints } from "./provider-calls";
+import { SCENARIO_TIMEOUT_MS, driveHandlers, endpointMatches, providerEndpoints } from "./handler-scenario";
 
 const SPEC_PATH = path.resolve(__dirname, "../../shared/connectwise/openapi-subset.json");
 const MEDIA_TYPE = "application/vnd.connectwise.com+json; version=2025.8";

@@ -1,4 +1,4 @@
-// Contract: every request the real handlers make (test/provider-calls.ts drives SecurityRole,
+// Contract: every request the real handlers make (test/handler-scenario.ts drives SecurityRole,
 // ApiMember, ApiKey and TableSetupAccess through every path) and every answer the sandbox gave,
 // as the sandbox logged them, match the project's own zod schemas (provider/connectwise/schemas.ts).
 // Every API path written in provider/ must have been exercised, and nothing else called.
@@ -29,7 +29,7 @@ import {
   driveHandlers,
   endpointMatches,
   providerEndpoints,
-} from "./provider-calls";
+} from "./handler-scenario";
 
 interface Shape {
   method: string;
