@@ -151,7 +151,10 @@ function judgePermissions(value: unknown): Verdict<Record<string, Levels>> {
   return accept(Object.fromEntries(Object.entries(normalised).sort(([a], [b]) => catalogOrder(a, b))));
 }
 
-/** The input shape of a SecurityRole (resources/securityRole.ts derives its args from it) and its rules. */
+/**
+ * The input shape of a SecurityRole (resources/securityRole.ts derives its args from it) and its
+ * rules, in the order failures are reported.
+ */
 const FIELDS = {
   /** The role name (at most 30 characters). The API cannot rename a role: a change replaces it. */
   name: text({
@@ -160,6 +163,14 @@ const FIELDS = {
       `${JSON.stringify(value)} is not allowed; give a non-empty string of at most ${MAX_NAME} characters`,
     tooLong: (name, max) => `"${name}" has ${name.length} characters; ConnectWise allows at most ${max}`,
   }),
+  /**
+   * True (default): every catalog function not declared must be None, so a level granted by
+   * hand is drift. False: only the declared functions are checked (then permissions must not
+   * be empty).
+   */
+  exclusive: flag(true),
+  /** Take over a role of this name that already exists, instead of failing on create. */
+  adopt: flag(false),
   /**
    * Levels per module function, keyed "Module/Function" as the Manage UI names them (e.g.
    * "Finance/Agreements", "Service Desk/Service Tickets"; see catalog/moduleFunctions.ts). The
@@ -170,14 +181,6 @@ const FIELDS = {
     "required",
     judgePermissions,
   ),
-  /**
-   * True (default): every catalog function not declared must be None, so a level granted by
-   * hand is drift. False: only the declared functions are checked (then permissions must not
-   * be empty).
-   */
-  exclusive: flag(true),
-  /** Take over a role of this name that already exists, instead of failing on create. */
-  adopt: flag(false),
 };
 
 /** The checked inputs: every declared function with all four levels, keys in catalog spelling. */
