@@ -46,7 +46,8 @@ const FIELDS = {
   /** Identifier of the member the key belongs to, e.g. an ApiMember's `identifier` output. */
   member: text({
     max: MAX_MEMBER,
-    tooLong: (member, max) => `member "${member}" has ${member.length} characters; member identifiers have at most ${max}`,
+    tooLong: (member, max) =>
+      `member "${member}" has ${member.length} characters; member identifiers have at most ${max}`,
   }),
   /** What the key is for; changing it replaces the key. */
   description: text(),

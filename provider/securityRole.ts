@@ -279,8 +279,7 @@ function livePermissions(declared: SecurityRoleInputs, live: LiveLevels): Record
 }
 
 function roleIdOf(role: SecurityRole): number {
-  if (role.id === undefined)
-    throw new Error(`${label(role.name)}: ConnectWise returned the role without an id`);
+  if (role.id === undefined) throw new Error(`${label(role.name)}: ConnectWise returned the role without an id`);
   return role.id;
 }
 
@@ -346,9 +345,7 @@ export async function diff(
   const client = await session.connect();
   const current = await readRole(client, Number(id));
   if (!current) {
-    console.error(
-      `${label(news.name)}: role ${id} no longer exists on ${client.tenant}; it will be created again`,
-    );
+    console.error(`${label(news.name)}: role ${id} no longer exists on ${client.tenant}; it will be created again`);
     return { ...base, changes: true, replaces: ["name"] };
   }
   if (current.role.name !== news.name) {
