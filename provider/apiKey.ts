@@ -119,7 +119,8 @@ export const check = checker({
   },
 });
 
-export async function diff(_id: string, olds: ApiKeyOutputs, news: ApiKeyInputs): Promise<pulumi.dynamic.DiffResult> {
+/** Compares inputs and the stored expiration only: no request. */
+export function diff(_id: string, olds: ApiKeyOutputs, news: ApiKeyInputs): Promise<pulumi.dynamic.DiffResult> {
   const replaceable: (keyof ApiKeyInputs)[] = ["member", "description", "source"];
   if (news.source === "console") replaceable.push("publicKey", "privateKey");
   const replaces: string[] = replaceable.filter((field) => olds[field] !== news[field]);
@@ -129,11 +130,11 @@ export async function diff(_id: string, olds: ApiKeyOutputs, news: ApiKeyInputs)
     );
     replaces.push("expiration");
   }
-  return {
+  return Promise.resolve({
     changes: replaces.length > 0 || olds.rotateBefore !== news.rotateBefore,
     replaces,
     deleteBeforeReplace: false,
-  };
+  });
 }
 
 export async function create(inputs: ApiKeyInputs): Promise<pulumi.dynamic.CreateResult> {
@@ -196,11 +197,7 @@ export async function read(id: string, props: ApiKeyOutputs): Promise<pulumi.dyn
 }
 
 /** Only rotateBefore can change in place (everything else replaces the key): nothing to send. */
-export async function update(
-  _id: string,
-  olds: ApiKeyOutputs,
-  news: ApiKeyInputs,
-): Promise<pulumi.dynamic.UpdateResult> {
+export function update(_id: string, olds: ApiKeyOutputs, news: ApiKeyInputs): Promise<pulumi.dynamic.UpdateResult> {
   const outs: ApiKeyOutputs = {
     ...news,
     publicKey: olds.publicKey,
@@ -208,16 +205,17 @@ export async function update(
     expiration: olds.expiration,
     memberIdentifier: olds.memberIdentifier,
   };
-  return { outs };
+  return Promise.resolve({ outs });
 }
 
 /** The published API cannot revoke a key: say where the operator does it. */
-export async function remove(_id: string, props: ApiKeyOutputs): Promise<void> {
+export function remove(_id: string, props: ApiKeyOutputs): Promise<void> {
   const expiry = props.expiration ? ` It stops working by itself at ${props.expiration}.` : "";
   console.error(
     `${label(props.member)}: removed from the stack; the published ConnectWise API cannot revoke keys, so the key (${keyHint(props.publicKey)}) ` +
       `still works until revoked in ${revokeWhere(props.member)}.${expiry}`,
   );
+  return Promise.resolve();
 }
 
 export const provider: Required<pulumi.dynamic.ResourceProvider> = {

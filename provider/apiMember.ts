@@ -110,14 +110,11 @@ export const check = checker({
   },
 });
 
-export async function diff(
-  _id: string,
-  olds: ApiMemberOutputs,
-  news: ApiMemberInputs,
-): Promise<pulumi.dynamic.DiffResult> {
+/** Compares inputs only: no request. */
+export function diff(_id: string, olds: ApiMemberOutputs, news: ApiMemberInputs): Promise<pulumi.dynamic.DiffResult> {
   const replaces = olds.identifier === news.identifier ? [] : ["identifier"];
   const changed = changedMappings(olds, news).length > 0 || olds.inactive === true;
-  return { changes: replaces.length > 0 || changed, replaces, deleteBeforeReplace: false };
+  return Promise.resolve({ changes: replaces.length > 0 || changed, replaces, deleteBeforeReplace: false });
 }
 
 export async function create(inputs: ApiMemberInputs): Promise<pulumi.dynamic.CreateResult> {
@@ -156,6 +153,7 @@ export async function create(inputs: ApiMemberInputs): Promise<pulumi.dynamic.Cr
       throw new Error(
         `${resource}: ConnectWise refused the identifier "${inputs.identifier}": a member with that identifier already exists on ` +
           `${client.tenant} (a full member cannot be adopted as an API member; choose another identifier). ${err.message}`,
+        { cause: err },
       );
     }
     throw err;
@@ -223,9 +221,7 @@ export const provider: Required<pulumi.dynamic.ResourceProvider> = {
 function changedMappings(olds: Partial<ApiMemberInputs>, news: ApiMemberInputs): FieldMapping[] {
   const comparable = (m: FieldMapping, value: string | undefined) =>
     m.lookup ? (value ?? "").toLowerCase() : (value ?? "");
-  return MAPPINGS.filter(
-    (m) => comparable(m, olds[m.input] as string | undefined) !== comparable(m, news[m.input] as string | undefined),
-  );
+  return MAPPINGS.filter((m) => comparable(m, olds[m.input]) !== comparable(m, news[m.input]));
 }
 
 type ApiValue = string | { id: number };

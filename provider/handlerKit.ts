@@ -35,6 +35,24 @@ export async function goneIsDone(request: Promise<unknown>): Promise<void> {
   }
 }
 
+// ---- Partial failure -----------------------------------------------------------------------
+
+/**
+ * A create/update failure after a remote write. Pulumi keeps `id` and `properties` in the state
+ * (ErrorResourceInitFailed), so nothing is orphaned and the next `up` calls update(); `reasons`
+ * are listed under the resource.
+ */
+export class PartialFailure extends Error {
+  constructor(
+    message: string,
+    readonly id: string,
+    readonly properties: object,
+    readonly reasons: string[],
+  ) {
+    super(message);
+  }
+}
+
 // ---- Field rules -------------------------------------------------------------------------
 
 /** One failure a rule reports; `property` defaults to the field (e.g. `tables[1]` for an element). */
@@ -52,11 +70,11 @@ export const reject = (reason: string, property?: string): Verdict<never> => ({ 
 /** How a resource's messages read: each resource keeps its own voice, so messages stay as users know them. */
 export interface Voice {
   /** What precedes every reason, e.g. `SecurityRole name: ` or `ApiMember svc-a: `. */
-  prefix(field: string, news: Record<string, unknown>): string;
-  missing(field: string, value: unknown, secret: boolean): string;
-  tooLong(field: string, value: unknown, text: string, max: number, secret: boolean): string;
-  notBoolean(field: string, value: unknown): string;
-  notText(field: string, value: unknown): string;
+  prefix: (field: string, news: Record<string, unknown>) => string;
+  missing: (field: string, value: unknown, secret: boolean) => string;
+  tooLong: (field: string, value: unknown, text: string, max: number, secret: boolean) => string;
+  notBoolean: (field: string, value: unknown) => string;
+  notText: (field: string, value: unknown) => string;
 }
 
 /** Key material is never echoed back, not even when it is wrong. */
@@ -101,7 +119,7 @@ export type Presence = "required" | "defaulted" | "optional";
 export interface FieldRule<T, A = T, P extends Presence = Presence> {
   readonly presence: P;
   readonly default?: T;
-  judge(value: unknown, field: string, voice: Voice): Verdict<T>;
+  judge: (value: unknown, field: string, voice: Voice) => Verdict<T>;
   /** Type only: the shape users write. */
   readonly arg?: A;
 }
@@ -228,7 +246,7 @@ export interface CheckContext {
   /** Fields that passed their rule with a known value. */
   valid: Set<string>;
   /** Records a failure of `field` (the voice's prefix is added); `property` defaults to the field. */
-  fail(field: string, reason: string, property?: string): void;
+  fail: (field: string, reason: string, property?: string) => void;
 }
 
 export interface CheckSpec<F extends Fields> {

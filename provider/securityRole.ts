@@ -25,6 +25,7 @@ import { ConsoleStep, PendingDifference, pendingStepsError, previewLines } from 
 import {
   ArgsOf,
   InputsOf,
+  PartialFailure,
   Problem,
   Verdict,
   accept,
@@ -305,10 +306,10 @@ function verified(
 }
 
 /** After a remote write, any failure keeps the role in the state (partial failure) instead of orphaning it. */
-function partialFailure(error: unknown, id: string, properties: object): unknown {
-  if (typeof error === "object" && error !== null && "reasons" in error) return error;
+function partialFailure(error: unknown, id: string, properties: object): PartialFailure {
+  if (error instanceof PartialFailure) return error;
   const message = error instanceof Error ? error.message : String(error);
-  return { message, id, properties, reasons: [message] };
+  return new PartialFailure(message, id, properties, [message]);
 }
 
 export async function create(

@@ -268,12 +268,13 @@ export async function read(
 }
 
 /** Nothing exists remotely for this resource: say what the operator may undo by hand. */
-export async function deleteAccess(_id: string, props: TableSetupAccessOutputs): Promise<void> {
+export function deleteAccess(_id: string, props: TableSetupAccessOutputs): Promise<void> {
   console.error(
     `${label(props.role, props.member)}: nothing to delete in ConnectWise (the API cannot change Table Setup access). ` +
       `If the role should lose it, remove ${props.tables.map((t) => `'${t}'`).join(", ") || "the entries"} in ` +
       `System > Security Roles > ${props.role} > System > Table Setup > Customize > ${ALLOW_LIST}.`,
   );
+  return Promise.resolve();
 }
 
 export const provider: Required<pulumi.dynamic.ResourceProvider> = {
