@@ -33,8 +33,8 @@ export interface ApiMemberOutputs extends ApiMemberInputs {
   inactive: boolean;
 }
 
-type MappedField =
-  "name" | "email" | "notes" | "securityRole" | "level" | "businessUnit" | "location" | "defaultTerritory";
+/** The inputs written to the member (identifier is the natural key, adopt only steers create). */
+type MappedField = Exclude<keyof ApiMemberInputs, "identifier" | "adopt">;
 
 /** How an input field is written: API fields (a reference when `lookup` is set). */
 interface FieldMapping {
