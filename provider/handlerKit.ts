@@ -112,9 +112,10 @@ export function fieldFirst(label: (news: Record<string, unknown>) => string): Vo
 export type Presence = "required" | "defaulted" | "optional";
 
 /**
- * The rule of one input field. `T` is the checked value, `A` what users write (each level
- * wrapped in pulumi.Input by ArgsOf). `judge` never sees the unknown sentinel; it sees
- * undefined only for a required field.
+ * The rule of one input field. `T` is the checked value, `A` what users write (ArgsOf wraps it
+ * in pulumi.Input; inputs nested inside it are spelled in `A`). `judge` never gets a value that
+ * is itself unknown (unknowns nested inside it are its own business), and gets undefined only
+ * for a required field.
  */
 export interface FieldRule<T, A = T, P extends Presence = Presence> {
   readonly presence: P;
