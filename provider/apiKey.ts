@@ -10,26 +10,82 @@
 
 import { createHash } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { z } from "zod";
 import type { ConnectWiseClient } from "./connectwise/client";
 import { ConnectWiseError } from "./connectwise/errors";
 import { MySecuritySchema, TokenSchema } from "./connectwise/schemas";
 import { parseDuration } from "./duration";
+import {
+  ArgsOf,
+  InputsOf,
+  accept,
+  checker,
+  fieldFirst,
+  isUnknown,
+  judgedAcross,
+  oneOf,
+  reject,
+  resourceLabel,
+  rule,
+  text,
+} from "./handlerKit";
 import * as session from "./session";
 
-export type KeySource = "token" | "console";
+const TYPE = "ApiKey";
+const SOURCES = ["token", "console"] as const;
+export type KeySource = (typeof SOURCES)[number];
+const MAX_MEMBER = 15;
+
+const label = (member: unknown): string => resourceLabel(TYPE, member, "for member ");
+/** The public key's last four characters: enough to find the key in the UI, too little to use it. */
+const keyHint = (publicKey: string): string => `public key ending "...${publicKey.slice(-4)}"`;
+const revokeWhere = (member: string): string => `System > Members > ${member} > API Keys`;
+
+/** The input shape of an ApiKey (resources/apiKey.ts derives its args from it) and its rules. */
+const FIELDS = {
+  /** Identifier of the member the key belongs to, e.g. an ApiMember's `identifier` output. */
+  member: text({
+    max: MAX_MEMBER,
+    tooLong: (member, max) =>
+      `member "${member}" has ${member.length} characters; member identifiers have at most ${max}`,
+  }),
+  /** What the key is for; changing it replaces the key. */
+  description: text(),
+  /**
+   * "token" (default): minted through POST /system/members/{member}/tokens; such keys expire
+   * and are replaced `rotateBefore` ahead of their expiration. "console": a persistent key made
+   * by the operator in System > Members > {member} > API Keys, given as `publicKey` and
+   * `privateKey` and verified by authenticating with it.
+   */
+  source: oneOf(SOURCES, {
+    default: "token",
+    reason: (value) =>
+      `source ${JSON.stringify(value)} is not allowed; use "token" (minted through the API) or "console" (a key made in ${revokeWhere("<member>")})`,
+  }),
+  /** With source "console" only: the key's public key. */
+  publicKey: judgedAcross<string>(),
+  /** With source "console" only: the key's private key (kept secret in the state). */
+  privateKey: judgedAcross<string>(),
+  /**
+   * How long before its expiration a token is replaced by a new one: days, hours or minutes,
+   * e.g. "7d" (default), "12h", "30m", "1d12h". Checked at every preview and up.
+   */
+  rotateBefore: rule<string, string, "defaulted">(
+    "defaulted",
+    (value) =>
+      typeof value === "string" && parseDuration(value) !== undefined
+        ? accept(value.trim().toLowerCase())
+        : reject(
+            `rotateBefore ${JSON.stringify(value)} is not a duration; use days, hours or minutes such as "7d", "12h", "30m" or "1d12h"`,
+          ),
+    "7d",
+  ),
+};
 
 /** The checked inputs. */
-export interface ApiKeyInputs {
-  member: string;
-  description: string;
-  source: KeySource;
-  rotateBefore: string;
-  /** Only with source "console". */
-  publicKey?: string;
-  privateKey?: string;
-}
+export type ApiKeyInputs = InputsOf<typeof FIELDS>;
+/** What users write (resources/apiKey.ts). */
+export type ApiKeyArgs = ArgsOf<typeof FIELDS>;
 
 export interface ApiKeyOutputs extends ApiKeyInputs {
   publicKey: string;
@@ -40,85 +96,31 @@ export interface ApiKeyOutputs extends ApiKeyInputs {
   memberIdentifier: string;
 }
 
-const TYPE = "ApiKey";
-const SOURCES: readonly KeySource[] = ["token", "console"];
-const DEFAULT_ROTATE_BEFORE = "7d";
-const MAX_MEMBER = 15;
-
-const isUnknown = (value: unknown): boolean => value === unknownValue;
-const label = (member: unknown): string =>
-  typeof member === "string" && member.trim() ? `${TYPE} for member ${member.trim()}` : TYPE;
-/** The public key's last four characters: enough to find the key in the UI, too little to use it. */
-const keyHint = (publicKey: string): string => `public key ending "...${publicKey.slice(-4)}"`;
-const revokeWhere = (member: string): string => `System > Members > ${member} > API Keys`;
-
 /** Normalises and validates; no request is made. Key values are never echoed in a failure. */
-export async function check(
-  _olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): Promise<pulumi.dynamic.CheckResult> {
-  const failures: pulumi.dynamic.CheckFailure[] = [];
-  const inputs: Record<string, unknown> = { ...news };
-  const resource = label(news.member);
-  const fail = (property: string, reason: string) => failures.push({ property, reason: `${resource}: ${reason}` });
-
-  for (const field of ["member", "description"] as const) {
-    const value = news[field];
-    if (isUnknown(value)) continue;
-    if (typeof value !== "string" || value.trim() === "")
-      fail(field, `${field} is required: give a non-empty string (got ${JSON.stringify(value) ?? "nothing"})`);
-    else inputs[field] = value.trim();
-  }
-  if (typeof inputs.member === "string" && !isUnknown(inputs.member) && inputs.member.length > MAX_MEMBER) {
-    fail(
-      "member",
-      `member "${inputs.member}" has ${inputs.member.length} characters; member identifiers have at most ${MAX_MEMBER}`,
-    );
-  }
-
-  const source =
-    news.source === undefined
-      ? "token"
-      : typeof news.source === "string"
-        ? news.source.trim().toLowerCase()
-        : news.source;
-  if (!isUnknown(source) && !SOURCES.includes(source as KeySource)) {
-    fail(
-      "source",
-      `source ${JSON.stringify(news.source)} is not allowed; use "token" (minted through the API) or "console" (a key made in ${revokeWhere("<member>")})`,
-    );
-  } else inputs.source = source;
-
-  for (const field of ["publicKey", "privateKey"] as const) {
-    const value = news[field];
-    if (source === "console") {
-      if (!isUnknown(value) && (typeof value !== "string" || value.trim() === "")) {
+export const check = checker({
+  voice: fieldFirst((news) => label(news.member)),
+  fields: FIELDS,
+  // The key inputs belong to console keys only.
+  across: ({ news, inputs, fail }) => {
+    const member = typeof inputs.member === "string" ? inputs.member : "<member>";
+    for (const field of ["publicKey", "privateKey"] as const) {
+      const value = news[field];
+      if (inputs.source === "console") {
+        if (!isUnknown(value) && (typeof value !== "string" || value.trim() === "")) {
+          fail(field, `${field} is required with source "console": set it to the key made in ${revokeWhere(member)}`);
+        } else if (typeof value === "string" && !isUnknown(value)) inputs[field] = value.trim();
+      } else if (inputs.source === "token" && value !== undefined) {
         fail(
           field,
-          `${field} is required with source "console": set it to the key made in ${revokeWhere(String(inputs.member ?? "<member>"))}`,
+          `${field} is only allowed with source "console"; with source "token" the key is minted through the API`,
         );
-      } else if (typeof value === "string" && !isUnknown(value)) inputs[field] = value.trim();
-    } else if (source === "token" && value !== undefined) {
-      fail(
-        field,
-        `${field} is only allowed with source "console"; with source "token" the key is minted through the API`,
-      );
+      }
     }
-  }
+  },
+});
 
-  const rotateBefore = news.rotateBefore === undefined ? DEFAULT_ROTATE_BEFORE : news.rotateBefore;
-  if (!isUnknown(rotateBefore)) {
-    if (typeof rotateBefore !== "string" || parseDuration(rotateBefore) === undefined) {
-      fail(
-        "rotateBefore",
-        `rotateBefore ${JSON.stringify(rotateBefore)} is not a duration; use days, hours or minutes such as "7d", "12h", "30m" or "1d12h"`,
-      );
-    } else inputs.rotateBefore = rotateBefore.trim().toLowerCase();
-  }
-  return failures.length > 0 ? { failures } : { inputs };
-}
-
-export async function diff(_id: string, olds: ApiKeyOutputs, news: ApiKeyInputs): Promise<pulumi.dynamic.DiffResult> {
+/** Compares inputs and the stored expiration only: no request. */
+export function diff(_id: string, olds: ApiKeyOutputs, news: ApiKeyInputs): Promise<pulumi.dynamic.DiffResult> {
   const replaceable: (keyof ApiKeyInputs)[] = ["member", "description", "source"];
   if (news.source === "console") replaceable.push("publicKey", "privateKey");
   const replaces: string[] = replaceable.filter((field) => olds[field] !== news[field]);
@@ -128,11 +130,11 @@ export async function diff(_id: string, olds: ApiKeyOutputs, news: ApiKeyInputs)
     );
     replaces.push("expiration");
   }
-  return {
+  return Promise.resolve({
     changes: replaces.length > 0 || olds.rotateBefore !== news.rotateBefore,
     replaces,
     deleteBeforeReplace: false,
-  };
+  });
 }
 
 export async function create(inputs: ApiKeyInputs): Promise<pulumi.dynamic.CreateResult> {
@@ -195,11 +197,7 @@ export async function read(id: string, props: ApiKeyOutputs): Promise<pulumi.dyn
 }
 
 /** Only rotateBefore can change in place (everything else replaces the key): nothing to send. */
-export async function update(
-  _id: string,
-  olds: ApiKeyOutputs,
-  news: ApiKeyInputs,
-): Promise<pulumi.dynamic.UpdateResult> {
+export function update(_id: string, olds: ApiKeyOutputs, news: ApiKeyInputs): Promise<pulumi.dynamic.UpdateResult> {
   const outs: ApiKeyOutputs = {
     ...news,
     publicKey: olds.publicKey,
@@ -207,16 +205,17 @@ export async function update(
     expiration: olds.expiration,
     memberIdentifier: olds.memberIdentifier,
   };
-  return { outs };
+  return Promise.resolve({ outs });
 }
 
 /** The published API cannot revoke a key: say where the operator does it. */
-export async function remove(_id: string, props: ApiKeyOutputs): Promise<void> {
+export function remove(_id: string, props: ApiKeyOutputs): Promise<void> {
   const expiry = props.expiration ? ` It stops working by itself at ${props.expiration}.` : "";
   console.error(
     `${label(props.member)}: removed from the stack; the published ConnectWise API cannot revoke keys, so the key (${keyHint(props.publicKey)}) ` +
       `still works until revoked in ${revokeWhere(props.member)}.${expiry}`,
   );
+  return Promise.resolve();
 }
 
 export const provider: Required<pulumi.dynamic.ResourceProvider> = {

@@ -8,36 +8,33 @@
 //   email -> emailAddress.
 
 import type * as pulumi from "@pulumi/pulumi";
-import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import type { ConnectWiseClient } from "./connectwise/client";
 import { eq } from "./connectwise/conditions";
 import { ConnectWiseError } from "./connectwise/errors";
 import { ApiMemberSchema } from "./connectwise/schemas";
 import type { ApiMember, PatchOperation } from "./connectwise/schemas";
 import { LookupKind, lookupName, requireName } from "./lookups";
+import {
+  ArgsOf,
+  InputsOf,
+  checker,
+  email,
+  fieldFirst,
+  flag,
+  goneIsDone,
+  optionalText,
+  resourceLabel,
+  text,
+} from "./handlerKit";
 import * as session from "./session";
-
-/** The checked inputs; names are in the tenant's spelling. */
-export interface ApiMemberInputs {
-  identifier: string;
-  name: string;
-  email: string;
-  securityRole: string;
-  level: string;
-  businessUnit: string;
-  location: string;
-  defaultTerritory: string;
-  notes?: string;
-  adopt?: boolean;
-}
 
 export interface ApiMemberOutputs extends ApiMemberInputs {
   memberId: number;
   inactive: boolean;
 }
 
-type MappedField =
-  "name" | "email" | "notes" | "securityRole" | "level" | "businessUnit" | "location" | "defaultTerritory";
+/** The inputs written to the member (identifier is the natural key, adopt only steers create). */
+type MappedField = Exclude<keyof ApiMemberInputs, "identifier" | "adopt">;
 
 /** How an input field is written: API fields (a reference when `lookup` is set). */
 interface FieldMapping {
@@ -58,85 +55,71 @@ const MAPPINGS: FieldMapping[] = [
 ];
 
 const TYPE = "ApiMember";
-const LIMITS = { identifier: 15, name: 30, email: 250, securityRole: 30 } as const;
-const REQUIRED = [
-  "identifier",
-  "name",
-  "email",
-  "securityRole",
-  "level",
-  "businessUnit",
-  "location",
-  "defaultTerritory",
-] as const;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const label = (identifier: unknown): string => resourceLabel(TYPE, identifier);
 
-const isUnknown = (value: unknown): boolean => value === unknownValue;
-const label = (identifier: unknown): string =>
-  typeof identifier === "string" && identifier.trim() ? `${TYPE} ${identifier.trim()}` : TYPE;
+/**
+ * The input shape of an ApiMember (resources/apiMember.ts derives its args from it) and its
+ * rules; names of tenant data are checked against the tenant in check() and come out in the
+ * tenant's spelling.
+ */
+const FIELDS = {
+  /** Member ID, at most 15 characters. Changing it replaces the member (a new one is created, the old one deactivated). */
+  identifier: text({ max: 15 }),
+  /** Member name, at most 30 characters. */
+  name: text({ max: 30 }),
+  /** Email address (emailAddress), at most 250 characters. */
+  email: email({ max: 250 }),
+  /** Name of the security role the member holds, e.g. a SecurityRole's `name` output. */
+  securityRole: text({ max: 30 }),
+  /** Corporate structure level name, e.g. "Corporate" (structureLevel). */
+  level: text(),
+  /** Business unit (department) name, e.g. "Admin" (defaultDepartment). */
+  businessUnit: text(),
+  /** Location name (securityLocation and defaultLocation). */
+  location: text(),
+  /** Default territory: a location name (salesDefaultLocation). */
+  defaultTerritory: text(),
+  /** Free-text notes on the member; leaving it out after setting it clears the notes. */
+  notes: optionalText(),
+  /**
+   * Take over an API member that already exists with this identifier (it is updated to these
+   * values and reactivated). Without it, an existing identifier fails the create.
+   */
+  adopt: flag(),
+};
+
+/** The checked inputs; names are in the tenant's spelling. */
+export type ApiMemberInputs = InputsOf<typeof FIELDS>;
+/** What users write (resources/apiMember.ts). */
+export type ApiMemberArgs = ArgsOf<typeof FIELDS>;
 
 /** Normalises and validates; the only requests are the (cached) level, business unit and location lookups. */
-export async function check(
-  _olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): Promise<pulumi.dynamic.CheckResult> {
-  const failures: pulumi.dynamic.CheckFailure[] = [];
-  const inputs: Record<string, unknown> = { ...news };
-  const resource = label(news.identifier);
-  const fail = (property: string, reason: string) => failures.push({ property, reason: `${resource}: ${reason}` });
-
-  const valid = new Set<string>();
-  for (const field of REQUIRED) {
-    const value = news[field];
-    if (isUnknown(value)) continue;
-    if (typeof value !== "string" || value.trim() === "") {
-      fail(field, `${field} is required: give a non-empty string (got ${JSON.stringify(value) ?? "nothing"})`);
-      continue;
-    }
-    const text = value.trim();
-    inputs[field] = text;
-    const limit = (LIMITS as Record<string, number | undefined>)[field];
-    if (limit !== undefined && text.length > limit)
-      fail(field, `${field} "${text}" has ${text.length} characters; ConnectWise allows at most ${limit}`);
-    else valid.add(field);
-  }
-  if (valid.has("email") && !EMAIL.test(inputs.email as string)) {
-    fail("email", `email "${inputs.email}" is not a valid email address (expected name@domain.tld)`);
-  }
-  if (news.notes !== undefined && !isUnknown(news.notes)) {
-    if (typeof news.notes !== "string") fail("notes", `notes must be a string (got ${JSON.stringify(news.notes)})`);
-    else inputs.notes = news.notes.trim();
-  }
-  if (news.adopt !== undefined && typeof news.adopt !== "boolean" && !isUnknown(news.adopt)) {
-    fail("adopt", `adopt must be true or false (got ${JSON.stringify(news.adopt)})`);
-  }
-
-  // Names of the tenant's reference data (not the role: it may be created in this same update).
-  const lookups = MAPPINGS.filter((m) => m.lookup && m.input !== "securityRole" && valid.has(m.input));
-  if (lookups.length > 0) {
+export const check = checker({
+  voice: fieldFirst((news) => label(news.identifier)),
+  fields: FIELDS,
+  across: async ({ inputs, valid, fail }) => {
+    // Names of the tenant's reference data (not the role: it may be created in this same update).
+    const lookups = MAPPINGS.filter((m) => m.lookup && m.input !== "securityRole" && valid.has(m.input));
+    if (lookups.length === 0) return;
     const client = await session.connect();
     for (const mapping of lookups) {
       const result = await lookupName(client, mapping.lookup!, mapping.input, inputs[mapping.input] as string);
       if ("unknown" in result) fail(mapping.input, result.unknown);
       else inputs[mapping.input] = result.found.name;
     }
-  }
-  return failures.length > 0 ? { failures } : { inputs };
-}
+  },
+});
 
-export async function diff(
-  _id: string,
-  olds: ApiMemberOutputs,
-  news: ApiMemberInputs,
-): Promise<pulumi.dynamic.DiffResult> {
+/** Compares inputs only: no request. */
+export function diff(_id: string, olds: ApiMemberOutputs, news: ApiMemberInputs): Promise<pulumi.dynamic.DiffResult> {
   const replaces = olds.identifier === news.identifier ? [] : ["identifier"];
   const changed = changedMappings(olds, news).length > 0 || olds.inactive === true;
-  return { changes: replaces.length > 0 || changed, replaces, deleteBeforeReplace: false };
+  return Promise.resolve({ changes: replaces.length > 0 || changed, replaces, deleteBeforeReplace: false });
 }
 
 export async function create(inputs: ApiMemberInputs): Promise<pulumi.dynamic.CreateResult> {
   const client = await session.connect();
-  const resource = `${TYPE} ${inputs.identifier}`;
+  const resource = label(inputs.identifier);
   const desired = await apiValues(client, inputs, MAPPINGS, resource);
 
   const [existing] = await client.list("/system/apiMembers", ApiMemberSchema, {
@@ -170,6 +153,7 @@ export async function create(inputs: ApiMemberInputs): Promise<pulumi.dynamic.Cr
       throw new Error(
         `${resource}: ConnectWise refused the identifier "${inputs.identifier}": a member with that identifier already exists on ` +
           `${client.tenant} (a full member cannot be adopted as an API member; choose another identifier). ${err.message}`,
+        { cause: err },
       );
     }
     throw err;
@@ -206,7 +190,7 @@ export async function update(
   news: ApiMemberInputs,
 ): Promise<pulumi.dynamic.UpdateResult> {
   const client = await session.connect();
-  const resource = `${TYPE} ${news.identifier}`;
+  const resource = label(news.identifier);
   const operations = toOperations(await apiValues(client, news, changedMappings(olds, news), resource));
   if (olds.inactive) operations.push({ op: "replace", path: "inactiveFlag", value: false });
   if (operations.length === 0) return { outs: { ...news, memberId: olds.memberId, inactive: olds.inactive } };
@@ -217,16 +201,10 @@ export async function update(
 /** The API cannot delete members: the member is deactivated, so its keys stop authenticating. */
 export async function remove(id: string, _props: ApiMemberOutputs): Promise<void> {
   const client = await session.connect();
-  try {
-    await client.patch(
-      `/system/apiMembers/${id}`,
-      [{ op: "replace", path: "inactiveFlag", value: true }],
-      ApiMemberSchema,
-    );
-  } catch (err) {
-    if (err instanceof ConnectWiseError && err.status === 404) return;
-    throw err;
-  }
+  // A member already gone is the state delete asks for.
+  await goneIsDone(
+    client.patch(`/system/apiMembers/${id}`, [{ op: "replace", path: "inactiveFlag", value: true }], ApiMemberSchema),
+  );
 }
 
 export const provider: Required<pulumi.dynamic.ResourceProvider> = {
@@ -243,9 +221,7 @@ export const provider: Required<pulumi.dynamic.ResourceProvider> = {
 function changedMappings(olds: Partial<ApiMemberInputs>, news: ApiMemberInputs): FieldMapping[] {
   const comparable = (m: FieldMapping, value: string | undefined) =>
     m.lookup ? (value ?? "").toLowerCase() : (value ?? "");
-  return MAPPINGS.filter(
-    (m) => comparable(m, olds[m.input] as string | undefined) !== comparable(m, news[m.input] as string | undefined),
-  );
+  return MAPPINGS.filter((m) => comparable(m, olds[m.input]) !== comparable(m, news[m.input]));
 }
 
 type ApiValue = string | { id: number };

@@ -2,6 +2,8 @@
 // paths, in the order an operator clicks, and the values to set. Used by the handlers for the
 // preview lines (diff) and for the checklist a resource fails with until the steps are done.
 
+import { PartialFailure } from "./handlerKit";
+
 /** One thing the operator sets in the Manage UI. */
 export interface ConsoleStep {
   /** The menu path, e.g. ["System", "Security Roles", "ElementsAPI", "Finance", "Agreements"]. */
@@ -68,12 +70,12 @@ export function pendingStepsError(args: {
   tenant: string;
   resource: string;
   steps: ConsoleStep[];
-}): { message: string; id: string; properties: object; reasons: string[] } {
+}): PartialFailure {
   const checklist = formatChecklist(args.tenant, args.resource, args.steps);
-  return {
-    message: `${checklist}\n${FINAL_INSTRUCTION}`,
-    id: args.id,
-    properties: args.properties,
-    reasons: args.steps.map((step, i) => `${i + 1}. ${formatStep(step)}`),
-  };
+  return new PartialFailure(
+    `${checklist}\n${FINAL_INSTRUCTION}`,
+    args.id,
+    args.properties,
+    args.steps.map((step, i) => `${i + 1}. ${formatStep(step)}`),
+  );
 }

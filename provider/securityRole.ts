@@ -4,7 +4,6 @@
 // the pending lines, up fails the role with the numbered checklist until the operator is done.
 
 import type * as pulumi from "@pulumi/pulumi";
-import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import {
   LEVELS,
   Level,
@@ -20,20 +19,46 @@ import {
 } from "../catalog";
 import type { ConnectWiseClient } from "./connectwise/client";
 import { and, eq } from "./connectwise/conditions";
-import { ConnectWiseError } from "./connectwise/errors";
 import { ApiMemberSchema, MemberSchema, SecurityRoleSchema, SecurityRoleSettingSchema } from "./connectwise/schemas";
 import type { SecurityRole, SecurityRoleSetting } from "./connectwise/schemas";
 import { ConsoleStep, PendingDifference, pendingStepsError, previewLines } from "./consoleSteps";
+import {
+  ArgsOf,
+  InputsOf,
+  PartialFailure,
+  Problem,
+  Verdict,
+  accept,
+  checker,
+  containsUnknown,
+  flag,
+  goneIsDone,
+  hintFor,
+  isUnknown,
+  matchName,
+  reject,
+  resourceLabel,
+  rule,
+  text,
+  valueFirst,
+} from "./handlerKit";
 import * as session from "./session";
 
 export type Levels = Record<PermissionField, Level>;
 
-/** The checked inputs: every declared function with all four levels, keys in catalog spelling. */
-export interface SecurityRoleInputs {
-  name: string;
-  permissions: Record<string, Levels>;
-  exclusive: boolean;
-  adopt: boolean;
+/** A permission level as the Manage UI offers it. Input is case-insensitive; unset means None. */
+export type PermissionLevel = Level;
+
+/** The four levels of one module function (System > Security Roles > role > Module > Function), as users write them. */
+export interface PermissionLevels {
+  /** Add Level. Unset means None. */
+  add?: pulumi.Input<PermissionLevel>;
+  /** Edit Level. Unset means None. */
+  edit?: pulumi.Input<PermissionLevel>;
+  /** Delete Level. Unset means None. */
+  delete?: pulumi.Input<PermissionLevel>;
+  /** Inquire Level. Unset means None. */
+  inquire?: pulumi.Input<PermissionLevel>;
 }
 
 export interface SecurityRoleOutputs extends SecurityRoleInputs {
@@ -53,136 +78,131 @@ const NONE_LEVELS: Levels = { add: "None", edit: "None", delete: "None", inquire
 const CATALOG_KEYS = MODULE_FUNCTIONS.map((f) => functionKey(f.module, f.function));
 const CATALOG_POSITION = new Map(CATALOG_KEYS.map((k, i) => [k, i]));
 
-const isUnknown = (value: unknown): boolean => value === unknownValue;
-/** True when some part of the value is still unknown (computed, during preview). */
-const containsUnknown = (value: unknown): boolean => JSON.stringify(value ?? null).includes(unknownValue);
-
 /** Why "Module/Function" is not in the catalog, with a did-you-mean on the part that is wrong. */
 function unknownFunctionReason(key: string): string {
   const slash = key.indexOf("/");
-  if (slash < 0) {
-    return `SecurityRole permissions: "${key}" is not a "Module/Function" key${suggestion(didYouMean(key, CATALOG_KEYS))}`;
-  }
+  if (slash < 0) return `"${key}" is not a "Module/Function" key${suggestion(didYouMean(key, CATALOG_KEYS))}`;
   const moduleName = key.slice(0, slash).trim();
-  const module = MODULE_NAMES.find((m) => m.toLowerCase() === moduleName.toLowerCase());
+  const module = matchName(MODULE_NAMES, moduleName);
   if (!module) {
-    return `SecurityRole permissions: unknown module "${moduleName}" in "${key}"${suggestion(didYouMean(moduleName, MODULE_NAMES))}; modules are ${quoted([...MODULE_NAMES])}`;
+    return `unknown module "${moduleName}" in "${key}"${hintFor(MODULE_NAMES, moduleName)}; modules are ${quoted([...MODULE_NAMES])}`;
   }
   const functions = MODULE_FUNCTIONS.filter((f) => f.module === module).map((f) => f.function);
   const fn = key.slice(slash + 1).trim();
-  return `SecurityRole permissions: unknown function "${fn}" in module ${module} ("${key}")${suggestion(
+  return `unknown function "${fn}" in module ${module} ("${key}")${suggestion(
     didYouMean(fn, functions).map((f) => functionKey(module, f)),
   )}`;
 }
 
-function canonicalLevel(value: unknown): Level | undefined {
-  return typeof value === "string" ? LEVELS.find((l) => l.toLowerCase() === value.trim().toLowerCase()) : undefined;
-}
+const isPermissionField = (field: string): field is PermissionField =>
+  (PERMISSION_FIELDS as readonly string[]).includes(field);
 
-/** Normalises and validates the inputs; no request is made. */
-export async function check(
-  _olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): Promise<pulumi.dynamic.CheckResult> {
-  const failures: pulumi.dynamic.CheckFailure[] = [];
-  const inputs: Record<string, unknown> = { ...news };
-
-  if (!isUnknown(news.name)) {
-    const name = typeof news.name === "string" ? news.name.trim() : undefined;
-    if (!name)
-      failures.push({
-        property: "name",
-        reason: `SecurityRole name: ${JSON.stringify(news.name)} is not allowed; give a non-empty string of at most ${MAX_NAME} characters`,
+/** One function's levels object: unset fields are None, levels in catalog spelling. */
+function judgeLevels(key: string, property: string, raw: object): { levels: Levels; problems: Problem[] } {
+  const levels: Levels = { ...NONE_LEVELS };
+  const problems: Problem[] = [];
+  for (const [field, value] of Object.entries(raw as Record<string, unknown>)) {
+    const at = `${property}.${field}`;
+    if (!isPermissionField(field)) {
+      problems.push({
+        property: at,
+        reason: `${key} has an unknown field "${field}"; allowed fields are ${quoted([...PERMISSION_FIELDS])}`,
       });
-    else if (name.length > MAX_NAME)
-      failures.push({
-        property: "name",
-        reason: `SecurityRole name: "${name}" has ${name.length} characters; ConnectWise allows at most ${MAX_NAME}`,
-      });
-    else inputs.name = name;
-  }
-
-  for (const flag of ["exclusive", "adopt"] as const) {
-    const value = news[flag];
-    if (value === undefined) inputs[flag] = flag === "exclusive";
-    else if (typeof value !== "boolean" && !isUnknown(value)) {
-      failures.push({
-        property: flag,
-        reason: `SecurityRole ${flag}: ${JSON.stringify(value)} is not allowed; use true or false`,
-      });
+    } else if (isUnknown(value)) levels[field] = value as Level;
+    else if (value !== undefined) {
+      const level = matchName(LEVELS, value);
+      if (level) levels[field] = level;
+      else
+        problems.push({
+          property: at,
+          reason: `${key} ${field} level ${JSON.stringify(value)} is not allowed; use ${quoted([...LEVELS])}`,
+        });
     }
   }
+  return { levels, problems };
+}
 
-  if (!isUnknown(news.permissions)) {
-    const declared = news.permissions ?? {};
-    if (typeof declared !== "object" || Array.isArray(declared)) {
-      failures.push({
-        property: "permissions",
-        reason: `SecurityRole permissions: expected an object keyed by "Module/Function", got ${JSON.stringify(declared)}`,
+/** The permissions object: catalog keys, each function once, in catalog order. */
+function judgePermissions(value: unknown): Verdict<Record<string, Levels>> {
+  const declared = value ?? {};
+  if (typeof declared !== "object" || Array.isArray(declared)) {
+    return reject(`expected an object keyed by "Module/Function", got ${JSON.stringify(declared)}`);
+  }
+  const normalised: Record<string, Levels> = {};
+  const problems: Problem[] = [];
+  for (const [rawKey, rawLevels] of Object.entries(declared as Record<string, unknown>)) {
+    const property = `permissions["${rawKey}"]`;
+    const entry = findFunction(rawKey);
+    const key = entry && functionKey(entry.module, entry.function);
+    if (!key) problems.push({ property, reason: unknownFunctionReason(rawKey) });
+    else if (normalised[key]) problems.push({ property, reason: `"${rawKey}" declares ${key} a second time` });
+    else if (isUnknown(rawLevels)) normalised[key] = rawLevels as Levels;
+    else if (typeof rawLevels !== "object" || rawLevels === null || Array.isArray(rawLevels)) {
+      problems.push({
+        property,
+        reason: `${key} must be an object { add?, edit?, delete?, inquire? }, got ${JSON.stringify(rawLevels)}`,
       });
     } else {
-      const normalised: Record<string, Levels> = {};
-      for (const [rawKey, rawLevels] of Object.entries(declared as Record<string, unknown>)) {
-        const property = `permissions["${rawKey}"]`;
-        const entry = findFunction(rawKey);
-        if (!entry) {
-          failures.push({ property, reason: unknownFunctionReason(rawKey) });
-          continue;
-        }
-        const key = functionKey(entry.module, entry.function);
-        if (normalised[key]) {
-          failures.push({ property, reason: `SecurityRole permissions: "${rawKey}" declares ${key} a second time` });
-          continue;
-        }
-        if (isUnknown(rawLevels)) {
-          normalised[key] = rawLevels as unknown as Levels;
-          continue;
-        }
-        if (typeof rawLevels !== "object" || rawLevels === null || Array.isArray(rawLevels)) {
-          failures.push({
-            property,
-            reason: `SecurityRole permissions: ${key} must be an object { add?, edit?, delete?, inquire? }, got ${JSON.stringify(rawLevels)}`,
-          });
-          continue;
-        }
-        const levels: Levels = { ...NONE_LEVELS };
-        for (const [field, value] of Object.entries(rawLevels as Record<string, unknown>)) {
-          if (!(PERMISSION_FIELDS as readonly string[]).includes(field)) {
-            failures.push({
-              property: `${property}.${field}`,
-              reason: `SecurityRole permissions: ${key} has an unknown field "${field}"; allowed fields are ${quoted([...PERMISSION_FIELDS])}`,
-            });
-            continue;
-          }
-          if (value === undefined) continue;
-          if (isUnknown(value)) {
-            levels[field as PermissionField] = value as Level;
-            continue;
-          }
-          const level = canonicalLevel(value);
-          if (!level) {
-            failures.push({
-              property: `${property}.${field}`,
-              reason: `SecurityRole permissions: ${key} ${field} level ${JSON.stringify(value)} is not allowed; use ${quoted([...LEVELS])}`,
-            });
-            continue;
-          }
-          levels[field as PermissionField] = level;
-        }
-        normalised[key] = levels;
-      }
-      inputs.permissions = Object.fromEntries(Object.entries(normalised).sort(([a], [b]) => catalogOrder(a, b)));
-      if (Object.keys(declared).length === 0 && news.exclusive === false) {
-        failures.push({
-          property: "permissions",
-          reason:
-            'SecurityRole permissions: empty with exclusive false would declare nothing; declare at least one "Module/Function" or leave exclusive true (every function None)',
-        });
-      }
+      const judged = judgeLevels(key, property, rawLevels);
+      problems.push(...judged.problems);
+      normalised[key] = judged.levels;
     }
   }
-  return failures.length > 0 ? { failures } : { inputs };
+  if (problems.length > 0) return { problems };
+  return accept(Object.fromEntries(Object.entries(normalised).sort(([a], [b]) => catalogOrder(a, b))));
 }
+
+/**
+ * The input shape of a SecurityRole (resources/securityRole.ts derives its args from it) and its
+ * rules, in the order failures are reported.
+ */
+const FIELDS = {
+  /** The role name (at most 30 characters). The API cannot rename a role: a change replaces it. */
+  name: text({
+    max: MAX_NAME,
+    missing: (value) =>
+      `${JSON.stringify(value)} is not allowed; give a non-empty string of at most ${MAX_NAME} characters`,
+    tooLong: (name, max) => `"${name}" has ${name.length} characters; ConnectWise allows at most ${max}`,
+  }),
+  /**
+   * True (default): every catalog function not declared must be None, so a level granted by
+   * hand is drift. False: only the declared functions are checked (then permissions must not
+   * be empty).
+   */
+  exclusive: flag(true),
+  /** Take over a role of this name that already exists, instead of failing on create. */
+  adopt: flag(false),
+  /**
+   * Levels per module function, keyed "Module/Function" as the Manage UI names them (e.g.
+   * "Finance/Agreements", "Service Desk/Service Tickets"; see catalog/moduleFunctions.ts). The
+   * API cannot write levels: `pulumi up` verifies them and, while any differs, fails with the
+   * numbered console checklist; the next `up` verifies again.
+   */
+  permissions: rule<Record<string, Levels>, Record<string, pulumi.Input<PermissionLevels>>>(
+    "required",
+    judgePermissions,
+  ),
+};
+
+/** The checked inputs: every declared function with all four levels, keys in catalog spelling. */
+export type SecurityRoleInputs = InputsOf<typeof FIELDS>;
+/** What users write (resources/securityRole.ts). */
+export type SecurityRoleArgs = ArgsOf<typeof FIELDS>;
+
+/** Normalises and validates the inputs; no request is made. */
+export const check = checker({
+  voice: valueFirst(TYPE),
+  fields: FIELDS,
+  across: ({ news, inputs, valid, fail }) => {
+    const declared = inputs.permissions as Record<string, Levels>;
+    if (valid.has("permissions") && Object.keys(declared).length === 0 && news.exclusive === false) {
+      fail(
+        "permissions",
+        'empty with exclusive false would declare nothing; declare at least one "Module/Function" or leave exclusive true (every function None)',
+      );
+    }
+  },
+});
 
 function catalogOrder(a: string, b: string): number {
   return (CATALOG_POSITION.get(a) ?? 0) - (CATALOG_POSITION.get(b) ?? 0);
@@ -247,7 +267,7 @@ function steps(roleName: string, diffs: PendingDifference[]): ConsoleStep[] {
   });
 }
 
-const resourceLabel = (name: string) => `${TYPE} ${name}`;
+const label = (name: string) => resourceLabel(TYPE, name);
 
 /** The declared shape read back from the role: declared functions, plus with exclusive every non-None one. */
 function livePermissions(declared: SecurityRoleInputs, live: LiveLevels): Record<string, Levels> {
@@ -260,8 +280,7 @@ function livePermissions(declared: SecurityRoleInputs, live: LiveLevels): Record
 }
 
 function roleIdOf(role: SecurityRole): number {
-  if (role.id === undefined)
-    throw new Error(`${resourceLabel(role.name)}: ConnectWise returned the role without an id`);
+  if (role.id === undefined) throw new Error(`${label(role.name)}: ConnectWise returned the role without an id`);
   return role.id;
 }
 
@@ -279,7 +298,7 @@ function verified(
       id: String(outputs.roleId),
       properties: outputs,
       tenant: client.tenant,
-      resource: resourceLabel(role.name),
+      resource: label(role.name),
       steps: steps(role.name, diffs),
     });
   }
@@ -287,10 +306,10 @@ function verified(
 }
 
 /** After a remote write, any failure keeps the role in the state (partial failure) instead of orphaning it. */
-function partialFailure(error: unknown, id: string, properties: object): unknown {
-  if (typeof error === "object" && error !== null && "reasons" in error) return error;
+function partialFailure(error: unknown, id: string, properties: object): PartialFailure {
+  if (error instanceof PartialFailure) return error;
   const message = error instanceof Error ? error.message : String(error);
-  return { message, id, properties, reasons: [message] };
+  return new PartialFailure(message, id, properties, [message]);
 }
 
 export async function create(
@@ -327,20 +346,18 @@ export async function diff(
   const client = await session.connect();
   const current = await readRole(client, Number(id));
   if (!current) {
-    console.error(
-      `${resourceLabel(news.name)}: role ${id} no longer exists on ${client.tenant}; it will be created again`,
-    );
+    console.error(`${label(news.name)}: role ${id} no longer exists on ${client.tenant}; it will be created again`);
     return { ...base, changes: true, replaces: ["name"] };
   }
   if (current.role.name !== news.name) {
     // The API cannot rename a role: a role renamed in the UI is replaced by one with the declared name.
-    console.error(`${resourceLabel(news.name)}: name: ${current.role.name} => ${news.name}`);
+    console.error(`${label(news.name)}: name: ${current.role.name} => ${news.name}`);
     return { ...base, changes: true, replaces: ["name"] };
   }
   if (containsUnknown([news.permissions, news.exclusive])) return { ...base, changes: true, replaces: [] };
 
   const pending = differences(news, current.live);
-  for (const line of previewLines(resourceLabel(news.name), pending)) console.error(line);
+  for (const line of previewLines(label(news.name), pending)) console.error(line);
   // `adopt` only matters at create; `__provider` is our code, not the role.
   const inputsChanged =
     olds.exclusive !== news.exclusive || JSON.stringify(olds.permissions) !== JSON.stringify(news.permissions);
@@ -356,7 +373,7 @@ export async function update(
   const current = await readRole(client, Number(id));
   if (!current) {
     throw new Error(
-      `${resourceLabel(news.name)}: role ${id} no longer exists on ${client.tenant}; run \`pulumi refresh\` and then \`pulumi up\` to create it again`,
+      `${label(news.name)}: role ${id} no longer exists on ${client.tenant}; run \`pulumi refresh\` and then \`pulumi up\` to create it again`,
     );
   }
   // No write exists for settings: verify, and hand any difference to the operator.
@@ -390,16 +407,12 @@ export async function deleteRole(id: string, props: SecurityRoleOutputs): Promis
   const users = [...new Set([...members, ...apiMembers].map((m) => m.identifier))].sort();
   if (users.length > 0) {
     throw new Error(
-      `${resourceLabel(props.name)}: cannot delete role ${id} on ${client.tenant}: active members use it: ${users.join(", ")}. ` +
+      `${label(props.name)}: cannot delete role ${id} on ${client.tenant}: active members use it: ${users.join(", ")}. ` +
         "Move them to another role or deactivate them first.",
     );
   }
-  try {
-    await client.delete(`/system/securityroles/${id}`);
-  } catch (error) {
-    // Already gone (deleted in the UI): that is the state delete asks for.
-    if (!(error instanceof ConnectWiseError && error.status === 404)) throw error;
-  }
+  // A role already deleted in the UI is the state delete asks for.
+  await goneIsDone(client.delete(`/system/securityroles/${id}`));
 }
 
 export const provider: Required<pulumi.dynamic.ResourceProvider> = {

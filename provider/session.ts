@@ -6,8 +6,9 @@ import { resolveConnection } from "./connectwise/connection";
 // required at run time, never serialized, so nothing here reaches the state.
 let stackConfig: pulumi.dynamic.Config | undefined;
 
-export async function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+export function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
   stackConfig = req.config;
+  return Promise.resolve();
 }
 
 /** A client for the tenant named by the stack config (or the CONNECTWISE_* environment). */

@@ -5,28 +5,29 @@
 // difference becomes a console step for the operator.
 
 import type * as pulumi from "@pulumi/pulumi";
-import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
-import { TABLE_SETUP_ENTRIES, didYouMean, suggestion } from "../catalog";
+import { TABLE_SETUP_ENTRIES } from "../catalog";
 import type { ConnectWiseClient } from "./connectwise/client";
 import { and, eq } from "./connectwise/conditions";
 import { ConnectWiseError } from "./connectwise/errors";
 import { ApiMemberSchema, MySecurityCustomizeItemSchema, MySecuritySchema } from "./connectwise/schemas";
 import { ConsoleStep, PendingDifference, pendingStepsError, previewLines } from "./consoleSteps";
+import {
+  ArgsOf,
+  InputsOf,
+  Problem,
+  Verdict,
+  accept,
+  checker,
+  hintFor,
+  isUnknown,
+  matchName,
+  reject,
+  resourceLabel,
+  rule,
+  text,
+  valueFirst,
+} from "./handlerKit";
 import * as session from "./session";
-
-export interface TableSetupAccessInputs {
-  role: string;
-  member: string;
-  publicKey: string;
-  privateKey: string;
-  /** "Category / Table" entries in catalog spelling, sorted, without duplicates. */
-  tables: string[];
-}
-
-export interface TableSetupAccessOutputs extends TableSetupAccessInputs {
-  /** The allowed tables read back as the member. */
-  verified: string[];
-}
 
 const TYPE = "TableSetupAccess";
 const TABLE_SETUP = "SystemTableSetup";
@@ -34,80 +35,61 @@ const ALLOW_LIST = "Allow access to these";
 const MAX_ROLE = 30;
 const MAX_MEMBER = 15;
 
-const isUnknown = (value: unknown): boolean => value === unknownValue;
-const label = (role: string, member: string) => `${TYPE} ${role}/${member}`;
+const label = (role: string, member: string) => resourceLabel(TYPE, `${role}/${member}`);
 
-function textFailure(
-  field: string,
-  value: unknown,
-  max: number,
-  secret: boolean,
-): pulumi.dynamic.CheckFailure | undefined {
-  if (isUnknown(value)) return undefined;
-  const text = typeof value === "string" ? value.trim() : "";
-  // Key material is never echoed back, not even when it is wrong.
-  const shown = secret ? "the value given" : JSON.stringify(value);
-  if (!text) return { property: field, reason: `${TYPE} ${field}: ${shown} is not allowed; give a non-empty string` };
-  if (text.length > max)
-    return {
-      property: field,
-      reason: `${TYPE} ${field}: ${shown} has ${text.length} characters; ConnectWise allows at most ${max}`,
-    };
-  return undefined;
+/** A set of Table Setup entries: catalog spelling, sorted, each once; a list with an entry still unknown is left as given. */
+function judgeTables(value: unknown): Verdict<string[]> {
+  if (!Array.isArray(value)) return reject(`expected a list of "Category / Table" names, got ${JSON.stringify(value)}`);
+  const seen = new Set<string>();
+  const problems: Problem[] = [];
+  value.forEach((raw: unknown, i: number) => {
+    if (isUnknown(raw)) return;
+    const entry = matchName(TABLE_SETUP_ENTRIES, raw);
+    const property = `tables[${i}]`;
+    if (!entry) {
+      const hint = hintFor(TABLE_SETUP_ENTRIES, raw);
+      problems.push({
+        property,
+        reason: `unknown Table Setup entry ${JSON.stringify(raw)}${hint}; entries are "Category / Table" as System > Table Setup lists them`,
+      });
+    } else if (seen.has(entry)) problems.push({ property, reason: `"${entry}" is listed twice; tables is a set` });
+    else seen.add(entry);
+  });
+  if (problems.length > 0) return { problems };
+  // An entry still unknown (preview): diff cannot compare the list yet.
+  return accept(value.some(isUnknown) ? (value as string[]) : [...seen].sort());
+}
+
+/** The input shape of a TableSetupAccess (resources/tableSetupAccess.ts derives its args from it) and its rules. */
+const FIELDS = {
+  /** The security role whose Table Setup "Allow access to these" list this declares (e.g. a SecurityRole's `name`). */
+  role: text({ max: MAX_ROLE }),
+  /** The identifier of an API member on `role`; its key reads the list back (e.g. an ApiMember's `identifier`). */
+  member: text({ max: MAX_MEMBER }),
+  /** That member's public key (e.g. an ApiKey's `publicKey`). */
+  publicKey: text({ secret: true }),
+  /** That member's private key (e.g. an ApiKey's `privateKey`); kept secret in the state. */
+  privateKey: text({ secret: true }),
+  /**
+   * The Table Setup entries the role may use, "Category / Table" as System > Table Setup lists
+   * them (e.g. "Service / Service Board"); a set: order does not matter, duplicates are an
+   * error. Exactly these: an entry allowed by hand but not listed is drift. Checked: catalog
+   * spelling, sorted, without duplicates.
+   */
+  tables: rule<string[], pulumi.Input<string>[]>("required", judgeTables),
+};
+
+export type TableSetupAccessInputs = InputsOf<typeof FIELDS>;
+/** What users write (resources/tableSetupAccess.ts). */
+export type TableSetupAccessArgs = ArgsOf<typeof FIELDS>;
+
+export interface TableSetupAccessOutputs extends TableSetupAccessInputs {
+  /** The allowed tables read back as the member. */
+  verified: string[];
 }
 
 /** Normalises and validates the inputs; no request is made. */
-export async function check(
-  _olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): Promise<pulumi.dynamic.CheckResult> {
-  const failures: pulumi.dynamic.CheckFailure[] = [];
-  const inputs: Record<string, unknown> = { ...news };
-  const limits = {
-    role: [MAX_ROLE, false],
-    member: [MAX_MEMBER, false],
-    publicKey: [Infinity, true],
-    privateKey: [Infinity, true],
-  } as const;
-  for (const [field, [max, secret]] of Object.entries(limits)) {
-    const failure = textFailure(field, news[field], max, secret);
-    if (failure) failures.push(failure);
-    else if (typeof news[field] === "string") inputs[field] = (news[field] as string).trim();
-  }
-
-  if (!isUnknown(news.tables)) {
-    if (!Array.isArray(news.tables)) {
-      failures.push({
-        property: "tables",
-        reason: `${TYPE} tables: expected a list of "Category / Table" names, got ${JSON.stringify(news.tables)}`,
-      });
-    } else {
-      const seen = new Set<string>();
-      news.tables.forEach((raw: unknown, i: number) => {
-        if (isUnknown(raw)) return;
-        const name = typeof raw === "string" ? raw.trim() : "";
-        const entry = TABLE_SETUP_ENTRIES.find((e) => e.toLowerCase() === name.toLowerCase());
-        if (!entry) {
-          const hint = suggestion(didYouMean(name, TABLE_SETUP_ENTRIES));
-          failures.push({
-            property: `tables[${i}]`,
-            reason: `${TYPE} tables: unknown Table Setup entry ${JSON.stringify(raw)}${hint}; entries are "Category / Table" as System > Table Setup lists them`,
-          });
-        } else if (seen.has(entry)) {
-          failures.push({
-            property: `tables[${i}]`,
-            reason: `${TYPE} tables: "${entry}" is listed twice; tables is a set`,
-          });
-        } else {
-          seen.add(entry);
-        }
-      });
-      // A list with an entry still unknown (preview) is left as given: diff cannot compare it yet.
-      inputs.tables = news.tables.some(isUnknown) ? news.tables : [...seen].sort();
-    }
-  }
-  return failures.length > 0 ? { failures } : { inputs };
-}
+export const check = checker({ voice: valueFirst(TYPE), fields: FIELDS });
 
 /** What the member's key shows: whose key it is, its role, and the Table Setup entries it may use. */
 interface LiveAccess {
@@ -286,12 +268,13 @@ export async function read(
 }
 
 /** Nothing exists remotely for this resource: say what the operator may undo by hand. */
-export async function deleteAccess(_id: string, props: TableSetupAccessOutputs): Promise<void> {
+export function deleteAccess(_id: string, props: TableSetupAccessOutputs): Promise<void> {
   console.error(
     `${label(props.role, props.member)}: nothing to delete in ConnectWise (the API cannot change Table Setup access). ` +
       `If the role should lose it, remove ${props.tables.map((t) => `'${t}'`).join(", ") || "the entries"} in ` +
       `System > Security Roles > ${props.role} > System > Table Setup > Customize > ${ALLOW_LIST}.`,
   );
+  return Promise.resolve();
 }
 
 export const provider: Required<pulumi.dynamic.ResourceProvider> = {

@@ -1,31 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { runtimeProvider } from "./runtimeProvider";
+// Types only (erased at compile time): the args are derived from the provider's field table.
+import type { ApiKeyArgs, KeySource } from "../provider/apiKey";
 
 /** Serialized into the state as `__provider`; loads dist/provider/apiKey.js at run time. */
 const provider = runtimeProvider("apiKey");
 
-export interface ApiKeyArgs {
-  /** Identifier of the member the key belongs to, e.g. an ApiMember's `identifier` output. */
-  member: pulumi.Input<string>;
-  /** What the key is for; changing it replaces the key. */
-  description: pulumi.Input<string>;
-  /**
-   * "token" (default): minted through POST /system/members/{member}/tokens; such keys expire
-   * and are replaced `rotateBefore` ahead of their expiration. "console": a persistent key made
-   * by the operator in System > Members > {member} > API Keys, given as `publicKey` and
-   * `privateKey` and verified by authenticating with it.
-   */
-  source?: pulumi.Input<"token" | "console">;
-  /** With source "console" only: the key's public key. */
-  publicKey?: pulumi.Input<string>;
-  /** With source "console" only: the key's private key (kept secret in the state). */
-  privateKey?: pulumi.Input<string>;
-  /**
-   * How long before its expiration a token is replaced by a new one: days, hours or minutes,
-   * e.g. "7d" (default), "12h", "30m", "1d12h". Checked at every preview and up.
-   */
-  rotateBefore?: pulumi.Input<string>;
-}
+export type { ApiKeyArgs };
 
 /**
  * An API key pair of a member. The published API can neither list nor revoke keys: refresh
@@ -35,7 +16,7 @@ export interface ApiKeyArgs {
 export class ApiKey extends pulumi.dynamic.Resource {
   declare readonly member: pulumi.Output<string>;
   declare readonly description: pulumi.Output<string>;
-  declare readonly source: pulumi.Output<"token" | "console">;
+  declare readonly source: pulumi.Output<KeySource>;
   declare readonly rotateBefore: pulumi.Output<string>;
   declare readonly publicKey: pulumi.Output<string>;
   /** Secret. */

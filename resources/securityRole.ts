@@ -1,42 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { runtimeProvider } from "./runtimeProvider";
 
-import type { Level } from "../catalog";
+// Types only (erased at compile time): the args are derived from the provider's field table, so
+// this module loads no provider code and the serialized provider captures none.
+import type { PermissionLevel, PermissionLevels, SecurityRoleArgs, SecurityRoleInputs } from "../provider/securityRole";
 
-/** A permission level as the Manage UI offers it. Input is case-insensitive; unset means None. */
-export type PermissionLevel = Level;
-
-/** The four levels of one module function (System > Security Roles > role > Module > Function). */
-export interface PermissionLevels {
-  /** Add Level. Unset means None. */
-  add?: pulumi.Input<PermissionLevel>;
-  /** Edit Level. Unset means None. */
-  edit?: pulumi.Input<PermissionLevel>;
-  /** Delete Level. Unset means None. */
-  delete?: pulumi.Input<PermissionLevel>;
-  /** Inquire Level. Unset means None. */
-  inquire?: pulumi.Input<PermissionLevel>;
-}
-
-export interface SecurityRoleArgs {
-  /** The role name (at most 30 characters). The API cannot rename a role: a change replaces it. */
-  name: pulumi.Input<string>;
-  /**
-   * Levels per module function, keyed "Module/Function" as the Manage UI names them (e.g.
-   * "Finance/Agreements", "Service Desk/Service Tickets"; see provider/catalog.ts). The API
-   * cannot write levels: `pulumi up` verifies them and, while any differs, fails with the
-   * numbered console checklist; the next `up` verifies again.
-   */
-  permissions: pulumi.Input<Record<string, pulumi.Input<PermissionLevels>>>;
-  /**
-   * True (default): every catalog function not declared must be None, so a level granted by
-   * hand is drift. False: only the declared functions are checked (then permissions must not
-   * be empty).
-   */
-  exclusive?: pulumi.Input<boolean>;
-  /** Take over a role of this name that already exists, instead of failing on create. */
-  adopt?: pulumi.Input<boolean>;
-}
+export type { PermissionLevel, PermissionLevels, SecurityRoleArgs };
 
 const provider = runtimeProvider("securityRole");
 
@@ -49,9 +18,7 @@ export class SecurityRole extends pulumi.dynamic.Resource {
   /** The role name. */
   declare readonly name: pulumi.Output<string>;
   /** The declared levels, normalised: catalog spelling, all four levels per function. */
-  declare readonly permissions: pulumi.Output<
-    Record<string, Record<"add" | "edit" | "delete" | "inquire", PermissionLevel>>
-  >;
+  declare readonly permissions: pulumi.Output<SecurityRoleInputs["permissions"]>;
   /** Whether undeclared functions must be None (default true). */
   declare readonly exclusive: pulumi.Output<boolean>;
   /** Whether an existing role of this name was taken over (matters only at create). */

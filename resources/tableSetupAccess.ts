@@ -1,22 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { runtimeProvider } from "./runtimeProvider";
+// Types only (erased at compile time): the args are derived from the provider's field table.
+import type { TableSetupAccessArgs } from "../provider/tableSetupAccess";
 
-export interface TableSetupAccessArgs {
-  /** The security role whose Table Setup "Allow access to these" list this declares (e.g. a SecurityRole's `name`). */
-  role: pulumi.Input<string>;
-  /** The identifier of an API member on `role`; its key reads the list back (e.g. an ApiMember's `identifier`). */
-  member: pulumi.Input<string>;
-  /** That member's public key (e.g. an ApiKey's `publicKey`). */
-  publicKey: pulumi.Input<string>;
-  /** That member's private key (e.g. an ApiKey's `privateKey`); kept secret in the state. */
-  privateKey: pulumi.Input<string>;
-  /**
-   * The Table Setup entries the role may use, "Category / Table" as System > Table Setup lists
-   * them (e.g. "Service / Service Board"); a set: order does not matter, duplicates are an
-   * error. Exactly these: an entry allowed by hand but not listed is drift.
-   */
-  tables: pulumi.Input<pulumi.Input<string>[]>;
-}
+export type { TableSetupAccessArgs };
 
 const provider = runtimeProvider("tableSetupAccess");
 
