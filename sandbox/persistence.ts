@@ -3,7 +3,8 @@
 
 import { existsSync, readFileSync, renameSync, writeFileSync } from "fs";
 
-export function loadState(path: string): unknown | undefined {
+/** The parsed file, or undefined when there is none. */
+export function loadState(path: string): unknown {
   if (!existsSync(path)) return undefined;
   return JSON.parse(readFileSync(path, "utf8"));
 }

@@ -64,9 +64,11 @@ export function settingView(role: RoleRecord, s: SettingRecord): View {
   };
 }
 
+const text = (v: unknown): string => (typeof v === "string" ? v : "");
+
 export function memberRef(m: MemberRecord): { id: number; identifier: string; name: string } {
   const f = m.fields;
-  const name = m.licenseClass === "A" ? String(f.name ?? "") : `${f.firstName ?? ""} ${f.lastName ?? ""}`.trim();
+  const name = m.licenseClass === "A" ? text(f.name) : `${text(f.firstName)} ${text(f.lastName)}`.trim();
   return { id: m.id, identifier: String(f.identifier), name };
 }
 

@@ -104,7 +104,7 @@ describe("CLI", () => {
       detached: true,
     });
     try {
-      const lines = createInterface({ input: child.stdout! });
+      const lines = createInterface({ input: child.stdout });
       const first = await new Promise<string>((resolve, reject) => {
         lines.once("line", resolve);
         child.once("exit", (code) => reject(new Error(`sandbox exited with ${code}`)));
