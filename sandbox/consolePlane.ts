@@ -15,6 +15,7 @@ import {
   MODULE_FUNCTIONS,
 } from "../catalog";
 import { Faults, mergeFaults } from "./faults";
+import type { Plane } from "./http";
 import { RequestLog } from "./requestLog";
 import { COMPANY_ID, RoleRecord, Store, levelField } from "./store";
 import { memberRef } from "./views";
@@ -301,4 +302,22 @@ export function handleConsole(
       };
     throw e;
   }
+}
+
+export const CONSOLE_PREFIX = "/console";
+
+/** The console over HTTP: JSON in, JSON out; `persist` runs after a change. */
+export function consolePlane(deps: ConsoleDeps & { persist: () => void }): Plane {
+  return async (req) => {
+    let body: unknown;
+    try {
+      const text = await req.body();
+      body = text.trim() === "" ? undefined : JSON.parse(text);
+    } catch {
+      return { status: 400, body: { code: "BadRequest", message: "The request body is not valid JSON" } };
+    }
+    const reply = handleConsole(deps, req.method, req.rest, body);
+    if (reply.changed) deps.persist();
+    return { status: reply.status, body: reply.body };
+  };
 }
