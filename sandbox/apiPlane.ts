@@ -4,7 +4,7 @@
 
 import { authenticate } from "./auth";
 import { ApiError } from "./errors";
-import { Plane, PlaneRequest } from "./http";
+import { Plane, PlaneRequest, parseJsonBody } from "./http";
 import { authorize } from "./permissions";
 import { RequestLog } from "./requestLog";
 import { API_ROUTES } from "./routes";
@@ -33,15 +33,6 @@ function canonicalQuery(search: URLSearchParams): URLSearchParams {
   const out = new URLSearchParams();
   for (const [k, v] of search) out.append(CANONICAL_PARAM.get(k.toLowerCase()) ?? k, v);
   return out;
-}
-
-function parseJson(text: string): unknown {
-  if (text.trim() === "") return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ApiError(400, "InvalidObject", "The request body is not valid JSON");
-  }
 }
 
 /** The path under /apis/3.0, without a trailing slash. */
@@ -79,7 +70,7 @@ export function apiPlane({ context, persist, baseUrl }: ApiPlaneDeps): Plane {
       }
       if (match.kind === "notImplemented")
         throw new ApiError(501, "NotImplemented", `The sandbox does not implement ${method} ${path}`);
-      requestBody = parseJson(text);
+      requestBody = parseJsonBody(text);
       authorize(context.store, caller, match.operation.need);
       const request: ApiRequest = {
         method: method as Method,

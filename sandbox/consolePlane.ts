@@ -1,7 +1,7 @@
 // The console plane, /console/...: what an operator does in the Manage UI and the published API
 // cannot (set a role's permission levels and Table Setup list, make or revoke API keys), plus
-// the sandbox's own controls (request log, faults, token lifetime). JSON, no credentials; it
-// listens only where the API does (loopback by default).
+// the sandbox's own controls (request log, faults, token lifetime). JSON, no credentials, so
+// it answers only loopback (see consolePlane below).
 
 import {
   LEVELS,
@@ -15,7 +15,8 @@ import {
   MODULE_FUNCTIONS,
 } from "../catalog";
 import { Faults, mergeFaults } from "./faults";
-import type { Plane } from "./http";
+import { ApiError } from "./errors";
+import { Plane, isLoopbackAddress, isLoopbackHost, parseJsonBody } from "./http";
 import { RequestLog } from "./requestLog";
 import { COMPANY_ID, RoleRecord, Store, levelField } from "./store";
 import { memberRef } from "./views";
@@ -306,18 +307,36 @@ export function handleConsole(
 
 export const CONSOLE_PREFIX = "/console";
 
-/** The console over HTTP: JSON in, JSON out; `persist` runs after a change. */
+/**
+ * The console over HTTP: JSON in, JSON out; `persist` runs after a change. It has no credentials,
+ * so it answers only a loopback peer that calls it by a loopback name (a page on another site
+ * cannot reach it by DNS rebinding), and takes only application/json bodies (a cross-site form
+ * post cannot send those without a preflight).
+ */
 export function consolePlane(deps: ConsoleDeps & { persist: () => void }): Plane {
+  const refuse = (status: number, code: string, message: string) => ({ status, body: { code, message } });
   return async (req) => {
+    if (!isLoopbackAddress(req.remoteAddress))
+      return refuse(403, "Forbidden", "The console answers only requests from this machine (loopback)");
+    if (!isLoopbackHost(headerOf(req.headers.host)))
+      return refuse(403, "Forbidden", "The console answers only a loopback Host (localhost, 127.0.0.1, [::1])");
     let body: unknown;
     try {
       const text = await req.body();
-      body = text.trim() === "" ? undefined : JSON.parse(text);
-    } catch {
-      return { status: 400, body: { code: "BadRequest", message: "The request body is not valid JSON" } };
+      const mediaType = headerOf(req.headers["content-type"])?.split(";")[0].trim().toLowerCase();
+      if (text.length > 0 && mediaType !== "application/json")
+        return refuse(415, "UnsupportedMediaType", "The console takes only application/json bodies");
+      body = parseJsonBody(text);
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      return refuse(e.status, e.status === 413 ? "PayloadTooLarge" : "BadRequest", e.message);
     }
     const reply = handleConsole(deps, req.method, req.rest, body);
     if (reply.changed) deps.persist();
     return { status: reply.status, body: reply.body };
   };
+}
+
+function headerOf(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
 }

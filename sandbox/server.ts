@@ -8,7 +8,7 @@ import { IncomingMessage, ServerResponse, createServer } from "http";
 import { API_CONTENT_TYPE, API_PREFIX, apiPlane, logRequests } from "./apiPlane";
 import { CONSOLE_PREFIX, consolePlane } from "./consolePlane";
 import { Faults, NO_FAULTS, injectFaults, mergeFaults } from "./faults";
-import { Plane, planeRequest, send } from "./http";
+import { Plane, isLoopbackAddress, parseTarget, planeRequest, send } from "./http";
 import { LOGIN_PREFIX, loginPlane } from "./loginPlane";
 import { loadState, saveState } from "./persistence";
 import { RequestLog } from "./requestLog";
@@ -20,8 +20,10 @@ export type { Faults } from "./faults";
 export interface SandboxOptions {
   /** 0 (default) picks a free port. */
   port?: number;
-  /** Default 127.0.0.1. */
+  /** Default 127.0.0.1. Anything but a loopback address (or "localhost") needs allowRemote. */
   host?: string;
+  /** Allows a host that is not loopback: the API then answers other machines (the console still does not). */
+  allowRemote?: boolean;
   /** JSON file: loaded if present, saved after every change. */
   statePath?: string;
   faults?: Partial<Faults>;
@@ -50,12 +52,14 @@ interface Mount {
 /** The request handler: finds the mount for the path and hands the request to its plane. */
 function dispatcher(mounts: Mount[]): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    const target = new URL(req.url ?? "/", "http://sandbox");
-    const lower = target.pathname.toLowerCase();
+    const target = parseTarget(req.url ?? "/");
+    const lower = target?.pathname.toLowerCase() ?? (req.url ?? "").toLowerCase();
     const mount = mounts.find((m) => lower === m.prefix || lower.startsWith(`${m.prefix}/`));
     const contentType = mount?.contentType ?? "application/json";
     const fail = (status: number, code: string, message: string) =>
       send(res, { status, body: { code, message } }, contentType);
+    // Refused before any plane sees it (so not in the request log), as IIS refuses a bad URL.
+    if (!target) return fail(400, "BadRequest", "The URL is malformed (a percent escape does not decode)");
     if (!mount) return fail(404, "NotFound", `No resource at ${target.pathname}`);
     Promise.resolve()
       .then(() => mount.plane(planeRequest(req, target, mount.prefix)))
@@ -70,19 +74,37 @@ function dispatcher(mounts: Mount[]): (req: IncomingMessage, res: ServerResponse
   };
 }
 
+export function isLoopbackHostOption(host: string): boolean {
+  return host.toLowerCase() === "localhost" || isLoopbackAddress(host);
+}
+
+/** The store from the --state file, or seeded; a file that cannot be used fails with its path and why. */
+function openStore(options: SandboxOptions): Store {
+  const store = new Store(options.tokenLifetimeSeconds ?? 30 * 86400);
+  const statePath = options.statePath;
+  const saved = statePath ? loadState(statePath) : undefined;
+  if (saved === undefined) {
+    store.seed(new Date());
+    return store;
+  }
+  try {
+    store.restore(saved);
+  } catch (e) {
+    throw new Error(`state file ${statePath}: ${(e as Error).message}`, { cause: e });
+  }
+  if (options.tokenLifetimeSeconds !== undefined) store.tokenLifetimeSeconds = options.tokenLifetimeSeconds;
+  return store;
+}
+
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
+  const host = options.host ?? "127.0.0.1";
+  if (!isLoopbackHostOption(host) && !options.allowRemote)
+    throw new Error(`host ${host} is not a loopback address; allow it explicitly (allowRemote, --allow-remote)`);
   const statePath = options.statePath;
   const persist = () => {
     if (statePath) saveState(statePath, store.snapshot());
   };
-  const store = new Store(options.tokenLifetimeSeconds ?? 30 * 86400);
-  const saved = statePath ? loadState(statePath) : undefined;
-  if (saved !== undefined) {
-    store.restore(saved);
-    if (options.tokenLifetimeSeconds !== undefined) store.tokenLifetimeSeconds = options.tokenLifetimeSeconds;
-  } else {
-    store.seed(new Date());
-  }
+  const store = openStore(options);
   persist();
 
   let faults = mergeFaults(NO_FAULTS, options.faults ?? {});
@@ -117,7 +139,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     ]),
   );
 
-  const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, host, () => {
@@ -126,7 +147,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     });
   });
   const { port } = server.address() as AddressInfo;
-  url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  // On a wildcard address the printed URL names loopback: what this machine reaches it by.
+  const urlHost = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
+  url = `http://${urlHost.includes(":") ? `[${urlHost}]` : urlHost}:${port}`;
 
   return {
     url,

@@ -6,6 +6,7 @@
 
 import { createHash, randomBytes } from "crypto";
 import { Level, MODULE_FUNCTIONS, PermissionField, TABLE_SETUP_ENTRIES, findFunction, functionKey } from "../catalog";
+import { checkSnapshot } from "./stateCheck";
 
 export interface Ref {
   id: number;
@@ -333,10 +334,8 @@ export class Store {
   }
 
   restore(raw: unknown): void {
+    checkSnapshot(raw);
     const s = raw as Snapshot;
-    if (!s || s.version !== 1 || !Array.isArray(s.roles) || !Array.isArray(s.members) || !Array.isArray(s.keys)) {
-      throw new Error("unrecognised sandbox state file (expected version 1)");
-    }
     this.nextRoleId = s.nextRoleId;
     this.nextSettingId = s.nextSettingId;
     this.nextMemberId = s.nextMemberId;
