@@ -86,6 +86,7 @@ const SNAPSHOT = object({
       id: int,
       licenseClass: oneOf(["A", "F"]),
       fields: object({ identifier: str }),
+      createdAt: optional(str),
       lastUpdated: str,
       updatedBy: str,
     }),

@@ -46,6 +46,8 @@ export interface MemberRecord {
   licenseClass: "A" | "F";
   /** The writable fields of its schema: ApiMember's for class "A", Member's for class "F". */
   fields: Record<string, unknown>;
+  /** When it was made (absent in state files from before it was kept: then lastUpdated stands in). */
+  createdAt?: string;
   lastUpdated: string;
   updatedBy: string;
 }
@@ -256,6 +258,7 @@ export class Store {
       id: this.nextMemberId++,
       licenseClass,
       fields,
+      createdAt: now.toISOString(),
       lastUpdated: now.toISOString(),
       updatedBy: by,
     };
