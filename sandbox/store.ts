@@ -234,11 +234,27 @@ export class Store {
     return found && found.role.id === roleId ? found.setting : undefined;
   }
 
-  /** The role's setting for "Module/Function", if the catalog has it. */
+  /** The role's setting for "Module/Function" (case-insensitive): a catalog function or one added in the console. */
   settingFor(role: RoleRecord, key: string): SettingRecord | undefined {
-    const fn = findFunction(key);
-    if (!fn) return undefined;
-    return role.settings.find((s) => s.moduleName === fn.module && s.moduleFunctionName === fn.function);
+    const wanted = key.trim().toLowerCase();
+    return role.settings.find((s) => functionKey(s.moduleName, s.moduleFunctionName).toLowerCase() === wanted);
+  }
+
+  /** A setting for a function the catalog does not know (as a newer Manage version adds), levels None, listed last. */
+  addSetting(role: RoleRecord, moduleName: string, functionName: string): SettingRecord {
+    const setting: SettingRecord = {
+      id: this.nextSettingId++,
+      moduleName,
+      moduleFunctionName: functionName,
+      sortOrder: Math.max(0, ...role.settings.map((x) => x.sortOrder)) + 1,
+      addLevel: "None",
+      editLevel: "None",
+      deleteLevel: "None",
+      inquireLevel: "None",
+    };
+    role.settings.push(setting);
+    this.settingsById.set(setting.id, { role, setting });
+    return setting;
   }
 
   /** Active members (API or full) whose role is this one: what keeps a role from being deleted. */
