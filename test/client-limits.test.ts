@@ -4,6 +4,7 @@
 // server saw is counted by the server.
 
 import * as http from "http";
+import * as net from "net";
 import { AddressInfo } from "net";
 import { z } from "zod";
 import { ConnectWiseClient, ClientOptions } from "../provider/connectwise/client";
@@ -141,6 +142,34 @@ describe("a site that never answers", () => {
     expect(lines.filter((l) => l.startsWith("connectwise:"))).toEqual([
       `connectwise: still waiting for GET /system/info on ${new URL(s.url).host} (0.3 s; gives up after 1 s)\n`,
     ]);
+  });
+
+  it("holds for an https site that accepts the connection and never starts TLS", async () => {
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => void sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    try {
+      const started = Date.now();
+      const err = await rejection(
+        ConnectWiseClient.connect(
+          {
+            site: `https://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+            companyId: "silentco",
+            clientId: "cid",
+            publicKey: PUBLIC_KEY,
+            privateKey: PRIVATE_KEY,
+          },
+          { ...FAST_RETRIES, totalTimeoutMs: 800, timeoutMs: 300, slowNoticeMs: 60_000 },
+        ),
+      );
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(err).toMatchObject({ code: "ETIMEDOUT", path: "/login/companyinfo/silentco" });
+      expect(err.message).toMatch(/0\.8 s limit per request/);
+      expect(sockets.size).toBeGreaterThanOrEqual(2); // it was retried, each time on a new connection
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((r) => silent.close(r));
+    }
   });
 
   it("does not repeat a POST that got no answer", async () => {

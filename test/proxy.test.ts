@@ -238,6 +238,26 @@ describe("an https site behind HTTPS_PROXY", () => {
     expect(proxyLog.map((e) => e.kind)).toEqual(["CONNECT", "CONNECT", "CONNECT"]);
   });
 
+  it("gives up at the limit per request when the proxy never answers CONNECT", async () => {
+    const sockets = new Set<net.Socket>();
+    const mute = net.createServer((socket) => void sockets.add(socket));
+    const port = await listen(mute);
+    process.env.HTTPS_PROXY = `http://127.0.0.1:${port}`;
+    try {
+      const started = Date.now();
+      const err = await rejection(
+        connect(`https://cw.test:${sitePort}`, { totalTimeoutMs: 800, timeoutMs: 300, maxRetries: 10 }),
+      );
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(err.code).toBe("ETIMEDOUT");
+      expect(err.message).toMatch(/0\.8 s limit per request/);
+      expect(sockets.size).toBeGreaterThanOrEqual(2);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((r) => mute.close(r));
+    }
+  });
+
   it("refuses a proxy URL it cannot tunnel through, without repeating the variable", async () => {
     process.env.HTTPS_PROXY = `https://user:pw@127.0.0.1:${proxyPort}`;
     await expect(connect(`https://cw.test:${sitePort}`)).rejects.toThrow(
