@@ -81,6 +81,9 @@ interface RequestState {
 
 const SNIPPET_CHARS = 200;
 
+/** Less time than this left in a request's limit is not worth another attempt (a TLS handshake takes longer). */
+const MIN_ATTEMPT_MS = 50;
+
 export function scrub(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join("***");
@@ -273,12 +276,13 @@ export class Transport {
       const decision = this.retryDecision(req.method, outcome, attempt);
       if (decision.retryInMs === undefined) throw this.failure(req, outcome, state.attempts, decision.why);
       const left = totalTimeoutMs - state.spentMs;
-      if (decision.retryInMs >= left) {
+      if (left - decision.retryInMs < MIN_ATTEMPT_MS) {
         const why =
-          left <= 0
+          left < MIN_ATTEMPT_MS
             ? `gave up: the ${seconds(totalTimeoutMs)} limit per request is spent`
             : `the next attempt would come after the ${seconds(totalTimeoutMs)} limit per request`;
-        throw this.failure(req, outcome, state.attempts, `${why}, after ${state.attempts} attempt(s)`);
+        const n = state.attempts;
+        throw this.failure(req, outcome, n, `${why}, after ${n} attempt${n === 1 ? "" : "s"}`);
       }
       await this.timed(state, () => sleep(decision.retryInMs!));
     }
@@ -290,7 +294,7 @@ export class Transport {
     const { slowNoticeMs } = this.options;
     const notice = state.noticed
       ? undefined
-      : setTimeout(() => this.notice(state, started), Math.max(0, slowNoticeMs - state.spentMs));
+      : setTimeout(() => this.notice(state), Math.max(0, slowNoticeMs - state.spentMs));
     try {
       return await step();
     } finally {
@@ -299,13 +303,13 @@ export class Transport {
     }
   }
 
-  private notice(state: RequestState, stepStarted: number): void {
+  private notice(state: RequestState): void {
     state.noticed = true;
-    const waited = state.spentMs + Date.now() - stepStarted;
     const attempt = state.attempts > 0 ? `, attempt ${state.attempts + 1}` : "";
+    const { slowNoticeMs, totalTimeoutMs } = this.options;
     // Method, path and host only: never the query, a header or a key.
     process.stderr.write(
-      `connectwise: still waiting for ${state.req.method} ${state.req.path} on ${state.host} (${seconds(waited)}${attempt}; gives up after ${seconds(this.options.totalTimeoutMs)})\n`,
+      `connectwise: still waiting for ${state.req.method} ${state.req.path} on ${state.host} (${seconds(slowNoticeMs)}${attempt}; gives up after ${seconds(totalTimeoutMs)})\n`,
     );
   }
 
