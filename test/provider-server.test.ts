@@ -335,6 +335,24 @@ async function both<T>(fn: (server: ProviderProcess) => Promise<T>): Promise<T> 
   return b;
 }
 
+test("GetPluginInfo, the config methods, Handshake, GetSchema and Cancel answer as the SDK server's", async () => {
+  const empty = new emptyPb.Empty();
+  const outcome = async (s: ProviderProcess, method: string, request: unknown) => {
+    try {
+      const res = await s.rpc(method, request);
+      return { ok: res.toObject() };
+    } catch (err) {
+      return { code: (err as grpc.ServiceError).code, details: (err as grpc.ServiceError).details };
+    }
+  };
+  expect((await both((s) => outcome(s, "getPluginInfo", empty))).ok?.version).toMatch(/^\d+\.\d+\.\d+/);
+  await both((s) => outcome(s, "checkConfig", new providerPb.CheckRequest()));
+  await both((s) => outcome(s, "diffConfig", new providerPb.DiffRequest()));
+  await both((s) => outcome(s, "handshake", new providerPb.ProviderHandshakeRequest()));
+  await both((s) => outcome(s, "getSchema", new providerPb.GetSchemaRequest()));
+  await both((s) => outcome(s, "cancel", empty));
+});
+
 describe("our server answers as the SDK server does", () => {
   const memberArgs = {
     identifier: "svc-srv",
