@@ -82,12 +82,14 @@ class ProviderProcess {
   constructor(
     readonly label: string,
     private readonly script: string,
+    /** The engine's address; the fake engine's when unset. */
+    private readonly engine?: string,
   ) {}
 
   async start(): Promise<void> {
     // No CONNECTWISE_* variable: the credentials can only come from Configure.
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CONNECTWISE_")));
-    this.child = spawn(process.execPath, [this.script, engineAddress], {
+    this.child = spawn(process.execPath, [this.script, this.engine ?? engineAddress], {
       cwd: ROOT,
       env: { ...env, PULUMI_NODEJS_PROJECT: PROJECT },
       stdio: ["ignore", "pipe", "pipe"],
@@ -575,5 +577,17 @@ describe("a program's own dynamic provider, and the extensions", () => {
       await new Promise((r) => setTimeout(r, 20));
     expect(sdk.output).toContain("size of f-8 drifted (no urn)");
     expect(logged.some((l) => l.message.includes("f-8"))).toBe(false);
+  });
+
+  test("with no engine to take them, diagnostics become stderr lines", async () => {
+    const orphan = new ProviderProcess("our server without engine", OUR_SERVER, "127.0.0.1:1");
+    await orphan.start();
+    try {
+      const olds = { size: 2, __provider: foreign.provider };
+      await orphan.diff(foreign, "f-9", olds, olds);
+      expect(orphan.output).toContain(`size of f-9 drifted (${foreign.urn})`);
+    } finally {
+      await orphan.stop();
+    }
   });
 });
