@@ -140,6 +140,40 @@ test(
   10 * 60_000,
 );
 
+test(
+  "Ctrl-C sent to the whole process group reaches pulumi once: it cancels, it does not terminate",
+  async () => {
+    // As a CI runner interrupts a job: SIGINT to the group that holds npm and the wrapper. npm
+    // forwards its copy to the wrapper, which must pass on one.
+    const child = spawn("bash", ["-c", "npm run pulumi -- preview --stack acme"], {
+      cwd: project,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    let output = "";
+    let sent = false;
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (!sent && output.includes("Previewing update")) {
+        sent = true;
+        // pulumi installs its SIGINT handler a moment after the header; the program's run takes seconds.
+        setTimeout(() => process.kill(-child.pid!, "SIGINT"), 1000);
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    printed.push(output);
+    expect(sent).toBe(true);
+    expect(output).toContain("preview canceled");
+    expect(code).not.toBe(0);
+    expect(output.match(/\^C received; cancelling/g)).toHaveLength(1);
+    expect(output).not.toContain("terminating");
+  },
+  5 * 60_000,
+);
+
 test("no credential in plaintext: stack file, state, or anything printed", () => {
   const state = fs.readFileSync(
     path.join(project, ".pulumi-state", ".pulumi", "stacks", "connectwise-iac", "acme.json"),
