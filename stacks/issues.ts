@@ -63,6 +63,15 @@ function valueAt(input: unknown, path: readonly Segment[]): unknown {
 /** Every issue of a failed parse, one line each, in the words a user fixing a file needs. */
 export function describeIssues(locate: Locate, schema: z.ZodType, input: unknown, error: z.ZodError): string[] {
   const lines: string[] = [];
+  // A misspelled field is also a missing one: say it once, as the misspelling (the fix is there).
+  const explained = new Set<string>();
+  for (const issue of error.issues)
+    if (issue.code === "unrecognized_keys") {
+      const parent = schemaAt(schema, issue.path);
+      const known = parent instanceof z.ZodObject ? Object.keys(parent.shape) : [];
+      for (const key of issue.keys)
+        for (const close of didYouMean(key, known, 1)) explained.add(formatPath([...issue.path, close]));
+    }
   for (const issue of error.issues) {
     const path = issue.path;
     if (issue.code === "unrecognized_keys") {
@@ -83,6 +92,7 @@ export function describeIssues(locate: Locate, schema: z.ZodType, input: unknown
     }
     const value = valueAt(input, path);
     if (issue.code === "invalid_type" && value === undefined) {
+      if (explained.has(formatPath(path))) continue;
       lines.push(`${locate(path)}: missing (expected ${issue.expected})`);
     } else if (issue.code === "invalid_value") {
       const allowed = issue.values.map(String);

@@ -67,11 +67,8 @@ describe("stack config errors name the config key", () => {
       { kind: "elements", member: member() },
       { kind: "lifecycle-manager", name: "lm", member: { ...rest, emial: "it@acme.example" } },
     ]);
-    expect(error.message.split("\n")).toEqual([
-      "stack config is invalid:",
-      `  ${KEY}[1].member.email: missing (expected string)`,
-      `  ${KEY}[1].member.emial: unknown field; did you mean "email"?`,
-    ]);
+    // One line: the misspelling explains the missing "email".
+    expect(error.message).toBe(`${KEY}[1].member.emial: unknown field; did you mean "email"?`);
   });
 
   it("an unknown kind, with a did-you-mean and the known kinds", () => {
@@ -96,6 +93,15 @@ describe("stack config errors name the config key", () => {
     expect(failure([{ kind: "rewst", adopt: "yes", member: member() }]).message).toBe(
       `${KEY}[0].adopt: expected boolean, got "yes"`,
     );
+  });
+
+  it("several problems: one message, one line each", () => {
+    const error = failure([{ kind: "elemnts", adopt: "yes", member: member() }]);
+    expect(error.message.split("\n")).toEqual([
+      "stack config is invalid:",
+      `  ${KEY}[0].adopt: expected boolean, got "yes"`,
+      expect.stringMatching(/^ {2}connectwise-iac:integrations\[0\]\.kind: unknown kind "elemnts"/),
+    ]);
   });
 
   it("two entries that would declare the same resource names", () => {
