@@ -8,10 +8,8 @@ import * as path from "path";
 import { parseArgs } from "util";
 import YAML, { YAMLMap, YAMLSeq } from "yaml";
 import { didYouMean, suggestion } from "../catalog/text";
-import { elements } from "../stacks/elements";
 import { IntegrationDefinition } from "../stacks/integration";
-import { lifecycleManager } from "../stacks/lifecycleManager";
-import { presets } from "../stacks/presets";
+import { knownIntegrations } from "../stacks/userIntegrations";
 import { projectDir, pulumiBinDir, pulumiEnv, runPulumi } from "./pulumiCli";
 
 const USAGE = `usage: npm run new-client -- <stack> --site <host or URL> --company <company id> --client-id <client id>
@@ -25,8 +23,9 @@ PULUMI_CONFIG_PASSPHRASE_FILE must be set: it encrypts the keys in Pulumi.<stack
 class Refusal extends Error {}
 
 /** Every integration kind the program accepts (stacks/tenant.ts): the built-ins, then the presets. */
-export function integrationKinds(): IntegrationDefinition[] {
-  return [elements, lifecycleManager, ...presets];
+/** The kinds a stack can name: the shipped presets and the project's own `integrations/` files. */
+export function integrationKinds(project: string): IntegrationDefinition[] {
+  return [...knownIntegrations(path.join(project, "integrations")).values()].map((known) => known.definition);
 }
 
 /** The vendor's name without a parenthetical: "Rewst (ConnectWise PSA integration)" -> "Rewst". */
@@ -128,8 +127,8 @@ function checkPassphrase(env: NodeJS.ProcessEnv): void {
   }
 }
 
-function resolveKinds(requested: string[]): IntegrationDefinition[] {
-  const known = integrationKinds();
+function resolveKinds(project: string, requested: string[]): IntegrationDefinition[] {
+  const known = integrationKinds(project);
   const ids = known.map((d) => d.id);
   const chosen: IntegrationDefinition[] = [];
   for (const kind of requested) {
@@ -178,10 +177,10 @@ export async function newClient(argv: string[], io: NewClientIo): Promise<number
     }
     const missing = (["site", "company", "client-id"] as const).filter((k) => !values[k]);
     if (missing.length > 0) throw new Refusal(`missing ${missing.map((k) => `--${k}`).join(", ")}\n${USAGE}`);
-    const kinds = resolveKinds((values.integration ?? []).flatMap((v) => v.split(",")).filter(Boolean));
+    const project = projectDir(io.cwd);
+    const kinds = resolveKinds(project, (values.integration ?? []).flatMap((v) => v.split(",")).filter(Boolean));
     checkPassphrase(io.env);
 
-    const project = projectDir(io.cwd);
     const projectName = String(
       (YAML.parse(fs.readFileSync(path.join(project, "Pulumi.yaml"), "utf8")) as { name: string }).name,
     );
@@ -250,7 +249,7 @@ export async function newClient(argv: string[], io: NewClientIo): Promise<number
     );
     if (kinds.length === 0)
       io.out(
-        `Add integrations under ${projectName}:integrations in ${rel} (kinds: ${integrationKinds()
+        `Add integrations under ${projectName}:integrations in ${rel} (kinds: ${integrationKinds(project)
           .map((d) => d.id)
           .join(", ")}).\n`,
       );
