@@ -104,8 +104,13 @@ function tenantOf(projectDir: string, stack: string): string {
     const file = ["yaml", "yml"]
       .map((e) => path.join(projectDir, `Pulumi.${stack}.${e}`))
       .find((f) => fs.existsSync(f));
-    const config = (file ? parseYaml(fs.readFileSync(file, "utf8"))?.config : undefined) ?? {};
-    const plain = (key: string) => (typeof config[key] === "string" ? (config[key] as string) : undefined);
+    const parsed = (file ? parseYaml(fs.readFileSync(file, "utf8")) : undefined) as
+      { config?: Record<string, unknown> } | undefined;
+    const config = parsed?.config ?? {};
+    const plain = (key: string) => {
+      const value = config[key];
+      return typeof value === "string" ? value : undefined;
+    };
     const site = plain("connectwise:site");
     const host = site ? site.replace(/^https?:\/\//, "").replace(/\/.*$/, "") : undefined;
     const company = plain("connectwise:companyId");
@@ -210,6 +215,9 @@ async function runStack(
     result: StackResult,
     extra: Partial<StackReport> = {},
   ): { report: StackReport; secrets: string[] } => {
+    const debugDir = process.env.FLEET_DEBUG_EVENTS;
+    if (debugDir && collector.events)
+      fs.writeFileSync(path.join(debugDir, `${stackName}.${operation}.events.json`), JSON.stringify(collector.events));
     const figures = collector.figures();
     const report: StackReport = {
       stack: stackName,
@@ -360,7 +368,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const progress = new Progress(stacks);
   const startedAt = new Date().toISOString();
-  const operation = options.operation as Operation;
+  const operation = options.operation;
   const runs = await pool(stacks, options.parallel, (s) =>
     runStack(s, options, command, envVars, controller.signal, progress),
   );

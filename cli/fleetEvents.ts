@@ -44,6 +44,8 @@ export interface ResourceChange {
   type: string;
   name: string;
   fields: FieldChange[];
+  /** Nothing in the program or config changed: the update only restores drift listed apart. */
+  driftOnly?: boolean;
 }
 
 export interface Drift {
@@ -72,7 +74,26 @@ export interface StackFigures {
 
 const COUNTED = new Set(["create", "update", "delete", "replace"]);
 const CHECKLIST_HEAD = / needs \d+ console steps?:/;
-const CHECKLIST_ITEM = /^\s*\d+\. (.+)$/;
+const ERRORS_HEAD = /^\d+ errors? occurred:$/;
+const CHECKLIST_ITEM = /^\s*(?:\* )?\d+\. (.+)$/;
+
+/**
+ * The console steps in an error the provider ended a create/update with, or undefined when the
+ * error is something else. The engine prints a partial failure's reasons as "N errors occurred:"
+ * then "* 1. <step>" lines; the provider's own message starts "<resource> on <tenant> needs N console steps:".
+ */
+export function checklistSteps(message: string): string[] | undefined {
+  const lines = message
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const items = lines.map((l) => CHECKLIST_ITEM.exec(l)?.[1].trim());
+  const steps = items.filter((i): i is string => i !== undefined);
+  if (steps.length === 0) return undefined;
+  if (lines.some((l) => CHECKLIST_HEAD.test(l))) return steps;
+  const others = lines.filter((_, i) => items[i] === undefined);
+  return others.every((l) => ERRORS_HEAD.test(l)) ? steps : undefined;
+}
 
 function shortType(type: string): string {
   return type.split(":").pop() ?? type;
@@ -82,17 +103,24 @@ function nameOf(urn: string): string {
   return urn.split("::").pop() ?? urn;
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Leaf-level differences ("permissions Finance/Agreements add"), so a role shows per permission. */
+export function leafChanges(olds: unknown, news: unknown, path: string[] = []): FieldChange[] {
+  if (isRecord(olds) && isRecord(news) && path.length < 4) {
+    const keys = [...new Set([...Object.keys(olds), ...Object.keys(news)])].filter((k) => k !== "__provider");
+    return keys.flatMap((k) => leafChanges(olds[k], news[k], [...path, k]));
+  }
+  if (JSON.stringify(olds) === JSON.stringify(news)) return [];
+  return [{ field: path.join(" "), old: olds, new: news }];
+}
+
 function fieldChanges(meta: StepEventMetadata): FieldChange[] {
-  const keys = meta.diffs ?? Object.keys(meta.detailedDiff ?? {});
-  const olds = meta.old?.outputs ?? meta.old?.inputs ?? {};
-  const news = meta.new?.inputs ?? meta.new?.outputs ?? {};
-  return keys
-    .filter((k) => k !== "__provider")
-    .map((field) => {
-      // detailedDiff paths ("permissions.Finance/Agreements.add") are resolved one level deep at most.
-      const top = field.split(".")[0];
-      return { field, old: olds[top], new: news[top] };
-    });
+  // Dynamic providers return no detailed diff: compare the state's inputs with the new ones.
+  const olds = meta.old?.inputs;
+  const news = meta.new?.inputs;
+  if (!olds || !news) return [];
+  return leafChanges(olds, news);
 }
 
 /** Collects engine events; `figures()` gives the result once the operation has ended. */
@@ -103,9 +131,13 @@ export class EventCollector {
   /** Called on each resource step, for the progress line. */
   onStep?: (count: number) => void;
 
+  /** Every event, kept when FLEET_DEBUG_EVENTS names a directory (a development aid). */
+  readonly events?: EngineEvent[] = process.env.FLEET_DEBUG_EVENTS ? [] : undefined;
+
   constructor(readonly operation: Operation) {}
 
   add(event: EngineEvent): void {
+    this.events?.push(event);
     const meta = event.resourcePreEvent?.metadata ?? event.resOutputsEvent?.metadata;
     if (meta && meta.type !== "pulumi:pulumi:Stack" && !meta.type.startsWith("pulumi:providers:")) {
       const known = this.steps.get(meta.urn);
@@ -115,7 +147,7 @@ export class EventCollector {
     }
     const d = event.diagnosticEvent;
     if (d && !d.ephemeral) this.diagnostics.push({ urn: d.urn, severity: d.severity, message: d.message });
-    if (event.summaryEvent) this.summary = event.summaryEvent.resourceChanges as Record<string, number>;
+    if (event.summaryEvent) this.summary = event.summaryEvent.resourceChanges;
   }
 
   figures(): StackFigures {
@@ -133,20 +165,21 @@ export class EventCollector {
     }
     const count = (op: string) => changes.filter((c) => c.op === op).length;
 
+    // A failed up's checklist is authoritative; otherwise the diagnostics' lines say what is pending.
+    const checklistItems = new Set<string>();
     const consoleSteps = new Set<string>();
     const drift: Drift[] = [];
     const errors: string[] = [];
     let checklist = false;
     const seen = new Set<string>();
     for (const d of this.diagnostics) {
+      if (d.severity === "debug") continue;
       const lines = d.message.split("\n").filter((l) => l.trim() !== "");
       if (d.severity === "error") {
-        if (lines.some((l) => CHECKLIST_HEAD.test(l))) {
+        const steps = checklistSteps(d.message);
+        if (steps) {
           checklist = true;
-          for (const l of lines) {
-            const item = CHECKLIST_ITEM.exec(l);
-            if (item) consoleSteps.add(item[1].trim());
-          }
+          for (const step of steps) checklistItems.add(step);
         } else errors.push(d.message.trim());
         continue;
       }
@@ -164,7 +197,7 @@ export class EventCollector {
           // Old format: every pending level needs the operator (the API cannot write it); it is
           // also drift when the state recorded another value than the tenant now has.
           consoleSteps.add(`${line.type} ${line.label}: ${line.key} ${line.field}: ${line.live} => ${line.declared}`);
-          const recorded = this.recorded(d.urn, line.key, line.field);
+          const recorded = this.recorded(d.urn, line.type, line.label, line.key, line.field);
           if (recorded !== undefined && recorded !== line.live)
             drift.push({
               type: line.type,
@@ -176,6 +209,12 @@ export class EventCollector {
         }
       }
     }
+    for (const c of changes) {
+      const meta = [...this.steps.values()].find((m) => nameOf(m.urn) === c.name && shortType(m.type) === c.type);
+      const label: unknown = (meta?.old?.outputs ?? meta?.old?.inputs)?.name;
+      if (c.op === "update" && c.fields.length === 0 && drift.some((d) => d.type === c.type && d.label === label))
+        c.driftOnly = true;
+    }
     // The engine's own closing error ("update failed") carries no urn; it adds nothing to a checklist.
     const realErrors = checklist ? errors.filter((e) => !/^(update|preview|refresh) failed$/.test(e)) : errors;
     const fromSummary = this.operation === "refresh" && this.summary;
@@ -185,7 +224,7 @@ export class EventCollector {
       deletes: fromSummary ? Math.max(count("delete"), this.summary?.delete ?? 0) : count("delete"),
       replacements: count("replace"),
       changes,
-      consoleSteps: [...consoleSteps],
+      consoleSteps: checklist ? [...checklistItems] : [...consoleSteps],
       drift,
       errors: realErrors,
       onlyStepsPending: checklist && realErrors.length === 0,
@@ -193,8 +232,13 @@ export class EventCollector {
   }
 
   /** The level the state holds for a role permission ("Finance/Agreements", "add"), if any. */
-  private recorded(urn: string | undefined, key: string, field: string): string | undefined {
-    const meta = urn ? this.steps.get(urn) : undefined;
+  private recorded(urn: string | undefined, type: string, label: string, key: string, field: string) {
+    // The provider's stderr reaches the engine without a urn: find the resource by type and name.
+    const meta =
+      (urn ? this.steps.get(urn) : undefined) ??
+      [...this.steps.values()].find(
+        (m) => shortType(m.type) === type && (m.old?.outputs ?? m.old?.inputs)?.name === label,
+      );
     const permissions = (meta?.old?.outputs ?? meta?.old?.inputs)?.permissions as
       Record<string, Record<string, unknown>> | undefined;
     const value = permissions?.[key]?.[field];

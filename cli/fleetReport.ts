@@ -147,9 +147,10 @@ function section(s: StackReport): string {
     `<details><summary><b>${s.stack}</b> (${s.tenant}): ${s.result}${summary.length ? `, ${summary.join(", ")}` : ""}</summary>`,
     "",
   );
-  if (s.changes.length) {
+  const changes = s.changes.filter((c) => !c.driftOnly);
+  if (changes.length) {
     out.push("Changes (the program or config differs from the state):", "", "```diff");
-    for (const c of s.changes) out.push(...changeLines(c).map(fenced));
+    for (const c of changes) out.push(...changeLines(c).map(fenced));
     out.push("```", "");
   }
   if (s.drift.length) {
@@ -171,8 +172,7 @@ function section(s: StackReport): string {
     for (const e of s.errors) out.push(fenced(e));
     out.push("```", "");
   }
-  if (!s.changes.length && !s.drift.length && !s.consoleSteps.length && !s.errors.length)
-    out.push("Nothing to do.", "");
+  if (!changes.length && !s.drift.length && !s.consoleSteps.length && !s.errors.length) out.push("Nothing to do.", "");
   out.push("</details>");
   return out.join("\n");
 }
