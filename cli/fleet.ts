@@ -252,6 +252,8 @@ async function runStack(
   } catch (error) {
     return finish(signal.aborted ? "cancelled" : "failed", { errors: [message(error)] });
   }
+  // An operation started with an already-aborted signal would never hear the abort.
+  if (signal.aborted) return finish("cancelled");
   collector.onStep = (n) => progress.set(stackName, "running", `${n} resources`);
   progress.set(stackName, "running");
   const onEvent = (e: Parameters<EventCollector["add"]>[0]) => collector.add(e);

@@ -2,7 +2,7 @@
 // (Pulumi.yaml copied, dist/ and node_modules linked) holding three client stacks on one sandbox
 // tenant: one converged, one drifted by hand in the console, one new (config file only). The real
 // Pulumi CLI, a file backend, and a scan of every report and printed line for credentials.
-import { spawn } from "child_process";
+import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
@@ -83,7 +83,11 @@ interface Run {
   seconds: number;
 }
 
-function fleet(args: string[], wrap?: (cmd: string[]) => string[]): Promise<Run> {
+function fleet(
+  args: string[],
+  wrap?: (cmd: string[]) => string[],
+  onSpawn?: (child: ChildProcess) => void,
+): Promise<Run> {
   const started = Date.now();
   const cmd = wrap ? wrap(["node", FLEET, ...args]) : ["node", FLEET, ...args];
   return new Promise((resolve, reject) => {
@@ -92,6 +96,7 @@ function fleet(args: string[], wrap?: (cmd: string[]) => string[]): Promise<Run>
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    onSpawn?.(child);
     child.on("error", reject);
     child.on("close", (code) => {
       printed.push(stdout, stderr);
@@ -100,6 +105,47 @@ function fleet(args: string[], wrap?: (cmd: string[]) => string[]): Promise<Run>
     });
   });
 }
+
+/** Live descendants of `pid` with their command name and whether they ignore SIGINT (Linux /proc). */
+function descendants(pid: number): { pid: number; name: string; ignoresSigint: boolean }[] {
+  const children = new Map<number, number[]>();
+  for (const entry of fs.readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // ended meanwhile
+    }
+  }
+  const found: { pid: number; name: string; ignoresSigint: boolean }[] = [];
+  const walk = (p: number) => {
+    for (const c of children.get(p) ?? []) {
+      try {
+        const status = fs.readFileSync(`/proc/${c}/status`, "utf8");
+        const name = /^Name:\s+(.*)$/m.exec(status)?.[1] ?? "";
+        const sigIgn = BigInt(`0x${/^SigIgn:\s+([0-9a-f]+)$/m.exec(status)?.[1] ?? "0"}`);
+        found.push({ pid: c, name, ignoresSigint: (sigIgn & 2n) !== 0n }); // SIGINT is signal 2: bit 1
+      } catch {
+        // ended meanwhile
+      }
+      walk(c);
+    }
+  };
+  walk(pid);
+  return found;
+}
+
+function commandLine(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
+  } catch {
+    return "";
+  }
+}
+
+const alive = (pid: number) => fs.existsSync(`/proc/${pid}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const read = (file: string) => fs.readFileSync(path.join(projectDir, file), "utf8");
 const readReport = (file: string) => JSON.parse(read(file)) as FleetReport;
@@ -204,6 +250,32 @@ describe("fleet over three client stacks", () => {
   );
 
   it(
+    "refresh --preview-only (the nightly drift check) finds the drifted permission and writes nothing",
+    async () => {
+      const run = await fleet([
+        "refresh",
+        "--preview-only",
+        "--stacks",
+        "acme,globex",
+        "--json",
+        "drift.json",
+        "--markdown",
+        "drift.md",
+      ]);
+      expect(run.code).toBe(2);
+      const report = readReport("drift.json");
+      expect(byStack(report, "acme").result).toBe("no changes");
+      const globex = byStack(report, "globex");
+      expect(globex.result).toBe("drift");
+      expect(globex.drift.map((d) => d.field)).toContain("permissions Finance/Agreements add");
+      expect(read("drift.md")).toContain("Fleet refresh (--preview-only)");
+      // Nothing was written: the same drift is still there for a preview.
+      expect((await fleet(["refresh", "--preview-only", "--stacks", "globex"])).code).toBe(2);
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
     "report merges chunk files into the same comment",
     async () => {
       await fleet(["preview", "--stacks", "acme", "--json", "a.json"]);
@@ -246,6 +318,66 @@ describe("fleet over three client stacks", () => {
       expect(preview.code).toBe(0);
       expect(readReport("final.json").stacks.every((s) => s.result === "no changes")).toBe(true);
       console.log(`final fleet preview:\n${preview.stdout}`);
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    "started from a backgrounded shell (SIGINT ignored), the pulumi processes it starts still take SIGINT",
+    async () => {
+      const seen = new Map<number, { name: string; ignoresSigint: boolean }>();
+      let timer: NodeJS.Timeout | undefined;
+      // A non-interactive shell starts `cmd &` with SIGINT ignored, and children inherit that.
+      const run = await fleet(
+        ["preview", "--json", "bg.json"],
+        (cmd) => ["bash", "-c", `${cmd.map((c) => `'${c}'`).join(" ")} & wait $!`],
+        (child) => {
+          timer = setInterval(() => {
+            for (const d of descendants(child.pid!)) seen.set(d.pid, d);
+          }, 150);
+        },
+      );
+      clearInterval(timer);
+      expect(run.code).not.toBe(1); // 0 after the up test; 2 when run on its own
+      // Control: in this set-up a backgrounded command does start with SIGINT ignored.
+      const control = spawnSync("bash", ["-c", "grep SigIgn /proc/self/status & wait $!"], { encoding: "utf8" });
+      expect(BigInt(`0x${control.stdout.split(/\s+/)[1]}`) & 2n).toBe(2n);
+      const pulumis = [...seen.values()].filter((d) => d.name === "pulumi" || d.name.startsWith("pulumi-"));
+      expect(pulumis.length).toBeGreaterThanOrEqual(3);
+      expect(pulumis.filter((d) => d.ignoresSigint)).toEqual([]);
+      console.log(`backgrounded fleet preview of 3 stacks: ${run.seconds.toFixed(1)} s`);
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    "Ctrl-C stops every pulumi process it started, and exits 1",
+    async () => {
+      let pids: number[] = [];
+      let interruptedAt = 0;
+      const run = await fleet(["preview", "--parallel", "3"], undefined, (child) => {
+        const poll = setInterval(() => {
+          const running = descendants(child.pid!);
+          // Interrupt once the three previews (not the short `stack select` calls) are under way.
+          const previews = running.filter((d) => d.name === "pulumi" && commandLine(d.pid).includes("preview"));
+          if (previews.length >= 3 || Date.now() - started > 180_000) {
+            clearInterval(poll);
+            pids = running.map((d) => d.pid);
+            interruptedAt = Date.now();
+            child.kill("SIGINT");
+          }
+        }, 150);
+        const started = Date.now();
+      });
+      const stopSeconds = (Date.now() - interruptedAt) / 1000;
+      expect(pids.length).toBeGreaterThanOrEqual(3);
+      expect(run.code).toBe(1);
+      expect(stopSeconds).toBeLessThan(30);
+      expect(run.stdout).toMatch(/cancelled/);
+      expect(run.stderr).toContain("SIGINT: stopping");
+      await sleep(500);
+      expect(pids.filter(alive)).toEqual([]);
+      console.log(`Ctrl-C: ${pids.length} processes stopped ${stopSeconds.toFixed(1)} s after SIGINT`);
     },
     STEP_TIMEOUT_MS,
   );
