@@ -271,16 +271,16 @@ async function runStack(
   return finish(resultOf(operation, collector.figures(), options.previewOnly));
 }
 
+const plain = (v: unknown) => (v === undefined ? "(none)" : typeof v === "string" ? v : JSON.stringify(v));
+
 function driftFromRefresh(figures: ReturnType<EventCollector["figures"]>): StackReport["drift"] {
-  // What a refresh finds changed is by definition drift: one entry per changed field.
+  // What a refresh finds changed is by definition drift: one entry per changed field, live
+  // (what read() returned) against what the state recorded at the last up.
   return figures.changes.flatMap((c) =>
-    (c.fields.length ? c.fields : [{ field: c.op === "delete" ? "(gone)" : "(changed)" }]).map((f) => ({
-      type: c.type,
-      label: c.name,
-      field: f.field,
-      live: JSON.stringify("new" in f ? f.new : undefined) ?? "(none)",
-      declared: JSON.stringify("old" in f ? f.old : undefined) ?? "(none)",
-    })),
+    (c.fields.length
+      ? c.fields
+      : [{ field: c.op === "delete" ? "(gone)" : "(changed)", old: undefined, new: undefined }]
+    ).map((f) => ({ type: c.type, label: c.name, field: f.field, live: plain(f.new), declared: plain(f.old) })),
   );
 }
 

@@ -142,7 +142,9 @@ export class EventCollector {
     if (meta && meta.type !== "pulumi:pulumi:Stack" && !meta.type.startsWith("pulumi:providers:")) {
       const known = this.steps.get(meta.urn);
       // The outputs event repeats the pre event; a replacement's own create/delete steps are not the replace.
-      if (!known || known.op === meta.op || meta.op === "replace") this.steps.set(meta.urn, meta);
+      // refresh's outputs event says what the pre event could not: "same", "update" or "delete".
+      if (!known || known.op === meta.op || known.op === "refresh" || meta.op === "replace")
+        this.steps.set(meta.urn, meta);
       this.onStep?.(this.steps.size);
     }
     const d = event.diagnosticEvent;
@@ -154,14 +156,23 @@ export class EventCollector {
     const changes: ResourceChange[] = [];
     for (const meta of this.steps.values()) {
       let op = meta.op as string;
-      // Refresh reports each resource as "refresh"; a difference between old and new is drift.
-      if (op === "refresh" && (meta.diffs?.length ?? 0) > 0) op = meta.new ? "update" : "delete";
+      let fields = fieldChanges(meta);
+      if (op === "refresh") {
+        // Refresh reports each resource as "refresh", without diffs from a dynamic provider: what
+        // read() returned (new) against the state (old) is the drift.
+        if (!meta.new) op = "delete";
+        else {
+          fields = leafChanges(meta.old?.outputs, meta.new.outputs);
+          if (fields.length > 0 || (meta.diffs?.length ?? 0) > 0) op = "update";
+        }
+      } else if (this.operation === "refresh" && fields.length === 0 && meta.old && meta.new)
+        fields = leafChanges(meta.old.outputs, meta.new.outputs);
       if (op === "create-replacement" || op === "delete-replaced") op = "replace";
       if (!COUNTED.has(op)) continue;
       const name = nameOf(meta.urn);
       const existing = changes.find((c) => c.name === name && c.type === shortType(meta.type));
       if (existing) continue;
-      changes.push({ op: op as ResourceChange["op"], type: shortType(meta.type), name, fields: fieldChanges(meta) });
+      changes.push({ op: op as ResourceChange["op"], type: shortType(meta.type), name, fields });
     }
     const count = (op: string) => changes.filter((c) => c.op === op).length;
 

@@ -169,6 +169,20 @@ describe("EventCollector", () => {
   });
 });
 
+describe("EventCollector on refresh", () => {
+  it("reads drift from the outputs read() returned against the state's", () => {
+    const c = new EventCollector("refresh");
+    const role = (add: string) => ({ name: "R", permissions: { "Finance/Agreements": { add } } });
+    c.add(step("refresh", ROLE_TYPE, "elements-role", role("All"), role("None")));
+    // The outputs event that follows says "update"; it replaces the pre event.
+    c.add(step("update", ROLE_TYPE, "elements-role", role("All"), role("None")));
+    c.add(step("refresh", "pulumi-nodejs:dynamic/connectwise:ApiMember", "elements-member", { a: 1 }, { a: 1 }));
+    const f = c.figures();
+    expect([f.updates, f.deletes]).toEqual([1, 0]);
+    expect(f.changes[0].fields).toEqual([{ field: "permissions Finance/Agreements add", old: "All", new: "None" }]);
+  });
+});
+
 describe("leafChanges", () => {
   it("descends into objects and compares lists whole", () => {
     expect(leafChanges({ a: { b: 1, c: [1] }, d: "x" }, { a: { b: 2, c: [1] }, d: "x", e: true })).toEqual([

@@ -317,7 +317,7 @@ describe("fleet over three client stacks", () => {
       const preview = await fleet(["preview", "--json", "final.json", "--markdown", "final.md"]);
       expect(preview.code).toBe(0);
       expect(readReport("final.json").stacks.every((s) => s.result === "no changes")).toBe(true);
-      console.log(`final fleet preview:\n${preview.stdout}`);
+      console.log(`final fleet preview (direct): ${preview.seconds.toFixed(1)} s\n${preview.stdout}`);
     },
     STEP_TIMEOUT_MS,
   );
