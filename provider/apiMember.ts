@@ -103,7 +103,8 @@ function notesFor(inputs: ApiMemberInputs, adopted: boolean): string {
 }
 
 /** What create may do with a member that already has this identifier. */
-type Claim = { take: true; adopted: boolean; how: "adopts" | "takes back its own" } | { take: false; reason: string };
+type Claim =
+  { take: true; adopted: boolean; how: "adopts existing" | "takes back its own" } | { take: false; reason: string };
 
 function claimOf(existing: ApiMember, inputs: ApiMemberInputs, tenant: string): Claim {
   const mark = splitNotes(existing.notes);
@@ -126,7 +127,7 @@ function claimOf(existing: ApiMember, inputs: ApiMemberInputs, tenant: string): 
     };
   // Without an owner (a handler caller that predates it) nothing is marked, so nothing tells
   // whose the member is: the take-over counts as the stack's own, as before markers existed.
-  return { take: true, adopted: inputs.owner !== undefined, how: "adopts" };
+  return { take: true, adopted: inputs.owner !== undefined, how: "adopts existing" };
 }
 
 /**
@@ -184,11 +185,14 @@ const sameName = (a: unknown, b: unknown): boolean =>
 
 /**
  * Normalises and validates. A name unchanged since the last run is not looked up again; other
- * names are looked up (cached per process). A new member (no olds) costs one lookup by
- * identifier: an existing one is refused (another stack's, or made by hand without adopt), or
- * the line says what adoption takes over and changes.
+ * names are looked up (cached per process). A new member (no olds) with an owner or adopt costs
+ * one lookup by identifier: another stack's member is refused; otherwise a line says which
+ * member `up` takes over (adopts, or takes back its own) and which fields it will change.
  */
-export function check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
+export function check(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<pulumi.dynamic.CheckResult> {
   return checker({
     voice: fieldFirst((n) => label(n.identifier)),
     fields: FIELDS,
@@ -213,16 +217,27 @@ async function acrossFields(olds: Record<string, unknown>, { inputs, valid, fail
   }
   if (!creating) return;
   const checked = inputs as ApiMemberInputs;
+  if (checked.owner === undefined && !checked.adopt) return; // nothing to claim, nothing to refuse
   const [existing] = await client.list("/system/apiMembers", ApiMemberSchema, {
     conditions: eq("identifier", checked.identifier),
   });
   if (!existing) return;
+  const state = existing.inactiveFlag ? "inactive" : "active";
   const claim = claimOf(existing, checked, client.tenant);
-  if (!claim.take) return fail("identifier", claim.reason);
-  const changes: string[] = differences(existing, checked, notesFor(checked, claim.adopted)).map((d) => d.mapping.input);
+  if (!claim.take) {
+    // Another stack's member is refused now; one made by hand is left to create (adopt may be added).
+    if (splitNotes(existing.notes).owner !== undefined) return fail("identifier", claim.reason);
+    report(
+      `${label(checked.identifier)}: existing member ${existing.id} (${state}) was not made by this stack: ${claim.reason}`,
+    );
+    return;
+  }
+  const changes: string[] = differences(existing, checked, notesFor(checked, claim.adopted)).map(
+    (d) => d.mapping.input,
+  );
   if (existing.inactiveFlag) changes.push("active");
   report(
-    `${label(checked.identifier)}: ${claim.how} existing member ${existing.id} (${existing.inactiveFlag ? "inactive" : "active"}); ` +
+    `${label(checked.identifier)}: ${claim.how} member ${existing.id} (${state}); ` +
       `up will change: ${changes.length > 0 ? changes.join(", ") : "nothing"}`,
   );
 }
@@ -241,7 +256,8 @@ export async function diff(id: string, olds: ApiMemberOutputs, news: ApiMemberIn
   const changedInputs = changedMappings(olds, news).map((m) => m.input);
   for (const field of changedInputs) details[field] = { kind: "update", inputDiff: true };
   for (const field of ["owner", "deactivateAdopted"] as const)
-    if (olds[field] !== news[field]) details[field] = { kind: olds[field] === undefined ? "add" : "update", inputDiff: true };
+    if (olds[field] !== news[field])
+      details[field] = { kind: olds[field] === undefined ? "add" : "update", inputDiff: true };
 
   const client = await session.connect();
   const live = await client.getOrUndefined(`/system/apiMembers/${id}`, ApiMemberSchema);
