@@ -267,7 +267,8 @@ export async function diff(id: string, olds: ApiMemberOutputs, news: ApiMemberIn
   }
   for (const difference of differences(live, news, notesFor(news, olds.adopted === true))) {
     const field = difference.mapping.input;
-    if (changedInputs.includes(field)) continue; // an input change, shown by the engine itself
+    // An input change (a new owner rewrites the marker in the notes) is shown by the engine itself.
+    if (changedInputs.includes(field) || (field === "notes" && olds.owner !== news.owner)) continue;
     report(`${resource}: drift: ${field}: ${shown(difference.live)} => ${shown(difference.declared)}`);
     details[field] = { kind: "update", inputDiff: false };
   }
