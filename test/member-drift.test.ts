@@ -163,6 +163,24 @@ describe("ApiMember drift in preview (diff, no refresh)", () => {
     expect((await call(sandbox, `/system/apiMembers/${id}`)).body.notes).toBe(before);
   });
 
+  test("a state from before markers: the first up writes the marker, shown as the owner input, not drift", async () => {
+    const { id, outs, inputs } = await created("svc-legacy");
+    await byHand(id, [replace("notes", "Used by the drift suite")]); // as written before markers
+    const { owner: _owner, ...legacy } = outs;
+    const result = await provider.diff(id, legacy, inputs);
+    expect(printed).toEqual([]);
+    expect(result).toEqual({
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+      detailedDiff: { owner: { kind: "add", inputDiff: true } },
+    });
+    await provider.update(id, legacy, inputs);
+    expect((await call(sandbox, `/system/apiMembers/${id}`)).body.notes).toBe(
+      "Used by the drift suite\nmanaged by connectwise-iac: drift/test/svc-legacy",
+    );
+  });
+
   test("a member that is gone is drift that re-creates it", async () => {
     const { outs, inputs } = await created("svc-gone");
     const result = await provider.diff("99999", outs, inputs);
