@@ -1,13 +1,15 @@
 // End to end, with the real Pulumi CLI (Automation API, local file backend) against the sandbox:
 // member drift shows in preview without a refresh and `preview --json` ties it to the member's
-// resource; destroy releases an adopted member untouched; declaring a destroyed member again
-// reactivates it; a second stack declaring the same member is refused, naming the owner.
+// resource; key drift (revoked, due for rotation) shows too; destroy releases an adopted member
+// untouched; declaring a destroyed member again reactivates it; a second stack declaring the same
+// member is refused, naming the owner.
 // The program is a small local one over the compiled resources (dist/, `npm test` builds it), so
 // the CLI itself can also run it for `pulumi preview --json`.
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
+import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
 import { createStack, PulumiEnvironment, pulumiEnvironment } from "./e2e/pulumi";
 import { call } from "./sandbox-harness";
@@ -24,12 +26,20 @@ const printed: string[] = [];
 const secrets: string[] = [];
 const onOutput = (line: string) => printed.push(line);
 
-// Declares the members in this stack's `members` config: [{resource, ...ApiMember args}].
+// Declares the members in this stack's `members` config, [{resource, ...ApiMember args}], and the
+// keys in `keys`, [{resource, memberResource, ...ApiKey args}] (a key follows its member).
 const PROGRAM = `
 const pulumi = require("@pulumi/pulumi");
 const { ApiMember } = require("./dist/resources/apiMember");
-const members = new pulumi.Config().requireObject("members");
-exports.memberIds = members.map(({ resource, ...args }) => new ApiMember(resource, args).memberId);
+const { ApiKey } = require("./dist/resources/apiKey");
+const config = new pulumi.Config();
+const members = {};
+for (const { resource, ...args } of config.requireObject("members")) members[resource] = new ApiMember(resource, args);
+exports.memberIds = Object.values(members).map((m) => m.memberId);
+exports.publicKeys = (config.getObject("keys") || []).map(
+  ({ resource, memberResource, ...args }) =>
+    new ApiKey(resource, { ...args, member: members[memberResource].identifier }).publicKey,
+);
 `;
 
 /** The program directory: the compiled package under its own name, so the provider finds dist/ from its cwd. */
@@ -57,7 +67,7 @@ function member(resource: string, identifier: string, extra: Record<string, unkn
   };
 }
 
-async function memberStack(stackName: string, members: unknown[]): Promise<Stack> {
+async function memberStack(stackName: string, members: unknown[], keys: unknown[] = []): Promise<Stack> {
   const stack = await createStack({
     stackName,
     projectName: PROJECT,
@@ -72,6 +82,7 @@ async function memberStack(stackName: string, members: unknown[]): Promise<Stack
     "connectwise:publicKey": { value: sandbox.publicKey, secret: true },
     "connectwise:privateKey": { value: sandbox.privateKey, secret: true },
     [`${PROJECT}:members`]: { value: JSON.stringify(members) },
+    [`${PROJECT}:keys`]: { value: JSON.stringify(keys) },
   });
   return stack;
 }
@@ -118,7 +129,8 @@ beforeAll(async () => {
   env = await pulumiEnvironment();
   programDir = path.join(env.tempDir, "program");
   writeProgram(programDir);
-  sandbox = await startSandbox({ port: 0 });
+  // Tokens that outlive the default rotateBefore (7d).
+  sandbox = await startSandbox({ port: 0, tokenLifetimeSeconds: 30 * 86400 });
   secrets.push(
     sandbox.privateKey,
     sandbox.publicKey,
@@ -221,6 +233,35 @@ describe("member drift and adoption through the Pulumi CLI", () => {
       expect(up.summary.resourceChanges).toMatchObject({ update: 1 });
       expect(await liveMember("APIMember")).toMatchObject({ emailAddress: "it@acme.example", inactiveFlag: false });
       await alpha.preview({ expectNoChanges: true, onOutput });
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    "a key that no longer authenticates, or is due for rotation, shows in preview; up mints a new one",
+    async () => {
+      const key = { resource: "APIMemberKey", memberResource: "APIMember", description: "Integration key" };
+      alpha = await memberStack("alpha", alphaMembers, [key]);
+      const [publicKey] = (await alpha.up({ onOutput })).outputs.publicKeys.value as string[];
+      await alpha.preview({ expectNoChanges: true, onOutput });
+
+      await new SandboxConsole(sandbox.consoleUrl).revokeApiKey("APIMember", publicKey);
+      const revoked = await alpha.preview({ onOutput });
+      expect(revoked.stdout).toContain(
+        "ApiKey for member APIMember: drift: no longer authenticates (401): up will mint a new key",
+      );
+      expect(revoked.changeSummary).toMatchObject({ replace: 1 });
+      const [minted] = (await alpha.up({ onOutput })).outputs.publicKeys.value as string[];
+      expect(minted).not.toBe(publicKey);
+      await alpha.preview({ expectNoChanges: true, onOutput });
+
+      // Tokens live 30 days here: a rotateBefore of 40 days makes this one due now.
+      alpha = await memberStack("alpha", alphaMembers, [{ ...key, rotateBefore: "40d" }]);
+      const due = await alpha.preview({ onOutput });
+      expect(due.stdout).toMatch(
+        /ApiKey for member APIMember: drift: expires \d{4}-\d{2}-\d{2} \(within rotateBefore 40d\): up will rotate it/,
+      );
+      alpha = await memberStack("alpha", alphaMembers, [key]);
     },
     STEP_TIMEOUT_MS,
   );
