@@ -105,7 +105,12 @@ afterEach(async () => {
 
 beforeAll(async () => {
   expect(fs.existsSync(FLEET)).toBe(true); // `npm test` compiles first
-  [env, s3] = await Promise.all([pulumiEnvironment(), startS3Server()]);
+  // In parallel (a first run builds the CLI and installs moto), and whatever started is cleaned
+  // up by afterAll even when the other failed.
+  const [pulumi, server] = await Promise.allSettled([pulumiEnvironment(), startS3Server()]);
+  if (pulumi.status === "fulfilled") env = pulumi.value;
+  if (server.status === "fulfilled") s3 = server.value;
+  for (const result of [pulumi, server]) if (result.status === "rejected") throw result.reason;
   await s3.createBucket(BUCKET);
   sandbox = await startSandbox({ port: 0 });
   operator = new SandboxConsole(sandbox.consoleUrl);

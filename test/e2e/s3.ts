@@ -83,10 +83,14 @@ export async function startS3Server(): Promise<S3Server> {
       child.kill("SIGKILL");
       reject(new Error(`moto_server printed no port within ${START_TIMEOUT_MS / 1000} s:\n${output}`));
     }, START_TIMEOUT_MS);
+    let found = false;
     const scan = (chunk: Buffer) => {
+      // Read on after the port line too (moto logs each request), or a full pipe would stall it.
+      if (found) return;
       output += chunk.toString();
       const match = /Running on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
       if (match) {
+        found = true;
         clearTimeout(timer);
         resolve(Number(match[1]));
       }
