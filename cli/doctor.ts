@@ -72,14 +72,16 @@ export async function runChecks(
   }
 
   // Every GET the handlers make, once each, one row where it is a list.
-  const endpoint = async (path: string, schema: z.ZodType, list = true): Promise<unknown> => {
+  const endpoint = async (path: string, schema: z.ZodType, list = true, label = path): Promise<unknown> => {
     try {
       const body = await client.get(path, list ? z.array(schema) : schema, list ? { pageSize: 1 } : undefined);
-      const rows = Array.isArray(body) ? `${body.length} row(s) with pageSize 1` : "one object";
-      add(`GET ${path}`, "pass", `answered ${rows}, as the schema expects`);
+      const rows = Array.isArray(body)
+        ? `${body.length === 1 ? "1 row" : `${body.length} rows`} with pageSize 1`
+        : "one object";
+      add(`GET ${label}`, "pass", `answered ${rows}, as the schema expects`);
       return body;
     } catch (error) {
-      add(`GET ${path}`, "fail", message(error));
+      add(`GET ${label}`, "fail", message(error));
       return undefined;
     }
   };
@@ -89,11 +91,17 @@ export async function runChecks(
     add("GET /system/securityroles/{id}", "cannot tell", "no role listed to read");
     add("GET /system/securityRoles/{id}/settings", "cannot tell", "no role listed to read");
   } else {
-    await endpoint(`/system/securityroles/${roleId}`, SecurityRoleSchema, false);
-    await endpoint(`/system/securityRoles/${roleId}/settings`, SecurityRoleSettingSchema);
+    await endpoint(`/system/securityroles/${roleId}`, SecurityRoleSchema, false, "/system/securityroles/{id}");
+    await endpoint(
+      `/system/securityRoles/${roleId}/settings`,
+      SecurityRoleSettingSchema,
+      true,
+      "/system/securityRoles/{id}/settings",
+    );
   }
   const members = (await endpoint("/system/apiMembers", ApiMemberSchema)) as { id?: number }[] | undefined;
-  if (members?.[0]?.id !== undefined) await endpoint(`/system/apiMembers/${members[0].id}`, ApiMemberSchema, false);
+  if (members?.[0]?.id !== undefined)
+    await endpoint(`/system/apiMembers/${members[0].id}`, ApiMemberSchema, false, "/system/apiMembers/{id}");
   else add("GET /system/apiMembers/{id}", "cannot tell", "no API member listed to read");
   await endpoint("/system/members", MemberSchema);
   await endpoint("/system/myCompany/corporateStructureLevels", CorporateStructureLevelSchema);
