@@ -104,11 +104,11 @@ function adoptionItems(doc: YAML.Document, chosen: FoundRole[]): YAMLMap[] {
     const notes: string[] = [];
     if (match!.verdict !== "exact") {
       notes.push(
-        ` role "${role.name}" ${match!.verdict === "differs" ? "differs from" : `${match!.verdict} than`} ${definition.id}'s table on ${match!.differences.length} function(s): up lists the console steps`,
+        ` role "${role.name}" ${match!.verdict === "differs" ? "differs from" : `${match!.verdict} than`} the ${definition.id} table on ${match!.differences.length} function(s): up lists the console steps`,
       );
-    } else notes.push(` role "${role.name}" matches ${definition.id}'s table exactly`);
+    } else notes.push(` role "${role.name}" matches the ${definition.id} table exactly`);
     if (!member) notes.push(" no API member on this role: up creates this one");
-    else if (!active(member)) notes.push(` API member ${member.identifier} is inactive in Manage`);
+    else if (!active(member)) notes.push(` API member ${member.identifier} is inactive in Manage: up reactivates it`);
     item.commentBefore = notes.join("\n");
     if (todo.length > 0)
       (item.get("member", true) as unknown as YAMLMap).comment = todo.map((t) => ` TODO ${t}`).join("\n");

@@ -189,8 +189,8 @@ test("lists roles and API members, matches each role, and prints the adopting bl
     },
     expect.objectContaining({ kind: "smileback", adopt: true, roleName: "SmileBack Plus" }),
   ]);
-  expect(out).toContain('# role "SmileBack Plus" grants more than smileback\'s table on 2 function(s)');
-  expect(out).toContain("# API member OldSmile is inactive in Manage");
+  expect(out).toContain('# role "SmileBack Plus" grants more than the smileback table on 2 function(s)');
+  expect(out).toContain("# API member OldSmile is inactive in Manage: up reactivates it");
   expect(out).toContain("# TODO email:");
   await expectReadOnlyAndClean(result);
 }, 120_000);
@@ -207,7 +207,7 @@ test("--write adds the new kinds to the stack file, keeps its comments, refuses 
 
   const after = fs.readFileSync(file, "utf8");
   expect(after).toContain("# TODO level:");
-  expect(after).toContain("# API member OldSmile is inactive in Manage");
+  expect(after).toContain("# API member OldSmile is inactive in Manage: up reactivates it");
   const config = YAML.parse(after).config;
   expect(config["connectwise:privateKey"]).toEqual({ secure: expect.stringMatching(/^v1:/) });
   const kinds = config["connectwise-iac:integrations"].map((i: { kind: string; adopt?: boolean }) => [i.kind, i.adopt]);
