@@ -75,7 +75,7 @@ export async function readStackConnection(
   }
 }
 
-/** Every value of the connection that must never be printed (keys and the Basic token's pieces). */
+/** The values of the connection that must never be printed: the key pair. */
 export function secretsOf(connection: Connection): string[] {
   return [connection.publicKey, connection.privateKey].filter((s) => s.length > 0);
 }

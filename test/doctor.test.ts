@@ -136,6 +136,51 @@ test("every check passes against the sandbox, with its evidence; exit 0; GET onl
   await expectReadOnlyAndClean(result);
 }, 120_000);
 
+test("a least-privilege reader whose role allows no Table Setup item: that check cannot tell; exit 2", async () => {
+  // A read-only connection, as an MSP may keep for doctor: inquire on what the handlers read, no Table Setup list.
+  const admin = await ConnectWiseClient.connect({
+    site: h.sandbox.url,
+    companyId: h.sandbox.companyId,
+    clientId: h.sandbox.clientId,
+    publicKey: h.sandbox.publicKey,
+    privateKey: h.sandbox.privateKey,
+  });
+  await admin.post("/system/securityroles", { name: "IaC Reader" }, SecurityRoleSchema);
+  await h.operator.setPermissions("IaC Reader", {
+    "System/Security": { inquire: "All" },
+    "System/Member Maintenance": { inquire: "All" },
+    "System/My Company": { inquire: "All" },
+  });
+  await admin.post(
+    "/system/apiMembers",
+    { identifier: "IacReader", name: "IaC Reader", securityRole: { name: "IaC Reader" } },
+    ApiMemberSchema,
+  );
+  const key = await h.operator.createApiKey("IacReader", "doctor");
+  const made = await newClient(
+    ["reader", "--site", h.sandbox.url, "--company", h.sandbox.companyId, "--client-id", h.sandbox.clientId],
+    {
+      cwd: projectDir,
+      env: { ...env, CONNECTWISE_PUBLIC_KEY: key.publicKey, CONNECTWISE_PRIVATE_KEY: key.privateKey },
+      stdin: new PassThrough(),
+      out: () => undefined,
+      err: (t) => process.stderr.write(t),
+    },
+  );
+  expect(made).toBe(0);
+  await h.operator.resetRequests();
+  const result = await run(["--stack", "reader"]);
+  expect(result.err).toBe("");
+  expect(result.out).toMatch(/^PASS {2}authentication and clientId +.*as member "IacReader"/m);
+  expect(result.out).toMatch(
+    /^\?{4} {2}customize-item identifier format +the connection's member sees no Table Setup items/m,
+  );
+  expect(result.out).toMatch(/\n\d+ pass, 0 fail, 1 cannot tell\n$/);
+  expect(result.code).toBe(2);
+  await expectReadOnlyAndClean(result);
+  for (const secret of [key.publicKey, key.privateKey]) expect((result.out + result.err).includes(secret)).toBe(false);
+}, 120_000);
+
 test("a function the catalog lacks on a role fails the names check and names it; exit 1", async () => {
   await h.operator.addExtraFunction("Elements By Hand", "Service Desk", "Ticket Robots", { inquire: "All" });
   await h.operator.resetRequests();
