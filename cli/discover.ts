@@ -142,6 +142,8 @@ export function writeAdoptions(
   }
   if (!isSeq(list)) throw new Refusal(`${stackFile}: ${key.join(".")} is not a list; nothing was written`);
   const seq = list;
+  // new-client writes an empty list as `[]`: entries added to it are written as a block list.
+  if (seq.items.length === 0) seq.flow = false;
   const existing = seq.items.map((item) => (isMap(item) ? String(item.get("kind")) : ""));
   const added: string[] = [];
   const refused: string[] = [];

@@ -12,7 +12,9 @@ import { newClient } from "../cli/new-client";
 import { pulumiBinDir } from "../cli/pulumiCli";
 import { ConnectWiseClient } from "../provider/connectwise/client";
 import { ApiMemberSchema, SecurityRoleSchema } from "../provider/connectwise/schemas";
+import { IntegrationDefinition } from "../stacks/integration";
 import { findPreset } from "../stacks/presets";
+import { bestMatch, compare, liveLevels } from "../cli/roleMatch";
 import { HandlerSandbox, startHandlerSandbox } from "./handler-harness";
 
 const PROJECT_ROOT = path.resolve(__dirname, "..");
@@ -227,6 +229,34 @@ test("--write adds the new kinds to the stack file, keeps its comments, refuses 
   expect(fs.readFileSync(file, "utf8")).toBe(after);
 }, 120_000);
 
+test("--write into a stack that declares no integration yet writes a block list", async () => {
+  const made = await newClient(
+    ["bare", "--site", h.sandbox.url, "--company", h.sandbox.companyId, "--client-id", h.sandbox.clientId],
+    {
+      cwd: projectDir,
+      env: { ...env, CONNECTWISE_PUBLIC_KEY: h.sandbox.publicKey, CONNECTWISE_PRIVATE_KEY: h.sandbox.privateKey },
+      stdin: new PassThrough(),
+      out: () => undefined,
+      err: (t) => process.stderr.write(t),
+    },
+  );
+  expect(made).toBe(0);
+  const file = path.join(projectDir, "Pulumi.bare.yaml");
+  expect(fs.readFileSync(file, "utf8")).toContain("connectwise-iac:integrations: []");
+  const result = await run(["--stack", "bare", "--write"]);
+  expect(result.code).toBe(0);
+  const text = fs.readFileSync(file, "utf8");
+  expect(text).toMatch(
+    /connectwise-iac:integrations:\n {4}# role "Backup Tool"[^\n]*\n(.*\n)* {4}- kind: my-backup-tool\n/,
+  );
+  expect(YAML.parse(text).config["connectwise-iac:integrations"].map((i: { kind: string }) => i.kind)).toEqual([
+    "my-backup-tool",
+    "elements",
+    "smileback",
+  ]);
+  await expectReadOnlyAndClean(result);
+}, 120_000);
+
 test("refuses without a stack, and says why when the passphrase is missing", async () => {
   const none = await run([]);
   expect(none.code).toBe(2);
@@ -242,3 +272,60 @@ test("refuses without a stack, and says why when the passphrase is missing", asy
     env = saved;
   }
 }, 120_000);
+
+describe("role matching (cli/roleMatch.ts)", () => {
+  const elements = findPreset("elements") as IntegrationDefinition;
+  const row = (key: string, levels: Record<string, string>) => {
+    const [moduleName, moduleFunctionName] = [key.slice(0, key.indexOf("/")), key.slice(key.indexOf("/") + 1)];
+    return { moduleName, moduleFunctionName, ...levels } as never;
+  };
+  const asSettings = (permissions: Record<string, Record<string, string>>) =>
+    Object.entries(permissions).map(([key, l]) =>
+      row(key, { addLevel: l.add, editLevel: l.edit, deleteLevel: l.delete, inquireLevel: l.inquire }),
+    );
+
+  test("exact, grants more, grants less and differs (both) against one table", () => {
+    const exact = liveLevels(asSettings(elements.permissions));
+    expect(compare(exact, elements).verdict).toBe("exact");
+    const more = liveLevels(
+      asSettings({ ...elements.permissions, "Finance/Invoicing": { inquire: "All", add: "My" } }),
+    );
+    expect(compare(more, elements)).toMatchObject({
+      verdict: "grants more",
+      differences: [{ key: "Finance/Invoicing" }],
+    });
+    const less = liveLevels(asSettings({ ...elements.permissions, "Finance/Invoicing": { inquire: "My" } }));
+    expect(compare(less, elements).verdict).toBe("grants less");
+    const both = liveLevels(
+      asSettings({
+        ...elements.permissions,
+        "Finance/Invoicing": { inquire: "My" },
+        "System/Security": { inquire: "All" },
+      }),
+    );
+    expect(compare(both, elements).verdict).toBe("differs");
+  });
+
+  test("a role with nothing granted, or everything, matches no table; a function the catalog lacks is ignored", () => {
+    expect(bestMatch(new Map(), [elements])).toBeUndefined();
+    const everything = asSettings(
+      Object.fromEntries(
+        [
+          "Companies/Contacts",
+          "Finance/Invoicing",
+          "System/Security",
+          "System/Member Maintenance",
+          "Service Desk/Service Tickets",
+        ]
+          .concat(Object.keys(elements.permissions))
+          .map((k) => [k, { add: "All", edit: "All", delete: "All", inquire: "All" }]),
+      ),
+    );
+    expect(bestMatch(liveLevels(everything), [elements])).toBeUndefined();
+    const withUnknown = [
+      ...asSettings(elements.permissions),
+      row("Service Desk/Ticket Robots", { inquireLevel: "All" }),
+    ];
+    expect(bestMatch(liveLevels(withUnknown), [elements])?.verdict).toBe("exact");
+  });
+});
