@@ -170,13 +170,15 @@ export async function readTenant(
     client.list("/system/apiMembers", ApiMemberSchema, { orderBy: "identifier asc" }),
   ]);
   const found = await Promise.all(
-    roles.map(async (role): Promise<FoundRole> => {
-      const settings = await client.list(`/system/securityRoles/${role.id}/settings`, SecurityRoleSettingSchema, {
-        pageSize: 1000,
-      });
-      const onRole = members.filter((m) => m.securityRole?.id === role.id);
-      return { role, match: bestMatch(liveLevels(settings), definitions), members: onRole };
-    }),
+    roles
+      .filter((role) => role.id !== undefined)
+      .map(async (role): Promise<FoundRole> => {
+        const settings = await client.list(`/system/securityRoles/${role.id}/settings`, SecurityRoleSettingSchema, {
+          pageSize: 1000,
+        });
+        const onRole = members.filter((m) => m.securityRole?.id === role.id);
+        return { role, match: bestMatch(liveLevels(settings), definitions), members: onRole };
+      }),
   );
   return { found, members };
 }

@@ -114,12 +114,16 @@ export async function runChecks(
   const settings = new Map<string, SecurityRoleSetting[]>();
   try {
     const all = await client.list("/system/securityroles", SecurityRoleSchema, { fields: ["id", "name"] });
-    for (const role of all) {
-      settings.set(
-        role.name,
-        await client.list(`/system/securityRoles/${role.id}/settings`, SecurityRoleSettingSchema, { pageSize: 1000 }),
-      );
-    }
+    // Concurrently: the client's per-tenant limit bounds the requests in flight.
+    const read = await Promise.all(
+      all
+        .filter((role) => role.id !== undefined)
+        .map(async (role) => {
+          const path = `/system/securityRoles/${role.id}/settings`;
+          return [role.name, await client.list(path, SecurityRoleSettingSchema, { pageSize: 1000 })] as const;
+        }),
+    );
+    for (const [name, list] of read) settings.set(name, list);
   } catch (error) {
     add("settings page shape", "fail", message(error));
   }
