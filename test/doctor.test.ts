@@ -13,6 +13,7 @@ import { ConnectWiseClient } from "../provider/connectwise/client";
 import { ApiMemberSchema, SecurityRoleSchema } from "../provider/connectwise/schemas";
 import { findPreset } from "../stacks/presets";
 import { HandlerSandbox, startHandlerSandbox } from "./handler-harness";
+import { OpenApiValidator, Spec } from "./openapi-validator";
 
 const PROJECT_ROOT = path.resolve(__dirname, "..");
 const DOCTOR = path.join(PROJECT_ROOT, "dist", "cli", "doctor.js");
@@ -89,10 +90,25 @@ afterAll(async () => {
 
 beforeEach(() => h.operator.resetRequests());
 
+const SPEC_PATH = path.resolve(__dirname, "../../shared/connectwise/openapi-subset.json");
+const IN_CI = !!process.env.CI && !["false", "0"].includes(process.env.CI.toLowerCase());
+
+/** The paths that the vendor's spec does not list for GET (Rule 1); checked where ../shared is, required in CI. */
+function unpublished(paths: string[]): string[] {
+  if (!fs.existsSync(SPEC_PATH)) {
+    if (IN_CI) throw new Error(`../shared is required in CI: ${SPEC_PATH} does not exist`);
+    process.stderr.write(`not checked against the published spec: ${SPEC_PATH} is missing\n`);
+    return [];
+  }
+  const validator = new OpenApiValidator(JSON.parse(fs.readFileSync(SPEC_PATH, "utf8")) as Spec);
+  return paths.map((p) => p.replace(/^.*\/apis\/3\.0/, "")).filter((p) => !validator.findOperation("GET", p));
+}
+
 async function expectReadOnlyAndClean(result: { out: string; err: string }) {
   const { entries } = await h.operator.requests();
   expect(entries.length).toBeGreaterThan(0);
   expect(entries.filter((e) => e.method !== "GET").map((e) => `${e.method} ${e.path}`)).toEqual([]);
+  expect(unpublished(entries.map((e) => e.path))).toEqual([]);
   for (const secret of [h.sandbox.publicKey, h.sandbox.privateKey]) {
     expect((result.out + result.err).includes(secret)).toBe(false); // not toContain: a failure would print it
   }
