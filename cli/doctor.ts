@@ -185,24 +185,27 @@ export async function runChecks(
       conditions: eq("customizeIdentifier", TABLE_SETUP),
     });
     const identifiers = items.map((i) => i.itemIdentifier ?? "");
-    const odd = identifiers.filter((id) => !TABLE_SETUP_ENTRIES.includes(id));
+    // TableSetupAccess compares these strings with the catalog's entries as they are.
+    const malformed = identifiers.filter((id) => !/^\S.* \/ \S.*$/.test(id));
+    const known = identifiers.filter((id) => TABLE_SETUP_ENTRIES.includes(id));
+    const unknown = identifiers.filter((id) => !malformed.includes(id) && !known.includes(id));
+    const quote = (ids: string[]) => some(ids.map((i) => JSON.stringify(i)));
+    const name = "customize-item identifier format";
     if (items.length === 0)
       add(
-        "customize-item identifier format",
+        name,
         "cannot tell",
         "the connection's member sees no Table Setup items; the format shows only to a member whose role allows some",
       );
-    else if (odd.length > 0)
-      add(
-        "customize-item identifier format",
-        "fail",
-        `not "Category / Table" as the catalog: ${some(odd.map((i) => JSON.stringify(i)))}`,
-      );
+    else if (malformed.length > 0) add(name, "fail", `not "Category / Table": ${quote(malformed)}`);
+    else if (known.length === 0)
+      add(name, "fail", `"Category / Table", but none spelt as the catalog: ${quote(unknown)}`);
     else
       add(
-        "customize-item identifier format",
+        name,
         "pass",
-        `${items.length} Table Setup item(s), each "Category / Table" as the catalog spells it (e.g. "${identifiers[0]}")`,
+        `${items.length} Table Setup item(s), "Category / Table" as the catalog spells it (e.g. "${known[0]}")` +
+          (unknown.length > 0 ? `; not in the catalog (cannot be declared): ${quote(unknown)}` : ""),
       );
   } catch (error) {
     add("customize-item identifier format", "fail", message(error));
