@@ -49,7 +49,7 @@ function some(items: string[], max = 5): string {
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** Runs every check against the client's tenant; `definitions` are the known integrations' tables. */
+/** Runs every check against the client's tenant; `definitions` are the tables the stack declares. */
 export async function runChecks(
   client: ConnectWiseClient,
   definitions: { id: string; permissions: Record<string, unknown> }[],
@@ -126,8 +126,13 @@ export async function runChecks(
     for (const [name, list] of read) settings.set(name, list);
   } catch (error) {
     add("settings page shape", "fail", message(error));
+    add("module and function names", "cannot tell", "no settings page was read");
   }
   const rows = [...settings.values()].flat();
+  if (settings.size === 0 && !checks.some((c) => c.name === "settings page shape")) {
+    add("settings page shape", "cannot tell", "the tenant lists no role to read");
+    add("module and function names", "cannot tell", "the tenant lists no role to read");
+  }
   if (settings.size > 0) {
     const bad = [...settings].flatMap(([role, list]) =>
       list
@@ -166,12 +171,15 @@ export async function runChecks(
         Object.keys(d.permissions).some((p) => findFunction(p) && p.toLowerCase() === k.toLowerCase()),
       ),
     );
+    // A function a declared table needs that no role shows: up would ask for a console step on a
+    // function this Manage version does not have, and could never converge.
     const lacking = [...unknown].map(([key, on]) => `"${key}" (on ${some(on, 2)})`);
     const notSeen = missing.length > 0 ? `; catalog functions no role shows: ${some(missing)}` : "";
     if (lacking.length > 0 || needed.length > 0) {
       const parts = [];
       if (lacking.length > 0) parts.push(`names the catalog lacks: ${some(lacking)}`);
-      if (needed.length > 0) parts.push(`functions an integration declares but no role shows: ${some(needed)}`);
+      if (needed.length > 0)
+        parts.push(`functions this stack's integrations declare but no role shows: ${some(needed)}`);
       add("module and function names", "fail", parts.join("; ") + notSeen);
     } else {
       add("module and function names", "pass", `every name on the tenant's roles is in the catalog${notSeen}`);
@@ -256,7 +264,7 @@ export async function doctor(argv: string[], io: CommandIo): Promise<number> {
       return 0;
     }
     const stack = checkStackName(values.stack, USAGE);
-    const { connection, project } = await readStackConnection(stack, io);
+    const { connection, project, declaredKinds } = await readStackConnection(stack, io);
     secrets = secretsOf(connection);
     out(`doctor: stack "${stack}", company "${connection.companyId}" at ${connection.site} (GET requests only)\n`);
 
@@ -273,7 +281,8 @@ export async function doctor(argv: string[], io: CommandIo): Promise<number> {
       checks.push({ name: "codebase discovery", outcome: "fail", evidence: message(error) });
       checks.push({ name: "the other checks", outcome: "cannot tell", evidence: "they need the codebase" });
     }
-    if (client) checks.push(...(await runChecks(client, integrationKinds(project))));
+    const declared = integrationKinds(project).filter((d) => declaredKinds.includes(d.id));
+    if (client) checks.push(...(await runChecks(client, declared)));
 
     const width = Math.max(...checks.map((c) => c.name.length));
     for (const c of checks) out(`${MARK[c.outcome]}  ${c.name.padEnd(width)}  ${c.evidence}\n`);

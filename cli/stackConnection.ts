@@ -20,6 +20,22 @@ export interface StackConnection {
   projectName: string;
   /** Pulumi.<stack>.yaml. */
   stackFile: string;
+  /** The kinds `<project>:integrations` declares (none when unset or unreadable: the program reports that). */
+  declaredKinds: string[];
+}
+
+/** The `kind`s of the integrations list, from `pulumi config --json` (objectValue, else the JSON text). */
+function kindsOf(entry: { value?: unknown; objectValue?: unknown } | undefined): string[] {
+  let list = entry?.objectValue;
+  if (list === undefined && typeof entry?.value === "string") {
+    try {
+      list = JSON.parse(entry.value);
+    } catch {
+      return [];
+    }
+  }
+  if (!Array.isArray(list)) return [];
+  return list.map((item: { kind?: unknown }) => item?.kind).filter((k): k is string => typeof k === "string");
 }
 
 /** `--stack <name>`, as a stack file name allows it. */
@@ -57,9 +73,9 @@ export async function readStackConnection(
     // pulumi's stderr names the problem (passphrase missing or wrong, unknown stack) and holds no value.
     throw new Refusal(`cannot read the config of stack "${stack}":\n${result.stderr.trim()}`);
   }
-  let config: Record<string, { value?: unknown }>;
+  let config: Record<string, { value?: unknown; objectValue?: unknown }>;
   try {
-    config = JSON.parse(result.stdout) as Record<string, { value?: unknown }>;
+    config = JSON.parse(result.stdout) as typeof config;
   } catch {
     throw new Error(`pulumi config --json for stack "${stack}" did not answer JSON`);
   }
@@ -69,7 +85,8 @@ export async function readStackConnection(
   };
   try {
     // The CONNECTWISE_* fallbacks come from process.env: the commands run with it as their env.
-    return { connection: resolveConnection({ get }), project, projectName, stackFile };
+    const declaredKinds = kindsOf(config[`${projectName}:integrations`]);
+    return { connection: resolveConnection({ get }), project, projectName, stackFile, declaredKinds };
   } catch (error) {
     throw new Refusal(`stack "${stack}": ${(error as Error).message}`);
   }
