@@ -202,7 +202,7 @@ export async function discover(argv: string[], io: CommandIo): Promise<number> {
       return 0;
     }
     const stack = checkStackName(values.stack, USAGE);
-    const { connection, project, projectName, stackFile } = await readStackConnection(stack, io);
+    const { connection, project, projectName, stackFile, declaredKinds } = await readStackConnection(stack, io);
     secrets = secretsOf(connection);
     const definitions = integrationKinds(project);
     const client = await ConnectWiseClient.connect(connection);
@@ -251,6 +251,9 @@ export async function discover(argv: string[], io: CommandIo): Promise<number> {
     }
     const rel = path.relative(io.cwd, stackFile) || stackFile;
     if (!values.write) {
+      const twice = chosen.map((f) => f.match!.definition.id).filter((kind) => declaredKinds.includes(kind));
+      if (twice.length > 0)
+        out(`\nAlready declared in ${rel}: ${twice.join(", ")} (leave those out; --write leaves them as they are).\n`);
       out(`\nTo adopt them, add this to ${rel} (or run again with --write):\n\n`);
       out(adoptionBlock(projectName, chosen));
       return 0;

@@ -186,6 +186,8 @@ test("lists roles and API members, matches each role, and prints the adopting bl
   expect(line("OldSmile")).toMatch(/OldSmile\s+SmileBack Plus\s+Corporate\s+Admin\s+Main\s+no$/);
   expect(line("ElemHand")).toMatch(/ElemHand\s+Elements By Hand\s+Corporate\s+Admin\s+Main\s+yes$/);
 
+  expect(Object.keys(printedBlock(out))).toEqual(["config"]); // the block ends the output: paste all of it
+  expect(Object.keys(printedBlock(out).config)).toEqual(["connectwise-iac:integrations"]);
   const items = printedBlock(out).config["connectwise-iac:integrations"];
   // Roles come in name order: Backup Tool, Elements By Hand, SmileBack Plus.
   expect(items).toEqual([
@@ -210,6 +212,7 @@ test("lists roles and API members, matches each role, and prints the adopting bl
   expect(out).toContain('# role "SmileBack Plus" grants more than the smileback table on 2 function(s)');
   expect(out).toContain("# API member OldSmile is inactive in Manage: up reactivates it");
   expect(out).toContain("# TODO email:");
+  expect(out).toContain("Already declared in Pulumi.acme.yaml: elements (leave those out;");
   await expectReadOnlyAndClean(result);
 }, 120_000);
 
