@@ -1,0 +1,312 @@
+// `npm run doctor -- --stack <name>`: the read-only preflight to run before the first `up` against a
+// real tenant. Each check tests one assumption the provider makes about the tenant's API (the
+// endpoints its handlers call, the shapes it parses, the names it compares, the paging it follows)
+// and reports pass, fail or cannot tell with its evidence. Only GET requests: a preflight that
+// wrote would need the very trust it is there to establish.
+import { parseArgs } from "util";
+import { z } from "zod";
+import { functionKey, findFunction, MODULE_FUNCTIONS, TABLE_SETUP_ENTRIES } from "../catalog";
+import { ConnectWiseClient } from "../provider/connectwise/client";
+import { eq } from "../provider/connectwise/conditions";
+import {
+  ApiMemberSchema,
+  CorporateStructureLevelSchema,
+  DepartmentSchema,
+  LocationSchema,
+  MemberSchema,
+  MySecurityCustomizeItemSchema,
+  MySecuritySchema,
+  SecurityRoleSchema,
+  SecurityRoleSettingSchema,
+} from "../provider/connectwise/schemas";
+import type { SecurityRole, SecurityRoleSetting } from "../provider/connectwise/schemas";
+import type { CommandIo } from "./discover";
+import { integrationKinds } from "./new-client";
+import { checkStackName, readStackConnection, Refusal, secretsOf } from "./stackConnection";
+
+const USAGE = `usage: npm run doctor -- --stack <name>
+Checks, with GET requests only, each assumption the provider makes about the stack's tenant and
+prints pass / fail / cannot tell per check with its evidence. Exit code: 0 all pass, 1 any fail,
+2 no fail but something could not be told, 3 refused
+(bad arguments, unreadable stack). PULUMI_CONFIG_PASSPHRASE(_FILE) must be set.`;
+
+export type Outcome = "pass" | "fail" | "cannot tell";
+
+export interface Check {
+  name: string;
+  outcome: Outcome;
+  evidence: string;
+}
+
+const LEVEL_FIELDS = ["addLevel", "editLevel", "deleteLevel", "inquireLevel"] as const;
+const TABLE_SETUP = "SystemTableSetup";
+
+/** The first few of a list, and how many more. */
+function some(items: string[], max = 5): string {
+  const rest = items.length - max;
+  return items.slice(0, max).join(", ") + (rest > 0 ? `, and ${rest} more` : "");
+}
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Runs every check against the client's tenant; `definitions` are the tables the stack declares. */
+export async function runChecks(
+  client: ConnectWiseClient,
+  definitions: { id: string; permissions: Record<string, unknown> }[],
+): Promise<Check[]> {
+  const checks: Check[] = [];
+  const add = (name: string, outcome: Outcome, evidence: string) => checks.push({ name, outcome, evidence });
+
+  // Authentication and clientId: mySecurity needs no permission, only a key, a company and a clientId.
+  try {
+    const [row] = await client.get("/system/mySecurity", z.array(MySecuritySchema), { pageSize: 1 });
+    add(
+      "authentication and clientId",
+      "pass",
+      `GET /system/mySecurity answered as member "${row?.member?.identifier ?? "?"}": key pair and clientId accepted`,
+    );
+  } catch (error) {
+    add("authentication and clientId", "fail", message(error));
+    add("the other checks", "cannot tell", "they need an authenticated connection");
+    return checks;
+  }
+
+  // Every GET the handlers make, once each, one row where it is a list.
+  const endpoint = async (path: string, schema: z.ZodType, list = true, label = path): Promise<unknown> => {
+    try {
+      const body = await client.get(path, list ? z.array(schema) : schema, list ? { pageSize: 1 } : undefined);
+      const rows = Array.isArray(body)
+        ? `${body.length === 1 ? "1 row" : `${body.length} rows`} with pageSize 1`
+        : "one object";
+      add(`GET ${label}`, "pass", `answered ${rows}, as the schema expects`);
+      return body;
+    } catch (error) {
+      add(`GET ${label}`, "fail", message(error));
+      return undefined;
+    }
+  };
+  const roles = ((await endpoint("/system/securityroles", SecurityRoleSchema)) as SecurityRole[] | undefined) ?? [];
+  const roleId = roles[0]?.id;
+  if (roleId === undefined) {
+    add("GET /system/securityroles/{id}", "cannot tell", "no role listed to read");
+    add("GET /system/securityRoles/{id}/settings", "cannot tell", "no role listed to read");
+  } else {
+    await endpoint(`/system/securityroles/${roleId}`, SecurityRoleSchema, false, "/system/securityroles/{id}");
+    await endpoint(
+      `/system/securityRoles/${roleId}/settings`,
+      SecurityRoleSettingSchema,
+      true,
+      "/system/securityRoles/{id}/settings",
+    );
+  }
+  const members = (await endpoint("/system/apiMembers", ApiMemberSchema)) as { id?: number }[] | undefined;
+  if (members?.[0]?.id !== undefined)
+    await endpoint(`/system/apiMembers/${members[0].id}`, ApiMemberSchema, false, "/system/apiMembers/{id}");
+  else add("GET /system/apiMembers/{id}", "cannot tell", "no API member listed to read");
+  await endpoint("/system/members", MemberSchema);
+  await endpoint("/system/myCompany/corporateStructureLevels", CorporateStructureLevelSchema);
+  await endpoint("/system/locations", LocationSchema);
+  await endpoint("/system/departments", DepartmentSchema);
+  await endpoint("/system/mySecurity", MySecuritySchema);
+  await endpoint("/system/mySecurity/customizeItems/", MySecurityCustomizeItemSchema);
+
+  // The settings page, read as the provider reads it (pageSize 1000), on every role.
+  const settings = new Map<string, SecurityRoleSetting[]>();
+  try {
+    const all = await client.list("/system/securityroles", SecurityRoleSchema, { fields: ["id", "name"] });
+    // Concurrently: the client's per-tenant limit bounds the requests in flight.
+    const read = await Promise.all(
+      all
+        .filter((role) => role.id !== undefined)
+        .map(async (role) => {
+          const path = `/system/securityRoles/${role.id}/settings`;
+          return [role.name, await client.list(path, SecurityRoleSettingSchema, { pageSize: 1000 })] as const;
+        }),
+    );
+    for (const [name, list] of read) settings.set(name, list);
+  } catch (error) {
+    add("settings page shape", "fail", message(error));
+    add("module and function names", "cannot tell", "no settings page was read");
+  }
+  const rows = [...settings.values()].flat();
+  if (settings.size === 0 && !checks.some((c) => c.name === "settings page shape")) {
+    add("settings page shape", "cannot tell", "the tenant lists no role to read");
+    add("module and function names", "cannot tell", "the tenant lists no role to read");
+  }
+  if (settings.size > 0) {
+    const bad = [...settings].flatMap(([role, list]) =>
+      list
+        .filter(
+          (s) =>
+            typeof s.moduleName !== "string" ||
+            typeof s.moduleFunctionName !== "string" ||
+            LEVEL_FIELDS.some((f) => s[f] === undefined || s[f] === null),
+        )
+        .map((s) => `${role}: setting ${s.id ?? "?"}`),
+    );
+    if (bad.length > 0)
+      add("settings page shape", "fail", `rows without moduleName, moduleFunctionName or a level: ${some(bad)}`);
+    else
+      add(
+        "settings page shape",
+        "pass",
+        `${rows.length} settings on ${settings.size} role(s), each with moduleName, moduleFunctionName and the four levels`,
+      );
+
+    // Names against the catalog. A function the catalog lacks is one the provider can neither
+    // declare nor see: a level granted there by hand escapes `exclusive`, so it fails.
+    const unknown = new Map<string, string[]>();
+    const seen = new Set<string>();
+    for (const [role, list] of settings) {
+      for (const s of list) {
+        const key = functionKey(s.moduleName ?? "", s.moduleFunctionName ?? "");
+        const entry = findFunction(key);
+        if (entry) seen.add(functionKey(entry.module, entry.function));
+        else unknown.set(key, [...(unknown.get(key) ?? []), role]);
+      }
+    }
+    const missing = MODULE_FUNCTIONS.map((f) => functionKey(f.module, f.function)).filter((k) => !seen.has(k));
+    const needed = missing.filter((k) =>
+      definitions.some((d) =>
+        Object.keys(d.permissions).some((p) => findFunction(p) && p.toLowerCase() === k.toLowerCase()),
+      ),
+    );
+    // A function a declared table needs that no role shows: up would ask for a console step on a
+    // function this Manage version does not have, and could never converge.
+    const lacking = [...unknown].map(([key, on]) => `"${key}" (on ${some(on, 2)})`);
+    const notSeen = missing.length > 0 ? `; catalog functions no role shows: ${some(missing)}` : "";
+    if (lacking.length > 0 || needed.length > 0) {
+      const parts = [];
+      if (lacking.length > 0) parts.push(`names the catalog lacks: ${some(lacking)}`);
+      if (needed.length > 0)
+        parts.push(`functions this stack's integrations declare but no role shows: ${some(needed)}`);
+      add("module and function names", "fail", parts.join("; ") + notSeen);
+    } else {
+      add("module and function names", "pass", `every name on the tenant's roles is in the catalog${notSeen}`);
+    }
+  }
+
+  // The Table Setup item format the TableSetupAccess check compares ("Category / Table"): only
+  // the calling member's own items are visible, so it takes a member whose role allows some.
+  try {
+    const items = await client.list("/system/mySecurity/customizeItems/", MySecurityCustomizeItemSchema, {
+      conditions: eq("customizeIdentifier", TABLE_SETUP),
+    });
+    const identifiers = items.map((i) => i.itemIdentifier ?? "");
+    // TableSetupAccess compares these strings with the catalog's entries as they are.
+    const malformed = identifiers.filter((id) => !/^\S.* \/ \S.*$/.test(id));
+    const known = identifiers.filter((id) => TABLE_SETUP_ENTRIES.includes(id));
+    const unknown = identifiers.filter((id) => !malformed.includes(id) && !known.includes(id));
+    const quote = (ids: string[]) => some(ids.map((i) => JSON.stringify(i)));
+    const name = "customize-item identifier format";
+    if (items.length === 0)
+      add(
+        name,
+        "cannot tell",
+        "the connection's member sees no Table Setup items; the format shows only to a member whose role allows some",
+      );
+    else if (malformed.length > 0) add(name, "fail", `not "Category / Table": ${quote(malformed)}`);
+    else if (known.length === 0)
+      add(name, "fail", `"Category / Table", but none spelt as the catalog: ${quote(unknown)}`);
+    else
+      add(
+        name,
+        "pass",
+        `${items.length} Table Setup item(s), "Category / Table" as the catalog spells it (e.g. "${known[0]}")` +
+          (unknown.length > 0 ? `; not in the catalog (cannot be declared): ${quote(unknown)}` : ""),
+      );
+  } catch (error) {
+    add("customize-item identifier format", "fail", message(error));
+  }
+
+  // Paging: two roles with pageSize 1 must come as two pages joined by Link rel="next".
+  try {
+    const firstTwo = await client.get("/system/securityroles", z.array(SecurityRoleSchema), {
+      pageSize: 2,
+      orderBy: "id asc",
+    });
+    if (firstTwo.length < 2 || firstTwo[1].id === undefined) {
+      add("paging with Link headers", "cannot tell", "the tenant has fewer than 2 roles to page through");
+    } else {
+      const paged = await client.list("/system/securityroles", SecurityRoleSchema, {
+        pageSize: 1,
+        conditions: `id<=${firstTwo[1].id}`,
+        orderBy: "id asc",
+      });
+      if (paged.length === 2)
+        add("paging with Link headers", "pass", `2 roles with pageSize 1 came as 2 pages, joined by Link rel="next"`);
+      else
+        add(
+          "paging with Link headers",
+          "fail",
+          `2 roles with pageSize 1 gave ${paged.length}: no Link rel="next" after the first page`,
+        );
+    }
+  } catch (error) {
+    add("paging with Link headers", "fail", message(error));
+  }
+  return checks;
+}
+
+const MARK: Record<Outcome, string> = { pass: "PASS", fail: "FAIL", "cannot tell": "????" };
+
+export async function doctor(argv: string[], io: CommandIo): Promise<number> {
+  let secrets: string[] = [];
+  const clean = (text: string) => secrets.reduce((t, s) => t.split(s).join("***"), text);
+  const out = (text: string) => io.out(clean(text));
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: { stack: { type: "string" }, help: { type: "boolean", short: "h" } },
+    });
+    if (values.help) {
+      io.out(`${USAGE}\n`);
+      return 0;
+    }
+    const stack = checkStackName(values.stack, USAGE);
+    const { connection, project, declaredKinds } = await readStackConnection(stack, io);
+    secrets = secretsOf(connection);
+    out(`doctor: stack "${stack}", company "${connection.companyId}" at ${connection.site} (GET requests only)\n`);
+
+    const checks: Check[] = [];
+    let client: ConnectWiseClient | undefined;
+    try {
+      client = await ConnectWiseClient.connect(connection);
+      checks.push({
+        name: "codebase discovery",
+        outcome: "pass",
+        evidence: `GET /login/companyinfo/${connection.companyId} named a usable codebase`,
+      });
+    } catch (error) {
+      checks.push({ name: "codebase discovery", outcome: "fail", evidence: message(error) });
+      checks.push({ name: "the other checks", outcome: "cannot tell", evidence: "they need the codebase" });
+    }
+    const declared = integrationKinds(project).filter((d) => declaredKinds.includes(d.id));
+    if (client) checks.push(...(await runChecks(client, declared)));
+
+    const width = Math.max(...checks.map((c) => c.name.length));
+    for (const c of checks) out(`${MARK[c.outcome]}  ${c.name.padEnd(width)}  ${c.evidence}\n`);
+    const count = (o: Outcome) => checks.filter((c) => c.outcome === o).length;
+    out(`\n${count("pass")} pass, ${count("fail")} fail, ${count("cannot tell")} cannot tell\n`);
+    return count("fail") > 0 ? 1 : count("cannot tell") > 0 ? 2 : 0;
+  } catch (error) {
+    io.err(clean(`doctor: ${message(error)}\n`));
+    // A refusal (bad arguments, unreadable stack) is not a verdict on the tenant: exit 3.
+    return error instanceof Refusal || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") ? 3 : 1;
+  }
+}
+
+if (require.main === module) {
+  doctor(process.argv.slice(2), {
+    cwd: process.cwd(),
+    env: process.env,
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+  }).then(
+    (code) => process.exit(code),
+    (error: Error) => {
+      process.stderr.write(`doctor: ${error.message}\n`);
+      process.exit(1);
+    },
+  );
+}

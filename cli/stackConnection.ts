@@ -1,0 +1,98 @@
+// A stack's ConnectWise connection, for commands that talk to the tenant outside `pulumi up`
+// (discover, doctor). The values come from `pulumi config --show-secrets --json`, run through the
+// project's CLI settings, so the passphrase provider's format stays Pulumi's and the passphrase
+// comes from the environment as for every other pulumi run. The decrypted keys stay in memory:
+// nothing here prints pulumi's stdout, and errors carry only pulumi's stderr.
+import * as fs from "fs";
+import * as path from "path";
+import YAML from "yaml";
+import { Connection, resolveConnection } from "../provider/connectwise/connection";
+import { projectDir, pulumiBinDir, pulumiEnv, runPulumi } from "./pulumiCli";
+
+/** A refusal: the command stops with this message and exit code 2, nothing was sent. */
+export class Refusal extends Error {}
+
+export interface StackConnection {
+  connection: Connection;
+  /** The project folder (holds Pulumi.yaml). */
+  project: string;
+  /** The project's name: its own config keys are `<name>:...`. */
+  projectName: string;
+  /** Pulumi.<stack>.yaml. */
+  stackFile: string;
+  /** The kinds `<project>:integrations` declares (none when unset or unreadable: the program reports that). */
+  declaredKinds: string[];
+}
+
+/** The `kind`s of the integrations list, from `pulumi config --json` (objectValue, else the JSON text). */
+function kindsOf(entry: { value?: unknown; objectValue?: unknown } | undefined): string[] {
+  let list = entry?.objectValue;
+  if (list === undefined && typeof entry?.value === "string") {
+    try {
+      list = JSON.parse(entry.value);
+    } catch {
+      return [];
+    }
+  }
+  if (!Array.isArray(list)) return [];
+  return list.map((item: { kind?: unknown }) => item?.kind).filter((k): k is string => typeof k === "string");
+}
+
+/** `--stack <name>`, as a stack file name allows it. */
+export function checkStackName(stack: string | undefined, usage: string): string {
+  if (!stack) throw new Refusal(`give the stack: --stack <name>\n${usage}`);
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(stack)) {
+    throw new Refusal(`"${stack}" is not a stack name: use letters, digits, "-", "_" and "." (e.g. acme)`);
+  }
+  return stack;
+}
+
+/**
+ * Reads the stack's `connectwise:*` config, secrets decrypted; a setting the stack lacks falls
+ * back to its CONNECTWISE_* variable, as the provider does (resolveConnection).
+ */
+export async function readStackConnection(
+  stack: string,
+  io: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<StackConnection> {
+  const project = projectDir(io.cwd);
+  const projectName = String(
+    (YAML.parse(fs.readFileSync(path.join(project, "Pulumi.yaml"), "utf8")) as { name: string }).name,
+  );
+  const stackFile = path.join(project, `Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(stackFile)) {
+    throw new Refusal(`no stack file ${stackFile}; start the stack with \`npm run new-client\``);
+  }
+  const bin = await pulumiBinDir(io.env);
+  const env = pulumiEnv(bin, project, io.env);
+  const result = await runPulumi(bin, ["config", "--show-secrets", "--json", "--stack", stack, "--non-interactive"], {
+    env,
+    cwd: project,
+  });
+  if (result.code !== 0) {
+    // pulumi's stderr names the problem (passphrase missing or wrong, unknown stack) and holds no value.
+    throw new Refusal(`cannot read the config of stack "${stack}":\n${result.stderr.trim()}`);
+  }
+  let config: Record<string, { value?: unknown; objectValue?: unknown }>;
+  try {
+    config = JSON.parse(result.stdout) as typeof config;
+  } catch {
+    throw new Error(`pulumi config --json for stack "${stack}" did not answer JSON`);
+  }
+  const get = (key: string) => {
+    const value = config[key]?.value;
+    return typeof value === "string" ? value : undefined;
+  };
+  try {
+    // The CONNECTWISE_* fallbacks come from process.env: the commands run with it as their env.
+    const declaredKinds = kindsOf(config[`${projectName}:integrations`]);
+    return { connection: resolveConnection({ get }), project, projectName, stackFile, declaredKinds };
+  } catch (error) {
+    throw new Refusal(`stack "${stack}": ${(error as Error).message}`);
+  }
+}
+
+/** The values of the connection that must never be printed: the key pair. */
+export function secretsOf(connection: Connection): string[] {
+  return [connection.publicKey, connection.privateKey].filter((s) => s.length > 0);
+}
