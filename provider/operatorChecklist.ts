@@ -1,0 +1,146 @@
+// Handlers of the OperatorChecklist dynamic resource: the one place a stack's console steps are
+// gathered. SecurityRole and TableSetupAccess succeed with their steps as `pendingSteps`;
+// this resource, declared after them, writes the runbook and fails the `up` ONCE with one
+// numbered checklist (a plain error, printed as written) while any step is pending, and
+// succeeds when none is. It makes no request to ConnectWise.
+
+import * as fs from "fs";
+import * as path from "path";
+import type * as pulumi from "@pulumi/pulumi";
+import { MODULE_FUNCTIONS, functionKey } from "../catalog";
+import {
+  ChecklistEntry,
+  PendingItem,
+  buildChecklist,
+  formatChecklistText,
+  formatRunbook,
+  toEntry,
+} from "./consoleSteps";
+import { containsUnknown, isUnknown } from "./handlerKit";
+
+const TYPE = "OperatorChecklist";
+
+export interface OperatorChecklistInputs {
+  /** The stack the checklist is for (names what to run next). */
+  stack: string;
+  /** Per resource, its pending steps; in declaration order (roles before their Table Setup access). */
+  items: PendingItem[];
+  /** Where the Markdown runbook is written; relative paths are against the provider's cwd (the program's directory). */
+  runbook?: string;
+}
+
+export interface OperatorChecklistOutputs extends OperatorChecklistInputs {
+  /** How many steps were pending at the last up. */
+  pending: number;
+  /** The runbook's absolute path, "" when none is written. */
+  runbookPath: string;
+}
+
+const CATALOG_POSITION = new Map(MODULE_FUNCTIONS.map((f, i) => [functionKey(f.module, f.function), i]));
+
+/** A role's level step: its position in the catalog (module order); other steps come after the levels. */
+function levelPosition(entry: ChecklistEntry): number {
+  const [, , , module, fn, ...rest] = entry.menuPath;
+  if (rest.length > 0 || module === undefined || fn === undefined) return Infinity;
+  return CATALOG_POSITION.get(functionKey(module, fn)) ?? Infinity;
+}
+
+/**
+ * Click order: screens in the order their resources are declared; on a screen, the role's
+ * levels in catalog order, then the rest (the Table Setup customize entries) as given.
+ */
+export function orderedEntries(items: PendingItem[]): ChecklistEntry[] {
+  const entries = items.flatMap((item) => item.steps.map(toEntry));
+  const screenRank = new Map<string, number>();
+  for (const e of entries) {
+    const screen = e.menuPath.slice(0, 3).join(" > ");
+    if (!screenRank.has(screen)) screenRank.set(screen, screenRank.size);
+  }
+  const rank = (e: ChecklistEntry) => screenRank.get(e.menuPath.slice(0, 3).join(" > "))!;
+  return entries
+    .map((entry, index) => ({ entry, index }))
+    .sort(
+      (a, b) => rank(a.entry) - rank(b.entry) || levelPosition(a.entry) - levelPosition(b.entry) || a.index - b.index,
+    )
+    .map(({ entry }) => entry);
+}
+
+const countSteps = (items: PendingItem[]) => items.reduce((n, item) => n + (item.steps?.length ?? 0), 0);
+
+export function check(
+  _olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<pulumi.dynamic.CheckResult> {
+  const failures: pulumi.dynamic.CheckFailure[] = [];
+  if (!isUnknown(news.stack) && (typeof news.stack !== "string" || !news.stack.trim()))
+    failures.push({ property: "stack", reason: `${TYPE} stack: give the stack's name` });
+  if (!isUnknown(news.items) && !Array.isArray(news.items))
+    failures.push({ property: "items", reason: `${TYPE} items: expected a list of { resource, tenant, steps }` });
+  if (news.runbook !== undefined && !isUnknown(news.runbook) && typeof news.runbook !== "string")
+    failures.push({ property: "runbook", reason: `${TYPE} runbook: give a file path, or leave it out` });
+  return Promise.resolve(failures.length > 0 ? { failures } : { inputs: news });
+}
+
+/** Writes the runbook, then fails with the checklist while steps are pending. */
+function settle(inputs: OperatorChecklistInputs & Record<string, unknown>): OperatorChecklistOutputs {
+  const items = (inputs.items ?? []).filter((item) => (item.steps ?? []).length > 0);
+  const checklist = buildChecklist(
+    items.map((item) => item.tenant),
+    inputs.stack,
+    orderedEntries(items),
+  );
+  const runbookPath = inputs.runbook ? path.resolve(inputs.runbook) : "";
+  if (runbookPath) {
+    fs.mkdirSync(path.dirname(runbookPath), { recursive: true });
+    fs.writeFileSync(runbookPath, formatRunbook(checklist));
+  }
+  // A plain Error, not a partial failure: the engine prints it once, as written.
+  if (checklist.count > 0) throw new Error(formatChecklistText(checklist, runbookPath || undefined));
+  return { ...inputs, pending: 0, runbookPath };
+}
+
+export function create(
+  inputs: OperatorChecklistInputs & Record<string, unknown>,
+): Promise<pulumi.dynamic.CreateResult> {
+  return Promise.resolve().then(() => ({ id: `checklist-${inputs.stack}`, outs: settle(inputs) }));
+}
+
+export function update(
+  _id: string,
+  _olds: OperatorChecklistOutputs,
+  news: OperatorChecklistInputs & Record<string, unknown>,
+): Promise<pulumi.dynamic.UpdateResult> {
+  return Promise.resolve().then(() => ({ outs: settle(news) }));
+}
+
+/** Changed while any step is pending, so `up` re-runs it and preview never shows the stack converged. */
+export function diff(
+  _id: string,
+  olds: OperatorChecklistOutputs,
+  news: OperatorChecklistInputs,
+): Promise<pulumi.dynamic.DiffResult> {
+  const base = { replaces: [], deleteBeforeReplace: false };
+  if (containsUnknown(news)) return Promise.resolve({ ...base, changes: true });
+  const pending = countSteps(news.items ?? []) > 0;
+  const changed = olds.stack !== news.stack || olds.runbook !== news.runbook || (olds.pending ?? 0) > 0;
+  return Promise.resolve({ ...base, changes: pending || changed });
+}
+
+export function read(id: string, props: OperatorChecklistOutputs): Promise<pulumi.dynamic.ReadResult> {
+  return Promise.resolve({ id, props });
+}
+
+/** Nothing exists in ConnectWise; the runbook file is left for the record. */
+export function deleteChecklist(): Promise<void> {
+  return Promise.resolve();
+}
+
+export const provider: Required<pulumi.dynamic.ResourceProvider> = {
+  configure: () => Promise.resolve(),
+  check,
+  diff,
+  create,
+  read,
+  update,
+  delete: deleteChecklist,
+};
