@@ -5,6 +5,8 @@
 // through report(), in two shapes a fleet command parses:
 //   `<Type> <label>: needs the operator: <step>`   and   `<Type> <label>: drift: <field>: <live> => <declared>`
 
+import { MODULE_FUNCTIONS, functionKey } from "../catalog";
+
 /** One thing the operator sets in the Manage UI. */
 export interface ConsoleStep {
   /** The menu path, e.g. ["System", "Security Roles", "ElementsAPI", "Finance", "Agreements"]. */
@@ -118,7 +120,7 @@ export interface Checklist {
 export function buildChecklist(tenants: string[], stack: string, entries: ChecklistEntry[]): Checklist {
   const groups = new Map<string, string[]>();
   for (const entry of entries) {
-    const screen = entry.menuPath.slice(0, SCREEN_DEPTH).join(" > ");
+    const screen = screenOf(entry);
     const rest = entry.menuPath.slice(SCREEN_DEPTH);
     const text = rest.length > 0 ? `${rest.join(" > ")}: ${entry.action}` : entry.action;
     const lines = groups.get(screen) ?? [];
@@ -134,6 +136,29 @@ export function buildChecklist(tenants: string[], stack: string, entries: Checkl
 }
 
 const plural = (n: number) => `${n} console step${n === 1 ? "" : "s"}`;
+
+const CATALOG_POSITION = new Map(MODULE_FUNCTIONS.map((f, i) => [functionKey(f.module, f.function), i]));
+const screenOf = (entry: ChecklistEntry) => entry.menuPath.slice(0, SCREEN_DEPTH).join(" > ");
+
+/** A role's level step: its position in the catalog (module order); other steps come after the levels. */
+function levelPosition(entry: ChecklistEntry): number {
+  const [, , , module, fn, ...rest] = entry.menuPath;
+  if (rest.length > 0 || module === undefined || fn === undefined) return Infinity;
+  return CATALOG_POSITION.get(functionKey(module, fn)) ?? Infinity;
+}
+
+/**
+ * Click order: screens in the order they first appear (resources in declaration order); on a
+ * screen, the role's levels in catalog order, then the rest (Table Setup customize entries) as given.
+ */
+export function inClickOrder(entries: ChecklistEntry[]): ChecklistEntry[] {
+  const screenRank = new Map<string, number>();
+  for (const e of entries) if (!screenRank.has(screenOf(e))) screenRank.set(screenOf(e), screenRank.size);
+  return entries
+    .map((entry, index) => ({ entry, index, screen: screenRank.get(screenOf(entry))!, level: levelPosition(entry) }))
+    .sort((a, b) => a.screen - b.screen || a.level - b.level || a.index - b.index)
+    .map(({ entry }) => entry);
+}
 
 /** What to run once the steps are done. */
 export function nextStep(stack: string): string {

@@ -7,15 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
-import { MODULE_FUNCTIONS, functionKey } from "../catalog";
-import {
-  ChecklistEntry,
-  PendingItem,
-  buildChecklist,
-  formatChecklistText,
-  formatRunbook,
-  toEntry,
-} from "./consoleSteps";
+import { PendingItem, buildChecklist, formatChecklistText, formatRunbook, inClickOrder, toEntry } from "./consoleSteps";
 import { containsUnknown, isUnknown } from "./handlerKit";
 
 const TYPE = "OperatorChecklist";
@@ -34,35 +26,6 @@ export interface OperatorChecklistOutputs extends OperatorChecklistInputs {
   pending: number;
   /** The runbook's absolute path, "" when none is written. */
   runbookPath: string;
-}
-
-const CATALOG_POSITION = new Map(MODULE_FUNCTIONS.map((f, i) => [functionKey(f.module, f.function), i]));
-
-/** A role's level step: its position in the catalog (module order); other steps come after the levels. */
-function levelPosition(entry: ChecklistEntry): number {
-  const [, , , module, fn, ...rest] = entry.menuPath;
-  if (rest.length > 0 || module === undefined || fn === undefined) return Infinity;
-  return CATALOG_POSITION.get(functionKey(module, fn)) ?? Infinity;
-}
-
-/**
- * Click order: screens in the order their resources are declared; on a screen, the role's
- * levels in catalog order, then the rest (the Table Setup customize entries) as given.
- */
-export function orderedEntries(items: PendingItem[]): ChecklistEntry[] {
-  const entries = items.flatMap((item) => item.steps.map(toEntry));
-  const screenRank = new Map<string, number>();
-  for (const e of entries) {
-    const screen = e.menuPath.slice(0, 3).join(" > ");
-    if (!screenRank.has(screen)) screenRank.set(screen, screenRank.size);
-  }
-  const rank = (e: ChecklistEntry) => screenRank.get(e.menuPath.slice(0, 3).join(" > "))!;
-  return entries
-    .map((entry, index) => ({ entry, index }))
-    .sort(
-      (a, b) => rank(a.entry) - rank(b.entry) || levelPosition(a.entry) - levelPosition(b.entry) || a.index - b.index,
-    )
-    .map(({ entry }) => entry);
 }
 
 const countSteps = (items: PendingItem[]) => items.reduce((n, item) => n + (item.steps?.length ?? 0), 0);
@@ -87,7 +50,7 @@ function settle(inputs: OperatorChecklistInputs & Record<string, unknown>): Oper
   const checklist = buildChecklist(
     items.map((item) => item.tenant),
     inputs.stack,
-    orderedEntries(items),
+    inClickOrder(items.flatMap((item) => item.steps.map(toEntry))),
   );
   const runbookPath = inputs.runbook ? path.resolve(inputs.runbook) : "";
   if (runbookPath) {
