@@ -231,13 +231,20 @@ function likePattern(pattern: string): RegExp {
   return new RegExp(`^${body}$`, "is");
 }
 
+/** A scalar as text; an object (which a typed field never holds) as its JSON, never "[object Object]". */
+function asText(v: unknown): string {
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  return JSON.stringify(v) ?? "";
+}
+
 function normalize(v: unknown, type: FieldInfo["type"]): string | number | boolean | null {
   if (v === null || v === undefined) return null;
   if (type === "date") {
-    const t = v instanceof Date ? v.getTime() : Date.parse(String(v));
+    const t = v instanceof Date ? v.getTime() : Date.parse(asText(v));
     return Number.isNaN(t) ? null : t;
   }
-  if (type === "string") return String(v).toLowerCase();
+  if (type === "string") return asText(v).toLowerCase();
   return v as number | boolean;
 }
 

@@ -48,6 +48,19 @@ export class SandboxConsole {
     return this.call("PUT", `/roles/${encodeURIComponent(role)}/permissions`, permissions);
   }
 
+  /**
+   * Adds to the role a module function the catalog does not know (as a newer Manage version
+   * would have), with levels; PUT permissions can change them afterwards under "Module/Function".
+   */
+  addExtraFunction(
+    role: string,
+    module: string,
+    fn: string,
+    levels: Partial<Record<PermissionField, Level>> = {},
+  ): Promise<ConsoleRole> {
+    return this.call("POST", `/roles/${encodeURIComponent(role)}/extraFunctions`, { module, function: fn, levels });
+  }
+
   /** Replaces the role's Table Setup "Allow access to these" list ("Category / Table" entries). */
   setTableSetup(role: string, tables: string[]): Promise<ConsoleRole> {
     return this.call("PUT", `/roles/${encodeURIComponent(role)}/tableSetup`, { tables });

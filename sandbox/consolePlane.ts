@@ -1,7 +1,7 @@
 // The console plane, /console/...: what an operator does in the Manage UI and the published API
 // cannot (set a role's permission levels and Table Setup list, make or revoke API keys), plus
-// the sandbox's own controls (request log, faults, token lifetime). JSON, no credentials; it
-// listens only where the API does (loopback by default).
+// the sandbox's own controls (request log, faults, token lifetime). JSON, no credentials, so
+// it answers only loopback (see consolePlane below).
 
 import {
   LEVELS,
@@ -15,8 +15,10 @@ import {
   MODULE_FUNCTIONS,
 } from "../catalog";
 import { Faults, mergeFaults } from "./faults";
+import { ApiError } from "./errors";
+import { Plane, isLoopbackAddress, isLoopbackHost, parseJsonBody } from "./http";
 import { RequestLog } from "./requestLog";
-import { COMPANY_ID, RoleRecord, Store, levelField } from "./store";
+import { COMPANY_ID, RoleRecord, SettingRecord, Store, levelField } from "./store";
 import { memberRef } from "./views";
 
 export type Permissions = Record<string, Record<PermissionField, Level>>;
@@ -27,6 +29,8 @@ export interface ConsoleRole {
   /** Only functions where some level is not None, keyed "Module/Function". */
   permissions: Permissions;
   tableSetup: string[];
+  /** Functions added with POST .../extraFunctions (not in the catalog); absent when none. */
+  extraFunctions?: string[];
 }
 
 export interface ConsoleMember {
@@ -91,7 +95,16 @@ function roleView(role: RoleRecord): ConsoleRole {
     if (Object.values(levels).some((l) => l !== "None"))
       permissions[functionKey(s.moduleName, s.moduleFunctionName)] = levels;
   }
-  return { id: role.id, name: role.name, permissions, tableSetup: [...role.tableSetup] };
+  const extra = role.settings
+    .map((s) => functionKey(s.moduleName, s.moduleFunctionName))
+    .filter((key) => !findFunction(key));
+  return {
+    id: role.id,
+    name: role.name,
+    permissions,
+    tableSetup: [...role.tableSetup],
+    ...(extra.length ? { extraFunctions: extra } : {}),
+  };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -104,33 +117,78 @@ function roleNamed(store: Store, name: string): RoleRecord {
   return role;
 }
 
-/** Merges the given levels into the role's settings, as clicking them in System > Security Roles. */
+/** `{add?, edit?, delete?, inquire?}` for `key` as validated updates; throws a ConsoleError naming what is wrong. */
+function parseLevels(key: string, levels: unknown): { field: PermissionField; level: Level }[] {
+  if (!isObject(levels))
+    throw new ConsoleError(400, `levels for '${key}' must be an object {add?, edit?, delete?, inquire?}`);
+  return Object.entries(levels).map(([field, value]) => {
+    if (!PERMISSION_FIELDS.includes(field as PermissionField))
+      throw new ConsoleError(400, `'${key}': unknown level field '${field}' (use add, edit, delete, inquire)`);
+    const level = LEVELS.find((l) => typeof value === "string" && l.toLowerCase() === value.toLowerCase());
+    if (!level)
+      throw new ConsoleError(400, `'${key}'.${field}: level must be None, My or All (got ${JSON.stringify(value)})`);
+    return { field: field as PermissionField, level };
+  });
+}
+
+/**
+ * Merges the given levels into the role's settings, as clicking them in System > Security Roles.
+ * Keys are catalog functions, or functions added to this role with POST .../extraFunctions.
+ */
 function setPermissions(deps: ConsoleDeps, role: RoleRecord, body: unknown): void {
   if (!isObject(body))
     throw new ConsoleError(400, 'body must be {"Module/Function": {add?, edit?, delete?, inquire?}}');
-  const updates: { key: string; field: PermissionField; level: Level }[] = [];
+  const updates: { setting: SettingRecord; field: PermissionField; level: Level }[] = [];
   for (const [key, levels] of Object.entries(body)) {
-    const fn = findFunction(key);
-    if (!fn) {
+    const setting = deps.store.settingFor(role, key);
+    if (!setting) {
       const hint = didYouMean(key, ALL_FUNCTION_KEYS);
       throw new ConsoleError(
         400,
         `unknown module function '${key}'${hint.length ? ` (did you mean ${hint.map((h) => `'${h}'`).join(", ")}?)` : ""}`,
       );
     }
-    if (!isObject(levels))
-      throw new ConsoleError(400, `levels for '${key}' must be an object {add?, edit?, delete?, inquire?}`);
-    for (const [field, value] of Object.entries(levels)) {
-      if (!PERMISSION_FIELDS.includes(field as PermissionField))
-        throw new ConsoleError(400, `'${key}': unknown level field '${field}' (use add, edit, delete, inquire)`);
-      const level = LEVELS.find((l) => typeof value === "string" && l.toLowerCase() === value.toLowerCase());
-      if (!level)
-        throw new ConsoleError(400, `'${key}'.${field}: level must be None, My or All (got ${JSON.stringify(value)})`);
-      updates.push({ key: functionKey(fn.module, fn.function), field: field as PermissionField, level });
-    }
+    for (const u of parseLevels(key, levels)) updates.push({ setting, ...u });
   }
   // Validated as a whole first, so a bad entry changes nothing.
-  for (const u of updates) deps.store.settingFor(role, u.key)![levelField(u.field)] = u.level;
+  for (const u of updates) u.setting[levelField(u.field)] = u.level;
+  touch(deps, role);
+}
+
+const MAX_NAME = 100;
+
+/**
+ * Adds to one role a module function the catalog does not know, with levels, as a newer
+ * Manage version would show it: the API then lists it among the role's settings.
+ */
+function addExtraFunction(deps: ConsoleDeps, role: RoleRecord, body: unknown): void {
+  const text = (v: unknown) => (typeof v === "string" ? v.trim() : "");
+  const moduleName = isObject(body) ? text(body.module) : "";
+  const functionName = isObject(body) ? text(body.function) : "";
+  if (
+    !moduleName ||
+    !functionName ||
+    moduleName.includes("/") ||
+    Math.max(moduleName.length, functionName.length) > MAX_NAME
+  )
+    throw new ConsoleError(
+      400,
+      `body must be {"module", "function", "levels": {add?, edit?, delete?, inquire?}}: non-empty names of at most ${MAX_NAME} characters, no "/" in the module`,
+    );
+  const key = functionKey(moduleName, functionName);
+  if (findFunction(key))
+    throw new ConsoleError(
+      400,
+      `'${key}' is in the catalog; set its levels with PUT /console/roles/{name}/permissions`,
+    );
+  if (deps.store.settingFor(role, key))
+    throw new ConsoleError(
+      400,
+      `role '${role.name}' already has '${key}'; set its levels with PUT /console/roles/{name}/permissions`,
+    );
+  const updates = parseLevels(key, (body as Record<string, unknown>).levels ?? {});
+  const setting = deps.store.addSetting(role, moduleName, functionName);
+  for (const u of updates) setting[levelField(u.field)] = u.level;
   touch(deps, role);
 }
 
@@ -198,6 +256,7 @@ const ROUTES = [
   "GET /roles/*",
   "PUT /roles/*/permissions",
   "PUT /roles/*/tableSetup",
+  "POST /roles/*/extraFunctions",
   "POST /members/*/apiKeys",
   "DELETE /members/*/apiKeys/*",
   "GET /requests",
@@ -248,6 +307,11 @@ export function handleConsole(
         const role = roleNamed(store, parts[1]);
         setTableSetup(deps, role, body);
         return { status: 200, body: roleView(role), changed: true };
+      }
+      case "POST /roles/*/extraFunctions": {
+        const role = roleNamed(store, parts[1]);
+        addExtraFunction(deps, role, body);
+        return { status: 201, body: roleView(role), changed: true };
       }
       case "POST /members/*/apiKeys": {
         const member = store.memberByIdentifier(parts[1]);
@@ -301,4 +365,40 @@ export function handleConsole(
       };
     throw e;
   }
+}
+
+export const CONSOLE_PREFIX = "/console";
+
+/**
+ * The console over HTTP: JSON in, JSON out; `persist` runs after a change. It has no credentials,
+ * so it answers only a loopback peer that calls it by a loopback name (a page on another site
+ * cannot reach it by DNS rebinding), and takes only application/json bodies (a cross-site form
+ * post cannot send those without a preflight).
+ */
+export function consolePlane(deps: ConsoleDeps & { persist: () => void }): Plane {
+  const refuse = (status: number, code: string, message: string) => ({ status, body: { code, message } });
+  return async (req) => {
+    if (!isLoopbackAddress(req.remoteAddress))
+      return refuse(403, "Forbidden", "The console answers only requests from this machine (loopback)");
+    if (!isLoopbackHost(headerOf(req.headers.host)))
+      return refuse(403, "Forbidden", "The console answers only a loopback Host (localhost, 127.0.0.1, [::1])");
+    let body: unknown;
+    try {
+      const text = await req.body();
+      const mediaType = headerOf(req.headers["content-type"])?.split(";")[0].trim().toLowerCase();
+      if (text.length > 0 && mediaType !== "application/json")
+        return refuse(415, "UnsupportedMediaType", "The console takes only application/json bodies");
+      body = parseJsonBody(text);
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      return refuse(e.status, e.status === 413 ? "PayloadTooLarge" : "BadRequest", e.message);
+    }
+    const reply = handleConsole(deps, req.method, req.rest, body);
+    if (reply.changed) deps.persist();
+    return { status: reply.status, body: reply.body };
+  };
+}
+
+function headerOf(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
 }

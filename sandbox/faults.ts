@@ -1,5 +1,8 @@
 // Injected faults for /apis/3.0 requests: latency, 429 with Retry-After, 503, and connections
-// destroyed without an answer. Each rate is an independent chance per request.
+// destroyed without an answer. Each rate is an independent chance per request. `injectFaults`
+// is the step in front of the API plane, as a rate limiter in front of the real app would be.
+
+import type { Plane } from "./http";
 
 export interface Faults {
   latencyMs: number;
@@ -34,4 +37,39 @@ export function drawFault(faults: Faults, random: () => number = Math.random): F
   if (faults.rate429 > 0 && random() < faults.rate429) return "429";
   if (faults.rate503 > 0 && random() < faults.rate503) return "503";
   return undefined;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** `next` behind the faults: the body is read first (a slow upload is not latency), then latency, then one draw. */
+export function injectFaults(current: () => Faults, next: Plane): Plane {
+  return async (req) => {
+    let text: string;
+    try {
+      text = await req.body();
+    } catch {
+      return next(req); // the plane answers a body it cannot read (413)
+    }
+    if (current().latencyMs > 0) await sleep(current().latencyMs);
+    const faults = current();
+    const fault = drawFault(faults);
+    const requestBody = text || undefined;
+    if (fault === "drop") return { status: 0, drop: true, fault, requestBody };
+    if (fault === "429")
+      return {
+        status: 429,
+        body: { code: "TooManyRequests", message: "Rate limit exceeded; retry after the Retry-After interval." },
+        headers: { "Retry-After": String(faults.retryAfterSeconds) },
+        fault,
+        requestBody,
+      };
+    if (fault === "503")
+      return {
+        status: 503,
+        body: { code: "ServiceUnavailable", message: "The service is temporarily unavailable." },
+        fault,
+        requestBody,
+      };
+    return next(req);
+  };
 }

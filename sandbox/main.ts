@@ -1,8 +1,9 @@
 // CLI: starts the sandbox and prints one JSON line {url, companyId, publicKey, privateKey,
 // clientId, consoleUrl} on stdout (nothing else goes there); runs until SIGINT/SIGTERM.
-//   --port N --host H --state FILE --latency MS --rate429 X --rate503 X --rate-drop X --token-lifetime S
+//   --port N --host H [--allow-remote] --state FILE --latency MS --rate429 X --rate503 X --rate-drop X
+//   --retry-after S --token-lifetime S
 
-import { Faults, SandboxOptions, startSandbox } from "./server";
+import { Faults, SandboxOptions, isLoopbackHostOption, startSandbox } from "./server";
 
 const NUMBER_FLAGS: Record<string, (o: SandboxOptions, f: Partial<Faults>, v: number) => void> = {
   "--port": (o, _f, v) => (o.port = v),
@@ -19,6 +20,11 @@ function parseArgs(argv: string[]): SandboxOptions {
   const faults: Partial<Faults> = {};
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
+    if (flag === "--allow-remote") {
+      options.allowRemote = true;
+      i--; // takes no value
+      continue;
+    }
     if (value === undefined) throw new Error(`${flag} needs a value`);
     if (flag === "--host") options.host = value;
     else if (flag === "--state") options.statePath = value;
@@ -26,14 +32,27 @@ function parseArgs(argv: string[]): SandboxOptions {
       const n = Number(value);
       if (!Number.isFinite(n)) throw new Error(`${flag} needs a number, got '${value}'`);
       NUMBER_FLAGS[flag](options, faults, n);
-    } else throw new Error(`unknown option ${flag} (known: --host, --state, ${Object.keys(NUMBER_FLAGS).join(", ")})`);
+    } else
+      throw new Error(
+        `unknown option ${flag} (known: --host, --allow-remote, --state, ${Object.keys(NUMBER_FLAGS).join(", ")})`,
+      );
   }
   options.faults = faults;
   return options;
 }
 
 async function main(): Promise<void> {
-  const sandbox = await startSandbox(parseArgs(process.argv.slice(2)));
+  const options = parseArgs(process.argv.slice(2));
+  const host = options.host ?? "127.0.0.1";
+  if (!isLoopbackHostOption(host)) {
+    if (!options.allowRemote)
+      throw new Error(`--host ${host} is not a loopback address; add --allow-remote to listen there anyway`);
+    process.stderr.write(
+      `sandbox: warning: listening on ${host}: other machines can reach the API, and the admin key printed on stdout ` +
+        "works for them (the console still answers only loopback)\n",
+    );
+  }
+  const sandbox = await startSandbox(options);
   const { url, companyId, publicKey, privateKey, clientId, consoleUrl } = sandbox;
   process.stdout.write(`${JSON.stringify({ url, companyId, publicKey, privateKey, clientId, consoleUrl })}\n`);
   const stop = () => {

@@ -6,6 +6,7 @@
 
 import { createHash, randomBytes } from "crypto";
 import { Level, MODULE_FUNCTIONS, PermissionField, TABLE_SETUP_ENTRIES, findFunction, functionKey } from "../catalog";
+import { checkSnapshot } from "./stateCheck";
 
 export interface Ref {
   id: number;
@@ -45,6 +46,8 @@ export interface MemberRecord {
   licenseClass: "A" | "F";
   /** The writable fields of its schema: ApiMember's for class "A", Member's for class "F". */
   fields: Record<string, unknown>;
+  /** When it was made (absent in state files from before it was kept: then lastUpdated stands in). */
+  createdAt?: string;
   lastUpdated: string;
   updatedBy: string;
 }
@@ -231,11 +234,27 @@ export class Store {
     return found && found.role.id === roleId ? found.setting : undefined;
   }
 
-  /** The role's setting for "Module/Function", if the catalog has it. */
+  /** The role's setting for "Module/Function" (case-insensitive): a catalog function or one added in the console. */
   settingFor(role: RoleRecord, key: string): SettingRecord | undefined {
-    const fn = findFunction(key);
-    if (!fn) return undefined;
-    return role.settings.find((s) => s.moduleName === fn.module && s.moduleFunctionName === fn.function);
+    const wanted = key.trim().toLowerCase();
+    return role.settings.find((s) => functionKey(s.moduleName, s.moduleFunctionName).toLowerCase() === wanted);
+  }
+
+  /** A setting for a function the catalog does not know (as a newer Manage version adds), levels None, listed last. */
+  addSetting(role: RoleRecord, moduleName: string, functionName: string): SettingRecord {
+    const setting: SettingRecord = {
+      id: this.nextSettingId++,
+      moduleName,
+      moduleFunctionName: functionName,
+      sortOrder: Math.max(0, ...role.settings.map((x) => x.sortOrder)) + 1,
+      addLevel: "None",
+      editLevel: "None",
+      deleteLevel: "None",
+      inquireLevel: "None",
+    };
+    role.settings.push(setting);
+    this.settingsById.set(setting.id, { role, setting });
+    return setting;
   }
 
   /** Active members (API or full) whose role is this one: what keeps a role from being deleted. */
@@ -255,6 +274,7 @@ export class Store {
       id: this.nextMemberId++,
       licenseClass,
       fields,
+      createdAt: now.toISOString(),
       lastUpdated: now.toISOString(),
       updatedBy: by,
     };
@@ -333,10 +353,8 @@ export class Store {
   }
 
   restore(raw: unknown): void {
+    checkSnapshot(raw);
     const s = raw as Snapshot;
-    if (!s || s.version !== 1 || !Array.isArray(s.roles) || !Array.isArray(s.members) || !Array.isArray(s.keys)) {
-      throw new Error("unrecognised sandbox state file (expected version 1)");
-    }
     this.nextRoleId = s.nextRoleId;
     this.nextSettingId = s.nextSettingId;
     this.nextMemberId = s.nextMemberId;

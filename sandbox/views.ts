@@ -64,9 +64,11 @@ export function settingView(role: RoleRecord, s: SettingRecord): View {
   };
 }
 
+const text = (v: unknown): string => (typeof v === "string" ? v : "");
+
 export function memberRef(m: MemberRecord): { id: number; identifier: string; name: string } {
   const f = m.fields;
-  const name = m.licenseClass === "A" ? String(f.name ?? "") : `${f.firstName ?? ""} ${f.lastName ?? ""}`.trim();
+  const name = m.licenseClass === "A" ? text(f.name) : `${text(f.firstName)} ${text(f.lastName)}`.trim();
   return { id: m.id, identifier: String(f.identifier), name };
 }
 
@@ -74,19 +76,36 @@ export function apiMemberView(m: MemberRecord): View {
   return { id: m.id, ...m.fields, _info: info(m) };
 }
 
+/**
+ * What the spec's Member schema requires and a record may lack (an API member has no hire date,
+ * phone or email preference; a role is optional on ApiMember). The real values for an API member
+ * are not published: the hire date is when it was made, the preferences are Office, and a
+ * member without a role shows an empty reference {id: null}.
+ */
+function memberRequired(m: MemberRecord): Record<string, unknown> {
+  const f = m.fields;
+  return {
+    firstName: f.firstName ?? "",
+    lastName: f.lastName ?? "",
+    hireDate: f.hireDate ?? m.createdAt ?? m.lastUpdated,
+    defaultEmail: f.defaultEmail ?? "Office",
+    defaultPhone: f.defaultPhone ?? "Office",
+    securityRole: f.securityRole ?? { id: null },
+  };
+}
+
 /** Member view of any member; an API member shows its name as firstName and an empty lastName. */
 export function memberView(m: MemberRecord): View {
-  if (m.licenseClass === "F") return { id: m.id, ...m.fields, licenseClass: "F", _info: info(m) };
+  if (m.licenseClass === "F") return { id: m.id, ...m.fields, ...memberRequired(m), licenseClass: "F", _info: info(m) };
   const { name, emailAddress, ...rest } = m.fields;
   return {
     id: m.id,
     ...rest,
+    ...memberRequired(m),
     licenseClass: "A",
     firstName: name ?? "",
     lastName: "",
-    ...(emailAddress !== undefined
-      ? { officeEmail: emailAddress, primaryEmail: emailAddress, defaultEmail: "Office" }
-      : {}),
+    ...(emailAddress !== undefined ? { officeEmail: emailAddress, primaryEmail: emailAddress } : {}),
     adminFlag: false,
     _info: info(m),
   };

@@ -30,6 +30,25 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, input?: st
   });
 }
 
+/** Whether the backend holds `stack` for this project (`pulumi stack ls --json`, read quietly). */
+function stackExists(stack: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("pulumi", ["stack", "ls", "--json", "--non-interactive"], {
+      cwd: ROOT,
+      env,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      if (code !== 0) return reject(new Error("pulumi stack ls failed"));
+      const stacks = JSON.parse(out) as Array<{ name: string }>;
+      resolve(stacks.some((s) => s.name.split("/").pop() === stack));
+    });
+  });
+}
+
 function pulumiBinDir(): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn("bash", [path.join(ROOT, "scripts/ensure-pulumi.sh")], {
@@ -79,7 +98,10 @@ async function main(): Promise<void> {
     banner(
       `Sandbox ConnectWise at ${sandbox.url} (company ${sandbox.companyId}); stack "${STACK}" on ${env.PULUMI_BACKEND_URL}`,
     );
-    await run("pulumi", ["stack", "rm", STACK, "--yes", "--force", "--non-interactive"], env).catch(() => 1);
+    // A previous run's stack is removed first. `pulumi stack rm` of a missing stack prints
+    // "error: no stack named 'demo' found", which reads as a failure: look before removing.
+    if (await stackExists(STACK, env))
+      await run("pulumi", ["stack", "rm", STACK, "--yes", "--force", "--non-interactive"], env);
     fs.rmSync(path.join(ROOT, `Pulumi.${STACK}.yaml`), { force: true });
     if ((await run("pulumi", ["stack", "init", STACK, "--non-interactive"], env)) !== 0)
       throw new Error("pulumi stack init failed");

@@ -32,11 +32,44 @@ fail() { log "ERROR: $2"; exit "$1"; }
 
 [ -f "$SHIM" ] || fail 3 "$SHIM is missing: run 'npm install' in $PROJECT_DIR first (it ships the dynamic-provider plugin)"
 
+# The dynamic-provider plugin the CLI runs for dynamic resources, in the program's directory (its
+# cwd). The CLI must find it beside itself, or it tries to download a plugin named pulumi-nodejs
+# from GitHub. This bin directory is shared by every project on the machine, so the shim runs our
+# lean server (dist/provider/server.js: diagnostics tied to resources, detailed diffs) only where
+# connectwise-iac is found from the cwd the way resources/runtimeProvider.ts finds it, and the
+# SDK's server (what the SDK's own shim runs) everywhere else, or when CW_IAC_SDK_PROVIDER is set.
+write_shim() {
+  cat <<'SHIM'
+#!/bin/sh
+# pulumi-resource-pulumi-nodejs, installed by connectwise-iac's scripts/ensure-pulumi.sh.
+server=
+if [ -z "${CW_IAC_SDK_PROVIDER:-}" ]; then
+  dir=$(pwd -P)
+  while :; do
+    if [ -f "$dir/package.json" ] && grep -q '"name"[[:space:]]*:[[:space:]]*"connectwise-iac"' "$dir/package.json"; then
+      server="$dir/dist/provider/server.js"; break
+    fi
+    if [ -e "$dir/node_modules/connectwise-iac" ]; then
+      server="$dir/node_modules/connectwise-iac/dist/provider/server.js"; break
+    fi
+    [ "$dir" = / ] && break
+    dir=$(dirname "$dir")
+  done
+  [ -f "$server" ] || server=
+fi
+if [ -z "$server" ]; then
+  server=$(node -e "console.log(require.resolve('@pulumi/pulumi/cmd/dynamic-provider'))") || exit 1
+fi
+[ -n "${CW_IAC_PROVIDER_TRACE:-}" ] && echo "$(pwd) $server" >>"$CW_IAC_PROVIDER_TRACE"
+exec node "$server" "$@"
+SHIM
+}
+
 install_shim() {
-  # The dynamic-provider plugin is a shell script from the npm package; the CLI must find it
-  # beside itself, or it tries to download a plugin named pulumi-nodejs from GitHub.
-  cmp -s "$SHIM" "$1/pulumi-resource-pulumi-nodejs" 2>/dev/null && return 0
-  cp "$SHIM" "$1/pulumi-resource-pulumi-nodejs.tmp"
+  write_shim >"$1/pulumi-resource-pulumi-nodejs.tmp"
+  if cmp -s "$1/pulumi-resource-pulumi-nodejs.tmp" "$1/pulumi-resource-pulumi-nodejs"; then
+    rm -f "$1/pulumi-resource-pulumi-nodejs.tmp"; return 0
+  fi
   chmod 0755 "$1/pulumi-resource-pulumi-nodejs.tmp"
   mv -f "$1/pulumi-resource-pulumi-nodejs.tmp" "$1/pulumi-resource-pulumi-nodejs"
 }

@@ -15,4 +15,16 @@ if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
 fi
 echo "[setup] compiling TypeScript (tsc)" >&2
 npx tsc -p tsconfig.json
-bash scripts/ensure-pulumi.sh >/dev/null
+bin_dir="$(bash scripts/ensure-pulumi.sh)"
+mkdir -p .pulumi-state
+
+# `npm run setup` (or setup.sh run by hand) says how to use the CLI; `npm test` and `npm run demo`
+# run this script too and stay quiet.
+if [ "${npm_lifecycle_event:-setup}" = setup ]; then
+  case "$bin_dir" in "$HOME"/*) shown_bin="\$HOME/${bin_dir#"$HOME"/}" ;; *) shown_bin="$bin_dir" ;; esac
+  echo "Ready. Run the Pulumi CLI with this project's settings (backend .pulumi-state/, no update check, no plugin downloads):"
+  echo "  npm run pulumi -- <command>"
+  echo "Or, for a plain \`pulumi\` in this shell, put it on PATH and log in to the project's backend:"
+  echo "  export PATH=\"$shown_bin:\$PATH\""
+  echo "  pulumi login file://$PWD/.pulumi-state"
+fi

@@ -2,26 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { ApiKey } from "../resources/apiKey";
 import { ApiMember } from "../resources/apiMember";
 import { SecurityRole } from "../resources/securityRole";
-import type { Level, PermissionField } from "../catalog";
 import { TableSetupAccess } from "../resources/tableSetupAccess";
+import { IntegrationDefinition } from "./definition";
 
-/** What an integration requires of a tenant: its published permission table, as data. */
-export interface IntegrationDefinition {
-  /** Stable id, used in the component's type and resource names: never change it once deployed. */
-  id: string;
-  /** The integration's name as its vendor writes it. */
-  integration: string;
-  /** The security role to create for it (at most 30 characters). */
-  roleName: string;
-  /** "Module/Function" => levels; unset levels are None. */
-  permissions: Record<string, Partial<Record<PermissionField, Level>>>;
-  /** Table Setup "Allow access to these" entries, "Category / Table"; empty: no allow-list step. */
-  tableSetup: string[];
-  /** The API key's description in System > Members > API Keys. */
-  keyDescription: string;
-  /** Where the permission table was published. */
-  sources: string[];
-}
+export type { IntegrationDefinition } from "./definition";
 
 /** The per-tenant settings of one integration's API member. */
 export interface IntegrationMemberArgs {
@@ -38,10 +22,11 @@ export interface IntegrationMemberArgs {
   defaultTerritory: string;
 }
 
+/**
+ * The tenant is not an argument: every resource acts on the tenant of the provider connection
+ * (`connectwise:site` and `connectwise:companyId`, or the CONNECTWISE_* environment variables).
+ */
 export interface IntegrationArgs {
-  /** The tenant, as the integration's setup screen asks for it. */
-  site: pulumi.Input<string>;
-  companyId: pulumi.Input<string>;
   member: IntegrationMemberArgs;
   /** Override the definition's role name (two integrations on one role name would collide). */
   roleName?: string;
@@ -59,9 +44,7 @@ export class Integration extends pulumi.ComponentResource {
   readonly member: ApiMember;
   readonly key: ApiKey;
   readonly tableSetup?: TableSetupAccess;
-  /** What the integration's own setup screen asks for. */
-  readonly site: pulumi.Output<string>;
-  readonly companyId: pulumi.Output<string>;
+  /** What the integration's own setup screen asks for, besides the tenant's site and company id. */
   readonly memberIdentifier: pulumi.Output<string>;
   readonly publicKey: pulumi.Output<string>;
   readonly privateKey: pulumi.Output<string>;
@@ -72,6 +55,12 @@ export class Integration extends pulumi.ComponentResource {
     args: IntegrationArgs,
     opts?: pulumi.ComponentResourceOptions,
   ) {
+    // For JavaScript callers, whom the type does not stop: a tenant here would be silently ignored.
+    for (const field of ["site", "companyId"])
+      if (field in args)
+        throw new Error(
+          `Integration ${name}: no "${field}" argument; the tenant is the provider connection's (connectwise:site, connectwise:companyId)`,
+        );
     super(`connectwise:integration:${definition.id}`, name, {}, opts);
     const parent = { parent: this };
 
@@ -115,14 +104,10 @@ export class Integration extends pulumi.ComponentResource {
       );
     }
 
-    this.site = pulumi.output(args.site);
-    this.companyId = pulumi.output(args.companyId);
     this.memberIdentifier = this.member.identifier;
     this.publicKey = this.key.publicKey;
     this.privateKey = pulumi.secret(this.key.privateKey);
     this.registerOutputs({
-      site: this.site,
-      companyId: this.companyId,
       memberIdentifier: this.memberIdentifier,
       publicKey: this.publicKey,
       privateKey: this.privateKey,

@@ -1,10 +1,11 @@
 // The program behind every tenant stack: its connection and the integrations it needs.
 import * as pulumi from "@pulumi/pulumi";
+import { RunError } from "@pulumi/pulumi/errors";
 import { z } from "zod";
-import { elements } from "./elements";
-import { Integration, IntegrationDefinition } from "./integration";
-import { lifecycleManager } from "./lifecycleManager";
-import { findPreset, presets } from "./presets";
+import { didYouMean, quoted, suggestion } from "../catalog";
+import { Integration } from "./integration";
+import { describeIssues, inConfig } from "./issues";
+import { defaultIntegrationsDir, KnownIntegration, knownIntegrations } from "./userIntegrations";
 
 const MemberSettings = z.strictObject({
   identifier: z.string(),
@@ -17,7 +18,7 @@ const MemberSettings = z.strictObject({
 });
 
 const IntegrationSettings = z.strictObject({
-  /** "elements", "lifecycle-manager", or the id of a shipped preset (stacks/presets.json). */
+  /** The id of a shipped preset (stacks/presets.json) or of a file in integrations/. */
   kind: z.string(),
   /** The component's name in this stack; defaults to the kind. */
   name: z.string().optional(),
@@ -26,56 +27,98 @@ const IntegrationSettings = z.strictObject({
   member: MemberSettings,
 });
 
-const BUILT_IN: Record<string, IntegrationDefinition> = {
-  [elements.id]: elements,
-  [lifecycleManager.id]: lifecycleManager,
-};
+const StackIntegrations = z.array(IntegrationSettings);
+type IntegrationSettings = z.infer<typeof IntegrationSettings>;
 
-function definitionFor(kind: string): IntegrationDefinition {
-  const definition = BUILT_IN[kind] ?? findPreset(kind);
-  if (!definition) {
-    const known = [...Object.keys(BUILT_IN), ...presets.map((p) => p.id)].join(", ");
-    throw new Error(`integrations: unknown kind "${kind}"; known kinds: ${known}`);
+/** One message for everything wrong; a RunError, so Pulumi prints it without a stack trace. */
+function fail(problems: string[]): never {
+  throw new RunError(problems.length === 1 ? problems[0] : `stack config is invalid:\n  ${problems.join("\n  ")}`);
+}
+
+/** `<project>:integrations`, validated: every problem named by its config key. */
+function readIntegrations(known: Map<string, KnownIntegration>): IntegrationSettings[] {
+  const key = `${pulumi.getProject()}:integrations`;
+  const kinds = [...known.keys()];
+  const raw = new pulumi.Config().get("integrations");
+  if (raw === undefined) {
+    fail([
+      `${key}: missing; list this stack's integrations in Pulumi.${pulumi.getStack()}.yaml ` +
+        `(e.g. "- kind: elements" with its member; see the README), known kinds: ${kinds.join(", ")}`,
+    ]);
   }
-  return definition;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    value = raw; // a plain string: reported below as "expected array"
+  }
+  const parsed = StackIntegrations.safeParse(value);
+  const problems = parsed.success ? [] : describeIssues(inConfig(key), StackIntegrations, value, parsed.error);
+  if (Array.isArray(value)) {
+    const names = new Map<string, number>();
+    value.forEach((item: unknown, i) => {
+      if (typeof item !== "object" || item === null) return;
+      const { kind, name } = item as { kind?: unknown; name?: unknown };
+      if (typeof kind === "string" && !known.has(kind)) {
+        problems.push(
+          `${key}[${i}].kind: unknown kind "${kind}"${suggestion(didYouMean(kind, kinds, 1))}; known kinds: ${kinds.join(", ")}`,
+        );
+      }
+      // Two entries under one name would declare the same resource names.
+      const componentName = typeof name === "string" ? name : kind;
+      if (typeof componentName !== "string") return;
+      const earlier = names.get(componentName);
+      if (earlier !== undefined) {
+        problems.push(
+          `${key}[${i}]: name ${quoted([componentName])} is already used by ${key}[${earlier}]; give one of them a "name"`,
+        );
+      } else names.set(componentName, i);
+    });
+  }
+  if (problems.length > 0) fail(problems);
+  return parsed.data!;
+}
+
+/** The tenant, as each integration's setup screen asks for it: the stack config, else the environment. */
+function tenantSetting(name: "site" | "companyId", env: string): string {
+  const value = new pulumi.Config("connectwise").get(name) ?? process.env[env];
+  if (!value)
+    fail([`connectwise:${name}: missing; set it with \`pulumi config set connectwise:${name} <value>\` or ${env}`]);
+  return value;
+}
+
+export interface TenantProgramOptions {
+  /** The folder of the user's own integration files; default: integrations/ at the project root. */
+  integrationsDir?: string;
 }
 
 /**
  * Declares this stack's integrations from its config (`<project>:integrations`, a list) and
  * returns the stack outputs. Called by index.ts, and by the Automation API as an inline program.
+ * Bad config or a bad integration file throws one RunError naming every problem's place.
  */
-export function tenantProgram() {
-  const config = new pulumi.Config();
-  const parsed = z.array(IntegrationSettings).safeParse(config.requireObject("integrations"));
-  if (!parsed.success) {
-    throw new Error(`config ${pulumi.getProject()}:integrations is invalid: ${z.prettifyError(parsed.error)}`);
-  }
-  const connection = new pulumi.Config("connectwise");
-
-  const deployed: Record<string, Integration> = {};
-  for (const settings of parsed.data) {
-    const name = settings.name ?? settings.kind;
-    deployed[name] = new Integration(definitionFor(settings.kind), name, {
-      site: connection.require("site"),
-      companyId: connection.require("companyId"),
-      member: settings.member,
-      roleName: settings.roleName,
-      adopt: settings.adopt,
-    });
-  }
+export function tenantProgram(options: TenantProgramOptions = {}) {
+  const known = knownIntegrations(options.integrationsDir ?? defaultIntegrationsDir());
+  const settings = readIntegrations(known);
+  const site = tenantSetting("site", "CONNECTWISE_SITE");
+  const companyId = tenantSetting("companyId", "CONNECTWISE_COMPANY_ID");
 
   // Per integration, what its own setup screen asks for; the private key stays a secret.
-  const integrations = Object.fromEntries(
-    Object.entries(deployed).map(([name, i]) => [
-      name,
-      {
-        site: i.site,
-        companyId: i.companyId,
-        memberIdentifier: i.memberIdentifier,
-        publicKey: i.publicKey,
-        privateKey: i.privateKey,
-      },
-    ]),
-  );
+  const integrations: Record<string, Record<string, pulumi.Output<string>>> = {};
+  for (const s of settings) {
+    const name = s.name ?? s.kind;
+    const integration = new Integration(known.get(s.kind)!.definition, name, {
+      member: s.member,
+      roleName: s.roleName,
+      adopt: s.adopt,
+    });
+    integrations[name] = {
+      site: pulumi.output(site),
+      companyId: pulumi.output(companyId),
+      memberIdentifier: integration.memberIdentifier,
+      publicKey: integration.publicKey,
+      privateKey: integration.privateKey,
+    };
+  }
   return { integrations };
 }

@@ -2,6 +2,7 @@
 // the error type. No network.
 
 import { and, eq, or, quote } from "../provider/connectwise/conditions";
+import { noProxyMatches, proxyFor } from "../provider/connectwise/connection";
 import { ConnectWiseError } from "../provider/connectwise/errors";
 import { Limiter } from "../provider/connectwise/limiter";
 import { linkFor, parseLinkHeader } from "../provider/connectwise/paging";
@@ -113,6 +114,10 @@ describe("retry timing", () => {
     expect(failureKind("ETIMEDOUT")).toBe("lost");
     expect(failureKind("ENOTFOUND")).toBe("fatal");
     expect(failureKind("CERT_HAS_EXPIRED")).toBe("fatal");
+    // A proxy that could not reach the site delivered nothing; one that refused is not asked again.
+    expect(failureKind("EPROXYUNAVAILABLE")).toBe("unsent");
+    expect(failureKind("EPROXY")).toBe("fatal");
+    expect(failureKind("ERESPONSETOOLARGE")).toBe("fatal");
   });
 });
 
@@ -148,7 +153,7 @@ describe("Limiter", () => {
   it("releases its slot when a task fails, and refuses a bad limit", async () => {
     const limiter = new Limiter(1);
     await expect(limiter.run(() => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
-    await expect(limiter.run(async () => "next")).resolves.toBe("next");
+    await expect(limiter.run(() => Promise.resolve("next"))).resolves.toBe("next");
     expect(() => new Limiter(0)).toThrow(/positive integer/);
     expect(() => limiter.setLimit(1.5)).toThrow(/positive integer/);
   });
@@ -239,5 +244,57 @@ describe("ConnectWiseError", () => {
       "ConnectWise request failed (ECONNRESET) on GET /system/members: socket hang up [after 3 attempts]",
     );
     expect(err.errors).toEqual([]);
+  });
+});
+
+describe("proxy choice", () => {
+  const proxy = "http://proxy.corp:3128";
+
+  it("tunnels https sites through HTTPS_PROXY or https_proxy (lower case first), a bare host:port meaning http://", () => {
+    expect(proxyFor("https://cw.example.com", { HTTPS_PROXY: proxy })?.href).toBe("http://proxy.corp:3128/");
+    expect(proxyFor("https://cw.example.com", { https_proxy: "proxy.corp:8080", HTTPS_PROXY: proxy })?.host).toBe(
+      "proxy.corp:8080",
+    );
+    expect(proxyFor("https://cw.example.com", { https_proxy: " ", HTTPS_PROXY: proxy })?.host).toBe("proxy.corp:3128");
+    expect(proxyFor("https://cw.example.com", {})).toBeUndefined();
+  });
+
+  it("never proxies plain http or a loopback host, and never reads HTTP_PROXY", () => {
+    const env = { HTTPS_PROXY: proxy, HTTP_PROXY: proxy, http_proxy: proxy };
+    for (const site of ["http://127.0.0.1:8080", "https://localhost:1", "https://127.0.0.5", "https://[::1]:9"])
+      expect(proxyFor(site, env)).toBeUndefined();
+    expect(proxyFor("https://cw.example.com", { HTTP_PROXY: proxy, http_proxy: proxy })).toBeUndefined();
+  });
+
+  it("refuses a proxy it cannot tunnel through without repeating the value", () => {
+    expect(() => proxyFor("https://cw.example.com", { HTTPS_PROXY: "https://u:secretpw@proxy.corp" })).toThrow(
+      /^HTTPS_PROXY uses https:\/\/; only an http:\/\/ proxy/,
+    );
+    expect(() => proxyFor("https://cw.example.com", { https_proxy: "http://[secretpw" })).toThrow(
+      "https_proxy is not a proxy URL (expected http://host:port)",
+    );
+  });
+
+  it("reads NO_PROXY as curl does: *, domains with their subdomains, IP literals, optional ports", () => {
+    const site = new URL("https://api-na.myconnectwise.net");
+    const matches = (noProxy: string, url: URL = site) => noProxyMatches(url, noProxy);
+    expect(matches("*")).toBe(true);
+    expect(matches("myconnectwise.net")).toBe(true);
+    expect(matches(".myconnectwise.net")).toBe(true);
+    expect(matches("*.MyConnectWise.net.")).toBe(true);
+    expect(matches("example.com, api-na.myconnectwise.net")).toBe(true);
+    expect(matches("example.com api-na.myconnectwise.net:443")).toBe(true);
+    expect(matches("api-na.myconnectwise.net:8443")).toBe(false);
+    expect(matches("connectwise.net")).toBe(false);
+    expect(matches("na.myconnectwise.net.evil")).toBe(false);
+    expect(matches("")).toBe(false);
+    expect(matches("10.0.0.5", new URL("https://10.0.0.5:8443"))).toBe(true);
+    expect(matches("10.0.0.5:8443", new URL("https://10.0.0.5:8443"))).toBe(true);
+    expect(matches("[2001:db8::1]", new URL("https://[2001:db8::1]"))).toBe(true);
+    expect(matches("2001:db8::1", new URL("https://[2001:db8::1]"))).toBe(true);
+    expect(proxyFor("https://api-na.myconnectwise.net", { HTTPS_PROXY: proxy, no_proxy: ".myconnectwise.net" })).toBe(
+      undefined,
+    );
+    expect(proxyFor("https://api-na.myconnectwise.net", { HTTPS_PROXY: proxy, NO_PROXY: "other.net" })).toBeDefined();
   });
 });

@@ -396,6 +396,38 @@ describe("limits", () => {
   });
 });
 
+describe("limit options", () => {
+  it("rejects a nonsensical limit per request or notice time", async () => {
+    await expect(ConnectWiseClient.connect(connectionOf(sb), { totalTimeoutMs: 0 })).rejects.toThrow(/totalTimeoutMs/);
+    await expect(ConnectWiseClient.connect(connectionOf(sb), { slowNoticeMs: -1 })).rejects.toThrow(/slowNoticeMs/);
+    await expect(
+      ConnectWiseClient.connect(connectionOf(sb), { totalTimeoutMs: Number.POSITIVE_INFINITY }),
+    ).rejects.toThrow(/totalTimeoutMs/);
+  });
+
+  it("ends a request against the sandbox's injected latency at the limit per request, retries included", async () => {
+    await ops.resetRequests();
+    await ops.setFaults({ latencyMs: 700 });
+    const bounded = await ConnectWiseClient.connect(connectionOf(sb), {
+      ...FAST_RETRIES,
+      timeoutMs: 300,
+      totalTimeoutMs: 1000,
+      maxRetries: 20,
+      slowNoticeMs: 60_000,
+    });
+    const started = Date.now();
+    const err = await rejection(bounded.get("/system/info", SystemInfoSchema));
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(err).toMatchObject({ status: undefined, code: "ETIMEDOUT" });
+    expect(err.message).toMatch(/1 s limit per request/);
+    // 300 ms attempts in a 1 s limit: about three, far fewer than maxRetries allows.
+    await new Promise((r) => setTimeout(r, 800)); // the late answers arrive and are logged
+    const attempts = entriesFor((await ops.requests()).entries, "GET", "/system/info").length;
+    expect(attempts).toBeGreaterThanOrEqual(2);
+    expect(attempts).toBeLessThanOrEqual(5);
+  });
+});
+
 describe("connection", () => {
   const ENV = [
     "CONNECTWISE_SITE",

@@ -1,14 +1,36 @@
-// The shipped integration definitions hold exactly what their vendors published, and every
-// name in them is one the provider accepts.
+// The shipped integration definitions (stacks/presets.json only: the user's integrations/ folder
+// is tested by test/integrations-*.test.ts, so a file of theirs never fails this suite) hold what
+// their vendors published, and every name in them is one the provider accepts.
 import * as fs from "fs";
 import * as path from "path";
-import { findFunction, TABLE_SETUP_ENTRIES } from "../catalog";
-import { elements } from "../stacks/elements";
-import { lifecycleManager } from "../stacks/lifecycleManager";
+import { findFunction, LEVELS, TABLE_SETUP_ENTRIES } from "../catalog";
 import { presets } from "../stacks/presets";
 
 const SHARED = path.resolve(__dirname, "../../shared/connectwise/integration-presets.json");
-const definitions = [elements, lifecycleManager, ...presets];
+const definitions = presets;
+
+/** The published rows as `{ "Module/Function": { field: level } }`, None levels left out. */
+function table(rows: Record<string, string>[]): Record<string, Record<string, string>> {
+  const expected: Record<string, Record<string, string>> = {};
+  for (const row of rows) {
+    const levels: Record<string, string> = {};
+    for (const field of ["add", "edit", "delete", "inquire"]) if (row[field] !== "None") levels[field] = row[field];
+    expected[`${row.module}/${row.function}`] = levels;
+  }
+  return expected;
+}
+
+describe("the shipped kinds", () => {
+  it("keep the ids and role names deployed stacks use, Elements and Lifecycle Manager among them", () => {
+    const byId = new Map(presets.map((p) => [p.id, p]));
+    expect(byId.size).toBe(presets.length);
+    expect(byId.get("elements")).toMatchObject({ roleName: "ElementsAPI", keyDescription: "Elements", tableSetup: [] });
+    expect(byId.get("lifecycle-manager")).toMatchObject({
+      roleName: "LifecycleManagerAPI",
+      tableSetup: ["Service / Service Board"],
+    });
+  });
+});
 
 describe.each(definitions.map((d) => [d.id, d] as const))("integration %s", (_id, definition) => {
   it("names only catalog functions and Table Setup entries", () => {
@@ -33,18 +55,44 @@ describe("shipped presets against the vendors' published tables (../shared)", ()
     return;
   }
 
-  const published = available ? JSON.parse(fs.readFileSync(SHARED, "utf8")).presets : [];
-  it.each(presets.map((p) => [p.id, p] as const))("%s matches its published table", (id, preset) => {
+  const data = available
+    ? JSON.parse(fs.readFileSync(SHARED, "utf8"))
+    : { presets: [], partialOrAmbiguous: [], notFound: [] };
+  const published = data.presets as {
+    id: string;
+    permissions: Record<string, string>[];
+    tableSetupAllowList: string[];
+  }[];
+  const complete = presets.filter((p) => published.some((q) => q.id === p.id));
+
+  it("holds every shipped preset but Elements and Lifecycle Manager as a complete published table", () => {
     expect(available).toBe(true);
-    const source = published.find((p: { id: string }) => p.id === id);
-    expect(source).toBeDefined();
-    const expected: Record<string, Record<string, string>> = {};
-    for (const row of source.permissions) {
-      const levels: Record<string, string> = {};
-      for (const field of ["add", "edit", "delete", "inquire"]) if (row[field] !== "None") levels[field] = row[field];
-      expected[`${row.module}/${row.function}`] = levels;
-    }
-    expect(preset.permissions).toEqual(expected);
+    expect(presets.filter((p) => !complete.includes(p)).map((p) => p.id)).toEqual(["elements", "lifecycle-manager"]);
+  });
+
+  it.each(complete.map((p) => [p.id, p] as const))("%s matches its published table", (id, preset) => {
+    const source = published.find((p) => p.id === id)!;
+    expect(preset.permissions).toEqual(table(source.permissions));
     expect([...preset.tableSetup].sort()).toEqual([...source.tableSetupAllowList].sort());
+  });
+
+  it("lifecycle-manager grants nothing beyond ScalePad's published (partial) table, and cites its pages", () => {
+    const source = data.partialOrAmbiguous.find((p: { id: string }) => p.id === "scalepad-lifecycle-manager");
+    expect(source).toBeDefined();
+    const lm = presets.find((p) => p.id === "lifecycle-manager")!;
+    const allowed = table(source.permissions);
+    for (const [key, levels] of Object.entries(lm.permissions)) {
+      expect(allowed[key]).toBeDefined();
+      for (const [field, level] of Object.entries(levels))
+        expect(LEVELS.indexOf(level)).toBeLessThanOrEqual(LEVELS.indexOf(allowed[key][field] as never));
+    }
+    const urls = source.sources.map((s: { url: string }) => s.url);
+    for (const cited of lm.sources) expect(urls).toContain(cited);
+  });
+
+  it("elements has no public table to hold it against, and says so in its sources", () => {
+    const missing = data.notFound.find((n: { integration: string }) => n.integration.includes("'Elements'"));
+    expect(missing).toBeDefined();
+    expect(presets.find((p) => p.id === "elements")!.sources.join(" ")).toContain("notFound");
   });
 });

@@ -1,8 +1,12 @@
 // No credential in anything a failure shows: the message, String(err), JSON.stringify(err) and
 // util.inspect(err) of failed calls of every kind (401, 403, 404, 400, 429, 503, invalid answer,
-// timeout, dropped and refused connections), the client objects themselves, and everything
-// written to the console or to stdout/stderr while the suite runs.
+// timeout, dropped and refused connections; a site that never answers, with its stderr notice,
+// a body cut mid-stream, an answer over the size cap, a proxy refusing CONNECT), the client
+// objects themselves, and everything written to the console or to stdout/stderr while the suite
+// runs.
 
+import * as http from "http";
+import { AddressInfo } from "net";
 import * as util from "util";
 import { ConnectWiseClient } from "../provider/connectwise/client";
 import { Connection } from "../provider/connectwise/connection";
@@ -64,10 +68,10 @@ beforeAll(async () => {
   // Record (and still pass through) everything printed while the suite runs.
   for (const stream of [process.stdout, process.stderr]) {
     const original = stream.write.bind(stream);
-    const spy = jest.spyOn(stream, "write").mockImplementation(((chunk: unknown, ...rest: unknown[]) => {
+    const spy = jest.spyOn(stream, "write").mockImplementation((chunk: unknown, ...rest: unknown[]) => {
       written.push(String(chunk));
       return (original as (...args: unknown[]) => boolean)(chunk, ...rest);
-    }) as typeof stream.write);
+    });
     restore.push(() => spy.mockRestore());
   }
   for (const level of ["log", "info", "warn", "error", "debug"] as const) {
@@ -174,12 +178,90 @@ describe("failed calls", () => {
   });
 });
 
+describe("failed calls at the limits", () => {
+  const PROXY_PASSWORD = "ProxyPassword-987654";
+  let server: http.Server;
+  let site: string;
+
+  beforeAll(async () => {
+    // Discovery answers like ConnectWise; the API misbehaves by path.
+    server = http.createServer((req, res) => {
+      const url = req.url ?? "";
+      if (url.startsWith("/login/companyinfo/")) return void res.end(JSON.stringify({ Codebase: "v4_6_release/" }));
+      if (url.includes("/hang")) return;
+      if (url.includes("/cut")) {
+        res.writeHead(200, { "Content-Length": "100" });
+        res.write(`{"echo":"${req.headers.authorization ?? ""}`);
+        return void setTimeout(() => res.socket?.destroy(), 20);
+      }
+      if (url.includes("/huge")) {
+        res.writeHead(200, { "Content-Length": String(64 * 1024 * 1024) });
+        return void res.write(`{"echo":"${req.headers.authorization ?? ""}`);
+      }
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    site = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
+  it("a site that never answers, with a notice on stderr", async () => {
+    const slow = await ConnectWiseClient.connect(
+      { ...connectionOf(sb), site },
+      { totalTimeoutMs: 600, slowNoticeMs: 200, timeoutMs: 250, retryBaseMs: 1, retryMaxMs: 2 },
+    );
+    expect((await fails("hang", slow.get("/system/hang", SystemInfoSchema))).code).toBe("ETIMEDOUT");
+    expect(written.some((text) => text.startsWith("connectwise: still waiting for GET /system/hang"))).toBe(true);
+  });
+
+  it("a body cut mid-stream and an answer over the size cap, each echoing the Authorization header", async () => {
+    const limited = await ConnectWiseClient.connect({ ...connectionOf(sb), site }, { maxRetries: 1, retryBaseMs: 1 });
+    expect((await fails("cut", limited.get("/system/cut", SystemInfoSchema))).code).toBe("ECONNRESET");
+    expect((await fails("huge", limited.get("/system/huge", SystemInfoSchema))).code).toBe("ERESPONSETOOLARGE");
+  });
+
+  it("a proxy refusing CONNECT, its own password kept out too", async () => {
+    const proxy = http.createServer();
+    proxy.on("connect", (_req, socket: import("net").Socket) =>
+      socket.end("HTTP/1.1 407 Proxy Authentication Required\r\n\r\n"),
+    );
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const saved = process.env.HTTPS_PROXY;
+    process.env.HTTPS_PROXY = `http://user:${PROXY_PASSWORD}@127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    try {
+      const behind = await ConnectWiseClient.connect({ ...connectionOf(sb), site }, { maxRetries: 0 });
+      // The client is made (its codebase came from the loopback site); a call to an https site is not.
+      expect(behind.tenant).toContain("127.0.0.1");
+      const err = await fails(
+        "proxy 407",
+        ConnectWiseClient.connect({ ...connectionOf(sb), site: "https://cw.example.invalid" }, { maxRetries: 0 }),
+      );
+      expect(err.code).toBe("EPROXY");
+      for (const text of renderings(err)) expect(text).not.toContain(PROXY_PASSWORD);
+    } finally {
+      if (saved === undefined) delete process.env.HTTPS_PROXY;
+      else process.env.HTTPS_PROXY = saved;
+      await new Promise((r) => proxy.close(r));
+    }
+  });
+});
+
 describe("nothing shows a credential", () => {
   it("collected failures of every kind", () => {
     const kinds = new Set(failures.map((f) => (f.err as ConnectWiseError).status ?? (f.err as ConnectWiseError).code));
     for (const kind of [400, 401, 403, 404, 429, 503, 200, "ECONNRESET", "ETIMEDOUT"]) expect(kinds).toContain(kind);
     expect(failures.some((f) => f.what === "refused")).toBe(true);
     expect(secrets.length).toBe(15); // 5 key pairs: public, private, Basic value
+  });
+
+  it("collected the failures at the limits too", () => {
+    const codes = new Set(failures.map((f) => (f.err as ConnectWiseError).code));
+    for (const code of ["ETIMEDOUT", "ECONNRESET", "ERESPONSETOOLARGE", "EPROXY"]) expect(codes).toContain(code);
+    expect(failures.filter((f) => ["hang", "cut", "huge", "proxy 407"].includes(f.what))).toHaveLength(4);
   });
 
   it("in any rendering of any failure", () => {
@@ -208,6 +290,7 @@ describe("nothing shows a credential", () => {
 
   it("in the client objects themselves", () => {
     for (const c of [client, client.asMember("pubpubpubpub", "privprivpriv")]) {
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- what a careless log line shows
       for (const text of [util.inspect(c, { showHidden: true, depth: null }), JSON.stringify(c), String(c)]) {
         for (const s of [
           ...secrets,

@@ -57,6 +57,7 @@ describe("--state persistence", () => {
       const role = (await call(first, "/system/securityroles", { method: "POST", body: { name: "Persisted" } })).body;
       await ops1.setPermissions("Persisted", { "System/Security": { inquire: "All" } });
       await ops1.setTableSetup("Persisted", ["Products / UOM"]);
+      await ops1.addExtraFunction("Persisted", "Service Desk", "AI Assist", { inquire: "All" });
       const member = (
         await call(first, "/system/apiMembers", {
           method: "POST",
@@ -82,7 +83,9 @@ describe("--state persistence", () => {
         expect(await ops2.role("Persisted")).toMatchObject({
           permissions: { "System/Security": { inquire: "All" } },
           tableSetup: ["Products / UOM"],
+          extraFunctions: ["Service Desk/AI Assist"],
         });
+        expect((await ops2.role("Persisted")).permissions["Service Desk/AI Assist"]).toMatchObject({ inquire: "All" });
         const next = (await call(second, "/system/securityroles", { method: "POST", body: { name: "AfterRestart" } }))
           .body;
         expect(next.id).toBeGreaterThan(role.id);
@@ -104,7 +107,7 @@ describe("CLI", () => {
       detached: true,
     });
     try {
-      const lines = createInterface({ input: child.stdout! });
+      const lines = createInterface({ input: child.stdout });
       const first = await new Promise<string>((resolve, reject) => {
         lines.once("line", resolve);
         child.once("exit", (code) => reject(new Error(`sandbox exited with ${code}`)));

@@ -306,6 +306,74 @@ describe("permissions", () => {
   });
 });
 
+describe("console: a function the catalog does not know", () => {
+  it("adds it to one role with levels; the API lists it as a setting; PUT permissions changes it", async () => {
+    const { roleId, keys } = await memberWithPermissions("Newer", { "System/Security": { inquire: "All" } });
+    const other = await createRole("NewerOther");
+    const before = (await call(sb, `/system/securityRoles/${roleId}/settings/count`)).body.count;
+
+    const view = await ops.addExtraFunction("NewerRole", "Service Desk", "AI Assist", { inquire: "All", add: "My" });
+    expect(view.permissions["Service Desk/AI Assist"]).toEqual({
+      add: "My",
+      edit: "None",
+      delete: "None",
+      inquire: "All",
+    });
+    expect(view.extraFunctions).toEqual(["Service Desk/AI Assist"]);
+
+    const where = `?conditions=${encodeURIComponent('moduleFunctionName="AI Assist"')}`;
+    const [setting] = (await call(sb, `/system/securityRoles/${roleId}/settings${where}`)).body;
+    expect(setting).toMatchObject({
+      moduleName: "Service Desk",
+      moduleFunctionName: "AI Assist",
+      addLevel: "My",
+      inquireLevel: "All",
+      editLevel: "None",
+      customFlag: false,
+      sortOrder: MODULE_FUNCTIONS.length + 1,
+    });
+    expect((await call(sb, `/system/securityRoles/${roleId}/settings/${setting.id}`)).body.id).toBe(setting.id);
+    expect((await call(sb, `/system/securityRoles/${roleId}/settings/count`)).body.count).toBe(before + 1);
+    // Only that role has it, and its members see it in mySecurity.
+    expect((await call(sb, `/system/securityRoles/${other.id}/settings${where}`)).body).toEqual([]);
+    expect((await ops.role("NewerOther")).extraFunctions).toBeUndefined();
+    expect((await call(sb, `/system/mySecurity${where}`, { keys })).body).toEqual([
+      expect.objectContaining({ inquireLevel: "All", member: expect.objectContaining({ identifier: "Newer" }) }),
+    ]);
+
+    const changed = await ops.setPermissions("NewerRole", { "service desk/ai assist": { add: "None", edit: "All" } });
+    expect(changed.permissions["Service Desk/AI Assist"]).toEqual({
+      add: "None",
+      edit: "All",
+      delete: "None",
+      inquire: "All",
+    });
+    await expect(ops.setPermissions("NewerOther", { "Service Desk/AI Assist": { add: "All" } })).rejects.toThrow(
+      /unknown module function/,
+    );
+  });
+
+  it("refuses catalog functions, duplicates, bad names and levels, and then changes nothing", async () => {
+    await createRole("Refusing");
+    await expect(ops.addExtraFunction("Refusing", "System", "Security", { add: "All" })).rejects.toThrow(
+      /400 'System\/Security' is in the catalog/,
+    );
+    await expect(ops.addExtraFunction("Refusing", "Service Desk", "Bots", { add: "Most" as never })).rejects.toThrow(
+      /None, My or All/,
+    );
+    await expect(ops.addExtraFunction("Refusing", "", "Bots")).rejects.toThrow(/non-empty names/);
+    await expect(ops.addExtraFunction("Refusing", "A/B", "Bots")).rejects.toThrow(/no "\/" in the module/);
+    await expect(ops.addExtraFunction("Nobody", "Service Desk", "Bots")).rejects.toThrow(/404/);
+    expect((await ops.role("Refusing")).extraFunctions).toBeUndefined();
+    await ops.addExtraFunction("Refusing", "Service Desk", "Bots");
+    await expect(ops.addExtraFunction("Refusing", "service desk", "BOTS", { add: "All" })).rejects.toThrow(
+      /already has 'service desk\/BOTS'/,
+    );
+    // Added with no levels: all None, so not among the permissions, but listed as extra.
+    expect(await ops.role("Refusing")).toMatchObject({ permissions: {}, extraFunctions: ["Service Desk/Bots"] });
+  });
+});
+
 describe("API members", () => {
   it("creates with references resolved and validates required, max length, uniqueness and references", async () => {
     const role = await createRole("MemberRole");

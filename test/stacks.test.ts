@@ -56,7 +56,7 @@ describe("tenant program", () => {
 
   beforeAll(async () => {
     const { tenantProgram } = await import("../stacks/tenant");
-    outputs = tenantProgram().integrations as typeof outputs;
+    outputs = tenantProgram().integrations;
     await outputValue(outputs["lifecycle-manager"].publicKey);
     // TableSetupAccess registers once the key's outputs resolve; wait for it (bounded).
     for (let i = 0; i < 100 && !registered.some((r) => r.name === "lifecycle-manager-table-setup"); i++) {
@@ -106,8 +106,23 @@ describe("tenant program", () => {
 
   it("exports what each setup screen asks for, the private key as a secret", async () => {
     expect(Object.keys(outputs).sort()).toEqual(["elements", "lifecycle-manager", "rewst-a"]);
+    // The tenant comes from the stack's connection config, not from an Integration argument.
+    expect(await outputValue(outputs.elements.site)).toBe("127.0.0.1:1");
     expect(await outputValue(outputs.elements.companyId)).toBe("acme");
     expect(await outputValue(outputs.elements.memberIdentifier)).toBe("APIMember");
     expect(await pulumi.isSecret(outputs.elements.privateKey)).toBe(true);
+  });
+});
+
+describe("Integration", () => {
+  it("takes no tenant: the type has no site, and a JavaScript caller passing one is refused", async () => {
+    const { Integration } = await import("../stacks/integration");
+    const { shippedPreset } = await import("../stacks/presets");
+    const args = { member: member("Other"), site: "elsewhere.example" };
+    // @ts-expect-error site is not an IntegrationArgs field (this line fails to compile if it becomes one)
+    const declare = () => new Integration(shippedPreset("elements"), "other", { member: member("Other"), site: "x" });
+    expect(declare).toThrow('Integration other: no "site" argument');
+    expect(() => new Integration(shippedPreset("elements"), "other", args as never)).toThrow(/connectwise:site/);
+    expect(registered.some((r) => r.name.startsWith("other"))).toBe(false);
   });
 });

@@ -6,13 +6,19 @@ import type { z } from "zod";
 import { Connection, siteOrigin } from "./connection";
 import { ConnectWiseError } from "./errors";
 import { tenantLimiter } from "./limiter";
-import { linkFor } from "./paging";
+import { MAX_PAGES, linkFor } from "./paging";
 import { CompanyInfoSchema, PatchOperation, PatchOperationSchema } from "./schemas";
 import { HttpResponse, Method, Transport } from "./transport";
 
 export interface ClientOptions {
   /** Per attempt, from the moment the request leaves the tenant's queue. Default 30 000. */
   timeoutMs?: number;
+  /** Per request, all attempts and the waits between them (not queueing for a slot). Default 60 000. */
+  totalTimeoutMs?: number;
+  /** A request still unanswered after this long says so once on stderr. Default 10 000. */
+  slowNoticeMs?: number;
+  /** PEM certificate(s) trusted for an https site besides Node's bundled roots (a private CA). */
+  ca?: string;
   /** Retries after the first attempt. Default 5. */
   maxRetries?: number;
   /** Backoff base and cap (full jitter). Defaults 250 and 8 000. */
@@ -35,6 +41,8 @@ export interface ListOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_TOTAL_TIMEOUT_MS = 60_000;
+const DEFAULT_SLOW_NOTICE_MS = 10_000;
 const DEFAULT_MAX_RETRIES = 5;
 const DEFAULT_RETRY_BASE_MS = 250;
 const DEFAULT_RETRY_MAX_MS = 8_000;
@@ -141,6 +149,8 @@ export class ConnectWiseClient {
       if (!connection[field]?.trim()) throw new Error(`ConnectWise connection has no ${field}`);
     }
     checkOption("timeoutMs", options.timeoutMs, 1, false);
+    checkOption("totalTimeoutMs", options.totalTimeoutMs, 1, false);
+    checkOption("slowNoticeMs", options.slowNoticeMs, 0, false);
     checkOption("maxRetries", options.maxRetries, 0, true);
     checkOption("retryBaseMs", options.retryBaseMs, 0, false);
     checkOption("retryMaxMs", options.retryMaxMs, 0, false);
@@ -153,6 +163,9 @@ export class ConnectWiseClient {
     const tenantKey = `${origin}|${companyId.toLowerCase()}`;
     const transport = new Transport({
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      totalTimeoutMs: options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS,
+      slowNoticeMs: options.slowNoticeMs ?? DEFAULT_SLOW_NOTICE_MS,
+      ca: options.ca,
       retry: {
         maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
         baseMs: options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS,
@@ -233,6 +246,8 @@ export class ConnectWiseClient {
       });
       const next = this.nextPage(res, path, query);
       if (!next) return items;
+      if (seen.size >= MAX_PAGES)
+        throw this.invalid(res, "GET", path, `the Link rel="next" chain goes on past ${MAX_PAGES} pages`);
       if (res.body.length === 0 || seen.has(queryString(next)))
         throw this.invalid(res, "GET", path, 'the Link rel="next" header does not advance');
       Object.assign(query, next);

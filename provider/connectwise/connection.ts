@@ -81,3 +81,62 @@ export function siteOrigin(site: string): string {
   }
   return url.origin;
 }
+
+/**
+ * The proxy an https site is reached through, as a CONNECT tunnel: `https_proxy` (or
+ * `HTTPS_PROXY`) unless `no_proxy` (or `NO_PROXY`) names the host. Never for plain http or a
+ * loopback host: plain http is only allowed for loopback, which is always reached directly, so
+ * `HTTP_PROXY` is not read at all. Only an http:// proxy is supported; its URL may carry
+ * user:password for Proxy-Authorization. Errors never repeat the variable's value (it may hold
+ * the proxy's password).
+ */
+export function proxyFor(siteUrl: string, env: NodeJS.ProcessEnv = process.env): URL | undefined {
+  const site = new URL(siteUrl);
+  if (site.protocol !== "https:" || isLoopbackHost(site.hostname)) return undefined;
+  const name = env.https_proxy?.trim() ? "https_proxy" : "HTTPS_PROXY";
+  const raw = (env[name] ?? "").trim();
+  if (!raw) return undefined;
+  if (noProxyMatches(site, (env.no_proxy?.trim() ? env.no_proxy : env.NO_PROXY) ?? "")) return undefined;
+  let proxy: URL;
+  try {
+    proxy = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`);
+  } catch {
+    throw new Error(`${name} is not a proxy URL (expected http://host:port)`);
+  }
+  if (proxy.protocol !== "http:") {
+    throw new Error(
+      `${name} uses ${proxy.protocol.replace(/:$/, "")}://; only an http:// proxy is supported (the site's TLS runs inside its CONNECT tunnel)`,
+    );
+  }
+  return proxy;
+}
+
+/**
+ * NO_PROXY as curl reads it: comma- or space-separated entries, `*` for every host, a host name
+ * matching itself and its subdomains (a leading `.` or `*.` is the same), an IP literal matching
+ * itself, and `entry:port` limiting an entry to that port. CIDR ranges are not supported.
+ */
+export function noProxyMatches(site: URL, noProxy: string): boolean {
+  const host = bare(site.hostname);
+  const port = site.port || (site.protocol === "http:" ? "80" : "443");
+  for (const raw of noProxy.split(/[\s,]+/)) {
+    let entry = raw.trim().toLowerCase();
+    if (!entry) continue;
+    if (entry === "*") return true;
+    const withPort = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(entry);
+    if (withPort) {
+      if (withPort[2] !== port) continue;
+      entry = withPort[1];
+    }
+    entry = bare(entry).replace(/^\*?\./, "");
+    if (entry && (host === entry || host.endsWith(`.${entry}`))) return true;
+  }
+  return false;
+}
+
+function bare(hostname: string): string {
+  return hostname
+    .toLowerCase()
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.$/, "");
+}

@@ -65,3 +65,11 @@ export function parseLinkHeader(header: string | undefined): LinkValue[] {
 export function linkFor(header: string | undefined, rel: string): string | undefined {
   return parseLinkHeader(header).find((link) => link.rels.includes(rel.toLowerCase()))?.url;
 }
+
+/**
+ * The most pages `list` follows. At the API's 1000 per page that is a million objects; the
+ * largest lists the provider reads (members, a role's settings) hold thousands at most, so a
+ * chain this long is a server sending `next` forever, and it is stopped with an error instead of
+ * looping (about 1000 requests, a few minutes at worst).
+ */
+export const MAX_PAGES = 1000;

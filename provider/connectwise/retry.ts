@@ -35,7 +35,8 @@ export function retryAfterMs(header: string | undefined, now: number = Date.now(
  */
 export type FailureKind = "unsent" | "lost" | "fatal";
 
-const UNSENT = new Set(["ECONNREFUSED", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+// EPROXYUNAVAILABLE: the proxy answered CONNECT with 502-504, so nothing reached the site.
+const UNSENT = new Set(["ECONNREFUSED", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EPROXYUNAVAILABLE"]);
 const LOST = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "ETIMEDOUT", "ERR_NETWORK", "ESOCKETTIMEDOUT"]);
 
 export function failureKind(code: string): FailureKind {

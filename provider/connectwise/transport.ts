@@ -1,8 +1,14 @@
-// One HTTP exchange with ConnectWise, made reliable: a per-attempt timeout, the tenant's
-// concurrency limit, retries of what is safe to repeat, and failures turned into
+// One HTTP exchange with ConnectWise, made reliable: a per-attempt timeout and a limit on the
+// whole request (retries included), the tenant's concurrency limit, retries of what is safe to
+// repeat, a cap on the answer's size, proxies through CONNECT only, and failures turned into
 // ConnectWiseError. axios errors never leave this module: their config holds the headers.
 
 import axios, { AxiosInstance } from "axios";
+import * as http from "http";
+import * as https from "https";
+import type { Duplex, Readable } from "stream";
+import * as tls from "tls";
+import { proxyFor } from "./connection";
 import { ConnectWiseError, ConnectWiseErrorDetail } from "./errors";
 import { Limiter } from "./limiter";
 import {
@@ -41,16 +47,42 @@ export interface HttpResponse {
 }
 
 export interface TransportOptions {
+  /** Per attempt. */
   timeoutMs: number;
+  /** Per request: every attempt and every wait between them, not the wait for a free slot. */
+  totalTimeoutMs: number;
+  /** When a request has taken this long, one line on stderr says what it is waiting for. */
+  slowNoticeMs: number;
   retry: RetryPolicy;
   limiter: Limiter;
+  /** PEM certificates trusted for https sites besides Node's bundled roots. */
+  ca?: string;
 }
+
+/**
+ * The largest answer read. A page of 1000 of the widest objects the client lists (members, with
+ * their `_info`) is a few MiB of JSON; 32 MiB leaves ample room, while the text, its string and
+ * the parsed objects held at once stay within what a provider process can spare.
+ */
+export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 type Outcome =
   | { kind: "answer"; status: number; headers: Record<string, string>; text: string }
   | { kind: "failure"; failure: FailureKind; code: string; description: string };
 
+/** What one request has spent so far: its own time, not the time queued for a slot. */
+interface RequestState {
+  req: HttpRequest;
+  host: string;
+  spentMs: number;
+  attempts: number;
+  noticed: boolean;
+}
+
 const SNIPPET_CHARS = 200;
+
+/** Less time than this left in a request's limit is not worth another attempt (a TLS handshake takes longer). */
+const MIN_ATTEMPT_MS = 50;
 
 export function scrub(text: string, secrets: readonly string[]): string {
   let out = text;
@@ -61,10 +93,155 @@ export function scrub(text: string, secrets: readonly string[]): string {
 function headersOf(raw: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries((raw ?? {}) as Record<string, unknown>)) {
-    if (value === undefined || value === null) continue;
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : String(value);
+    // Node gives a header as a string, or an array of strings for a repeated one.
+    if (typeof value === "string" || typeof value === "number") out[name.toLowerCase()] = String(value);
+    else if (Array.isArray(value)) out[name.toLowerCase()] = value.map(String).join(", ");
   }
   return out;
+}
+
+const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
+
+/** A body that did not arrive whole: the connection closed before its end. */
+class BodyCut extends Error {
+  readonly code = "ECONNRESET";
+}
+
+/** A body larger than MAX_BODY_BYTES, refused unread or as soon as the cap is passed. */
+class BodyTooLarge extends Error {
+  readonly code = "ERESPONSETOOLARGE";
+}
+
+/**
+ * The whole body as text. Counts bytes as they arrive (after decompression, which is what
+ * memory holds), so a huge or endless answer is cut off at the cap instead of being buffered.
+ */
+function readBody(body: Readable, headers: Record<string, string>): Promise<string> {
+  const declared = headers["content-encoding"] ? undefined : Number(headers["content-length"]);
+  return new Promise((resolve, reject) => {
+    if (declared !== undefined && declared > MAX_BODY_BYTES) {
+      body.destroy();
+      reject(new BodyTooLarge(`the answer declares ${declared} bytes, over the ${MAX_BODY_BYTES} byte cap`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let settled = false;
+    const cut = () =>
+      new BodyCut(
+        `the connection closed after ${received}${Number.isFinite(declared) ? ` of ${declared}` : ""} bytes of the answer`,
+      );
+    body.on("data", (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > MAX_BODY_BYTES) {
+        settled = true;
+        body.destroy();
+        reject(new BodyTooLarge(`the answer passed the ${MAX_BODY_BYTES} byte cap`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    body.on("end", () => {
+      if (settled) return;
+      settled = true;
+      if (Number.isFinite(declared) && received !== declared) reject(cut());
+      else
+        resolve(
+          Buffer.concat(chunks)
+            .toString("utf8")
+            .replace(/^\uFEFF/, ""),
+        );
+    });
+    body.on("error", (err: Error & { code?: string }) => {
+      if (settled) return;
+      settled = true;
+      // Node reports a body cut short as "aborted" (ECONNRESET); an abort of ours is passed on.
+      reject(err.code === "ECONNRESET" || err.message === "aborted" ? cut() : err);
+    });
+    body.on("close", () => {
+      if (settled) return;
+      settled = true;
+      reject(cut());
+    });
+  });
+}
+
+/**
+ * An https.Agent whose connections are CONNECT tunnels through an http proxy. TLS to the site
+ * runs end to end inside the tunnel, so the proxy sees the host and port and nothing else: not
+ * the request line, not the Authorization header, not the body.
+ */
+class TunnelAgent extends https.Agent {
+  constructor(
+    private readonly proxy: URL,
+    options: https.AgentOptions,
+    private readonly connectTimeoutMs: number,
+  ) {
+    super(options);
+  }
+
+  override createConnection(
+    options: https.RequestOptions,
+    callback?: (err: Error | null, stream: Duplex) => void,
+  ): Duplex | null | undefined {
+    const done = callback ?? (() => undefined);
+    const host = String(options.host ?? options.hostname ?? "").replace(/^\[|\]$/g, "");
+    const target = `${host.includes(":") ? `[${host}]` : host}:${Number(options.port) || 443}`;
+    const headers: Record<string, string> = { Host: target };
+    if (this.proxy.username) {
+      const user = `${decodeURIComponent(this.proxy.username)}:${decodeURIComponent(this.proxy.password)}`;
+      headers["Proxy-Authorization"] = `Basic ${Buffer.from(user).toString("base64")}`;
+    }
+    const connect = http.request({
+      host: this.proxy.hostname.replace(/^\[|\]$/g, ""),
+      port: Number(this.proxy.port) || 80,
+      method: "CONNECT",
+      path: target,
+      headers,
+      agent: false,
+      timeout: this.connectTimeoutMs,
+    });
+    const fail = (err: Error) => done(err, undefined as unknown as Duplex);
+    connect.once("timeout", () =>
+      connect.destroy(
+        Object.assign(new Error(`no answer to CONNECT from the proxy ${this.proxy.host}`), { code: "ETIMEDOUT" }),
+      ),
+    );
+    connect.once("error", fail);
+    connect.once("connect", (res: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      connect.removeListener("error", fail);
+      const status = res.statusCode ?? 0;
+      if (status !== 200 || head.length > 0) {
+        socket.destroy();
+        // A proxy that cannot reach the site (502-504) did not deliver anything: safe to repeat.
+        const code = status >= 502 && status <= 504 ? "EPROXYUNAVAILABLE" : "EPROXY";
+        const why = head.length > 0 ? "sent data before the TLS handshake" : `answered ${status}`;
+        fail(Object.assign(new Error(`the proxy ${this.proxy.host} ${why} to CONNECT ${target}`), { code }));
+        return;
+      }
+      done(null, tls.connect({ ...(options as tls.ConnectionOptions), socket }));
+    });
+    connect.end();
+    return null;
+  }
+}
+
+// Agents are shared by every client in the process (keep-alive connections are reused across
+// resources), one per way of connecting. They hold no ConnectWise credential.
+let directHttp: http.Agent | undefined;
+const httpsAgents = new Map<string, https.Agent>();
+
+function httpsAgentFor(proxy: URL | undefined, ca: string | undefined, timeoutMs: number): https.Agent {
+  const key = `${proxy?.href ?? "direct"}\n${timeoutMs}\n${ca ?? ""}`;
+  let agent = httpsAgents.get(key);
+  if (!agent) {
+    // Extra CAs are added to the bundled roots, not put in their place.
+    const options: https.AgentOptions = { keepAlive: true };
+    if (ca) options.secureContext = tls.createSecureContext({ ca: [...tls.rootCertificates, ca] });
+    agent = proxy ? new TunnelAgent(proxy, options, timeoutMs) : new https.Agent(options);
+    httpsAgents.set(key, agent);
+  }
+  return agent;
 }
 
 export class Transport {
@@ -74,54 +251,101 @@ export class Transport {
     this.http = axios.create({
       // Status handling, parsing and redirects are decided here, not by axios.
       validateStatus: () => true,
-      responseType: "text",
+      responseType: "stream",
       transformRequest: [(data: unknown) => data],
       transformResponse: [(data: unknown) => data],
       maxRedirects: 0,
+      // axios's own proxy support would send plain-http requests, Authorization included, to an
+      // HTTP_PROXY in cleartext; proxies are handled by the agents below instead.
+      proxy: false,
     });
   }
 
   /** The 2xx answer, after retries; anything else throws ConnectWiseError. */
   async send(req: HttpRequest): Promise<HttpResponse> {
+    const { totalTimeoutMs } = this.options;
+    const state: RequestState = { req, host: new URL(req.url).host, spentMs: 0, attempts: 0, noticed: false };
     for (let attempt = 0; ; attempt++) {
-      const outcome = await this.options.limiter.run(() => this.attempt(req));
+      const outcome = await this.options.limiter.run(() =>
+        this.timed(state, () => this.attempt(req, Math.max(1, totalTimeoutMs - state.spentMs))),
+      );
+      state.attempts = attempt + 1;
       if (outcome.kind === "answer" && outcome.status >= 200 && outcome.status < 300) {
         return { status: outcome.status, headers: outcome.headers, body: this.parseBody(req, outcome) };
       }
       const decision = this.retryDecision(req.method, outcome, attempt);
-      if (decision.retryInMs === undefined) throw this.failure(req, outcome, attempt + 1, decision.why);
-      await sleep(decision.retryInMs);
+      if (decision.retryInMs === undefined) throw this.failure(req, outcome, state.attempts, decision.why);
+      const left = totalTimeoutMs - state.spentMs;
+      if (left - decision.retryInMs < MIN_ATTEMPT_MS) {
+        const why =
+          left < MIN_ATTEMPT_MS
+            ? `gave up: the ${seconds(totalTimeoutMs)} limit per request is spent`
+            : `the next attempt would come after the ${seconds(totalTimeoutMs)} limit per request`;
+        const n = state.attempts;
+        throw this.failure(req, outcome, n, `${why}, after ${n} attempt${n === 1 ? "" : "s"}`);
+      }
+      await this.timed(state, () => sleep(decision.retryInMs!));
     }
   }
 
-  private async attempt(req: HttpRequest): Promise<Outcome> {
+  /** Runs one step of a request on its own clock, saying once on stderr when it is slow. */
+  private async timed<T>(state: RequestState, step: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    const { slowNoticeMs } = this.options;
+    const notice = state.noticed
+      ? undefined
+      : setTimeout(() => this.notice(state), Math.max(0, slowNoticeMs - state.spentMs));
+    try {
+      return await step();
+    } finally {
+      clearTimeout(notice);
+      state.spentMs += Date.now() - started;
+    }
+  }
+
+  private notice(state: RequestState): void {
+    state.noticed = true;
+    const attempt = state.attempts > 0 ? `, attempt ${state.attempts + 1}` : "";
+    const { slowNoticeMs, totalTimeoutMs } = this.options;
+    // Method, path and host only: never the query, a header or a key.
+    process.stderr.write(
+      `connectwise: still waiting for ${state.req.method} ${state.req.path} on ${state.host} (${seconds(slowNoticeMs)}${attempt}; gives up after ${seconds(totalTimeoutMs)})\n`,
+    );
+  }
+
+  private agents(url: string): { httpAgent?: http.Agent; httpsAgent?: https.Agent } {
+    if (url.startsWith("http:")) return { httpAgent: (directHttp ??= new http.Agent({ keepAlive: true })) };
+    return { httpsAgent: httpsAgentFor(proxyFor(url), this.options.ca, this.options.timeoutMs) };
+  }
+
+  private async attempt(req: HttpRequest, leftMs: number): Promise<Outcome> {
+    const limitMs = Math.min(this.options.timeoutMs, leftMs);
+    const agents = this.agents(req.url);
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
-    }, this.options.timeoutMs);
+    }, limitMs);
     try {
-      const res = await this.http.request<string>({
+      const res = await this.http.request<Readable>({
         method: req.method,
         url: req.url,
         headers: req.headers,
         data: req.body === undefined ? undefined : JSON.stringify(req.body),
         signal: controller.signal,
+        ...agents,
       });
-      return {
-        kind: "answer",
-        status: res.status,
-        headers: headersOf(res.headers),
-        text: typeof res.data === "string" ? res.data : "",
-      };
+      const headers = headersOf(res.headers);
+      const text = await readBody(res.data, headers);
+      return { kind: "answer", status: res.status, headers, text };
     } catch (err) {
       if (timedOut)
         return {
           kind: "failure",
           failure: "lost",
           code: "ETIMEDOUT",
-          description: `no answer within ${this.options.timeoutMs} ms`,
+          description: `no answer within ${limitMs} ms`,
         };
       const raw = (err as { code?: unknown }).code;
       const code = typeof raw === "string" && raw ? raw : "ERR_UNKNOWN";

@@ -65,7 +65,7 @@ function checkedFields(
   fields.inactiveFlag = fields.inactiveFlag === true;
   if (!fields.inactiveFlag) delete fields.inactiveDate;
   else if (fields.inactiveDate === undefined)
-    fields.inactiveDate = (existing?.fields.inactiveDate as string | undefined) ?? ctx.now().toISOString();
+    fields.inactiveDate = existing?.fields.inactiveDate ?? ctx.now().toISOString();
   return fields;
 }
 

@@ -1,0 +1,19 @@
+// The library entry (package.json "main"): the resources and the integration component, for a
+// Pulumi program of your own. Importing it declares nothing; index.ts is the tenant program.
+export { SecurityRole } from "./resources/securityRole";
+export type { SecurityRoleArgs, PermissionLevels, PermissionLevel } from "./resources/securityRole";
+export { ApiMember } from "./resources/apiMember";
+export type { ApiMemberArgs } from "./resources/apiMember";
+export { ApiKey } from "./resources/apiKey";
+export type { ApiKeyArgs } from "./resources/apiKey";
+export { TableSetupAccess } from "./resources/tableSetupAccess";
+export type { TableSetupAccessArgs } from "./resources/tableSetupAccess";
+export { Integration } from "./stacks/integration";
+export type { IntegrationArgs, IntegrationMemberArgs } from "./stacks/integration";
+export { IntegrationDefinitionSchema } from "./stacks/definition";
+export type { IntegrationDefinition } from "./stacks/definition";
+export { presets, findPreset } from "./stacks/presets";
+export { loadIntegrationFiles } from "./stacks/userIntegrations";
+export type { KnownIntegration } from "./stacks/userIntegrations";
+export { tenantProgram } from "./stacks/tenant";
+export type { TenantProgramOptions } from "./stacks/tenant";

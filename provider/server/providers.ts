@@ -1,0 +1,131 @@
+// Turns the `__provider` text a dynamic resource carries into a configured provider object.
+//
+// Our resources' text is the serialized runtimeProvider(handlerModule) closure, whose only job is
+// to find this package from the process's directory and require dist/provider/<handlerModule>.js.
+// Recognised, it is short-circuited: the same file is required directly, with the same search,
+// and nothing is evaluated. Any other text (a program's own dynamic resource) is evaluated as a
+// CommonJS module whose require() resolves from the process's directory, as the SDK server does,
+// and its `handler()` export returns the provider.
+
+import * as fs from "fs";
+import { createRequire } from "module";
+import * as path from "path";
+import type * as pulumi from "@pulumi/pulumi";
+
+export type Provider = pulumi.dynamic.ResourceProvider;
+
+const PACKAGE_NAME = "connectwise-iac";
+
+/**
+ * The handler module a serialized runtimeProvider closure loads, or undefined for any other text.
+ * The closure serializer writes captured variables as `with({ name: value, ... })`, so the module
+ * name is `handlerModule`'s captured value. Two further literals tie the text to runtimeProvider:
+ * either the explicit marker it may carry (`"connectwise-iac:runtimeProvider"`), or the package
+ * name it searches for together with the dist/provider path it loads from.
+ */
+export function handlerModuleOf(text: string): string | undefined {
+  const marked =
+    text.includes(`"${PACKAGE_NAME}:runtimeProvider"`) ||
+    (text.includes(`const packageName = "${PACKAGE_NAME}";`) && text.includes(`"dist", "provider"`));
+  if (!marked) return undefined;
+  const names = new Set([...text.matchAll(/\bwith\(\{ handlerModule: "([A-Za-z][A-Za-z0-9_]*)",/g)].map((m) => m[1]));
+  return names.size === 1 ? [...names][0] : undefined;
+}
+
+let packageRoot: string | undefined;
+
+/** This package as runtimeProvider finds it: the program itself or its dependency, from the cwd up. */
+function findPackageRoot(): string | undefined {
+  if (packageRoot) return packageRoot;
+  for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, "package.json");
+    try {
+      if (
+        fs.existsSync(manifest) &&
+        (JSON.parse(fs.readFileSync(manifest, "utf8")) as { name?: unknown }).name === PACKAGE_NAME
+      )
+        return (packageRoot = dir);
+    } catch {
+      // An unreadable package.json: runtimeProvider would throw; let the evaluated closure say so.
+      return undefined;
+    }
+    const dependency = path.join(dir, "node_modules", PACKAGE_NAME);
+    if (fs.existsSync(dependency)) return (packageRoot = dependency);
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/** dist/provider/<name>.js's `provider`, or undefined (then the text is evaluated instead). */
+function loadHandlerModule(name: string): Provider | undefined {
+  const root = findPackageRoot();
+  if (!root) return undefined;
+  const file = path.join(root, "dist", "provider", `${name}.js`);
+  if (!fs.existsSync(file)) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const loaded = (require(file) as { provider?: Provider }).provider;
+  return loaded && typeof loaded === "object" ? loaded : undefined;
+}
+
+/** Evaluates serialized closure text as a module in the process's directory; returns its provider. */
+export function evaluateProvider(text: string): Provider {
+  const filename = path.join(process.cwd(), "__dynamic_provider__.js");
+  const module = { exports: {} as { handler?: () => Provider } };
+  // The serializer's output is sloppy-mode script text (it uses `with`): compile it as such.
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const body = new Function("exports", "require", "module", "__filename", "__dirname", text) as (
+    ...args: unknown[]
+  ) => void;
+  body(module.exports, createRequire(filename), module, filename, path.dirname(filename));
+  if (typeof module.exports.handler !== "function") throw new Error("the __provider module has no handler export");
+  return module.exports.handler();
+}
+
+export interface ResolvedProvider {
+  provider: Provider;
+  /** Our handler module's name when the closure was short-circuited. */
+  handlerModule?: string;
+}
+
+/**
+ * Provider objects by `__provider` text, each configured once before first use (with the
+ * Configure call's values) however many calls ask for it at the same time.
+ */
+export class ProviderCache {
+  private readonly byText = new Map<string, Promise<ResolvedProvider>>();
+  private readonly configured = new WeakMap<Provider, Promise<void>>();
+
+  constructor(private readonly config: () => pulumi.dynamic.Config) {}
+
+  get(text: unknown): Promise<ResolvedProvider> {
+    if (typeof text !== "string") return Promise.reject(new Error("the resource has no __provider text"));
+    let entry = this.byText.get(text);
+    if (!entry) {
+      entry = this.resolve(text);
+      this.byText.set(text, entry);
+      // A failed configure is retried by the next call, as it may succeed once config is fixed.
+      entry.catch(() => this.byText.delete(text));
+    }
+    return entry;
+  }
+
+  private async resolve(text: string): Promise<ResolvedProvider> {
+    const handlerModule = handlerModuleOf(text);
+    const direct = handlerModule ? loadHandlerModule(handlerModule) : undefined;
+    const resolved: ResolvedProvider = direct
+      ? { provider: direct, handlerModule }
+      : { provider: evaluateProvider(text) };
+    await this.configure(resolved.provider);
+    return resolved;
+  }
+
+  private configure(provider: Provider): Promise<void> {
+    if (!provider.configure) return Promise.resolve();
+    let done = this.configured.get(provider);
+    if (!done) {
+      done = provider.configure({ config: this.config() });
+      this.configured.set(provider, done);
+      done.catch(() => this.configured.delete(provider));
+    }
+    return done;
+  }
+}
