@@ -6,6 +6,7 @@
 //   `<Type> <label>: needs the operator: <step>`   and   `<Type> <label>: drift: <field>: <live> => <declared>`
 
 import { MODULE_FUNCTIONS, functionKey } from "../catalog";
+import { diagnostics } from "./diagnostics";
 
 /** One thing the operator sets in the Manage UI. */
 export interface ConsoleStep {
@@ -56,11 +57,11 @@ export function formatStep(step: ConsoleStep): string {
 // ---- Preview lines ---------------------------------------------------------------------------
 
 /**
- * Every line a handler prints for a reviewer goes through here (stderr today, which the engine
- * shows under the stack's diagnostics), so it can be routed elsewhere in one place.
+ * Every line a handler prints for a reviewer goes through here: a diagnostic on the resource
+ * being handled under our provider server, a stderr line (shown under the stack) otherwise.
  */
 export function report(line: string): void {
-  console.error(line);
+  diagnostics.info(line);
 }
 
 /** `SecurityRole ElementsAPI: needs the operator: System > ... > Agreements: set Add Level to All (now None)`. */
