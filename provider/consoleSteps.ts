@@ -149,11 +149,13 @@ function levelPosition(entry: ChecklistEntry): number {
 }
 
 /**
- * Click order: screens in the order they first appear (resources in declaration order); on a
- * screen, the role's levels in catalog order, then the rest (Table Setup customize entries) as given.
+ * Click order: screens in the order of `screens` (e.g. roles in declaration order), then as they
+ * first appear; on a screen, the role's levels in catalog order, then the rest (Table Setup
+ * customize entries) as given.
  */
-export function inClickOrder(entries: ChecklistEntry[]): ChecklistEntry[] {
+export function inClickOrder(entries: ChecklistEntry[], screens: string[] = []): ChecklistEntry[] {
   const screenRank = new Map<string, number>();
+  for (const screen of screens) if (!screenRank.has(screen)) screenRank.set(screen, screenRank.size);
   for (const e of entries) if (!screenRank.has(screenOf(e))) screenRank.set(screenOf(e), screenRank.size);
   return entries
     .map((entry, index) => ({ entry, index, screen: screenRank.get(screenOf(entry))!, level: levelPosition(entry) }))

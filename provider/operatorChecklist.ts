@@ -17,7 +17,7 @@ export interface OperatorChecklistInputs {
   stack: string;
   /** Per resource, its pending steps; in declaration order (roles before their Table Setup access). */
   items: PendingItem[];
-  /** Where the Markdown runbook is written; relative paths are against the provider's cwd (the program's directory). */
+  /** Where the Markdown runbook is written; a relative path is against the provider's cwd (the directory of the program's main). */
   runbook?: string;
 }
 

@@ -13,7 +13,11 @@ export type ChecklistSource = SecurityRole | TableSetupAccess;
 export interface OperatorChecklistArgs {
   /** The resources whose `pendingSteps` make up the checklist, in the order the operator should visit them. */
   resources: ChecklistSource[];
-  /** Where to write the Markdown runbook (e.g. `runbooks/<stack>.md`); relative to the program's directory. */
+  /**
+   * Where to write the Markdown runbook (e.g. `/path/to/project/runbooks/<stack>.md`). Give an
+   * absolute path: a relative one is taken from the provider's working directory, the directory
+   * of the program's `main`.
+   */
   runbook?: pulumi.Input<string>;
   /** The stack named in "what to run next"; default: the current stack. */
   stack?: pulumi.Input<string>;

@@ -7,7 +7,7 @@ import * as path from "path";
 import { OperatorChecklist } from "../resources/operatorChecklist";
 import { Integration } from "./integration";
 import { describeIssues, inConfig } from "./issues";
-import { defaultIntegrationsDir, KnownIntegration, knownIntegrations } from "./userIntegrations";
+import { defaultIntegrationsDir, KnownIntegration, knownIntegrations, projectRoot } from "./userIntegrations";
 
 const MemberSettings = z.strictObject({
   identifier: z.string(),
@@ -92,10 +92,7 @@ function tenantSetting(name: "site" | "companyId", env: string): string {
 export interface TenantProgramOptions {
   /** The folder of the user's own integration files; default: integrations/ at the project root. */
   integrationsDir?: string;
-  /**
-   * Where the stack's operator runbook (`<stack>.md`) is written; default `runbooks`, relative to
-   * the program's directory (the dynamic provider's working directory).
-   */
+  /** Where the stack's operator runbook (`<stack>.md`) is written; default: runbooks/ at the project root. */
   runbookDir?: string;
 }
 
@@ -133,7 +130,8 @@ export function tenantProgram(options: TenantProgramOptions = {}) {
   // step of the stack, and writes them as a runbook.
   new OperatorChecklist("checklist", {
     resources: consoleWork,
-    runbook: path.join(options.runbookDir ?? "runbooks", `${pulumi.getStack()}.md`),
+    // Absolute: the provider process runs in the directory of the program's main (dist/), not the project's.
+    runbook: path.resolve(options.runbookDir ?? path.join(projectRoot(), "runbooks"), `${pulumi.getStack()}.md`),
   });
   return { integrations };
 }

@@ -115,7 +115,7 @@ describe("tenant program", () => {
 
   it("gathers the console work of every role and Table Setup access into one checklist with a runbook", () => {
     const checklist = registered.find((r) => r.name === "checklist")!;
-    expect(checklist.inputs.runbook).toBe(path.join("runbooks", `${pulumi.getStack()}.md`));
+    expect(checklist.inputs.runbook).toBe(path.resolve(__dirname, "..", "runbooks", `${pulumi.getStack()}.md`));
     expect(checklist.inputs.items).toHaveLength(4);
   });
 
