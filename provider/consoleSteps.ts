@@ -58,10 +58,11 @@ export function formatStep(step: ConsoleStep): string {
 
 /**
  * Every line a handler prints for a reviewer goes through here: a diagnostic on the resource
- * being handled under our provider server, a stderr line (shown under the stack) otherwise.
+ * being handled under our provider server, stderr (shown under the stack) otherwise. The lines of
+ * one call go as one message, so they keep their (click) order.
  */
-export function report(line: string): void {
-  diagnostics.info(line);
+export function report(...lines: string[]): void {
+  if (lines.length > 0) diagnostics.info(lines.join("\n"));
 }
 
 /** `SecurityRole ElementsAPI: needs the operator: System > ... > Agreements: set Add Level to All (now None)`. */
@@ -74,9 +75,9 @@ export function driftLine(resource: string, field: string, live: string, declare
   return `${resource}: drift: ${field}: ${live} => ${declared}`;
 }
 
-/** Reports every step as operator work, one line each. */
-export function reportSteps(resource: string, steps: ConsoleStep[]): void {
-  for (const step of steps) report(operatorLine(resource, step));
+/** Every step as operator work, one line each. */
+export function operatorLines(resource: string, steps: ConsoleStep[]): string[] {
+  return steps.map((step) => operatorLine(resource, step));
 }
 
 const OPERATOR_LINE = /^(\S+) (.+?): needs the operator: (.+)$/;
@@ -141,11 +142,17 @@ const plural = (n: number) => `${n} console step${n === 1 ? "" : "s"}`;
 const CATALOG_POSITION = new Map(MODULE_FUNCTIONS.map((f, i) => [functionKey(f.module, f.function), i]));
 const screenOf = (entry: ChecklistEntry) => entry.menuPath.slice(0, SCREEN_DEPTH).join(" > ");
 
-/** A role's level step: its position in the catalog (module order); other steps come after the levels. */
+const FIELD_ORDER = ["Add Level", "Edit Level", "Delete Level", "Inquire Level"];
+
+/**
+ * A role's level step: its position in the catalog (module order), then the field as the screen
+ * shows it (add, edit, delete, inquire); other steps come after the levels.
+ */
 function levelPosition(entry: ChecklistEntry): number {
   const [, , , module, fn, ...rest] = entry.menuPath;
   if (rest.length > 0 || module === undefined || fn === undefined) return Infinity;
-  return CATALOG_POSITION.get(functionKey(module, fn)) ?? Infinity;
+  const field = FIELD_ORDER.findIndex((f) => entry.action.startsWith(`set ${f} `));
+  return (CATALOG_POSITION.get(functionKey(module, fn)) ?? Infinity) * FIELD_ORDER.length + Math.max(field, 0);
 }
 
 /**

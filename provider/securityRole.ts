@@ -23,7 +23,7 @@ import type { ConnectWiseClient } from "./connectwise/client";
 import { and, eq } from "./connectwise/conditions";
 import { ApiMemberSchema, MemberSchema, SecurityRoleSchema, SecurityRoleSettingSchema } from "./connectwise/schemas";
 import type { SecurityRole, SecurityRoleSetting } from "./connectwise/schemas";
-import { ConsoleStep, driftLine, report, reportSteps } from "./consoleSteps";
+import { ConsoleStep, driftLine, operatorLines, report } from "./consoleSteps";
 import {
   ArgsOf,
   InputsOf,
@@ -229,7 +229,7 @@ export async function check(
   const inputs = result.inputs as SecurityRoleInputs | undefined;
   if (inputs && Object.keys(olds).length === 0 && inputs.adopt !== true) {
     if (typeof inputs.name === "string" && !containsUnknown([inputs.permissions, inputs.exclusive]))
-      reportSteps(label(inputs.name), steps(inputs.name, differences(inputs, new Map())));
+      report(...operatorLines(label(inputs.name), steps(inputs.name, differences(inputs, new Map()))));
   }
   return result;
 }
@@ -402,13 +402,14 @@ export async function diff(
  */
 function reportDifferences(resource: string, olds: SecurityRoleOutputs, roleName: string, diffs: PendingDifference[]) {
   const stepsLeft = new Set((olds.pendingSteps ?? []).map((s) => `${s.menuPath.slice(3).join("/")} ${s.field}`));
+  const drift: string[] = [];
   for (const d of diffs) {
     const before = olds.permissions ? wanted(olds, d.key)?.[d.field] : undefined;
     const key = `${d.key} ${FIELD_LABEL[d.field]}`;
     if (before !== undefined && before !== d.current && !stepsLeft.has(key))
-      report(driftLine(resource, `${d.key} ${d.field}`, d.current, d.desired));
+      drift.push(driftLine(resource, `${d.key} ${d.field}`, d.current, d.desired));
   }
-  reportSteps(resource, steps(roleName, diffs));
+  report(...drift, ...operatorLines(resource, steps(roleName, diffs)));
 }
 
 export async function update(

@@ -17,7 +17,7 @@ import type { ConnectWiseClient } from "./connectwise/client";
 import { and, eq } from "./connectwise/conditions";
 import { ConnectWiseError } from "./connectwise/errors";
 import { ApiMemberSchema, MySecurityCustomizeItemSchema, MySecuritySchema } from "./connectwise/schemas";
-import { ConsoleStep, driftLine, report, reportSteps } from "./consoleSteps";
+import { ConsoleStep, driftLine, operatorLines, report } from "./consoleSteps";
 import {
   ArgsOf,
   InputsOf,
@@ -303,14 +303,15 @@ export async function diff(
   }
   const { diffs, steps } = pending(news, live);
   // Drift: an entry the last verification saw otherwise (only while the list is readable).
+  const drift: string[] = [];
   if (live.tableSetupInquire !== "None" && !stepsLeft) {
     const before = olds.verified ?? [];
     for (const d of diffs) {
       if ((d.current === "allowed") !== before.includes(d.table))
-        report(driftLine(resource, `Table Setup '${d.table}'`, d.current, d.desired));
+        drift.push(driftLine(resource, `Table Setup '${d.table}'`, d.current, d.desired));
     }
   }
-  reportSteps(resource, steps);
+  report(...drift, ...operatorLines(resource, steps));
   // The role's declaration rides along so check() can judge it: keep the state's copy current.
   const inputsChanged =
     JSON.stringify(olds.tables) !== JSON.stringify(news.tables) ||

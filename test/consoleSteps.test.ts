@@ -4,6 +4,7 @@ import {
   formatChecklistText,
   formatRunbook,
   formatStep,
+  inClickOrder,
   operatorLine,
   parseOperatorLine,
   report,
@@ -60,7 +61,10 @@ describe("console steps", () => {
     const printed = jest.spyOn(console, "error").mockImplementation(() => undefined);
     try {
       report("x");
-      expect(printed.mock.calls).toEqual([["x"]]);
+      report("a", "b");
+      report();
+      // The lines of one call go as one message, so they keep their order.
+      expect(printed.mock.calls).toEqual([["x"], ["a\nb"]]);
     } finally {
       printed.mockRestore();
     }
@@ -93,5 +97,27 @@ describe("console steps", () => {
     expect(runbook).toContain("# Operator checklist: stack acme\n");
     expect(runbook).toContain("## System > Security Roles > LMAPI\n\n- [ ] 3. System > Table Setup > Customize: add");
     expect(formatRunbook(buildChecklist(["7 at h"], "acme", []))).toContain("Nothing pending");
+  });
+
+  it("puts steps that arrive out of order back in click order: screens as given, catalog order, add before inquire", () => {
+    const step = (role: string, module: string, fn: string, field: string) =>
+      toEntry({ menuPath: ["System", "Security Roles", role, module, fn], field, value: "All", current: "None" });
+    const ordered = inClickOrder(
+      [
+        toEntry(serviceBoard),
+        step("LMAPI", "Service Desk", "Service Tickets", "Inquire Level"),
+        step("ElementsAPI", "Service Desk", "Service Tickets", "Inquire Level"),
+        step("LMAPI", "Service Desk", "Service Tickets", "Add Level"),
+        step("LMAPI", "Companies", "Company Maintenance", "Inquire Level"),
+      ],
+      ["System > Security Roles > ElementsAPI"],
+    );
+    expect(ordered.map((e) => `${e.menuPath[2]} ${e.menuPath.slice(3).join(" > ")}: ${e.action}`)).toEqual([
+      "ElementsAPI Service Desk > Service Tickets: set Inquire Level to All (now None)",
+      "LMAPI Companies > Company Maintenance: set Inquire Level to All (now None)",
+      "LMAPI Service Desk > Service Tickets: set Add Level to All (now None)",
+      "LMAPI Service Desk > Service Tickets: set Inquire Level to All (now None)",
+      "LMAPI System > Table Setup > Customize: add 'Service / Service Board' in Allow access to these",
+    ]);
   });
 });

@@ -55,7 +55,8 @@ async function reported(run: () => Promise<unknown>): Promise<string[]> {
   const printed = jest.spyOn(console, "error").mockImplementation(() => undefined);
   try {
     await run();
-    return printed.mock.calls.map((c) => String(c[0]));
+    // One report() call may carry several lines (one message keeps their order).
+    return printed.mock.calls.flatMap((c) => String(c[0]).split("\n"));
   } finally {
     printed.mockRestore();
   }
