@@ -4,8 +4,9 @@
 // within `rotateBefore` (the new key is created before the old one leaves the state).
 // source "console": a persistent key the operator made in System > Members > API Keys, given as
 // (secret) inputs and verified by authenticating with it.
-// The published API can neither list nor revoke keys: read checks that the key still
-// authenticates, and delete tells the operator where to revoke it. No message carries key
+// The published API can neither list nor revoke keys: diff (so preview, without a refresh) and
+// read check that the key still authenticates, and delete tells the operator where to revoke it;
+// a console key is adopted (the stack did not make it) and released as it is. No message carries key
 // material beyond the public key's last four characters.
 
 import { createHash } from "crypto";
@@ -29,6 +30,7 @@ import {
   rule,
   text,
 } from "./handlerKit";
+import { DetailedDiff, report } from "./report";
 import * as session from "./session";
 
 const TYPE = "ApiKey";
@@ -94,6 +96,8 @@ export interface ApiKeyOutputs extends ApiKeyInputs {
   expiration: string;
   /** The member the key authenticates as, as the tenant spells it. */
   memberIdentifier: string;
+  /** True for a console key: the stack verifies it but did not make it, and destroy leaves it as it is. */
+  adopted: boolean;
 }
 
 /** Normalises and validates; no request is made. Key values are never echoed in a failure. */
@@ -119,22 +123,53 @@ export const check = checker({
   },
 });
 
-/** Compares inputs and the stored expiration only: no request. */
-export function diff(_id: string, olds: ApiKeyOutputs, news: ApiKeyInputs): Promise<pulumi.dynamic.DiffResult> {
+/**
+ * Compares the inputs, the stored expiration and the live key: one request authenticated as the
+ * key (none when the key is replaced anyway: a changed input, or a token due for rotation).
+ * A key that no longer authenticates, or a token within rotateBefore of its expiration, is drift:
+ * one line each, and the key is replaced.
+ */
+export async function diff(_id: string, olds: ApiKeyOutputs, news: ApiKeyInputs): Promise<DiffResult> {
+  const resource = label(news.member);
   const replaceable: (keyof ApiKeyInputs)[] = ["member", "description", "source"];
   if (news.source === "console") replaceable.push("publicKey", "privateKey");
   const replaces: string[] = replaceable.filter((field) => olds[field] !== news[field]);
-  if (expiresWithin(olds.expiration, news.rotateBefore)) {
-    console.error(
-      `${label(news.member)}: the token expires at ${olds.expiration}, within rotateBefore ${news.rotateBefore}: a new key replaces it`,
-    );
-    replaces.push("expiration");
+  const details: DetailedDiff = Object.fromEntries(
+    replaces.map((field) => [field, { kind: "update", inputDiff: true } as const]),
+  );
+  if (olds.rotateBefore !== news.rotateBefore) details.rotateBefore = { kind: "update", inputDiff: true };
+  if (replaces.length === 0) {
+    if (news.source === "token" && expiresWithin(olds.expiration, news.rotateBefore)) {
+      report(
+        `${resource}: drift: expires ${olds.expiration.slice(0, 10)} (within rotateBefore ${news.rotateBefore}): up will rotate it`,
+      );
+      replaces.push("expiration");
+      details.expiration = { kind: "update", inputDiff: false };
+    } else if (!(await authenticates(olds))) {
+      const remedy =
+        news.source === "token"
+          ? "up will mint a new key"
+          : `up fails until a new key made in ${revokeWhere(news.member)} is set as publicKey and privateKey`;
+      report(`${resource}: drift: no longer authenticates (401): ${remedy}`);
+      replaces.push("publicKey");
+      details.publicKey = { kind: "update", inputDiff: false };
+    }
   }
-  return Promise.resolve({
-    changes: replaces.length > 0 || olds.rotateBefore !== news.rotateBefore,
+  return {
+    changes: Object.keys(details).length > 0,
     replaces,
     deleteBeforeReplace: false,
-  });
+    ...(Object.keys(details).length > 0 ? { detailedDiff: details } : {}),
+  };
+}
+
+type DiffResult = pulumi.dynamic.DiffResult & { detailedDiff?: DetailedDiff };
+
+/** Whether the stored key still authenticates (one request as the key). */
+async function authenticates(olds: ApiKeyOutputs): Promise<boolean> {
+  if (!olds.publicKey || !olds.privateKey) return false;
+  const client = await session.connect();
+  return (await authenticatedMember(client, olds.publicKey, olds.privateKey)) !== undefined;
 }
 
 export async function create(inputs: ApiKeyInputs): Promise<pulumi.dynamic.CreateResult> {
@@ -147,7 +182,7 @@ export async function create(inputs: ApiKeyInputs): Promise<pulumi.dynamic.Creat
     );
     if (expiresWithin(token.expiration, inputs.rotateBefore)) {
       // A fresh token already inside the window would be replaced by every preview.
-      console.error(
+      report(
         `${label(inputs.member)}: tokens on ${client.tenant} expire at ${token.expiration}, sooner than rotateBefore ${inputs.rotateBefore} from now: ` +
           "every preview will plan to replace this key; set rotateBefore shorter than the token lifetime",
       );
@@ -158,6 +193,7 @@ export async function create(inputs: ApiKeyInputs): Promise<pulumi.dynamic.Creat
       privateKey: token.privateKey,
       expiration: token.expiration,
       memberIdentifier: inputs.member,
+      adopted: false,
     };
     return { id: keyId(inputs.member, token.publicKey), outs };
   }
@@ -176,7 +212,18 @@ export async function create(inputs: ApiKeyInputs): Promise<pulumi.dynamic.Creat
       `${resource}: the console key (${keyHint(publicKey)}) authenticates as member "${identifier}", not "${inputs.member}"; use a key of ${inputs.member}.`,
     );
   }
-  const outs: ApiKeyOutputs = { ...inputs, publicKey, privateKey, expiration: "", memberIdentifier: identifier };
+  // The stack did not make this key: it only verifies it, and destroy leaves it as it is.
+  report(
+    `${resource}: adopts the console key (${keyHint(publicKey)}) of member ${identifier}; the published API cannot revoke or delete keys, so destroy will leave it working`,
+  );
+  const outs: ApiKeyOutputs = {
+    ...inputs,
+    publicKey,
+    privateKey,
+    expiration: "",
+    memberIdentifier: identifier,
+    adopted: true,
+  };
   return { id: keyId(inputs.member, publicKey), outs };
 }
 
@@ -193,7 +240,7 @@ export async function read(id: string, props: ApiKeyOutputs): Promise<pulumi.dyn
     rotateBefore: props.rotateBefore,
   };
   if (props.source === "console") Object.assign(inputs, { publicKey: props.publicKey, privateKey: props.privateKey });
-  return { id, props: { ...props, memberIdentifier: identifier }, inputs };
+  return { id, props: { ...props, memberIdentifier: identifier, adopted: props.source === "console" }, inputs };
 }
 
 /** Only rotateBefore can change in place (everything else replaces the key): nothing to send. */
@@ -204,15 +251,25 @@ export function update(_id: string, olds: ApiKeyOutputs, news: ApiKeyInputs): Pr
     privateKey: olds.privateKey,
     expiration: olds.expiration,
     memberIdentifier: olds.memberIdentifier,
+    adopted: olds.adopted ?? olds.source === "console",
   };
   return Promise.resolve({ outs });
 }
 
-/** The published API cannot revoke a key: say where the operator does it. */
+/** The published API can neither revoke nor delete a key: say so, and where the operator does it. */
 export function remove(_id: string, props: ApiKeyOutputs): Promise<void> {
+  const resource = label(props.member);
+  const key = `the key (${keyHint(props.publicKey)})`;
+  if (props.adopted ?? props.source === "console") {
+    report(
+      `${resource}: released as it is: ${key} was made in the console, not by this stack, and the published ConnectWise API ` +
+        `cannot revoke or delete keys; it keeps working until revoked in ${revokeWhere(props.member)}.`,
+    );
+    return Promise.resolve();
+  }
   const expiry = props.expiration ? ` It stops working by itself at ${props.expiration}.` : "";
-  console.error(
-    `${label(props.member)}: removed from the stack; the published ConnectWise API cannot revoke keys, so the key (${keyHint(props.publicKey)}) ` +
+  report(
+    `${resource}: removed from the stack; the published ConnectWise API cannot revoke keys, so ${key} ` +
       `still works until revoked in ${revokeWhere(props.member)}.${expiry}`,
   );
   return Promise.resolve();

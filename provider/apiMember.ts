@@ -1,6 +1,9 @@
 // Handlers of the ApiMember dynamic resource: an API member (/system/apiMembers) with its role,
 // corporate structure level, business unit, location and default territory given by name and
-// resolved to the tenant's ids. The API has no DELETE for members: delete deactivates.
+// resolved to the tenant's ids. The API has no DELETE for members: delete deactivates a member
+// the stack created and releases an adopted one as it is. diff reads the live member (one GET), so
+// preview shows drift made by hand without a refresh. The stack's ownership marker is the last
+// line of the member's notes (the only free-text field of the published ApiMember schema).
 //
 // Field mapping (inferred from the UI's fields; the vendor does not document it):
 //   level -> structureLevel, businessUnit -> defaultDepartment, location -> securityLocation
@@ -16,25 +19,35 @@ import type { ApiMember, PatchOperation } from "./connectwise/schemas";
 import { LookupKind, lookupName, requireName } from "./lookups";
 import {
   ArgsOf,
+  CheckContext,
   InputsOf,
   checker,
   email,
   fieldFirst,
   flag,
   goneIsDone,
+  isUnknown,
   optionalText,
   resourceLabel,
   text,
 } from "./handlerKit";
+import { DetailedDiff, report, shown } from "./report";
 import * as session from "./session";
+
+/** The reference fields, whose tenant ids are kept in the outputs (`refs`). */
+type LookupField = "securityRole" | "level" | "businessUnit" | "location" | "defaultTerritory";
 
 export interface ApiMemberOutputs extends ApiMemberInputs {
   memberId: number;
   inactive: boolean;
+  /** True when the stack took over a member it did not create: destroy then leaves it as it is. */
+  adopted: boolean;
+  /** The tenant ids the names resolved to, so an unchanged name is not looked up again. */
+  refs: Partial<Record<LookupField, number>>;
 }
 
-/** The inputs written to the member (identifier is the natural key, adopt only steers create). */
-type MappedField = Exclude<keyof ApiMemberInputs, "identifier" | "adopt">;
+/** The inputs written to the member (identifier is the natural key; the rest steer create and delete). */
+type MappedField = Exclude<keyof ApiMemberInputs, "identifier" | "adopt" | "owner" | "deactivateAdopted">;
 
 /** How an input field is written: API fields (a reference when `lookup` is set). */
 interface FieldMapping {
@@ -56,6 +69,66 @@ const MAPPINGS: FieldMapping[] = [
 
 const TYPE = "ApiMember";
 const label = (identifier: unknown): string => resourceLabel(TYPE, identifier);
+
+// ---- Ownership marker ------------------------------------------------------------------------
+// The published ApiMember schema has one free-text field, `notes`; the marker is its last line,
+// below whatever notes the program declares, so a member tells which stack manages it.
+
+const MARKER = "managed by connectwise-iac: ";
+const ADOPTED = " (adopted)";
+
+/** `managed by connectwise-iac: <project>/<stack>/<resource name>`, plus ` (adopted)` when the stack took it over. */
+export function ownerMarker(owner: string, adopted: boolean): string {
+  return `${MARKER}${owner}${adopted ? ADOPTED : ""}`;
+}
+
+/** A member's notes split into the declared part and the marker (owner undefined: no marker). */
+export function splitNotes(notes: string | undefined): { user: string; owner?: string; adopted: boolean } {
+  const lines = (notes ?? "").split(/\r?\n/);
+  let at = lines.length - 1;
+  while (at >= 0 && !lines[at].startsWith(MARKER)) at--;
+  if (at < 0) return { user: notes ?? "", adopted: false };
+  const mark = lines[at].slice(MARKER.length).trimEnd();
+  const adopted = mark.endsWith(ADOPTED);
+  const user = [...lines.slice(0, at), ...lines.slice(at + 1)].join("\n").trimEnd();
+  return { user, owner: adopted ? mark.slice(0, -ADOPTED.length) : mark, adopted };
+}
+
+/** The notes the member should carry: the declared notes, then the marker (none without an owner). */
+function notesFor(inputs: ApiMemberInputs, adopted: boolean): string {
+  const user = inputs.notes ?? "";
+  if (!inputs.owner) return user;
+  const mark = ownerMarker(inputs.owner, adopted);
+  return user ? `${user}\n${mark}` : mark;
+}
+
+/** What create may do with a member that already has this identifier. */
+type Claim =
+  { take: true; adopted: boolean; how: "adopts existing" | "takes back its own" } | { take: false; reason: string };
+
+function claimOf(existing: ApiMember, inputs: ApiMemberInputs, tenant: string): Claim {
+  const mark = splitNotes(existing.notes);
+  const where = `${tenant} (id ${existing.id}, name "${existing.name ?? ""}")`;
+  if (mark.owner !== undefined) {
+    if (inputs.owner !== undefined && mark.owner === inputs.owner)
+      return { take: true, adopted: mark.adopted, how: "takes back its own" };
+    return {
+      take: false,
+      reason:
+        `API member "${existing.identifier}" on ${where} is managed by another stack: ${mark.owner}; ` +
+        `adopt never takes over a member another stack manages. Remove it from that stack, or delete the line ` +
+        `"${MARKER}${mark.owner}..." from its notes (System > Members > API Members > ${existing.identifier}) to release it`,
+    };
+  }
+  if (!inputs.adopt)
+    return {
+      take: false,
+      reason: `an API member with identifier "${existing.identifier}" already exists on ${where}; set adopt: true to take it over`,
+    };
+  // Without an owner (a handler caller that predates it) nothing is marked, so nothing tells
+  // whose the member is: the take-over counts as the stack's own, as before markers existed.
+  return { take: true, adopted: inputs.owner !== undefined, how: "adopts existing" };
+}
 
 /**
  * The input shape of an ApiMember (resources/apiMember.ts derives its args from it) and its
@@ -79,74 +152,169 @@ const FIELDS = {
   location: text(),
   /** Default territory: a location name (salesDefaultLocation). */
   defaultTerritory: text(),
-  /** Free-text notes on the member; leaving it out after setting it clears the notes. */
+  /**
+   * Free-text notes on the member; leaving it out after setting it clears the notes. The
+   * stack's ownership marker is kept on a last line of its own below them.
+   */
   notes: optionalText(),
   /**
-   * Take over an API member that already exists with this identifier (it is updated to these
-   * values and reactivated). Without it, an existing identifier fails the create.
+   * Take over an API member that already exists with this identifier and carries no other
+   * stack's marker (it is updated to these values and reactivated). Without it, an existing
+   * identifier fails, unless the member is this stack's own (its marker names this resource).
    */
   adopt: flag(),
+  /**
+   * Destroy deactivates the member even though the stack adopted it. By default an adopted
+   * member is released as it is (left active and unchanged).
+   */
+  deactivateAdopted: flag(),
+  /**
+   * Who manages the member, `<project>/<stack>/<resource name>`, written as the marker in its
+   * notes. Set by the ApiMember class (not an argument users write).
+   */
+  owner: optionalText(),
 };
 
 /** The checked inputs; names are in the tenant's spelling. */
 export type ApiMemberInputs = InputsOf<typeof FIELDS>;
-/** What users write (resources/apiMember.ts). */
-export type ApiMemberArgs = ArgsOf<typeof FIELDS>;
+/** What users write (resources/apiMember.ts); the owner comes from the program's project and stack. */
+export type ApiMemberArgs = Omit<ArgsOf<typeof FIELDS>, "owner">;
 
-/** Normalises and validates; the only requests are the (cached) level, business unit and location lookups. */
-export const check = checker({
-  voice: fieldFirst((news) => label(news.identifier)),
-  fields: FIELDS,
-  across: async ({ inputs, valid, fail }) => {
-    // Names of the tenant's reference data (not the role: it may be created in this same update).
-    const lookups = MAPPINGS.filter((m) => m.lookup && m.input !== "securityRole" && valid.has(m.input));
-    if (lookups.length === 0) return;
-    const client = await session.connect();
-    for (const mapping of lookups) {
-      const result = await lookupName(client, mapping.lookup!, mapping.input, inputs[mapping.input] as string);
-      if ("unknown" in result) fail(mapping.input, result.unknown);
-      else inputs[mapping.input] = result.found.name;
-    }
-  },
-});
+const sameName = (a: unknown, b: unknown): boolean =>
+  typeof a === "string" && typeof b === "string" && a.trim().toLowerCase() === b.trim().toLowerCase();
 
-/** Compares inputs only: no request. */
-export function diff(_id: string, olds: ApiMemberOutputs, news: ApiMemberInputs): Promise<pulumi.dynamic.DiffResult> {
-  const replaces = olds.identifier === news.identifier ? [] : ["identifier"];
-  const changed = changedMappings(olds, news).length > 0 || olds.inactive === true;
-  return Promise.resolve({ changes: replaces.length > 0 || changed, replaces, deleteBeforeReplace: false });
+/**
+ * Normalises and validates. A name unchanged since the last run is not looked up again; other
+ * names are looked up (cached per process). A new member (no olds) with an owner or adopt costs
+ * one lookup by identifier: another stack's member is refused; otherwise a line says which
+ * member `up` takes over (adopts, or takes back its own) and which fields it will change.
+ */
+export function check(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<pulumi.dynamic.CheckResult> {
+  return checker({
+    voice: fieldFirst((n) => label(n.identifier)),
+    fields: FIELDS,
+    across: (context) => acrossFields(olds, context),
+  })(olds, news);
+}
+
+async function acrossFields(olds: Record<string, unknown>, { inputs, valid, fail }: CheckContext): Promise<void> {
+  // Names of the tenant's reference data (not the role: it may be created in this same update).
+  const lookups = MAPPINGS.filter((m) => m.lookup && m.input !== "securityRole" && valid.has(m.input)).filter((m) => {
+    if (!sameName(olds[m.input], inputs[m.input])) return true;
+    inputs[m.input] = olds[m.input]; // already checked, in the tenant's spelling
+    return false;
+  });
+  const creating = olds.identifier === undefined && valid.has("identifier");
+  if (lookups.length === 0 && !creating) return;
+  const client = await session.connect();
+  for (const mapping of lookups) {
+    const result = await lookupName(client, mapping.lookup!, mapping.input, inputs[mapping.input] as string);
+    if ("unknown" in result) fail(mapping.input, result.unknown);
+    else inputs[mapping.input] = result.found.name;
+  }
+  if (!creating) return;
+  const checked = inputs as ApiMemberInputs;
+  if (checked.owner === undefined && !checked.adopt) return; // nothing to claim, nothing to refuse
+  const [existing] = await client.list("/system/apiMembers", ApiMemberSchema, {
+    conditions: eq("identifier", checked.identifier),
+  });
+  if (!existing) return;
+  const state = existing.inactiveFlag ? "inactive" : "active";
+  const claim = claimOf(existing, checked, client.tenant);
+  if (!claim.take) {
+    // Another stack's member is refused now; one made by hand is left to create (adopt may be added).
+    if (splitNotes(existing.notes).owner !== undefined) return fail("identifier", claim.reason);
+    report(
+      `${label(checked.identifier)}: existing member ${existing.id} (${state}) was not made by this stack: ${claim.reason}`,
+    );
+    return;
+  }
+  const changes: string[] = differences(existing, checked, notesFor(checked, claim.adopted)).map(
+    (d) => d.mapping.input,
+  );
+  if (existing.inactiveFlag) changes.push("active");
+  report(
+    `${label(checked.identifier)}: ${claim.how} member ${existing.id} (${state}); ` +
+      `up will change: ${changes.length > 0 ? changes.join(", ") : "nothing"}`,
+  );
+}
+
+/**
+ * Compares the inputs and the live member: one GET of the member by id (none when the identifier
+ * changes, which replaces it anyway). Each field that differs live from what is declared is one
+ * drift line; `detailedDiff` names the fields.
+ */
+export async function diff(id: string, olds: ApiMemberOutputs, news: ApiMemberInputs): Promise<DiffResult> {
+  const resource = label(news.identifier);
+  if (olds.identifier !== news.identifier)
+    return detailed({ changes: true, replaces: ["identifier"] }, { identifier: { kind: "update", inputDiff: true } });
+
+  const details: DetailedDiff = {};
+  const changedInputs = changedMappings(olds, news).map((m) => m.input);
+  for (const field of changedInputs) details[field] = { kind: "update", inputDiff: true };
+  for (const field of ["owner", "deactivateAdopted"] as const)
+    if (olds[field] !== news[field])
+      details[field] = { kind: olds[field] === undefined ? "add" : "update", inputDiff: true };
+
+  const client = await session.connect();
+  const live = await client.getOrUndefined(`/system/apiMembers/${id}`, ApiMemberSchema);
+  if (!live) {
+    report(`${resource}: drift: missing => present`);
+    return detailed({ changes: true, replaces: ["memberId"] }, { memberId: { kind: "add", inputDiff: false } });
+  }
+  for (const difference of differences(live, news, notesFor(news, olds.adopted === true))) {
+    const field = difference.mapping.input;
+    // An input change (a new owner rewrites the marker in the notes) is shown by the engine itself.
+    if (changedInputs.includes(field) || (field === "notes" && olds.owner !== news.owner)) continue;
+    report(`${resource}: drift: ${field}: ${shown(difference.live)} => ${shown(difference.declared)}`);
+    details[field] = { kind: "update", inputDiff: false };
+  }
+  if (live.inactiveFlag) {
+    report(`${resource}: drift: inactive => active`);
+    details.inactive = { kind: "update", inputDiff: false };
+  }
+  return detailed({ changes: Object.keys(details).length > 0, replaces: [] }, details);
+}
+
+type DiffResult = pulumi.dynamic.DiffResult & { detailedDiff?: DetailedDiff };
+
+function detailed(result: { changes: boolean; replaces: string[] }, details: DetailedDiff): DiffResult {
+  return {
+    ...result,
+    deleteBeforeReplace: false,
+    ...(Object.keys(details).length > 0 ? { detailedDiff: details } : {}),
+  };
 }
 
 export async function create(inputs: ApiMemberInputs): Promise<pulumi.dynamic.CreateResult> {
   const client = await session.connect();
   const resource = label(inputs.identifier);
-  const desired = await apiValues(client, inputs, MAPPINGS, resource);
 
   const [existing] = await client.list("/system/apiMembers", ApiMemberSchema, {
     conditions: eq("identifier", inputs.identifier),
   });
   if (existing) {
-    if (!inputs.adopt) {
-      throw new Error(
-        `${resource}: an API member with identifier "${existing.identifier}" already exists on ${client.tenant} ` +
-          `(id ${existing.id}, name "${existing.name ?? ""}"); set adopt: true to take it over`,
-      );
-    }
-    const operations = operationsAgainst(existing, desired);
-    const member =
-      operations.length > 0
-        ? await client.patch(`/system/apiMembers/${memberIdOf(existing)}`, operations, ApiMemberSchema)
-        : existing;
-    return { id: String(memberIdOf(member)), outs: outputs(inputs, member) };
+    const claim = claimOf(existing, inputs, client.tenant);
+    if (!claim.take) throw new Error(`${resource}: ${claim.reason}`);
+    const member = await converge(client, existing, inputs, claim.adopted, undefined, resource);
+    return { id: String(memberIdOf(member)), outs: outputs(inputs, member, claim.adopted) };
   }
 
+  const desired: Record<string, ApiValue> = {};
+  for (const mapping of MAPPINGS) {
+    const value = await valueOf(client, mapping, inputs, notesFor(inputs, false), undefined, resource);
+    for (const field of mapping.api) desired[field] = value;
+  }
   try {
     const member = await client.post(
       "/system/apiMembers",
       { identifier: inputs.identifier, ...desired },
       ApiMemberSchema,
     );
-    return { id: String(memberIdOf(member)), outs: outputs(inputs, member) };
+    return { id: String(memberIdOf(member)), outs: outputs(inputs, member, false) };
   } catch (err) {
     // Identifiers are shared with full members, which the apiMembers lookup does not list.
     if (err instanceof ConnectWiseError && err.errors.some((e) => e.code === "ObjectExists")) {
@@ -160,6 +328,7 @@ export async function create(inputs: ApiMemberInputs): Promise<pulumi.dynamic.Cr
   }
 }
 
+/** Refresh: the live member in the input shape; its reference ids become the kept `refs`. */
 export async function read(id: string, props: ApiMemberOutputs): Promise<pulumi.dynamic.ReadResult> {
   const client = await session.connect();
   const member = await client.getOrUndefined(`/system/apiMembers/${id}`, ApiMemberSchema);
@@ -169,6 +338,7 @@ export async function read(id: string, props: ApiMemberOutputs): Promise<pulumi.
   // `location` is written to both fields; when they disagree, report the one that drifted.
   const location =
     securityLocation === defaultLocation || securityLocation !== props.location ? securityLocation : defaultLocation;
+  const notes = splitNotes(member.notes).user;
   const inputs: ApiMemberInputs = {
     identifier: member.identifier,
     name: member.name ?? "",
@@ -178,12 +348,15 @@ export async function read(id: string, props: ApiMemberOutputs): Promise<pulumi.
     businessUnit: member.defaultDepartment?.name ?? "",
     location,
     defaultTerritory: member.salesDefaultLocation?.name ?? "",
-    ...(member.notes || props.notes !== undefined ? { notes: member.notes ?? "" } : {}),
+    ...(notes || props.notes !== undefined ? { notes } : {}),
     ...(props.adopt !== undefined ? { adopt: props.adopt } : {}),
+    ...(props.deactivateAdopted !== undefined ? { deactivateAdopted: props.deactivateAdopted } : {}),
+    ...(props.owner !== undefined ? { owner: props.owner } : {}),
   };
-  return { id, props: outputs(inputs, member), inputs };
+  return { id, props: outputs(inputs, member, props.adopted === true), inputs };
 }
 
+/** Brings the live member to the inputs: one GET, then one PATCH of only what differs (if anything). */
 export async function update(
   id: string,
   olds: ApiMemberOutputs,
@@ -191,15 +364,28 @@ export async function update(
 ): Promise<pulumi.dynamic.UpdateResult> {
   const client = await session.connect();
   const resource = label(news.identifier);
-  const operations = toOperations(await apiValues(client, news, changedMappings(olds, news), resource));
-  if (olds.inactive) operations.push({ op: "replace", path: "inactiveFlag", value: false });
-  if (operations.length === 0) return { outs: { ...news, memberId: olds.memberId, inactive: olds.inactive } };
-  const member = await client.patch(`/system/apiMembers/${id}`, operations, ApiMemberSchema);
-  return { outs: outputs(news, member) };
+  const live = await client.getOrUndefined(`/system/apiMembers/${id}`, ApiMemberSchema);
+  if (!live)
+    throw new Error(`${resource}: API member ${id} no longer exists on ${client.tenant}; run pulumi refresh, then up`);
+  const adopted = olds.adopted === true;
+  const member = await converge(client, live, news, adopted, olds, resource);
+  return { outs: outputs(news, member, adopted) };
 }
 
-/** The API cannot delete members: the member is deactivated, so its keys stop authenticating. */
-export async function remove(id: string, _props: ApiMemberOutputs): Promise<void> {
+/**
+ * Releases or deactivates. The API cannot delete members: a member this stack created is
+ * deactivated (its keys stop authenticating); an adopted one is left as it is unless
+ * deactivateAdopted is set.
+ */
+export async function remove(id: string, props: ApiMemberOutputs): Promise<void> {
+  if (props.adopted && !props.deactivateAdopted) {
+    report(
+      `${label(props.identifier)}: released as it is: member ${id} was adopted, not created by this stack, so it stays active ` +
+        `and unchanged in ConnectWise (its notes keep the line "${ownerMarker(props.owner ?? "", true)}"; ` +
+        `set deactivateAdopted: true before destroying to deactivate it instead)`,
+    );
+    return;
+  }
   const client = await session.connect();
   // A member already gone is the state delete asks for.
   await goneIsDone(
@@ -217,54 +403,87 @@ export const provider: Required<pulumi.dynamic.ResourceProvider> = {
   delete: remove,
 };
 
-/** Fields whose value differs; names of tenant data compare case-insensitively, as ConnectWise matches them. */
+/** Input fields whose value differs; names of tenant data compare case-insensitively, as ConnectWise matches them. */
 function changedMappings(olds: Partial<ApiMemberInputs>, news: ApiMemberInputs): FieldMapping[] {
   const comparable = (m: FieldMapping, value: string | undefined) =>
     m.lookup ? (value ?? "").toLowerCase() : (value ?? "");
   return MAPPINGS.filter((m) => comparable(m, olds[m.input]) !== comparable(m, news[m.input]));
 }
 
+interface Difference {
+  mapping: FieldMapping;
+  /** The API fields that differ (location has two). */
+  api: string[];
+  live: string;
+  declared: string;
+}
+
+/** Where the live member differs from the inputs, by name (no lookup); values still unknown are skipped. */
+function differences(live: ApiMember, inputs: ApiMemberInputs, notes: string): Difference[] {
+  const current = live as Record<string, unknown>;
+  const result: Difference[] = [];
+  for (const mapping of MAPPINGS) {
+    const declared = mapping.input === "notes" ? notes : inputs[mapping.input];
+    if (typeof declared !== "string" || isUnknown(declared)) continue;
+    const liveOf = (field: string): string =>
+      mapping.lookup
+        ? ((current[field] as { name?: string } | undefined)?.name ?? "")
+        : ((current[field] as string | undefined) ?? "");
+    const api = mapping.api.filter((field) =>
+      mapping.lookup ? !sameName(liveOf(field), declared) : liveOf(field) !== declared,
+    );
+    if (api.length > 0) result.push({ mapping, api, live: liveOf(api[0]), declared });
+  }
+  return result;
+}
+
 type ApiValue = string | { id: number };
 
-/** The API fields for `mappings`, names resolved to ids (an unknown name throws, naming the ones that exist). */
-async function apiValues(
+/**
+ * The API value of one field. A reference's id comes from `kept` (the outputs of the last run)
+ * when its name did not change, else from a lookup (roles are always looked up: the same run may
+ * replace them). An unknown name throws, naming the ones that exist.
+ */
+async function valueOf(
   client: ConnectWiseClient,
+  mapping: FieldMapping,
   inputs: ApiMemberInputs,
-  mappings: FieldMapping[],
+  notes: string,
+  kept: ApiMemberOutputs | undefined,
   resource: string,
-): Promise<Record<string, ApiValue>> {
-  const values: Record<string, ApiValue> = {};
-  for (const mapping of mappings) {
-    const text = inputs[mapping.input] ?? "";
-    const value: ApiValue = mapping.lookup
-      ? { id: (await requireName(client, mapping.lookup, mapping.input, text, resource)).id }
-      : text;
-    for (const field of mapping.api) values[field] = value;
+): Promise<ApiValue> {
+  if (mapping.input === "notes") return notes;
+  const name = inputs[mapping.input] ?? "";
+  if (!mapping.lookup) return name;
+  const keptId = kept?.refs?.[mapping.input as LookupField];
+  if (mapping.lookup !== "securityRole" && keptId !== undefined && sameName(kept?.[mapping.input], name))
+    return { id: keptId };
+  return { id: (await requireName(client, mapping.lookup, mapping.input, name, resource)).id };
+}
+
+/** One PATCH of what differs between `live` and the inputs (and reactivation), or none. */
+async function converge(
+  client: ConnectWiseClient,
+  live: ApiMember,
+  inputs: ApiMemberInputs,
+  adopted: boolean,
+  kept: ApiMemberOutputs | undefined,
+  resource: string,
+): Promise<ApiMember> {
+  const notes = notesFor(inputs, adopted);
+  const operations: PatchOperation[] = [];
+  for (const difference of differences(live, inputs, notes)) {
+    const value = await valueOf(client, difference.mapping, inputs, notes, kept, resource);
+    for (const field of difference.api)
+      operations.push(
+        typeof value === "string"
+          ? { op: "replace", path: field, value }
+          : { op: "replace", path: `${field}/id`, value: value.id },
+      );
   }
-  return values;
-}
-
-function toOperations(values: Record<string, ApiValue>): PatchOperation[] {
-  return Object.entries(values).map(([field, value]) =>
-    typeof value === "string"
-      ? { op: "replace", path: field, value }
-      : { op: "replace", path: `${field}/id`, value: value.id },
-  );
-}
-
-/** The operations that bring a live member to `desired`, active. */
-function operationsAgainst(live: ApiMember, desired: Record<string, ApiValue>): PatchOperation[] {
-  const current = live as Record<string, unknown>;
-  const differing = Object.fromEntries(
-    Object.entries(desired).filter(([field, value]) =>
-      typeof value === "string"
-        ? (current[field] ?? "") !== value
-        : (current[field] as { id?: number } | undefined)?.id !== value.id,
-    ),
-  );
-  const operations = toOperations(differing);
   if (live.inactiveFlag) operations.push({ op: "replace", path: "inactiveFlag", value: false });
-  return operations;
+  if (operations.length === 0) return live;
+  return client.patch(`/system/apiMembers/${memberIdOf(live)}`, operations, ApiMemberSchema);
 }
 
 function memberIdOf(member: ApiMember): number {
@@ -273,6 +492,15 @@ function memberIdOf(member: ApiMember): number {
   return member.id;
 }
 
-function outputs(inputs: ApiMemberInputs, member: ApiMember): ApiMemberOutputs {
-  return { ...inputs, memberId: memberIdOf(member), inactive: member.inactiveFlag === true };
+function outputs(inputs: ApiMemberInputs, member: ApiMember, adopted: boolean): ApiMemberOutputs {
+  const refs: ApiMemberOutputs["refs"] = {};
+  const ids: [LookupField, { id?: number | null } | undefined][] = [
+    ["securityRole", member.securityRole],
+    ["level", member.structureLevel],
+    ["businessUnit", member.defaultDepartment],
+    ["location", member.securityLocation],
+    ["defaultTerritory", member.salesDefaultLocation],
+  ];
+  for (const [field, reference] of ids) if (typeof reference?.id === "number") refs[field] = reference.id;
+  return { ...inputs, memberId: memberIdOf(member), inactive: member.inactiveFlag === true, adopted, refs };
 }

@@ -10,8 +10,8 @@ export type { ApiKeyArgs };
 
 /**
  * An API key pair of a member. The published API can neither list nor revoke keys: refresh
- * drops a key that no longer authenticates, and destroying it only prints where the operator
- * revokes it (System > Members > {member} > API Keys).
+ * drops a key that no longer authenticates (preview already reports it as drift), and destroying
+ * it only prints where the operator revokes it (System > Members > {member} > API Keys).
  */
 export class ApiKey extends pulumi.dynamic.Resource {
   declare readonly member: pulumi.Output<string>;
@@ -25,6 +25,8 @@ export class ApiKey extends pulumi.dynamic.Resource {
   declare readonly expiration: pulumi.Output<string>;
   /** The member the key authenticates as, as the tenant spells it. */
   declare readonly memberIdentifier: pulumi.Output<string>;
+  /** True for a console key: verified, not made, by the stack; destroy leaves it as it is. */
+  declare readonly adopted: pulumi.Output<boolean>;
 
   constructor(name: string, args: ApiKeyArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
@@ -33,6 +35,7 @@ export class ApiKey extends pulumi.dynamic.Resource {
       publicKey: undefined,
       expiration: undefined,
       memberIdentifier: undefined,
+      adopted: undefined,
       ...args,
       // A console key's private key is an input too: keep it secret in the state's inputs as well.
       privateKey: args.privateKey === undefined ? undefined : pulumi.secret(args.privateKey),

@@ -19,8 +19,12 @@ export type { ApiMemberArgs };
  * `securityRole`, `email` -> `emailAddress`.
  *
  * The ConnectWise API cannot delete members: destroying or replacing this resource deactivates
- * the member (inactiveFlag), so its keys stop authenticating. Use the `retainOnDelete` resource
- * option to leave it active instead.
+ * a member the stack created (inactiveFlag), so its keys stop authenticating. A member taken over
+ * with `adopt: true` is released as it is (set `deactivateAdopted: true` to deactivate it too).
+ *
+ * The member's notes end with the stack's marker, `managed by connectwise-iac:
+ * <project>/<stack>/<resource name>`: another stack declaring the same identifier is refused,
+ * and this stack takes its own member back (reactivating it) after a destroy without `adopt`.
  */
 export class ApiMember extends pulumi.dynamic.Resource {
   declare readonly identifier: pulumi.Output<string>;
@@ -33,6 +37,11 @@ export class ApiMember extends pulumi.dynamic.Resource {
   declare readonly defaultTerritory: pulumi.Output<string>;
   declare readonly notes: pulumi.Output<string | undefined>;
   declare readonly adopt: pulumi.Output<boolean | undefined>;
+  declare readonly deactivateAdopted: pulumi.Output<boolean | undefined>;
+  /** `<project>/<stack>/<resource name>`: who manages the member (the marker in its notes). */
+  declare readonly owner: pulumi.Output<string>;
+  /** True when the stack took the member over instead of creating it. */
+  declare readonly adopted: pulumi.Output<boolean>;
   /** The member's id in ConnectWise. */
   declare readonly memberId: pulumi.Output<number>;
   /** True when the member is deactivated (found by refresh; the next `up` reactivates it). */
@@ -42,7 +51,18 @@ export class ApiMember extends pulumi.dynamic.Resource {
     super(
       provider,
       name,
-      { notes: undefined, adopt: undefined, memberId: undefined, inactive: undefined, ...args },
+      {
+        notes: undefined,
+        adopt: undefined,
+        deactivateAdopted: undefined,
+        memberId: undefined,
+        inactive: undefined,
+        adopted: undefined,
+        refs: undefined,
+        ...args,
+        // The ownership marker: the provider process does not know the project, stack or resource name.
+        owner: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
+      },
       opts,
       "connectwise",
       "ApiMember",

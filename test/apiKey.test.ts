@@ -97,21 +97,55 @@ describe("ApiKey source token", () => {
   test("an unchanged key is no change; a new description replaces it", async () => {
     const { id, outs } = await createdKey({ member: "svc-token", description: "Unchanged" });
     await operator.resetRequests();
+    // Preview proves the key still works: one request, authenticated as the key.
     expect(await provider.diff(id, outs, await checked({ member: "svc-token", description: "Unchanged" }))).toEqual({
       changes: false,
       replaces: [],
       deleteBeforeReplace: false,
     });
+    expect((await operator.requests()).counts).toEqual({ "GET /system/mySecurity": 1 });
+    // A changed input replaces the key anyway: no request.
+    await operator.resetRequests();
     expect(await provider.diff(id, outs, await checked({ member: "svc-token", description: "Other" }))).toMatchObject({
       changes: true,
       replaces: ["description"],
+      detailedDiff: { description: { kind: "update", inputDiff: true } },
     });
-    // A new rotateBefore alone is an in-place update without a request.
+    expect((await operator.requests()).entries).toEqual([]);
+    // A new rotateBefore alone is an in-place update; update sends nothing.
     const news = await checked({ member: "svc-token", description: "Unchanged", rotateBefore: "12h" });
-    expect(await provider.diff(id, outs, news)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    expect(await provider.diff(id, outs, news)).toEqual({
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+      detailedDiff: { rotateBefore: { kind: "update", inputDiff: true } },
+    });
+    await operator.resetRequests();
     const { outs: updated } = await provider.update(id, outs, news);
     expect(updated).toMatchObject({ rotateBefore: "12h", publicKey: outs.publicKey, expiration: outs.expiration });
     expect((await operator.requests()).entries).toEqual([]);
+  });
+
+  test("preview reports a key that no longer authenticates as drift, and up mints a new one", async () => {
+    const { id, outs } = await createdKey({ member: "svc-token", description: "Revoked by hand" });
+    await operator.revokeApiKey("svc-token", outs.publicKey);
+    printed.length = 0;
+    await operator.resetRequests();
+    const result = await provider.diff(
+      id,
+      outs,
+      await checked({ member: "svc-token", description: "Revoked by hand" }),
+    );
+    expect(result).toEqual({
+      changes: true,
+      replaces: ["publicKey"],
+      deleteBeforeReplace: false,
+      detailedDiff: { publicKey: { kind: "update", inputDiff: false } },
+    });
+    expect(printed).toEqual([
+      "ApiKey for member svc-token: drift: no longer authenticates (401): up will mint a new key",
+    ]);
+    expect((await operator.requests()).counts).toEqual({ "GET /system/mySecurity": 1 });
   });
 
   test("a token expiring within rotateBefore is replaced (new key first)", async () => {
@@ -123,18 +157,26 @@ describe("ApiKey source token", () => {
         outs,
         await checked({ member: "svc-rotate", description: "Rotating", rotateBefore: "7d" }),
       );
-      expect(soon).toEqual({ changes: true, replaces: ["expiration"], deleteBeforeReplace: false });
+      expect(soon).toEqual({
+        changes: true,
+        replaces: ["expiration"],
+        deleteBeforeReplace: false,
+        detailedDiff: { expiration: { kind: "update", inputDiff: false } },
+      });
+      // Rotation is due anyway, so the key is not called.
+      expect(printed).toContain(
+        `ApiKey for member svc-rotate: drift: expires ${outs.expiration.slice(0, 10)} (within rotateBefore 7d): up will rotate it`,
+      );
       // Already at create: such a token would be replaced by every preview.
       expect(printed.join("\n")).toContain(
         "sooner than rotateBefore 7d from now: every preview will plan to replace this key",
       );
-      expect(printed.join("\n")).toContain("within rotateBefore 7d");
       const later = await provider.diff(
         id,
         outs,
         await checked({ member: "svc-rotate", description: "Rotating", rotateBefore: "2d" }),
       );
-      expect(later).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+      expect(later).toMatchObject({ changes: true, replaces: [] });
     } finally {
       await operator.setSettings({ tokenLifetimeSeconds: LIFETIME });
     }
@@ -207,7 +249,28 @@ describe("ApiKey source console", () => {
       ).changes,
     ).toBe(false);
 
+    // Adopted, not made: destroy releases it as it is and says keys cannot be deleted.
+    expect(outs.adopted).toBe(true);
+    printed.length = 0;
+    await operator.resetRequests();
+    await provider.delete(id, outs);
+    expect((await operator.requests()).entries).toEqual([]);
+    expect(printed.join("\n")).toContain("released as it is");
+    expect(printed.join("\n")).toContain("cannot revoke or delete keys");
+    expect(await whoAmI(outs)).toBe("svc-console");
+
     await operator.revokeApiKey("svc-console", key.publicKey);
+    printed.length = 0;
+    const drift = await provider.diff(
+      id,
+      outs,
+      await checked({ member: "svc-console", description: "Console key", source: "console", ...key }),
+    );
+    expect(drift).toMatchObject({ changes: true, replaces: ["publicKey"] });
+    expect(printed).toEqual([
+      "ApiKey for member svc-console: drift: no longer authenticates (401): up fails until a new key made in " +
+        "System > Members > svc-console > API Keys is set as publicKey and privateKey",
+    ]);
     expect(await provider.read(id, outs)).toEqual({ id: "" });
   });
 

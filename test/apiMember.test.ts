@@ -37,13 +37,15 @@ function args(identifier: string, overrides: Record<string, unknown> = {}): Reco
     businessUnit: "Admin",
     location: "Tampa Office",
     defaultTerritory: "Main",
+    // What the ApiMember class sets: <project>/<stack>/<resource name>.
+    owner: `handlers/test/${identifier}`,
     ...overrides,
   };
 }
 
 /** What the engine hands create/update: the checked inputs plus the serialized provider. */
-async function checked(raw: Record<string, unknown>): Promise<any> {
-  const result = await provider.check({}, raw);
+async function checked(raw: Record<string, unknown>, olds: Record<string, unknown> = {}): Promise<any> {
+  const result = await provider.check(olds, raw);
   expect(result.failures).toBeUndefined();
   return { ...result.inputs, __provider: PROVIDER_CODE };
 }
@@ -107,7 +109,12 @@ describe("ApiMember create", () => {
   });
 
   test("an existing identifier without adopt fails naming the member and the way out", async () => {
-    await created("svc-taken");
+    // Made by hand: no stack's marker.
+    const byHand = await call(sandbox, "/system/apiMembers", {
+      method: "POST",
+      body: { identifier: "svc-taken", name: "By Hand", securityRole: { name: "Integration" } },
+    });
+    expect(byHand.status).toBe(201);
     await operator.resetRequests();
     const error = await rejection(provider.create(await checked(args("svc-taken", { name: "Someone Else" }))));
     expect(error.message).toContain('"svc-taken" already exists');
@@ -115,7 +122,7 @@ describe("ApiMember create", () => {
     expect((await requestsSince()).filter((r) => r.method !== "GET")).toEqual([]);
   });
 
-  test("adopt takes over an existing member: patches what differs, reactivates it, no second member", async () => {
+  test("re-creating its own member takes it back: patches what differs, reactivates it, no second member", async () => {
     const first = await created("svc-adopt");
     await provider.delete(first.id, first.outs);
     expect((await live(first.id)).inactiveFlag).toBe(true);
@@ -153,26 +160,35 @@ describe("ApiMember create", () => {
 });
 
 describe("ApiMember diff and update", () => {
-  test("an unchanged program is no change, and diff sends no request", async () => {
-    const { id, outs } = await created("svc-noop");
-    const again = await checked(args("svc-noop", { level: "CORPORATE", businessUnit: " admin " }));
+  test("an unchanged program is no change: check looks nothing up again, diff reads the member once", async () => {
+    const { id, outs, inputs } = await created("svc-noop");
     await operator.resetRequests();
+    const again = await checked(args("svc-noop", { level: "CORPORATE", businessUnit: " admin " }), inputs);
+    // Unchanged names keep the spelling checked last time, without a lookup.
+    expect(again).toMatchObject({ level: "Corporate", businessUnit: "Admin" });
+    expect((await operator.requests()).entries).toEqual([]);
     const result = await provider.diff(id, { ...outs, __provider: "<older provider code>" } as any, again);
     expect(result).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
-    // check's lookups are cached per process, so the second check made no request either.
-    expect((await operator.requests()).entries).toEqual([]);
+    expect((await operator.requests()).counts).toEqual({ "GET /system/apiMembers/{id}": 1 });
   });
 
   test("one changed field is one PATCH with only that operation", async () => {
     const { id, outs } = await created("svc-update");
     const news = await checked(args("svc-update", { email: "new@example.com" }));
-    expect(await provider.diff(id, outs, news)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    expect(await provider.diff(id, outs, news)).toEqual({
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+      detailedDiff: { email: { kind: "update", inputDiff: true } },
+    });
 
     await operator.resetRequests();
     const { outs: updated } = await provider.update(id, outs, news);
     const requests = await requestsSince();
-    expect(requests).toHaveLength(1);
-    expect(requests[0]).toMatchObject({
+    // The live member first (to repair drift too), then only what differs.
+    expect(requests).toHaveLength(2);
+    expect(requests[0]).toMatchObject({ method: "GET" });
+    expect(requests[1]).toMatchObject({
       method: "PATCH",
       requestBody: [{ op: "replace", path: "emailAddress", value: "new@example.com" }],
     });
@@ -225,7 +241,7 @@ describe("ApiMember diff and update", () => {
       { op: "replace", path: "defaultLocation/id", value: 3 },
     ]);
     const renamed = await checked(args("svc-moved"));
-    expect(await provider.diff(id, outs, renamed)).toEqual({
+    expect(await provider.diff(id, outs, renamed)).toMatchObject({
       changes: true,
       replaces: ["identifier"],
       deleteBeforeReplace: false,
@@ -289,7 +305,7 @@ describe("ApiMember read and delete", () => {
     expect((await provider.diff(id, refreshed.props as ApiMemberOutputs, inputs)).changes).toBe(true);
     await operator.resetRequests();
     await provider.update(id, refreshed.props as ApiMemberOutputs, inputs);
-    expect((await requestsSince()).map((r) => r.requestBody)).toEqual([
+    expect((await requestsSince()).filter((r) => r.method !== "GET").map((r) => r.requestBody)).toEqual([
       [{ op: "replace", path: "inactiveFlag", value: false }],
     ]);
   });

@@ -8,10 +8,10 @@ import * as net from "net";
 import { AddressInfo } from "net";
 import { z } from "zod";
 import { ConnectWiseClient, ClientOptions } from "../provider/connectwise/client";
-import { ConnectWiseError } from "../provider/connectwise/errors";
 import { MAX_PAGES } from "../provider/connectwise/paging";
 import { SecurityRoleSchema } from "../provider/connectwise/schemas";
 import { MAX_BODY_BYTES } from "../provider/connectwise/transport";
+import { clientRejection as rejection } from "./client-harness";
 
 const Info = z.looseObject({ version: z.string() });
 const PUBLIC_KEY = "LimitsPublicKey1";
@@ -61,16 +61,6 @@ function connect(s: Site, options: ClientOptions = {}): Promise<ConnectWiseClien
     { site: s.url, companyId: `limits${company}`, clientId: "cid", publicKey: PUBLIC_KEY, privateKey: PRIVATE_KEY },
     { ...FAST_RETRIES, ...options },
   );
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ConnectWiseError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConnectWiseError);
-    return err as ConnectWiseError;
-  }
-  throw new Error("expected the call to fail");
 }
 
 const json = (res: http.ServerResponse, body: unknown, headers: Record<string, string> = {}) => {

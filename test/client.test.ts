@@ -11,6 +11,7 @@ import { ConnectWiseError } from "../provider/connectwise/errors";
 import { ApiMemberSchema, SecurityRoleSchema, SystemInfoSchema, TokenSchema } from "../provider/connectwise/schemas";
 import { LogEntry, SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
+import { clientRejection as rejection } from "./client-harness";
 
 const NO_FAULTS = { latencyMs: 0, rate429: 0, rate503: 0, rateDrop: 0, retryAfterSeconds: 1 };
 // Retries fast enough that fault tests stay short; Retry-After is tested on its own.
@@ -24,16 +25,6 @@ function connectionOf(sb: RunningSandbox): Connection {
     publicKey: sb.publicKey,
     privateKey: sb.privateKey,
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ConnectWiseError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConnectWiseError);
-    return err as ConnectWiseError;
-  }
-  throw new Error("expected the call to fail");
 }
 
 function entriesFor(entries: LogEntry[], method: string, path: string): LogEntry[] {

@@ -412,8 +412,8 @@ describe("ApiMember and ApiKey through the dynamic-provider server", () => {
       replaces: ["expiration"],
       deleteBeforeReplace: false,
     });
-    expect(await outputContaining("within rotateBefore 7d: a new key replaces it")).toContain(
-      "within rotateBefore 7d: a new key replaces it",
+    expect(await outputContaining("within rotateBefore 7d): up will rotate it")).toContain(
+      "within rotateBefore 7d): up will rotate it",
     );
     const shorter = (await check(key, { member: "svc-engine", description: "Engine key", rotateBefore: "1h" })).inputs;
     expect(await diff(key, id, outs, shorter)).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });

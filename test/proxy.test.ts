@@ -14,7 +14,7 @@ import * as os from "os";
 import * as path from "path";
 import { z } from "zod";
 import { ConnectWiseClient, ClientOptions } from "../provider/connectwise/client";
-import { ConnectWiseError } from "../provider/connectwise/errors";
+import { clientRejection as rejection } from "./client-harness";
 
 const Info = z.looseObject({ version: z.string() });
 const COMPANY = "proxyco";
@@ -169,16 +169,6 @@ async function connect(site: string, options: ClientOptions = {}): Promise<Conne
     { ca: cert, maxRetries: 0, ...options },
   );
   return client;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ConnectWiseError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConnectWiseError);
-    return err as ConnectWiseError;
-  }
-  throw new Error("expected the call to fail");
 }
 
 const proxyUrl = () => `http://127.0.0.1:${proxyPort}`;

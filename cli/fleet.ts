@@ -1,0 +1,405 @@
+// `npm run fleet -- preview|up|refresh|report ...`: every client stack of the project through the
+// Automation API, a few at a time, with a progress line per stack, a summary table, and the JSON
+// and Markdown reports a pull request or a nightly job needs. See README "Fleet and pull requests".
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { parse as parseYaml } from "yaml";
+import { EventCollector, Operation } from "./fleetEvents";
+import {
+  exitCode,
+  EXIT_FAILED,
+  FleetReport,
+  markdown,
+  mergeReports,
+  redact,
+  StackReport,
+  StackResult,
+  textTable,
+} from "./fleetReport";
+
+const USAGE = `usage: npm run fleet -- <preview|up|refresh> [options]
+       npm run fleet -- report --from a.json,b.json [--markdown FILE] [--json FILE]
+
+  --stacks a,b        only these stacks (default: every Pulumi.<stack>.yaml beside Pulumi.yaml)
+  --parallel N        stacks run at once (default: the number of CPUs)
+  --json FILE         write the results as JSON
+  --markdown FILE     write one pull-request comment (Markdown) for every stack
+  --refresh           preview: refresh first (preview --refresh)
+  --preview-only      refresh: show the drift without writing the state
+  --project DIR       the directory holding Pulumi.yaml (default: the current directory)
+
+Exit codes: 0 nothing pending, 2 changes, drift or console steps pending, 1 a stack failed.`;
+
+export interface FleetOptions {
+  operation: Operation | "report";
+  stacks?: string[];
+  parallel: number;
+  json?: string;
+  markdown?: string;
+  from: string[];
+  refresh: boolean;
+  previewOnly: boolean;
+  projectDir: string;
+}
+
+class UsageError extends Error {}
+
+export function parseArgs(argv: string[]): FleetOptions {
+  const [operation, ...rest] = argv;
+  if (!["preview", "up", "refresh", "report"].includes(operation ?? "")) throw new UsageError(USAGE);
+  const options: FleetOptions = {
+    operation: operation as FleetOptions["operation"],
+    parallel: os.availableParallelism(),
+    from: [],
+    refresh: false,
+    previewOnly: false,
+    projectDir: process.cwd(),
+  };
+  const list = (v: string) =>
+    v
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+  for (let i = 0; i < rest.length; i++) {
+    const flag = rest[i];
+    const value = () => {
+      const v = rest[++i];
+      if (v === undefined || v.startsWith("--")) throw new UsageError(`${flag} needs a value\n\n${USAGE}`);
+      return v;
+    };
+    if (flag === "--stacks") options.stacks = list(value());
+    else if (flag === "--parallel") {
+      options.parallel = Number(value());
+      if (!Number.isInteger(options.parallel) || options.parallel < 1)
+        throw new UsageError(`--parallel needs a whole number of at least 1`);
+    } else if (flag === "--json") options.json = value();
+    else if (flag === "--markdown") options.markdown = value();
+    else if (flag === "--from") options.from = list(value());
+    else if (flag === "--project") options.projectDir = path.resolve(value());
+    else if (flag === "--refresh" && operation === "preview") options.refresh = true;
+    else if (flag === "--preview-only" && operation === "refresh") options.previewOnly = true;
+    else throw new UsageError(`unknown option ${flag} for ${operation}\n\n${USAGE}`);
+  }
+  if (operation === "report" && options.from.length === 0) throw new UsageError(`report needs --from\n\n${USAGE}`);
+  return options;
+}
+
+/** The stacks that have a Pulumi.<stack>.yaml beside Pulumi.yaml, sorted. */
+export function discoverStacks(projectDir: string): string[] {
+  if (!fs.existsSync(path.join(projectDir, "Pulumi.yaml")))
+    throw new UsageError(`no Pulumi.yaml in ${projectDir}: run the fleet from the project directory or pass --project`);
+  return fs
+    .readdirSync(projectDir)
+    .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined)
+    .sort();
+}
+
+/** "companyId at host" from the stack's config file: plain values only, never a secret. */
+function tenantOf(projectDir: string, stack: string): string {
+  try {
+    const file = ["yaml", "yml"]
+      .map((e) => path.join(projectDir, `Pulumi.${stack}.${e}`))
+      .find((f) => fs.existsSync(f));
+    const parsed = (file ? parseYaml(fs.readFileSync(file, "utf8")) : undefined) as
+      { config?: Record<string, unknown> } | undefined;
+    const config = parsed?.config ?? {};
+    const plain = (key: string) => {
+      const value = config[key];
+      return typeof value === "string" ? value : undefined;
+    };
+    const site = plain("connectwise:site");
+    const host = site ? site.replace(/^https?:\/\//, "").replace(/\/.*$/, "") : undefined;
+    const company = plain("connectwise:companyId");
+    return company && host ? `${company} at ${host}` : (company ?? host ?? "(from the environment)");
+  } catch {
+    return "(unreadable config)";
+  }
+}
+
+const packageRoot = path.resolve(__dirname, "..", "..");
+
+/** The installation root for PulumiCommand.get: scripts/ensure-pulumi.sh finds (or builds) it. */
+function pulumiRoot(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      "bash",
+      [path.join(packageRoot, "scripts", "ensure-pulumi.sh")],
+      { maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const binDir = stdout.trim().split("\n").pop() ?? "";
+        if (error || !binDir)
+          reject(new Error(`cannot find the Pulumi CLI:\n${stderr.trim().split("\n").slice(-10).join("\n")}`));
+        else resolve(path.dirname(binDir));
+      },
+    );
+  });
+}
+
+/** What every CLI run gets: offline flags, the backend, the CLI's directory first on PATH. */
+function environment(projectDir: string, binDir: string): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ""}`,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+  };
+  const projectFile = parseYaml(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as {
+    backend?: { url?: string };
+  };
+  if (!process.env.PULUMI_BACKEND_URL && !projectFile?.backend?.url)
+    env.PULUMI_BACKEND_URL = `file://${path.join(projectDir, ".pulumi-state")}`;
+  return env;
+}
+
+type Phase = "queued" | "starting" | "running" | StackResult;
+
+/** One line per stack: rewritten in place on a terminal, else printed on each change of phase. */
+class Progress {
+  private readonly lines = new Map<string, string>();
+  private readonly phases = new Map<string, Phase>();
+  private drawn = 0;
+  private readonly tty = Boolean(process.stderr.isTTY);
+
+  constructor(private readonly stacks: string[]) {
+    for (const s of stacks) this.set(s, "queued");
+  }
+
+  set(stack: string, phase: Phase, detail = ""): void {
+    const changed = this.phases.get(stack) !== phase;
+    this.phases.set(stack, phase);
+    const width = Math.max(...this.stacks.map((s) => s.length));
+    this.lines.set(stack, `${stack.padEnd(width)}  ${phase}${detail ? `  ${detail}` : ""}`);
+    if (this.tty) this.draw();
+    else if (changed && phase !== "queued") process.stderr.write(`${this.lines.get(stack)}\n`);
+  }
+
+  private draw(): void {
+    const cols = process.stderr.columns || 120;
+    let out = this.drawn ? `\x1b[${this.drawn}A` : "";
+    for (const s of this.stacks) out += `\x1b[2K${(this.lines.get(s) ?? "").slice(0, cols - 1)}\n`;
+    this.drawn = this.stacks.length;
+    process.stderr.write(out);
+  }
+}
+
+function resultOf(
+  operation: Operation,
+  figures: ReturnType<EventCollector["figures"]>,
+  previewOnly: boolean,
+): StackResult {
+  const changed = figures.creates + figures.updates + figures.deletes + figures.replacements > 0;
+  if (operation === "refresh") return changed ? (previewOnly ? "drift" : "changes pending") : "no changes";
+  if (figures.drift.length > 0) return "drift";
+  if (figures.consoleSteps.length > 0) return "steps pending";
+  if (operation === "preview" && changed) return "changes pending";
+  return "no changes";
+}
+
+async function runStack(
+  stackName: string,
+  options: FleetOptions,
+  command: PulumiCommand,
+  envVars: Record<string, string>,
+  signal: AbortSignal,
+  progress: Progress,
+): Promise<{ report: StackReport; secrets: string[] }> {
+  const operation = options.operation as Operation;
+  const started = Date.now();
+  const tenant = tenantOf(options.projectDir, stackName);
+  const collector = new EventCollector(operation);
+  const secrets: string[] = [];
+  const finish = (
+    result: StackResult,
+    extra: Partial<StackReport> = {},
+  ): { report: StackReport; secrets: string[] } => {
+    const debugDir = process.env.FLEET_DEBUG_EVENTS;
+    if (debugDir && collector.events)
+      fs.writeFileSync(path.join(debugDir, `${stackName}.${operation}.events.json`), JSON.stringify(collector.events));
+    const figures = collector.figures();
+    const report: StackReport = {
+      stack: stackName,
+      tenant,
+      result,
+      creates: figures.creates,
+      updates: figures.updates,
+      deletes: figures.deletes,
+      replacements: figures.replacements,
+      consoleSteps: figures.consoleSteps,
+      drift: operation === "refresh" ? driftFromRefresh(figures) : figures.drift,
+      changes: figures.changes,
+      errors: figures.errors,
+      seconds: Math.round((Date.now() - started) / 100) / 10,
+      ...extra,
+    };
+    progress.set(stackName, result, `${report.seconds}s`);
+    return { report, secrets };
+  };
+  if (signal.aborted) return finish("cancelled");
+  progress.set(stackName, "starting");
+  let stack: Stack;
+  try {
+    // A stack whose config file is new in this change is created on the backend (empty), so its
+    // preview shows everything it will create.
+    stack = await LocalWorkspace.createOrSelectStack(
+      { stackName, workDir: options.projectDir },
+      { workDir: options.projectDir, pulumiCommand: command, envVars },
+    );
+    // Decrypted only to scrub them from every report; never printed.
+    for (const v of Object.values(await stack.getAllConfig())) if (v.secret) secrets.push(v.value);
+  } catch (error) {
+    return finish(signal.aborted ? "cancelled" : "failed", { errors: [message(error)] });
+  }
+  // An operation started with an already-aborted signal would never hear the abort.
+  if (signal.aborted) return finish("cancelled");
+  collector.onStep = (n) => progress.set(stackName, "running", `${n} resources`);
+  progress.set(stackName, "running");
+  const onEvent = (e: Parameters<EventCollector["add"]>[0]) => collector.add(e);
+  try {
+    if (operation === "preview") await stack.preview({ onEvent, signal, refresh: options.refresh });
+    else if (operation === "up") await stack.up({ onEvent, signal });
+    else if (options.previewOnly) await stack.previewRefresh({ onEvent, signal });
+    else await stack.refresh({ onEvent, signal });
+  } catch (error) {
+    if (signal.aborted) return finish("cancelled");
+    const figures = collector.figures();
+    if (figures.onlyStepsPending) return finish("steps pending");
+    return finish("failed", figures.errors.length ? {} : { errors: [lastLines(message(error))] });
+  }
+  return finish(resultOf(operation, collector.figures(), options.previewOnly));
+}
+
+const plain = (v: unknown) => (v === undefined ? "(none)" : typeof v === "string" ? v : JSON.stringify(v));
+
+function driftFromRefresh(figures: ReturnType<EventCollector["figures"]>): StackReport["drift"] {
+  // What a refresh finds changed is by definition drift: one entry per changed field, live
+  // (what read() returned) against what the state recorded at the last up.
+  return figures.changes.flatMap((c) =>
+    (c.fields.length
+      ? c.fields
+      : [{ field: c.op === "delete" ? "(gone)" : "(changed)", old: undefined, new: undefined }]
+    ).map((f) => ({ type: c.type, label: c.name, field: f.field, live: plain(f.new), declared: plain(f.old) })),
+  );
+}
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const lastLines = (text: string) => text.trim().split("\n").slice(-12).join("\n");
+
+/** Runs `worker` over `items`, at most `limit` at once. */
+async function pool<T, R>(items: T[], limit: number, worker: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await worker(items[i]);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
+
+/** Every live descendant of `pid` (Linux /proc); empty elsewhere. */
+function descendants(pid: number): number[] {
+  let parents: Map<number, number[]>;
+  try {
+    parents = new Map();
+    for (const entry of fs.readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+        parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
+      } catch {
+        // the process ended while we looked
+      }
+    }
+  } catch {
+    return [];
+  }
+  const found: number[] = [];
+  const walk = (p: number) => (parents.get(p) ?? []).forEach((c) => (found.push(c), walk(c)));
+  walk(pid);
+  return found;
+}
+
+function writeOutputs(report: FleetReport, options: FleetOptions): void {
+  if (options.json) fs.writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
+  if (options.markdown) fs.writeFileSync(options.markdown, markdown(report));
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const options = parseArgs(argv);
+  if (options.operation === "report") {
+    const report = mergeReports(options.from.map((f) => JSON.parse(fs.readFileSync(f, "utf8")) as FleetReport));
+    writeOutputs(report, options);
+    process.stdout.write(`${textTable(report)}\n`);
+    return exitCode(report);
+  }
+  const known = discoverStacks(options.projectDir);
+  const stacks = options.stacks ?? known;
+  const missing = stacks.filter((s) => !known.includes(s));
+  if (missing.length) throw new UsageError(`no Pulumi.<stack>.yaml for: ${missing.join(", ")}`);
+  if (stacks.length === 0) throw new UsageError(`no Pulumi.<stack>.yaml beside ${options.projectDir}/Pulumi.yaml`);
+
+  const root = await pulumiRoot();
+  const command = await PulumiCommand.get({ root, skipVersionCheck: true });
+  const envVars = environment(options.projectDir, path.join(root, "bin"));
+  const controller = new AbortController();
+  let interrupts = 0;
+  const stop = (sig: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write(`\n${sig}: stopping every running pulumi (again to kill them)\n`);
+      controller.abort(); // the SDK sends SIGINT to each CLI it started; the CLI cancels and stops its plugins
+    } else {
+      for (const pid of descendants(process.pid)) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+      process.exit(130);
+    }
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+
+  const progress = new Progress(stacks);
+  const startedAt = new Date().toISOString();
+  const operation = options.operation;
+  const runs = await pool(stacks, options.parallel, (s) =>
+    runStack(s, options, command, envVars, controller.signal, progress),
+  );
+  process.off("SIGINT", stop);
+  process.off("SIGTERM", stop);
+  const secrets = runs.flatMap((r) => r.secrets);
+  const report: FleetReport = redact(
+    {
+      tool: "connectwise-iac fleet",
+      operation,
+      options: [options.refresh ? "--refresh" : "", options.previewOnly ? "--preview-only" : ""].filter(Boolean),
+      startedAt,
+      stacks: runs.map((r) => r.report),
+    },
+    secrets,
+  );
+  writeOutputs(report, options);
+  process.stdout.write(`\n${textTable(report)}\n`);
+  for (const s of report.stacks.filter((r) => r.errors.length))
+    process.stderr.write(`\n${s.stack} failed:\n${s.errors.join("\n")}\n`);
+  return controller.signal.aborted ? EXIT_FAILED : exitCode(report);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (error: unknown) => {
+      process.stderr.write(`fleet: ${message(error)}\n`);
+      process.exitCode = EXIT_FAILED;
+    },
+  );
+}

@@ -1,0 +1,213 @@
+// The fleet's results as data (the --json file), as a terminal table, and as one pull-request
+// comment in Markdown that fits GitHub's limit.
+import type { Drift, Operation, ResourceChange } from "./fleetEvents";
+
+export const MARKER = "<!-- connectwise-iac fleet -->";
+/** GitHub refuses issue and pull-request comments longer than this (characters). */
+export const GITHUB_COMMENT_LIMIT = 65_536;
+
+export type StackResult = "no changes" | "changes pending" | "steps pending" | "drift" | "failed" | "cancelled";
+
+export interface StackReport {
+  stack: string;
+  /** "companyId at site", from the stack's config file. */
+  tenant: string;
+  result: StackResult;
+  creates: number;
+  updates: number;
+  deletes: number;
+  replacements: number;
+  consoleSteps: string[];
+  drift: Drift[];
+  changes: ResourceChange[];
+  errors: string[];
+  seconds: number;
+}
+
+export interface FleetReport {
+  tool: "connectwise-iac fleet";
+  operation: Operation;
+  /** `refresh --preview-only` or `preview --refresh`. */
+  options: string[];
+  startedAt: string;
+  stacks: StackReport[];
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_PENDING = 2;
+
+/** 0 when nothing is pending, 2 when changes, drift or operator steps are, 1 when any stack failed. */
+export function exitCode(report: Pick<FleetReport, "stacks">): number {
+  if (report.stacks.some((s) => s.result === "failed" || s.result === "cancelled")) return EXIT_FAILED;
+  if (report.stacks.some((s) => s.result !== "no changes")) return EXIT_PENDING;
+  return EXIT_OK;
+}
+
+/** Several JSON reports (one per matrix chunk) as one; stacks sorted by name. */
+export function mergeReports(reports: FleetReport[]): FleetReport {
+  if (reports.length === 0) throw new Error("no report to merge");
+  const operations = new Set(reports.map((r) => r.operation));
+  if (operations.size > 1) throw new Error(`reports of different operations: ${[...operations].join(", ")}`);
+  return {
+    ...reports[0],
+    startedAt: reports.map((r) => r.startedAt).sort()[0],
+    stacks: reports.flatMap((r) => r.stacks).sort((a, b) => a.stack.localeCompare(b.stack)),
+  };
+}
+
+/** Replaces every known secret value (decrypted config secrets) wherever it appears. */
+export function redact<T>(value: T, secrets: string[]): T {
+  const usable = secrets.filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+  if (usable.length === 0) return value;
+  const text = JSON.stringify(value, (_k, v: unknown) =>
+    typeof v === "string" ? usable.reduce((acc, s) => acc.split(s).join("[secret]"), v) : v,
+  );
+  return JSON.parse(text) as T;
+}
+
+const COLUMNS = [
+  "stack",
+  "tenant",
+  "creates",
+  "updates",
+  "deletes",
+  "replacements",
+  "console steps",
+  "drift",
+  "result",
+];
+
+function row(s: StackReport): string[] {
+  return [
+    s.stack,
+    s.tenant,
+    String(s.creates),
+    String(s.updates),
+    String(s.deletes),
+    String(s.replacements),
+    String(s.consoleSteps.length),
+    String(s.drift.length),
+    s.result,
+  ];
+}
+
+/** The summary as an aligned plain-text table, for the terminal. */
+export function textTable(report: FleetReport): string {
+  const rows = [COLUMNS, ...report.stacks.map(row)];
+  const widths = COLUMNS.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i]))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
+
+const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+// A value that closes the code fence would end the diff block early.
+const fenced = (text: string) => text.replace(/```/g, "'''");
+
+function markdownTable(report: FleetReport): string {
+  const lines = [
+    `| ${COLUMNS.join(" | ")} |`,
+    `| ${COLUMNS.map((c, i) => (i >= 2 && i <= 7 ? "---:" : "---")).join(" | ")} |`,
+  ];
+  for (const s of report.stacks) lines.push(`| ${row(s).map(cell).join(" | ")} |`);
+  return lines.join("\n");
+}
+
+const show = (v: unknown) => (v === undefined ? "(none)" : typeof v === "string" ? v : JSON.stringify(v));
+
+const SIGN: Record<ResourceChange["op"], string> = { create: "+", delete: "-", update: "!", replace: "!" };
+
+function changeLines(c: ResourceChange): string[] {
+  const what = c.type === "ApiKey" && c.op === "replace" ? "replace (key rotation)" : c.op;
+  const head = `${SIGN[c.op]} ${what} ${c.type} ${c.name}`;
+  if (c.op === "create" || c.op === "delete") return [head];
+  const lines = [head];
+  for (const f of c.fields) {
+    if (f.old === undefined && f.new === undefined) lines.push(`!   ${f.field} changes`);
+    else lines.push(`-   ${f.field}: ${show(f.old)}`, `+   ${f.field}: ${show(f.new)}`);
+  }
+  return lines;
+}
+
+function section(s: StackReport): string {
+  const out: string[] = [];
+  const pending = s.creates + s.updates + s.deletes + s.replacements;
+  const summary = [
+    pending ? `${pending} change${pending === 1 ? "" : "s"}` : "",
+    s.consoleSteps.length ? `${s.consoleSteps.length} console step${s.consoleSteps.length === 1 ? "" : "s"}` : "",
+    s.drift.length ? `${s.drift.length} drifted` : "",
+  ].filter(Boolean);
+  out.push(
+    `<details><summary><b>${s.stack}</b> (${s.tenant}): ${s.result}${summary.length ? `, ${summary.join(", ")}` : ""}</summary>`,
+    "",
+  );
+  const changes = s.changes.filter((c) => !c.driftOnly);
+  if (changes.length) {
+    out.push("Changes (the program or config differs from the state):", "", "```diff");
+    for (const c of changes) out.push(...changeLines(c).map(fenced));
+    out.push("```", "");
+  }
+  if (s.drift.length) {
+    out.push("Drift (the live tenant differs from the state, as a refresh would see it):", "", "```diff");
+    for (const d of s.drift)
+      out.push(
+        fenced(`- ${d.type} ${d.label}: ${d.field}: ${d.live} (live)`),
+        fenced(`+ ${d.type} ${d.label}: ${d.field}: ${d.declared} (declared)`),
+      );
+    out.push("```", "");
+  }
+  if (s.consoleSteps.length) {
+    out.push("Console steps the merge will require (the API cannot write them; `up` verifies them):", "", "```diff");
+    s.consoleSteps.forEach((step, i) => out.push(fenced(`! ${i + 1}. ${step}`)));
+    out.push("```", "");
+  }
+  if (s.errors.length) {
+    out.push("Errors:", "", "```");
+    for (const e of s.errors) out.push(fenced(e));
+    out.push("```", "");
+  }
+  if (!changes.length && !s.drift.length && !s.consoleSteps.length && !s.errors.length) out.push("Nothing to do.", "");
+  out.push("</details>");
+  return out.join("\n");
+}
+
+const TITLE: Record<Operation, string> = {
+  preview: "Fleet preview",
+  up: "Fleet up",
+  refresh: "Fleet refresh",
+};
+
+/**
+ * One comment for the whole fleet: the marker, the summary table, then a collapsible section per
+ * stack. Sections are cut last-first, with a line naming them, until the comment fits `limit`.
+ */
+export function markdown(report: FleetReport, limit = GITHUB_COMMENT_LIMIT): string {
+  const title = `### ${TITLE[report.operation]}${report.options.length ? ` (${report.options.join(" ")})` : ""}: ${report.stacks.length} stack${report.stacks.length === 1 ? "" : "s"}`;
+  const exit = exitCode(report);
+  const verdict =
+    exit === EXIT_OK
+      ? "Nothing pending."
+      : exit === EXIT_PENDING
+        ? "Changes, drift or console steps are pending."
+        : "At least one stack failed.";
+  const head = [MARKER, title, "", verdict, "", markdownTable(report), ""].join("\n");
+  const sections = report.stacks.map(section);
+  const assemble = (kept: number) => {
+    const cut = report.stacks.slice(kept).map((s) => s.stack);
+    const note = cut.length
+      ? `\n_Details of ${cut.length} stack${cut.length === 1 ? "" : "s"} cut to fit GitHub's ${limit}-character comment limit: ${cut.join(", ")}. The workflow run's JSON artifact has them._\n`
+      : "";
+    return `${head}\n${sections.slice(0, kept).join("\n\n")}${kept ? "\n" : ""}${note}`;
+  };
+  for (let kept = sections.length; kept > 0; kept--) {
+    const text = assemble(kept);
+    if (text.length <= limit) return text;
+  }
+  return assemble(0);
+}
