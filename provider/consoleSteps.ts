@@ -6,7 +6,7 @@
 //   `<Type> <label>: needs the operator: <step>`   and   `<Type> <label>: drift: <field>: <live> => <declared>`
 
 import { MODULE_FUNCTIONS, functionKey } from "../catalog";
-import { diagnostics } from "./diagnostics";
+import { report as reportLine } from "./report";
 
 /** One thing the operator sets in the Manage UI. */
 export interface ConsoleStep {
@@ -57,12 +57,13 @@ export function formatStep(step: ConsoleStep): string {
 // ---- Preview lines ---------------------------------------------------------------------------
 
 /**
- * Every line a handler prints for a reviewer goes through here: a diagnostic on the resource
- * being handled under our provider server, stderr (shown under the stack) otherwise. The lines of
- * one call go as one message, so they keep their (click) order.
+ * Every line the role and Table Setup handlers print for a reviewer goes through here, into the
+ * provider's one reporting function (provider/report.ts: a diagnostic on the resource under our
+ * provider server, stderr otherwise). The lines of one call go as one message, so they keep
+ * their (click) order.
  */
 export function report(...lines: string[]): void {
-  if (lines.length > 0) diagnostics.info(lines.join("\n"));
+  if (lines.length > 0) reportLine(lines.join("\n"));
 }
 
 /** `SecurityRole ElementsAPI: needs the operator: System > ... > Agreements: set Add Level to All (now None)`. */
@@ -177,8 +178,10 @@ export function nextStep(stack: string): string {
 
 /** The checklist as the failing `up` prints it: tenant heading, one heading per screen, numbered steps, what to run next. */
 export function formatChecklistText(checklist: Checklist, runbook?: string): string {
+  // "needs N console steps:" is what a fleet run recognises as a checklist (cli/fleetEvents.ts).
   const lines = [
-    `Operator checklist for ${checklist.tenants.join(", ") || "the tenant"} (stack ${checklist.stack}): ${plural(checklist.count)} the published ConnectWise API cannot do`,
+    `Operator checklist for stack ${checklist.stack}: ${checklist.tenants.join(", ") || "the tenant"} needs ${plural(checklist.count)}:`,
+    "what the published ConnectWise API cannot write; do them in the Manage UI, in this order.",
   ];
   for (const group of checklist.groups) {
     lines.push("", `${group.screen}`);

@@ -80,7 +80,8 @@ describe("console steps", () => {
     expect(checklist.count).toBe(3);
     expect(formatChecklistText(checklist, "/p/runbooks/acme.md")).toBe(
       [
-        "Operator checklist for 7 at h (stack acme): 3 console steps the published ConnectWise API cannot do",
+        "Operator checklist for stack acme: 7 at h needs 3 console steps:",
+        "what the published ConnectWise API cannot write; do them in the Manage UI, in this order.",
         "",
         "System > Security Roles > ElementsAPI",
         "  1. Finance > Agreements: set Add Level to All (now None)",

@@ -162,7 +162,7 @@ describe("a new client with Elements and Lifecycle Manager: two rounds", () => {
       const block = checklistBlock(first.output);
       expect(block[0]).toMatch(
         new RegExp(
-          `^Operator checklist for ${sandbox.companyId} at 127\\.0\\.0\\.1:\\d+ \\(stack ${STACK}\\): \\d+ console steps`,
+          `^Operator checklist for stack ${STACK}: ${sandbox.companyId} at 127\\.0\\.0\\.1:\\d+ needs \\d+ console steps:$`,
         ),
       );
       // Numbered 1..N with no gap, one heading per role screen, Elements first (declared first).
@@ -172,7 +172,7 @@ describe("a new client with Elements and Lifecycle Manager: two rounds", () => {
         .map(Number);
       steps = numbers.length;
       expect(numbers).toEqual(numbers.map((_n, i) => i + 1));
-      expect(block[0]).toContain(`: ${steps} console steps`);
+      expect(block[0]).toContain(` needs ${steps} console steps:`);
       const headings = block.filter((l) => l.startsWith("System > "));
       expect(headings).toEqual([
         "System > Security Roles > ElementsAPI",

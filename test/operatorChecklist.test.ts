@@ -67,7 +67,8 @@ describe("OperatorChecklist", () => {
     expect(error).not.toHaveProperty("reasons");
     expect(error.message).toBe(
       [
-        `Operator checklist for ${TENANT} (stack acme): 6 console steps the published ConnectWise API cannot do`,
+        `Operator checklist for stack acme: ${TENANT} needs 6 console steps:`,
+        "what the published ConnectWise API cannot write; do them in the Manage UI, in this order.",
         "",
         "System > Security Roles > ElementsAPI",
         "  1. Companies > Company Maintenance: set Inquire Level to All (now None)",
