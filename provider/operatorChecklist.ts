@@ -44,14 +44,19 @@ export function check(
   return Promise.resolve(failures.length > 0 ? { failures } : { inputs: news });
 }
 
-/** Writes the runbook, then fails with the checklist while steps are pending. */
-function settle(inputs: OperatorChecklistInputs & Record<string, unknown>): OperatorChecklistOutputs {
+/** The checklist of the steps pending now, in click order. */
+function checklistOf(inputs: OperatorChecklistInputs) {
   const items = (inputs.items ?? []).filter((item) => (item.steps ?? []).length > 0);
-  const checklist = buildChecklist(
+  return buildChecklist(
     items.map((item) => item.tenant),
     inputs.stack,
     inClickOrder(items.flatMap((item) => item.steps.map(toEntry))),
   );
+}
+
+/** Writes the runbook, then fails with the checklist while steps are pending. */
+function settle(inputs: OperatorChecklistInputs & Record<string, unknown>): OperatorChecklistOutputs {
+  const checklist = checklistOf(inputs);
   const runbookPath = inputs.runbook ? path.resolve(inputs.runbook) : "";
   if (runbookPath) {
     fs.mkdirSync(path.dirname(runbookPath), { recursive: true });
@@ -60,6 +65,16 @@ function settle(inputs: OperatorChecklistInputs & Record<string, unknown>): Oper
   // A plain Error, not a partial failure: the engine prints it once, as written.
   if (checklist.count > 0) throw new Error(formatChecklistText(checklist, runbookPath || undefined));
   return { ...inputs, pending: 0, runbookPath };
+}
+
+/**
+ * A runbook on this machine that no longer says what is pending (a failed up left steps the
+ * operator has since done): up rewrites it. A missing runbook (another machine) is not a change.
+ */
+function runbookStale(inputs: OperatorChecklistInputs): boolean {
+  if (!inputs.runbook) return false;
+  const file = path.resolve(inputs.runbook);
+  return fs.existsSync(file) && fs.readFileSync(file, "utf8") !== formatRunbook(checklistOf(inputs));
 }
 
 export function create(
@@ -76,17 +91,26 @@ export function update(
   return Promise.resolve().then(() => ({ outs: settle(news) }));
 }
 
-/** Changed while any step is pending, so `up` re-runs it and preview never shows the stack converged. */
+/**
+ * Changed while any step is pending, so `up` re-runs it and preview never shows the stack
+ * converged. While its resources' steps are still unknown (preview of their update) it claims no
+ * change of its own: their diff already shows theirs, and at `up` this diff runs again with the
+ * steps known (so a fleet preview counts one update for a drifted role, not two).
+ */
 export function diff(
   _id: string,
   olds: OperatorChecklistOutputs,
   news: OperatorChecklistInputs,
 ): Promise<pulumi.dynamic.DiffResult> {
   const base = { replaces: [], deleteBeforeReplace: false };
-  if (containsUnknown(news)) return Promise.resolve({ ...base, changes: true });
-  const pending = countSteps(news.items ?? []) > 0;
-  const changed = olds.stack !== news.stack || olds.runbook !== news.runbook || (olds.pending ?? 0) > 0;
-  return Promise.resolve({ ...base, changes: pending || changed });
+  const own =
+    isUnknown(news.stack) ||
+    isUnknown(news.runbook) ||
+    olds.stack !== news.stack ||
+    olds.runbook !== news.runbook ||
+    (olds.pending ?? 0) > 0;
+  if (containsUnknown(news.items)) return Promise.resolve({ ...base, changes: own });
+  return Promise.resolve({ ...base, changes: own || countSteps(news.items ?? []) > 0 || runbookStale(news) });
 }
 
 export function read(id: string, props: OperatorChecklistOutputs): Promise<pulumi.dynamic.ReadResult> {

@@ -8,6 +8,7 @@ import * as path from "path";
 import type { ConsoleStep, PendingItem } from "../provider/consoleSteps";
 import { provider } from "../provider/operatorChecklist";
 import { PartialFailure } from "../provider/handlerKit";
+import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { rejection } from "./handler-harness";
 
 const TENANT = "cw_company at 127.0.0.1:1234";
@@ -100,10 +101,19 @@ describe("OperatorChecklist", () => {
     expect((await provider.diff("checklist-acme", outs, pending)).changes).toBe(true);
     expect((await provider.diff("checklist-acme", { ...outs, pending: 3 }, done)).changes).toBe(true);
     expect((await provider.diff("checklist-acme", outs, done)).changes).toBe(false);
+    // Steps not known yet (preview of a role's update): the role shows the change, this does not.
+    const unknownSteps = { ...done, items: [{ ...items[0], steps: unknownValue }] } as any;
+    expect((await provider.diff("checklist-acme", outs, unknownSteps)).changes).toBe(false);
+    expect((await provider.diff("checklist-acme", { ...outs, pending: 2 }, unknownSteps)).changes).toBe(true);
 
+    // A runbook left listing steps by a failed up is rewritten once they are done; a missing one is no change.
+    await rejection(provider.create(pending));
+    expect((await provider.diff("checklist-acme", outs, done)).changes).toBe(true);
     const created = await provider.create(done);
     expect(created.outs).toMatchObject({ pending: 0, runbookPath: runbook });
     expect(fs.readFileSync(runbook, "utf8")).toContain("Nothing pending");
+    expect((await provider.diff("checklist-acme", outs, done)).changes).toBe(false);
+    fs.rmSync(runbook);
     const updated = await provider.update("checklist-acme", outs, done);
     expect(updated.outs.pending).toBe(0);
   });
