@@ -260,11 +260,6 @@ export class ConnectWiseClient {
     return this.parse(res, schema, "POST", path);
   }
 
-  async put<T>(path: string, body: unknown, schema: z.ZodType<T>): Promise<T> {
-    const res = await this.send("PUT", path, {}, body);
-    return this.parse(res, schema, "PUT", path);
-  }
-
   async patch<T>(path: string, operations: PatchOperation[], schema: z.ZodType<T>): Promise<T> {
     operations.forEach((op, index) => {
       const checked = PatchOperationSchema.safeParse(op);
