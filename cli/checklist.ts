@@ -13,6 +13,7 @@ import {
   parseOperatorLine,
   stepFromText,
 } from "../provider/consoleSteps";
+import { knownIntegrations } from "../stacks/userIntegrations";
 import { projectDir, pulumiBinDir, pulumiEnv } from "./pulumiCli";
 
 export const EXIT_NOTHING_PENDING = 0;
@@ -70,6 +71,23 @@ export function pendingFromPreview(output: string, roles: string[] = []): Checkl
   );
 }
 
+/**
+ * The stack's roles in the order its config declares the integrations, as the tenant program
+ * declares them and `up` prints them; [] when the config cannot be read that way.
+ */
+function declaredRoles(config: Record<string, { value: string }>, project: string): string[] {
+  try {
+    const entries = JSON.parse(config[`${project}:integrations`]?.value ?? "[]") as {
+      kind?: string;
+      roleName?: string;
+    }[];
+    const known = knownIntegrations();
+    return entries.map((e) => e.roleName ?? known.get(e.kind ?? "")?.definition.roleName ?? "").filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
 export async function checklist(options: Options): Promise<number> {
   const bin = await pulumiBinDir();
   const env = pulumiEnv(bin, options.cwd);
@@ -81,12 +99,7 @@ export async function checklist(options: Options): Promise<number> {
   );
   const config = await stack.getAllConfig();
   const tenant = tenantOf(config["connectwise:site"]?.value, config["connectwise:companyId"]?.value);
-  // The stack's roles in declaration order (the state file, read locally), for the screen order.
-  const exported = (await stack.exportStack()) as { deployment?: { resources?: unknown } };
-  const resources = (exported.deployment?.resources ?? []) as { type?: string; outputs?: { name?: unknown } }[];
-  const roles = resources
-    .filter((r) => r.type?.endsWith(":SecurityRole") && typeof r.outputs?.name === "string")
-    .map((r) => r.outputs!.name as string);
+  const roles = declaredRoles(config, await stack.workspace.projectSettings().then((p) => p.name));
   // A preview calls only check() and diff(): reads against ConnectWise, nothing written.
   const preview = await stack.preview({ diff: false });
   const entries = pendingFromPreview(`${preview.stdout}\n${preview.stderr}`, roles);

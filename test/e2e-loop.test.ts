@@ -229,6 +229,10 @@ describe("a new client with Elements and Lifecycle Manager: two rounds", () => {
       const numbered = result.stdout.split("\n").filter((l) => /^ {2}\d+\. /.test(l));
       expect(numbered).toHaveLength(steps);
       expect(result.stdout).toContain("System > Table Setup > Customize: add 'Service / Service Board'");
+      // Screens in the order the stack declares its integrations, as up printed them.
+      const elementsAt = result.stdout.indexOf("\nSystem > Security Roles > ElementsAPI\n");
+      expect(elementsAt).toBeGreaterThan(0);
+      expect(elementsAt).toBeLessThan(result.stdout.indexOf("\nSystem > Security Roles > LifecycleManagerAPI\n"));
       expect(await writes()).toEqual([]);
     },
     STEP_TIMEOUT_MS,
