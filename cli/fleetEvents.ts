@@ -76,6 +76,7 @@ const COUNTED = new Set(["create", "update", "delete", "replace"]);
 const CHECKLIST_HEAD = / needs \d+ console steps?:/;
 const ERRORS_HEAD = /^\d+ errors? occurred:$/;
 const CHECKLIST_ITEM = /^\s*(?:\* )?\d+\. (.+)$/;
+const SCREEN_HEADING = /^[^:]+( > [^:]+)+$/;
 
 /**
  * The console steps in an error the provider ended a create/update with, or undefined when the
@@ -88,7 +89,15 @@ export function checklistSteps(message: string): string[] | undefined {
     .map((l) => l.trim())
     .filter(Boolean);
   const items = lines.map((l) => CHECKLIST_ITEM.exec(l)?.[1].trim());
-  const steps = items.filter((i): i is string => i !== undefined);
+  // The stack's checklist (OperatorChecklist) numbers its steps under one heading per screen
+  // ("System > Security Roles > ElementsAPI"): a step is that heading's path plus its own.
+  let screen = "";
+  const steps: string[] = [];
+  lines.forEach((line, i) => {
+    const item = items[i];
+    if (item === undefined) screen = SCREEN_HEADING.test(line) ? line : screen;
+    else steps.push(screen ? `${screen} > ${item}` : item);
+  });
   if (steps.length === 0) return undefined;
   if (lines.some((l) => CHECKLIST_HEAD.test(l))) return steps;
   const others = lines.filter((_, i) => items[i] === undefined);

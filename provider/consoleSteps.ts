@@ -1,8 +1,12 @@
 // What the published API cannot write is handed to the operator as console steps: exact menu
-// paths, in the order an operator clicks, and the values to set. Used by the handlers for the
-// preview lines (diff) and for the checklist a resource fails with until the steps are done.
+// paths, in the order an operator clicks, and the values to set. SecurityRole and
+// TableSetupAccess keep their pending steps as an output (`pendingSteps`); OperatorChecklist
+// gathers them into ONE numbered checklist per stack, grouped by screen. Preview lines go
+// through report(), in two shapes a fleet command parses:
+//   `<Type> <label>: needs the operator: <step>`   and   `<Type> <label>: drift: <field>: <live> => <declared>`
 
-import { PartialFailure } from "./handlerKit";
+import { MODULE_FUNCTIONS, functionKey } from "../catalog";
+import { report as reportLine } from "./report";
 
 /** One thing the operator sets in the Manage UI. */
 export interface ConsoleStep {
@@ -21,20 +25,20 @@ export interface ConsoleStep {
   action?: "set" | "add" | "remove";
 }
 
-/** One difference between the live object and the declared one, for the preview. */
-export interface PendingDifference {
-  /** Which part of the resource, e.g. "Finance/Agreements". */
-  key: string;
-  /** The field within it, e.g. "add". */
-  field: string;
-  current: string;
-  desired: string;
+/** The steps one resource has pending, as OperatorChecklist receives them. */
+export interface PendingItem {
+  /** `SecurityRole ElementsAPI`, `TableSetupAccess LifecycleManagerAPI/LMXMember`. */
+  resource: string;
+  /** "companyId at host". */
+  tenant: string;
+  steps: ConsoleStep[];
 }
 
-const FINAL_INSTRUCTION = "Do these in the Manage UI, then run `pulumi up` again to verify.";
+/** How many menu levels name a screen: "System > Security Roles > ElementsAPI" is one role's screen. */
+const SCREEN_DEPTH = 3;
 
-/** One checklist line without its number: "System > ... > Agreements: set Add Level to All (now None)". */
-export function formatStep(step: ConsoleStep): string {
+/** The action part of a step: "set Add Level to All (now None)". */
+function actionText(step: ConsoleStep): string {
   const now = step.current === undefined ? "" : ` (now ${step.current})`;
   const what =
     step.action === "add"
@@ -42,40 +46,171 @@ export function formatStep(step: ConsoleStep): string {
       : step.action === "remove"
         ? `remove '${step.value}' from ${step.field}`
         : `set ${step.field} to ${step.value}`;
-  return `${step.menuPath.join(" > ")}: ${what}${now}`;
+  return `${what}${now}`;
 }
 
-/** The numbered checklist, in the given (click) order, headed by the tenant and the resource. */
-export function formatChecklist(tenant: string, resource: string, steps: ConsoleStep[]): string {
-  const lines = steps.map((step, i) => `${i + 1}. ${formatStep(step)}`);
-  return [
-    `${resource} on ${tenant} needs ${steps.length} console step${steps.length === 1 ? "" : "s"}:`,
-    ...lines,
-  ].join("\n");
+/** One checklist line without its number: "System > ... > Agreements: set Add Level to All (now None)". */
+export function formatStep(step: ConsoleStep): string {
+  return `${step.menuPath.join(" > ")}: ${actionText(step)}`;
 }
 
-/** One line per difference: "SecurityRole ElementsAPI: Finance/Agreements add: None => All". */
-export function previewLines(resource: string, diffs: PendingDifference[]): string[] {
-  return diffs.map((d) => `${resource}: ${d.key} ${d.field}: ${d.current} => ${d.desired}`);
+// ---- Preview lines ---------------------------------------------------------------------------
+
+/**
+ * Every line the role and Table Setup handlers print for a reviewer goes through here, into the
+ * provider's one reporting function (provider/report.ts: a diagnostic on the resource under our
+ * provider server, stderr otherwise). The lines of one call go as one message, so they keep
+ * their (click) order.
+ */
+export function report(...lines: string[]): void {
+  if (lines.length > 0) reportLine(lines.join("\n"));
+}
+
+/** `SecurityRole ElementsAPI: needs the operator: System > ... > Agreements: set Add Level to All (now None)`. */
+export function operatorLine(resource: string, step: ConsoleStep): string {
+  return `${resource}: needs the operator: ${formatStep(step)}`;
+}
+
+/** `SecurityRole ElementsAPI: drift: Finance/Agreements add: None => All`. */
+export function driftLine(resource: string, field: string, live: string, declared: string): string {
+  return `${resource}: drift: ${field}: ${live} => ${declared}`;
+}
+
+/** Every step as operator work, one line each. */
+export function operatorLines(resource: string, steps: ConsoleStep[]): string[] {
+  return steps.map((step) => operatorLine(resource, step));
+}
+
+const OPERATOR_LINE = /^(\S+) (.+?): needs the operator: (.+)$/;
+
+/** The resource and the step text of a `needs the operator` line; undefined for any other line. */
+export function parseOperatorLine(line: string): { resource: string; step: string } | undefined {
+  const match = OPERATOR_LINE.exec(line.trim());
+  return match ? { resource: `${match[1]} ${match[2]}`, step: match[3] } : undefined;
+}
+
+/** A step back from its formatted text (menu path, then the action), for a checklist rebuilt from preview lines. */
+export function stepFromText(text: string): { menuPath: string[]; action: string } {
+  const colon = text.indexOf(": ");
+  const path = colon < 0 ? text : text.slice(0, colon);
+  return { menuPath: path.split(" > "), action: colon < 0 ? "" : text.slice(colon + 2) };
+}
+
+// ---- The checklist ---------------------------------------------------------------------------
+
+/** A step as the checklist lays it out: its screen, and the rest of the line. */
+export interface ChecklistEntry {
+  menuPath: string[];
+  action: string;
+}
+
+export const toEntry = (step: ConsoleStep): ChecklistEntry => ({ menuPath: step.menuPath, action: actionText(step) });
+
+export interface Checklist {
+  /** The tenants the steps are for ("companyId at host"), usually one per stack. */
+  tenants: string[];
+  stack: string;
+  /** Numbered in click order, one group per screen. */
+  groups: { screen: string; steps: { number: number; text: string }[] }[];
+  count: number;
 }
 
 /**
- * The rejection a create/update ends with while console steps remain. Pulumi keeps `id` and
- * `properties` in the state (partial failure), so nothing is orphaned and the next `up` calls
- * update(), which verifies again. `reasons` holds the numbered checklist lines, one per step.
+ * Groups the entries by screen (first appearance order, which the caller makes catalog order:
+ * a role's levels in module order, then its Table Setup entries), numbers them 1..N in that
+ * order, and drops repeats (two resources may ask for the same click).
  */
-export function pendingStepsError(args: {
-  id: string;
-  properties: object;
-  tenant: string;
-  resource: string;
-  steps: ConsoleStep[];
-}): PartialFailure {
-  const checklist = formatChecklist(args.tenant, args.resource, args.steps);
-  return new PartialFailure(
-    `${checklist}\n${FINAL_INSTRUCTION}`,
-    args.id,
-    args.properties,
-    args.steps.map((step, i) => `${i + 1}. ${formatStep(step)}`),
-  );
+export function buildChecklist(tenants: string[], stack: string, entries: ChecklistEntry[]): Checklist {
+  const groups = new Map<string, string[]>();
+  for (const entry of entries) {
+    const screen = screenOf(entry);
+    const rest = entry.menuPath.slice(SCREEN_DEPTH);
+    const text = rest.length > 0 ? `${rest.join(" > ")}: ${entry.action}` : entry.action;
+    const lines = groups.get(screen) ?? [];
+    if (!lines.includes(text)) lines.push(text);
+    groups.set(screen, lines);
+  }
+  let number = 0;
+  const numbered = [...groups].map(([screen, lines]) => ({
+    screen,
+    steps: lines.map((text) => ({ number: ++number, text })),
+  }));
+  return { tenants: [...new Set(tenants)].sort(), stack, groups: numbered, count: number };
+}
+
+const plural = (n: number) => `${n} console step${n === 1 ? "" : "s"}`;
+
+const CATALOG_POSITION = new Map(MODULE_FUNCTIONS.map((f, i) => [functionKey(f.module, f.function), i]));
+const screenOf = (entry: ChecklistEntry) => entry.menuPath.slice(0, SCREEN_DEPTH).join(" > ");
+
+const FIELD_ORDER = ["Add Level", "Edit Level", "Delete Level", "Inquire Level"];
+
+/**
+ * A role's level step: its position in the catalog (module order), then the field as the screen
+ * shows it (add, edit, delete, inquire); other steps come after the levels.
+ */
+function levelPosition(entry: ChecklistEntry): number {
+  const [, , , module, fn, ...rest] = entry.menuPath;
+  if (rest.length > 0 || module === undefined || fn === undefined) return Infinity;
+  const field = FIELD_ORDER.findIndex((f) => entry.action.startsWith(`set ${f} `));
+  return (CATALOG_POSITION.get(functionKey(module, fn)) ?? Infinity) * FIELD_ORDER.length + Math.max(field, 0);
+}
+
+/**
+ * Click order: screens in the order of `screens` (e.g. roles in declaration order), then as they
+ * first appear; on a screen, the role's levels in catalog order, then the rest (Table Setup
+ * customize entries) as given.
+ */
+export function inClickOrder(entries: ChecklistEntry[], screens: string[] = []): ChecklistEntry[] {
+  const screenRank = new Map<string, number>();
+  for (const screen of screens) if (!screenRank.has(screen)) screenRank.set(screen, screenRank.size);
+  for (const e of entries) if (!screenRank.has(screenOf(e))) screenRank.set(screenOf(e), screenRank.size);
+  return entries
+    .map((entry, index) => ({ entry, index, screen: screenRank.get(screenOf(entry))!, level: levelPosition(entry) }))
+    .sort((a, b) => a.screen - b.screen || a.level - b.level || a.index - b.index)
+    .map(({ entry }) => entry);
+}
+
+/** What to run once the steps are done. */
+export function nextStep(stack: string): string {
+  return `Next: do these in the Manage UI, then run \`pulumi up --stack ${stack}\` again: it verifies them and converges. \`npm run checklist -- --stack ${stack}\` lists what is still pending.`;
+}
+
+/** The checklist as the failing `up` prints it: tenant heading, one heading per screen, numbered steps, what to run next. */
+export function formatChecklistText(checklist: Checklist, runbook?: string): string {
+  // "needs N console steps:" is what a fleet run recognises as a checklist (cli/fleetEvents.ts).
+  const lines = [
+    `Operator checklist for stack ${checklist.stack}: ${checklist.tenants.join(", ") || "the tenant"} needs ${plural(checklist.count)}:`,
+    "what the published ConnectWise API cannot write; do them in the Manage UI, in this order.",
+  ];
+  for (const group of checklist.groups) {
+    lines.push("", `${group.screen}`);
+    for (const step of group.steps) lines.push(`  ${step.number}. ${step.text}`);
+  }
+  lines.push("");
+  if (runbook) lines.push(`Runbook: ${runbook}`);
+  lines.push(nextStep(checklist.stack));
+  return lines.join("\n");
+}
+
+/** The same checklist as a Markdown runbook with checkboxes. */
+export function formatRunbook(checklist: Checklist): string {
+  const lines = [
+    `# Operator checklist: stack ${checklist.stack}`,
+    "",
+    `Tenant: ${checklist.tenants.join(", ") || "unknown"}`,
+    "",
+  ];
+  if (checklist.count === 0) {
+    lines.push("Nothing pending: the last `pulumi up` verified every console setting.", "");
+    return lines.join("\n");
+  }
+  lines.push(`${plural(checklist.count)} the published ConnectWise API cannot do, in click order.`, "");
+  for (const group of checklist.groups) {
+    lines.push(`## ${group.screen}`, "");
+    for (const step of group.steps) lines.push(`- [ ] ${step.number}. ${step.text}`);
+    lines.push("");
+  }
+  lines.push(nextStep(checklist.stack), "");
+  return lines.join("\n");
 }

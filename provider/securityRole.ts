@@ -1,7 +1,9 @@
 // Handlers of the SecurityRole dynamic resource. The published API creates, reads and deletes a
 // role but cannot write its permission levels (settings are GET-only), so levels are read,
-// compared with the declared ones, and every difference becomes a console step: preview prints
-// the pending lines, up fails the role with the numbered checklist until the operator is done.
+// compared with the declared ones, and every difference becomes a console step: preview reports
+// them, create/update succeed with them as the `pendingSteps` output, and the stack's
+// OperatorChecklist fails the `up` with one checklist until the operator is done. A role with
+// steps pending never diffs as converged.
 
 import type * as pulumi from "@pulumi/pulumi";
 import {
@@ -21,7 +23,7 @@ import type { ConnectWiseClient } from "./connectwise/client";
 import { and, eq } from "./connectwise/conditions";
 import { ApiMemberSchema, MemberSchema, SecurityRoleSchema, SecurityRoleSettingSchema } from "./connectwise/schemas";
 import type { SecurityRole, SecurityRoleSetting } from "./connectwise/schemas";
-import { ConsoleStep, PendingDifference, pendingStepsError, previewLines } from "./consoleSteps";
+import { ConsoleStep, driftLine, operatorLines, report } from "./consoleSteps";
 import {
   ArgsOf,
   InputsOf,
@@ -64,6 +66,17 @@ export interface PermissionLevels {
 export interface SecurityRoleOutputs extends SecurityRoleInputs {
   roleId: number;
   tenant: string;
+  /** What the operator still has to set in the console (empty once the live levels match). */
+  pendingSteps: ConsoleStep[];
+}
+
+/** One level that differs from the declared state. */
+interface PendingDifference {
+  /** "Module/Function". */
+  key: string;
+  field: PermissionField;
+  current: Level;
+  desired: Level;
 }
 
 const TYPE = "SecurityRole";
@@ -175,8 +188,8 @@ const FIELDS = {
   /**
    * Levels per module function, keyed "Module/Function" as the Manage UI names them (e.g.
    * "Finance/Agreements", "Service Desk/Service Tickets"; see catalog/moduleFunctions.ts). The
-   * API cannot write levels: `pulumi up` verifies them and, while any differs, fails with the
-   * numbered console checklist; the next `up` verifies again.
+   * API cannot write levels: `pulumi up` verifies them and, while any differs, lists them as
+   * `pendingSteps` for the stack's OperatorChecklist; the next `up` verifies again.
    */
   permissions: rule<Record<string, Levels>, Record<string, pulumi.Input<PermissionLevels>>>(
     "required",
@@ -189,8 +202,7 @@ export type SecurityRoleInputs = InputsOf<typeof FIELDS>;
 /** What users write (resources/securityRole.ts). */
 export type SecurityRoleArgs = ArgsOf<typeof FIELDS>;
 
-/** Normalises and validates the inputs; no request is made. */
-export const check = checker({
+const checkInputs = checker({
   voice: valueFirst(TYPE),
   fields: FIELDS,
   across: ({ news, inputs, valid, fail }) => {
@@ -203,6 +215,24 @@ export const check = checker({
     }
   },
 });
+
+/**
+ * Normalises and validates the inputs; no request is made. For a role about to be created
+ * (no olds, not adopted) it reports the console steps `up` will ask for: a new role has every
+ * level None, so they are known before the role exists.
+ */
+export async function check(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<pulumi.dynamic.CheckResult> {
+  const result = await checkInputs(olds, news);
+  const inputs = result.inputs as SecurityRoleInputs | undefined;
+  if (inputs && Object.keys(olds).length === 0 && inputs.adopt !== true) {
+    if (typeof inputs.name === "string" && !containsUnknown([inputs.permissions, inputs.exclusive]))
+      report(...operatorLines(label(inputs.name), steps(inputs.name, differences(inputs, new Map()))));
+  }
+  return result;
+}
 
 function catalogOrder(a: string, b: string): number {
   return (CATALOG_POSITION.get(a) ?? 0) - (CATALOG_POSITION.get(b) ?? 0);
@@ -241,11 +271,16 @@ async function readSettings(client: ConnectWiseClient, roleId: number): Promise<
   return live;
 }
 
+/** What a function must be: declared, None when exclusive and undeclared, undefined when not compared. */
+function wanted(declared: Pick<SecurityRoleInputs, "permissions" | "exclusive">, key: string): Levels | undefined {
+  return declared.permissions?.[key] ?? (declared.exclusive ? NONE_LEVELS : undefined);
+}
+
 /** Every level that differs from the declared state, in catalog (click) order. */
 function differences(desired: SecurityRoleInputs, live: LiveLevels): PendingDifference[] {
   const diffs: PendingDifference[] = [];
   for (const key of CATALOG_KEYS) {
-    const want = desired.permissions[key] ?? (desired.exclusive ? NONE_LEVELS : undefined);
+    const want = wanted(desired, key);
     if (!want) continue;
     const have = live.get(key) ?? NONE_LEVELS;
     for (const field of PERMISSION_FIELDS) {
@@ -260,7 +295,7 @@ function steps(roleName: string, diffs: PendingDifference[]): ConsoleStep[] {
     const entry = findFunction(d.key)!;
     return {
       menuPath: ["System", "Security Roles", roleName, entry.module, entry.function],
-      field: FIELD_LABEL[d.field as PermissionField],
+      field: FIELD_LABEL[d.field],
       value: d.desired,
       current: d.current,
     };
@@ -284,25 +319,20 @@ function roleIdOf(role: SecurityRole): number {
   return role.id;
 }
 
-/** Resolves the outputs when the live levels match, else rejects with the console checklist. */
+/** The outputs after a verification: the steps still pending, none once the live levels match. */
 function verified(
   client: ConnectWiseClient,
   inputs: SecurityRoleInputs & Record<string, unknown>,
   role: SecurityRole,
   live: LiveLevels,
 ): SecurityRoleOutputs {
-  const outputs = { ...inputs, roleId: roleIdOf(role), tenant: client.tenant };
-  const diffs = differences(inputs, live);
-  if (diffs.length > 0) {
-    throw pendingStepsError({
-      id: String(outputs.roleId),
-      properties: outputs,
-      tenant: client.tenant,
-      resource: label(role.name),
-      steps: steps(role.name, diffs),
-    });
-  }
-  return outputs;
+  // The name as the tenant spells it: the checklist names the screen the operator sees.
+  return {
+    ...inputs,
+    roleId: roleIdOf(role),
+    tenant: client.tenant,
+    pendingSteps: steps(role.name, differences(inputs, live)),
+  };
 }
 
 /** After a remote write, any failure keeps the role in the state (partial failure) instead of orphaning it. */
@@ -331,7 +361,7 @@ export async function create(
     const live = await readSettings(client, roleId);
     return { id, outs: verified(client, inputs, role, live) };
   } catch (error) {
-    throw partialFailure(error, id, { ...inputs, roleId, tenant: client.tenant });
+    throw partialFailure(error, id, { ...inputs, roleId, tenant: client.tenant, pendingSteps: [] });
   }
 }
 
@@ -346,22 +376,40 @@ export async function diff(
   const client = await session.connect();
   const current = await readRole(client, Number(id));
   if (!current) {
-    console.error(`${label(news.name)}: role ${id} no longer exists on ${client.tenant}; it will be created again`);
+    report(driftLine(label(news.name), "role", `deleted (id ${id})`, "exists"));
     return { ...base, changes: true, replaces: ["name"] };
   }
   if (current.role.name !== news.name) {
     // The API cannot rename a role: a role renamed in the UI is replaced by one with the declared name.
-    console.error(`${label(news.name)}: name: ${current.role.name} => ${news.name}`);
+    report(driftLine(label(news.name), "name", current.role.name, news.name));
     return { ...base, changes: true, replaces: ["name"] };
   }
   if (containsUnknown([news.permissions, news.exclusive])) return { ...base, changes: true, replaces: [] };
 
   const pending = differences(news, current.live);
-  for (const line of previewLines(label(news.name), pending)) console.error(line);
+  reportDifferences(label(news.name), olds, news.name, pending);
   // `adopt` only matters at create; `__provider` is our code, not the role.
   const inputsChanged =
     olds.exclusive !== news.exclusive || JSON.stringify(olds.permissions) !== JSON.stringify(news.permissions);
-  return { ...base, changes: pending.length > 0 || inputsChanged, replaces: [] };
+  // Steps left at the last up keep the role changed even if the levels match now: up must verify.
+  const stepsLeft = (olds.pendingSteps ?? []).length > 0;
+  return { ...base, changes: pending.length > 0 || inputsChanged || stepsLeft, replaces: [] };
+}
+
+/**
+ * Drift: a level the last up verified (no step was left for it) that now reads otherwise, i.e.
+ * changed by hand. Every difference is also reported as the operator's step that resolves it.
+ */
+function reportDifferences(resource: string, olds: SecurityRoleOutputs, roleName: string, diffs: PendingDifference[]) {
+  const stepsLeft = new Set((olds.pendingSteps ?? []).map((s) => `${s.menuPath.slice(3).join("/")} ${s.field}`));
+  const drift: string[] = [];
+  for (const d of diffs) {
+    const before = olds.permissions ? wanted(olds, d.key)?.[d.field] : undefined;
+    const key = `${d.key} ${FIELD_LABEL[d.field]}`;
+    if (before !== undefined && before !== d.current && !stepsLeft.has(key))
+      drift.push(driftLine(resource, `${d.key} ${d.field}`, d.current, d.desired));
+  }
+  report(...drift, ...operatorLines(resource, steps(roleName, diffs)));
 }
 
 export async function update(
@@ -376,7 +424,7 @@ export async function update(
       `${label(news.name)}: role ${id} no longer exists on ${client.tenant}; run \`pulumi refresh\` and then \`pulumi up\` to create it again`,
     );
   }
-  // No write exists for settings: verify, and hand any difference to the operator.
+  // No write exists for settings: verify, and hand any difference to the operator (pendingSteps).
   return { outs: verified(client, news, current.role, current.live) };
 }
 
@@ -393,7 +441,13 @@ export async function read(
     exclusive: props.exclusive ?? true,
     adopt: props.adopt ?? false,
   };
-  return { id, props: { ...props, ...inputs, roleId: roleIdOf(current.role), tenant: client.tenant }, inputs };
+  // Steps are judged against what the program declared (props), not the live levels read back.
+  const pendingSteps = steps(current.role.name, differences(props, current.live));
+  return {
+    id,
+    props: { ...props, ...inputs, roleId: roleIdOf(current.role), tenant: client.tenant, pendingSteps },
+    inputs,
+  };
 }
 
 export async function deleteRole(id: string, props: SecurityRoleOutputs): Promise<void> {

@@ -2,15 +2,22 @@
 // write a role's Table Setup "Allow access to these" list; the only window on it is
 // GET /system/mySecurity/customizeItems/, which answers for the CALLING member. So the list is
 // verified by calling as an API member on the role, with that member's key, and every
-// difference becomes a console step for the operator.
+// difference becomes a console step for the operator: create/update succeed with the steps as
+// `pendingSteps`, which the stack's OperatorChecklist gathers into one checklist.
+//
+// The role's System/Table Setup inquire level (without which the list is neither used nor
+// readable) belongs to the role: given the SecurityRole resource, its declared permissions come
+// along as `roleDeclared`, check() refuses a role that would not grant the level, and this
+// resource never asks for it. Given only a role name (a role the program does not manage), it
+// asks for the level itself.
 
 import type * as pulumi from "@pulumi/pulumi";
-import { TABLE_SETUP_ENTRIES } from "../catalog";
+import { LEVELS, TABLE_SETUP_ENTRIES, findFunction, functionKey } from "../catalog";
 import type { ConnectWiseClient } from "./connectwise/client";
 import { and, eq } from "./connectwise/conditions";
 import { ConnectWiseError } from "./connectwise/errors";
 import { ApiMemberSchema, MySecurityCustomizeItemSchema, MySecuritySchema } from "./connectwise/schemas";
-import { ConsoleStep, PendingDifference, pendingStepsError, previewLines } from "./consoleSteps";
+import { ConsoleStep, driftLine, operatorLines, report } from "./consoleSteps";
 import {
   ArgsOf,
   InputsOf,
@@ -18,11 +25,13 @@ import {
   Verdict,
   accept,
   checker,
+  containsUnknown,
   hintFor,
   isUnknown,
   matchName,
   reject,
   resourceLabel,
+  judgedAcross,
   rule,
   text,
   valueFirst,
@@ -34,6 +43,17 @@ const TABLE_SETUP = "SystemTableSetup";
 const ALLOW_LIST = "Allow access to these";
 const MAX_ROLE = 30;
 const MAX_MEMBER = 15;
+const TABLE_SETUP_FUNCTION = "System/Table Setup";
+
+/** What the program declares of the role, when it manages it (a SecurityRole resource). */
+export interface RoleDeclaration {
+  /** The role's label, e.g. `SecurityRole LifecycleManagerAPI`. */
+  resource: string;
+  /** The role's declared permissions, as written ("Module/Function" => levels). */
+  permissions: Record<string, unknown>;
+  /** The role's exclusive flag (default true). */
+  exclusive?: boolean;
+}
 
 const label = (role: string, member: string) => resourceLabel(TYPE, `${role}/${member}`);
 
@@ -77,6 +97,11 @@ const FIELDS = {
    * spelling, sorted, without duplicates.
    */
   tables: rule<string[], pulumi.Input<string>[]>("required", judgeTables),
+  /**
+   * Set by the resource class when `role` is a SecurityRole: that role's declared permissions,
+   * so check() can refuse a role that does not grant System/Table Setup inquire All.
+   */
+  roleDeclared: judgedAcross<RoleDeclaration>(),
 };
 
 export type TableSetupAccessInputs = InputsOf<typeof FIELDS>;
@@ -84,12 +109,52 @@ export type TableSetupAccessInputs = InputsOf<typeof FIELDS>;
 export type TableSetupAccessArgs = ArgsOf<typeof FIELDS>;
 
 export interface TableSetupAccessOutputs extends TableSetupAccessInputs {
-  /** The allowed tables read back as the member. */
+  /** The allowed tables read back as the member; empty while steps are pending. */
   verified: string[];
+  /** "companyId at host". */
+  tenant: string;
+  /** What the operator still has to set in the console (empty once verified). */
+  pendingSteps: ConsoleStep[];
 }
 
-/** Normalises and validates the inputs; no request is made. */
-export const check = checker({ voice: valueFirst(TYPE), fields: FIELDS });
+const checkFields = checker({ voice: valueFirst(TYPE), fields: FIELDS });
+
+/** The System/Table Setup inquire level a declared role grants; undefined while unknown (preview). */
+function declaredTableSetupInquire(declared: RoleDeclaration): string | undefined {
+  if (containsUnknown(declared)) return undefined;
+  const entry = Object.entries(declared.permissions ?? {}).find(([key]) => {
+    const fn = findFunction(key);
+    return fn !== undefined && functionKey(fn.module, fn.function) === TABLE_SETUP_FUNCTION;
+  });
+  if (!entry) return declared.exclusive === false ? "not declared" : "None";
+  const inquire = (entry[1] as Record<string, unknown> | undefined)?.inquire;
+  return LEVELS.find((l) => typeof inquire === "string" && l.toLowerCase() === inquire.trim().toLowerCase()) ?? "None";
+}
+
+/**
+ * Normalises and validates the inputs; no request is made. A declared role that leaves
+ * System/Table Setup inquire below All contradicts a non-empty allow-list: refused here, once,
+ * naming both resources, instead of two resources asking the operator for opposite levels.
+ */
+export async function check(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<pulumi.dynamic.CheckResult> {
+  const result = await checkFields(olds, news);
+  const declared = news.roleDeclared as RoleDeclaration | undefined;
+  const tables = news.tables;
+  if (!declared || isUnknown(declared) || !Array.isArray(tables) || tables.length === 0) return result;
+  const level = declaredTableSetupInquire(declared);
+  if (level === undefined || level === "All") return result;
+  const failure = {
+    property: "roleDeclared",
+    reason:
+      `${label(String(news.role), String(news.member))}: its role is declared by ${declared.resource} with ` +
+      `${TABLE_SETUP_FUNCTION} inquire ${level}; a Table Setup allow-list needs Inquire All: ` +
+      `add "${TABLE_SETUP_FUNCTION}": { inquire: "All" } to that role's permissions`,
+  };
+  return { failures: [...(result.failures ?? []), failure] };
+}
 
 /** What the member's key shows: whose key it is, its role, and the Table Setup entries it may use. */
 interface LiveAccess {
@@ -147,16 +212,26 @@ function mismatch(inputs: TableSetupAccessInputs, live: LiveAccess, tenant: stri
   return undefined;
 }
 
-function pending(
-  inputs: TableSetupAccessInputs,
-  live: LiveAccess,
-): { diffs: PendingDifference[]; steps: ConsoleStep[] } {
+/** One difference of the allow-list, for the preview's drift lines. */
+interface EntryDifference {
+  table: string;
+  current: "allowed" | "not allowed";
+  desired: "allowed" | "not allowed";
+}
+
+/**
+ * The steps that make the member's key show exactly the declared list. While the role lacks
+ * System/Table Setup inquire the list reads empty (the sandbox answers [] then, as the list is
+ * not the member's to see), so every declared entry is listed as an add and nothing as a remove:
+ * the first checklist already holds the allow-list.
+ */
+function pending(inputs: TableSetupAccessInputs, live: LiveAccess): { diffs: EntryDifference[]; steps: ConsoleStep[] } {
   const customize = ["System", "Security Roles", inputs.role, "System", "Table Setup", "Customize"];
-  const diffs: PendingDifference[] = [];
+  const diffs: EntryDifference[] = [];
   const steps: ConsoleStep[] = [];
-  // Without inquire on System/Table Setup the role sees no Customize list at all.
-  if (inputs.tables.length > 0 && live.allowed.length === 0 && live.tableSetupInquire === "None") {
-    diffs.push({ key: "System/Table Setup", field: "inquire", current: "None", desired: "All" });
+  const blind = live.tableSetupInquire === "None";
+  // The level belongs to the role: only a role the program does not manage gets the step here.
+  if (inputs.tables.length > 0 && blind && !inputs.roleDeclared) {
     steps.push({
       menuPath: ["System", "Security Roles", inputs.role, "System", "Table Setup"],
       field: "Inquire Level",
@@ -165,34 +240,25 @@ function pending(
     });
   }
   for (const table of inputs.tables.filter((t) => !live.allowed.includes(t))) {
-    diffs.push({ key: "Table Setup", field: `'${table}'`, current: "not allowed", desired: "allowed" });
+    diffs.push({ table, current: "not allowed", desired: "allowed" });
     steps.push({ menuPath: customize, field: ALLOW_LIST, value: table, action: "add" });
   }
   for (const table of live.allowed.filter((t) => !inputs.tables.includes(t))) {
-    diffs.push({ key: "Table Setup", field: `'${table}'`, current: "allowed", desired: "not allowed" });
+    diffs.push({ table, current: "allowed", desired: "not allowed" });
     steps.push({ menuPath: customize, field: ALLOW_LIST, value: table, action: "remove" });
   }
   return { diffs, steps };
 }
 
-/** Resolves the outputs when the member's key shows exactly the declared list, else rejects. */
+/** The outputs after a verification through the member's key; a wrong member or role is an error, not a step. */
 async function verify(inputs: TableSetupAccessInputs & Record<string, unknown>): Promise<TableSetupAccessOutputs> {
   const client = await session.connect();
   const live = await readAccess(client, inputs);
   const wrong = mismatch(inputs, live, client.tenant);
   if (wrong) throw new Error(wrong);
-  const outputs = { ...inputs, verified: live.allowed };
   const { steps } = pending(inputs, live);
-  if (steps.length > 0) {
-    throw pendingStepsError({
-      id: idOf(inputs),
-      properties: outputs,
-      tenant: client.tenant,
-      resource: label(inputs.role, inputs.member),
-      steps,
-    });
-  }
-  return outputs;
+  // Nothing is reported verified before the role's levels and the list are right.
+  return { ...inputs, verified: steps.length > 0 ? [] : live.allowed, tenant: client.tenant, pendingSteps: steps };
 }
 
 const idOf = (inputs: { role: string; member: string }) => `${inputs.role}/${inputs.member}`;
@@ -229,14 +295,33 @@ export async function diff(
   const client = await session.connect();
   const live = await readAccess(client, news);
   const resource = label(news.role, news.member);
-  const diffs: PendingDifference[] =
-    live.memberRole !== undefined && live.memberRole.toLowerCase() !== news.role.toLowerCase()
-      ? [{ key: `member ${news.member}`, field: "securityRole", current: live.memberRole, desired: news.role }]
-      : pending(news, live).diffs;
-  for (const line of previewLines(resource, diffs)) console.error(line);
-  const tablesChanged = JSON.stringify(olds.tables) !== JSON.stringify(news.tables);
+  const stepsLeft = (olds.pendingSteps ?? []).length > 0;
+  if (live.memberRole !== undefined && live.memberRole.toLowerCase() !== news.role.toLowerCase()) {
+    // Not the operator's: the member's ApiMember resource moves it back on the next up.
+    report(driftLine(resource, `member ${news.member} securityRole`, live.memberRole, news.role));
+    return { ...base, changes: true, replaces: [] };
+  }
+  const { diffs, steps } = pending(news, live);
+  // Drift: an entry the last verification saw otherwise (only while the list is readable).
+  const drift: string[] = [];
+  if (live.tableSetupInquire !== "None" && !stepsLeft) {
+    const before = olds.verified ?? [];
+    for (const d of diffs) {
+      if ((d.current === "allowed") !== before.includes(d.table))
+        drift.push(driftLine(resource, `Table Setup '${d.table}'`, d.current, d.desired));
+    }
+  }
+  report(...drift, ...operatorLines(resource, steps));
+  // The role's declaration rides along so check() can judge it: keep the state's copy current.
+  const inputsChanged =
+    JSON.stringify(olds.tables) !== JSON.stringify(news.tables) ||
+    JSON.stringify(olds.roleDeclared ?? null) !== JSON.stringify(news.roleDeclared ?? null);
   const unverifiable = mismatch(news, live, client.tenant) !== undefined;
-  return { ...base, changes: diffs.length > 0 || unverifiable || tablesChanged || keysChanged, replaces: [] };
+  return {
+    ...base,
+    changes: steps.length > 0 || stepsLeft || unverifiable || inputsChanged || keysChanged,
+    replaces: [],
+  };
 }
 
 /** The verifying member's key does not authenticate. */
@@ -263,8 +348,12 @@ export async function read(
     publicKey: props.publicKey,
     privateKey: props.privateKey,
     tables: live.allowed,
+    ...(props.roleDeclared ? { roleDeclared: props.roleDeclared } : {}),
   };
-  return { id, props: { ...props, ...inputs, verified: live.allowed }, inputs };
+  // Steps are judged against the declared list (props), not the list read back.
+  const { steps } = pending(props, live);
+  const verified = steps.length > 0 ? [] : live.allowed;
+  return { id, props: { ...props, ...inputs, verified, tenant: client.tenant, pendingSteps: steps }, inputs };
 }
 
 /** Nothing exists remotely for this resource: say what the operator may undo by hand. */

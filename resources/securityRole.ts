@@ -3,6 +3,7 @@ import { runtimeProvider } from "./runtimeProvider";
 
 // Types only (erased at compile time): the args are derived from the provider's field table, so
 // this module loads no provider code and the serialized provider captures none.
+import type { ConsoleStep } from "../provider/consoleSteps";
 import type { PermissionLevel, PermissionLevels, SecurityRoleArgs, SecurityRoleInputs } from "../provider/securityRole";
 
 export type { PermissionLevel, PermissionLevels, SecurityRoleArgs };
@@ -11,7 +12,8 @@ const provider = runtimeProvider("securityRole");
 
 /**
  * A ConnectWise Manage security role (System > Security Roles). Created and deleted through the
- * API; its permission levels are verified, and set by the operator from a printed checklist.
+ * API; its permission levels are verified, and set by the operator: the steps still to do are
+ * the `pendingSteps` output, which an OperatorChecklist turns into the stack's one checklist.
  * Delete is refused while an active member or API member holds the role.
  */
 export class SecurityRole extends pulumi.dynamic.Resource {
@@ -27,15 +29,35 @@ export class SecurityRole extends pulumi.dynamic.Resource {
   declare readonly roleId: pulumi.Output<number>;
   /** "companyId at host" the role lives on. */
   declare readonly tenant: pulumi.Output<string>;
+  /** The console steps the operator still has to do for this role; empty once its levels are verified. */
+  declare readonly pendingSteps: pulumi.Output<ConsoleStep[]>;
+
+  /**
+   * What the program declared, as given (not outputs: a new resource's outputs are unknown during
+   * preview). TableSetupAccess reads it to refuse a role that would not grant Table Setup access.
+   */
+  readonly declared: { name: string; permissions: SecurityRoleArgs["permissions"]; exclusive?: boolean };
 
   constructor(name: string, args: SecurityRoleArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       provider,
       name,
-      { exclusive: undefined, adopt: undefined, ...args, roleId: undefined, tenant: undefined },
+      {
+        exclusive: undefined,
+        adopt: undefined,
+        ...args,
+        roleId: undefined,
+        tenant: undefined,
+        pendingSteps: undefined,
+      },
       opts,
       "connectwise",
       "SecurityRole",
     );
+    this.declared = {
+      name: typeof args.name === "string" ? args.name : name,
+      permissions: args.permissions,
+      exclusive: typeof args.exclusive === "boolean" ? args.exclusive : undefined,
+    };
   }
 }

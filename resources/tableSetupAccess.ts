@@ -1,17 +1,27 @@
 import * as pulumi from "@pulumi/pulumi";
 import { runtimeProvider } from "./runtimeProvider";
+import { SecurityRole } from "./securityRole";
 // Types only (erased at compile time): the args are derived from the provider's field table.
-import type { TableSetupAccessArgs } from "../provider/tableSetupAccess";
+import type { ConsoleStep } from "../provider/consoleSteps";
+import type { RoleDeclaration, TableSetupAccessArgs as FieldArgs } from "../provider/tableSetupAccess";
 
-export type { TableSetupAccessArgs };
+/** What users write: `role` is the SecurityRole resource (preferred) or the name of a role the program does not manage. */
+export type TableSetupAccessArgs = Omit<FieldArgs, "role" | "roleDeclared"> & {
+  role: SecurityRole | pulumi.Input<string>;
+};
 
 const provider = runtimeProvider("tableSetupAccess");
 
 /**
  * A role's Table Setup access (System > Security Roles > role > System > Table Setup >
  * Customize). The published API can neither read nor write it for a role, so it is verified
- * by calling as an API member on the role; `pulumi up` fails with the console checklist until
- * the operator has set it. Deleting it changes nothing in ConnectWise.
+ * by calling as an API member on the role; what the operator still has to set is the
+ * `pendingSteps` output (gathered by an OperatorChecklist). Deleting it changes nothing in
+ * ConnectWise.
+ *
+ * Given the SecurityRole resource, the role owns the System/Table Setup inquire level: preview
+ * refuses a role whose declared permissions leave it below All. Given a role name, this
+ * resource asks the operator for that level itself.
  */
 export class TableSetupAccess extends pulumi.dynamic.Resource {
   /** The role whose list this is. */
@@ -23,14 +33,32 @@ export class TableSetupAccess extends pulumi.dynamic.Resource {
   declare readonly privateKey: pulumi.Output<string>;
   /** The declared entries, sorted, in catalog spelling. */
   declare readonly tables: pulumi.Output<string[]>;
-  /** The entries the member's key was allowed at the last verification. */
+  /** The entries the member's key was allowed at the last verification; empty while steps are pending. */
   declare readonly verified: pulumi.Output<string[]>;
+  /** "companyId at host". */
+  declare readonly tenant: pulumi.Output<string>;
+  /** The console steps the operator still has to do; empty once verified. */
+  declare readonly pendingSteps: pulumi.Output<ConsoleStep[]>;
 
   constructor(name: string, args: TableSetupAccessArgs, opts?: pulumi.CustomResourceOptions) {
+    const { role, ...rest } = args;
+    const managed = role instanceof SecurityRole ? role : undefined;
+    const roleDeclared: RoleDeclaration | undefined = managed && {
+      resource: `SecurityRole ${managed.declared.name}`,
+      permissions: managed.declared.permissions as Record<string, unknown>,
+      exclusive: managed.declared.exclusive,
+    };
     super(
       provider,
       name,
-      { ...args, verified: undefined },
+      {
+        ...rest,
+        role: managed ? managed.name : (role as pulumi.Input<string>),
+        roleDeclared,
+        verified: undefined,
+        tenant: undefined,
+        pendingSteps: undefined,
+      },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["privateKey"] }),
       "connectwise",
       "TableSetupAccess",

@@ -6,7 +6,7 @@ import * as path from "path";
 import { SandboxConsole } from "../sandbox/console";
 import { startSandbox } from "../sandbox/server";
 import { elements } from "../stacks/elements";
-import { IntegrationDefinition } from "../stacks/integration";
+import type { IntegrationDefinition } from "../stacks/integration";
 import { lifecycleManager } from "../stacks/lifecycleManager";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -121,27 +121,34 @@ async function main(): Promise<void> {
     banner("pulumi preview: what the two integrations need");
     await pulumi("preview");
 
-    // Up until it converges, playing the operator for whatever checklist it leaves.
-    const operatorRounds: Array<[string, (d: IntegrationDefinition) => Promise<unknown>]> = [
-      [
-        "sets each role's permission levels in System > Security Roles",
-        (d) => operator.setPermissions(d.roleName, d.permissions),
-      ],
-      [
-        "adds the Table Setup entries in System > Security Roles > {role} > Table Setup > Customize",
-        (d) => (d.tableSetup.length > 0 ? operator.setTableSetup(d.roleName, d.tableSetup) : Promise.resolve()),
-      ],
-    ];
-    for (let round = 0; ; round++) {
-      banner(`pulumi up (run ${round + 1})`);
-      const code = await pulumi("up", "--yes", "--skip-preview");
-      if (code === 0) break;
-      if (round >= operatorRounds.length) throw new Error(`pulumi up still fails after ${round + 1} runs`);
-      const [what, act] = operatorRounds[round];
-      banner(`The published API cannot write what is listed above. The operator ${what}:`);
-      for (const definition of [elements, lifecycleManager]) await act(definition);
-      console.log("done; running pulumi up again to verify.");
+    // Two rounds: the first up creates everything the API can and fails once with the stack's
+    // one checklist; the operator does all of it; the second up verifies and converges.
+    banner("pulumi up (round 1): creates roles, members and keys, then hands over the console steps");
+    if ((await pulumi("up", "--yes", "--skip-preview")) === 0) throw new Error("the first up left no console step");
+    const runbook = path.join(ROOT, "runbooks", `${STACK}.md`);
+    banner(`The same checklist as a runbook, ${path.relative(ROOT, runbook)}:`);
+    console.log(fs.readFileSync(runbook, "utf8"));
+    const checklist = () =>
+      run(process.execPath, [path.join(ROOT, "dist", "cli", "checklist.js"), "--stack", STACK], env);
+    banner("npm run checklist -- --stack demo (a preview: reads only; exit code 2 while steps are pending)");
+    console.log(`exit code ${await checklist()}`);
+
+    banner("The operator does every step of the checklist in the Manage UI (the sandbox's console plays it):");
+    for (const d of [elements, lifecycleManager] as IntegrationDefinition[]) {
+      await operator.setPermissions(d.roleName, d.permissions);
+      console.log(`System > Security Roles > ${d.roleName}: the levels set`);
+      if (d.tableSetup.length > 0) {
+        await operator.setTableSetup(d.roleName, d.tableSetup);
+        console.log(
+          `System > Security Roles > ${d.roleName} > System > Table Setup > Customize: ${d.tableSetup.join(", ")} allowed`,
+        );
+      }
     }
+
+    banner("pulumi up (round 2): verifies the operator's work");
+    if ((await pulumi("up", "--yes", "--skip-preview")) !== 0) throw new Error("the second up did not converge");
+    banner("npm run checklist -- --stack demo (exit code 0: nothing pending)");
+    console.log(`exit code ${await checklist()}`);
 
     banner("pulumi preview --expect-no-changes: converged");
     if ((await pulumi("preview", "--expect-no-changes")) !== 0) throw new Error("the stack did not converge");

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ApiKey } from "../resources/apiKey";
 import { ApiMember } from "../resources/apiMember";
 import { SecurityRole } from "../resources/securityRole";
+import type { ChecklistSource } from "../resources/operatorChecklist";
 import { TableSetupAccess } from "../resources/tableSetupAccess";
 import { IntegrationDefinition } from "./definition";
 
@@ -44,6 +45,8 @@ export class Integration extends pulumi.ComponentResource {
   readonly member: ApiMember;
   readonly key: ApiKey;
   readonly tableSetup?: TableSetupAccess;
+  /** The resources whose console steps an OperatorChecklist gathers: the role, then its Table Setup access. */
+  readonly consoleWork: ChecklistSource[];
   /** What the integration's own setup screen asks for, besides the tenant's site and company id. */
   readonly memberIdentifier: pulumi.Output<string>;
   readonly publicKey: pulumi.Output<string>;
@@ -94,7 +97,9 @@ export class Integration extends pulumi.ComponentResource {
       this.tableSetup = new TableSetupAccess(
         `${name}-table-setup`,
         {
-          role: this.role.name,
+          // The resource, not its name: the role owns the Table Setup inquire level, and check()
+          // refuses an allow-list on a role whose declared permissions do not grant it.
+          role: this.role,
           member: this.member.identifier,
           publicKey: this.key.publicKey,
           privateKey: this.key.privateKey,
@@ -104,6 +109,7 @@ export class Integration extends pulumi.ComponentResource {
       );
     }
 
+    this.consoleWork = this.tableSetup ? [this.role, this.tableSetup] : [this.role];
     this.memberIdentifier = this.member.identifier;
     this.publicKey = this.key.publicKey;
     this.privateKey = pulumi.secret(this.key.privateKey);

@@ -3,9 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { RunError } from "@pulumi/pulumi/errors";
 import { z } from "zod";
 import { didYouMean, quoted, suggestion } from "../catalog";
+import * as path from "path";
+import { OperatorChecklist } from "../resources/operatorChecklist";
 import { Integration } from "./integration";
 import { describeIssues, inConfig } from "./issues";
-import { defaultIntegrationsDir, KnownIntegration, knownIntegrations } from "./userIntegrations";
+import { defaultIntegrationsDir, KnownIntegration, knownIntegrations, projectRoot } from "./userIntegrations";
 
 const MemberSettings = z.strictObject({
   identifier: z.string(),
@@ -90,6 +92,8 @@ function tenantSetting(name: "site" | "companyId", env: string): string {
 export interface TenantProgramOptions {
   /** The folder of the user's own integration files; default: integrations/ at the project root. */
   integrationsDir?: string;
+  /** Where the stack's operator runbook (`<stack>.md`) is written; default: runbooks/ at the project root. */
+  runbookDir?: string;
 }
 
 /**
@@ -105,6 +109,7 @@ export function tenantProgram(options: TenantProgramOptions = {}) {
 
   // Per integration, what its own setup screen asks for; the private key stays a secret.
   const integrations: Record<string, Record<string, pulumi.Output<string>>> = {};
+  const consoleWork: Integration["consoleWork"] = [];
   for (const s of settings) {
     const name = s.name ?? s.kind;
     const integration = new Integration(known.get(s.kind)!.definition, name, {
@@ -112,6 +117,7 @@ export function tenantProgram(options: TenantProgramOptions = {}) {
       roleName: s.roleName,
       adopt: s.adopt,
     });
+    consoleWork.push(...integration.consoleWork);
     integrations[name] = {
       site: pulumi.output(site),
       companyId: pulumi.output(companyId),
@@ -120,5 +126,12 @@ export function tenantProgram(options: TenantProgramOptions = {}) {
       privateKey: integration.privateKey,
     };
   }
+  // Declared last: `up` creates everything the API can, then this fails once with every console
+  // step of the stack, and writes them as a runbook.
+  new OperatorChecklist("checklist", {
+    resources: consoleWork,
+    // Absolute: the provider process runs in the directory of the program's main (dist/), not the project's.
+    runbook: path.resolve(options.runbookDir ?? path.join(projectRoot(), "runbooks"), `${pulumi.getStack()}.md`),
+  });
   return { integrations };
 }

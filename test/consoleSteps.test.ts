@@ -1,4 +1,16 @@
-import { formatChecklist, formatStep, pendingStepsError, previewLines } from "../provider/consoleSteps";
+import {
+  buildChecklist,
+  driftLine,
+  formatChecklistText,
+  formatRunbook,
+  formatStep,
+  inClickOrder,
+  operatorLine,
+  parseOperatorLine,
+  report,
+  stepFromText,
+  toEntry,
+} from "../provider/consoleSteps";
 
 const agreements = {
   menuPath: ["System", "Security Roles", "ElementsAPI", "Finance", "Agreements"],
@@ -7,7 +19,7 @@ const agreements = {
   current: "None",
 };
 const serviceBoard = {
-  menuPath: ["System", "Security Roles", "ElementsAPI", "System", "Table Setup", "Customize"],
+  menuPath: ["System", "Security Roles", "LMAPI", "System", "Table Setup", "Customize"],
   field: "Allow access to these",
   value: "Service / Service Board",
   action: "add" as const,
@@ -19,55 +31,94 @@ describe("console steps", () => {
       "System > Security Roles > ElementsAPI > Finance > Agreements: set Add Level to All (now None)",
     );
     expect(formatStep(serviceBoard)).toBe(
-      "System > Security Roles > ElementsAPI > System > Table Setup > Customize: add 'Service / Service Board' in Allow access to these",
+      "System > Security Roles > LMAPI > System > Table Setup > Customize: add 'Service / Service Board' in Allow access to these",
     );
     expect(formatStep({ ...serviceBoard, action: "remove", value: "Company / Country" })).toBe(
-      "System > Security Roles > ElementsAPI > System > Table Setup > Customize: remove 'Company / Country' from Allow access to these",
+      "System > Security Roles > LMAPI > System > Table Setup > Customize: remove 'Company / Country' from Allow access to these",
     );
   });
 
-  it("numbers the checklist in the given order under a heading naming tenant and resource", () => {
-    expect(formatChecklist("sandbox at 127.0.0.1:8080", "SecurityRole ElementsAPI", [agreements, serviceBoard])).toBe(
+  it("words the two preview line shapes, and parses the operator's back", () => {
+    const line = operatorLine("SecurityRole ElementsAPI", agreements);
+    expect(line).toBe(
+      "SecurityRole ElementsAPI: needs the operator: System > Security Roles > ElementsAPI > Finance > Agreements: set Add Level to All (now None)",
+    );
+    expect(driftLine("SecurityRole ElementsAPI", "Finance/Agreements add", "None", "All")).toBe(
+      "SecurityRole ElementsAPI: drift: Finance/Agreements add: None => All",
+    );
+    expect(parseOperatorLine(line)).toEqual({ resource: "SecurityRole ElementsAPI", step: formatStep(agreements) });
+    expect(parseOperatorLine(operatorLine("TableSetupAccess LMAPI/LMXMember", serviceBoard))?.resource).toBe(
+      "TableSetupAccess LMAPI/LMXMember",
+    );
+    expect(parseOperatorLine("SecurityRole ElementsAPI: drift: Finance/Agreements add: None => All")).toBeUndefined();
+    expect(stepFromText(formatStep(agreements))).toEqual({
+      menuPath: agreements.menuPath,
+      action: "set Add Level to All (now None)",
+    });
+  });
+
+  it("reports through one function (stderr today)", () => {
+    const printed = jest.spyOn(console, "error").mockImplementation(() => undefined);
+    try {
+      report("x");
+      report("a", "b");
+      report();
+      // The lines of one call go as one message, so they keep their order.
+      expect(printed.mock.calls).toEqual([["x"], ["a\nb"]]);
+    } finally {
+      printed.mockRestore();
+    }
+  });
+
+  it("builds one checklist: tenant heading, a heading per screen, steps numbered 1..N, what to run next", () => {
+    const checklist = buildChecklist(["7 at h", "7 at h"], "acme", [
+      toEntry(agreements),
+      toEntry({ ...agreements, field: "Inquire Level" }),
+      toEntry(serviceBoard),
+      toEntry(agreements), // asked twice: listed once
+    ]);
+    expect(checklist.count).toBe(3);
+    expect(formatChecklistText(checklist, "/p/runbooks/acme.md")).toBe(
       [
-        "SecurityRole ElementsAPI on sandbox at 127.0.0.1:8080 needs 2 console steps:",
-        "1. System > Security Roles > ElementsAPI > Finance > Agreements: set Add Level to All (now None)",
-        "2. System > Security Roles > ElementsAPI > System > Table Setup > Customize: add 'Service / Service Board' in Allow access to these",
+        "Operator checklist for stack acme: 7 at h needs 3 console steps:",
+        "what the published ConnectWise API cannot write; do them in the Manage UI, in this order.",
+        "",
+        "System > Security Roles > ElementsAPI",
+        "  1. Finance > Agreements: set Add Level to All (now None)",
+        "  2. Finance > Agreements: set Inquire Level to All (now None)",
+        "",
+        "System > Security Roles > LMAPI",
+        "  3. System > Table Setup > Customize: add 'Service / Service Board' in Allow access to these",
+        "",
+        "Runbook: /p/runbooks/acme.md",
+        "Next: do these in the Manage UI, then run `pulumi up --stack acme` again: it verifies them and converges. `npm run checklist -- --stack acme` lists what is still pending.",
       ].join("\n"),
     );
-    expect(formatChecklist("t", "R", [agreements]).split("\n")[0]).toBe("R on t needs 1 console step:");
+    const runbook = formatRunbook(checklist);
+    expect(runbook).toContain("# Operator checklist: stack acme\n");
+    expect(runbook).toContain("## System > Security Roles > LMAPI\n\n- [ ] 3. System > Table Setup > Customize: add");
+    expect(formatRunbook(buildChecklist(["7 at h"], "acme", []))).toContain("Nothing pending");
   });
 
-  it("prints one preview line per difference", () => {
-    expect(
-      previewLines("SecurityRole ElementsAPI", [
-        { key: "Finance/Agreements", field: "add", current: "None", desired: "All" },
-        { key: "Finance/Agreements", field: "inquire", current: "My", desired: "All" },
-      ]),
-    ).toEqual([
-      "SecurityRole ElementsAPI: Finance/Agreements add: None => All",
-      "SecurityRole ElementsAPI: Finance/Agreements inquire: My => All",
-    ]);
-    expect(previewLines("SecurityRole X", [])).toEqual([]);
-  });
-
-  it("builds the partial-failure rejection: checklist first, the instruction last, numbered reasons", () => {
-    const properties = { name: "ElementsAPI", roleId: 7 };
-    const error = pendingStepsError({
-      id: "7",
-      properties,
-      tenant: "sandbox at h",
-      resource: "SecurityRole ElementsAPI",
-      steps: [agreements],
-    });
-    expect(error.id).toBe("7");
-    expect(error.properties).toBe(properties);
-    expect(error.message).toBe(
-      "SecurityRole ElementsAPI on sandbox at h needs 1 console step:\n" +
-        "1. System > Security Roles > ElementsAPI > Finance > Agreements: set Add Level to All (now None)\n" +
-        "Do these in the Manage UI, then run `pulumi up` again to verify.",
+  it("puts steps that arrive out of order back in click order: screens as given, catalog order, add before inquire", () => {
+    const step = (role: string, module: string, fn: string, field: string) =>
+      toEntry({ menuPath: ["System", "Security Roles", role, module, fn], field, value: "All", current: "None" });
+    const ordered = inClickOrder(
+      [
+        toEntry(serviceBoard),
+        step("LMAPI", "Service Desk", "Service Tickets", "Inquire Level"),
+        step("ElementsAPI", "Service Desk", "Service Tickets", "Inquire Level"),
+        step("LMAPI", "Service Desk", "Service Tickets", "Add Level"),
+        step("LMAPI", "Companies", "Company Maintenance", "Inquire Level"),
+      ],
+      ["System > Security Roles > ElementsAPI"],
     );
-    expect(error.reasons).toEqual([
-      "1. System > Security Roles > ElementsAPI > Finance > Agreements: set Add Level to All (now None)",
+    expect(ordered.map((e) => `${e.menuPath[2]} ${e.menuPath.slice(3).join(" > ")}: ${e.action}`)).toEqual([
+      "ElementsAPI Service Desk > Service Tickets: set Inquire Level to All (now None)",
+      "LMAPI Companies > Company Maintenance: set Inquire Level to All (now None)",
+      "LMAPI Service Desk > Service Tickets: set Add Level to All (now None)",
+      "LMAPI Service Desk > Service Tickets: set Inquire Level to All (now None)",
+      "LMAPI System > Table Setup > Customize: add 'Service / Service Board' in Allow access to these",
     ]);
   });
 });

@@ -483,23 +483,20 @@ describe("SecurityRole and TableSetupAccess through the dynamic-provider server"
     expectThinProvider(access.provider);
   });
 
-  test("SecurityRole: create fails with the checklist and the partial state, which a later update completes", async () => {
+  test("SecurityRole: create succeeds with the console steps pending, which a later update verifies", async () => {
     const { inputs, failures } = await check(role, roleArgs);
     expect(failures).toEqual([]);
-    const err = await grpcError(create(role, inputs));
-    expect(err.details).toContain("System > Security Roles > Engine Tables > System > Table Setup");
-    expect(err.details).toContain("Do these in the Manage UI, then run `pulumi up` again to verify.");
-
-    // ErrorResourceInitFailed: the engine keeps the role in state (with __provider) and calls update next time.
-    const failure = initFailure(err);
-    expect(failure).toBeDefined();
-    roleId = failure!.id;
+    const created = await create(role, inputs);
+    roleId = created.id;
     expect(roleId).not.toBe("");
-    expect(failure!.properties).toMatchObject({ name: roleName, __provider: role.provider });
-    expect(failure!.reasons.length).toBeGreaterThan(0);
+    expect(created.outs).toMatchObject({ name: roleName, __provider: role.provider });
+    expect(JSON.stringify(created.outs.pendingSteps)).toContain('"Engine Tables","System","Table Setup"');
+    // A role with steps pending is never shown as converged.
+    expect((await diff(role, roleId, created.outs, inputs)).changes).not.toBe("none");
 
     await operator.setPermissions(roleName, { "System/Table Setup": { inquire: "All" } });
-    roleOuts = await update(role, roleId, failure!.properties, inputs);
+    roleOuts = await update(role, roleId, created.outs, inputs);
+    expect(roleOuts.pendingSteps).toEqual([]);
     expect(roleOuts).toMatchObject({ name: roleName, roleId: Number(roleId), __provider: role.provider });
     expect((await read(role, roleId, roleOuts, inputs)).id).toBe(roleId);
     expect(await diff(role, roleId, roleOuts, inputs)).toEqual({
@@ -521,22 +518,22 @@ describe("SecurityRole and TableSetupAccess through the dynamic-provider server"
     const args = { role: roleName, member: "svc-tables", ...memberKey, tables };
     const { inputs, failures } = await check(access, args);
     expect(failures).toEqual([]);
-    const err = await grpcError(create(access, inputs));
-    expect(err.details).toContain("Service / Service Board");
-    const failure = initFailure(err);
-    expect(failure?.id).toBe(`${roleName}/svc-tables`);
-    expect(failure?.properties.__provider).toBe(access.provider);
+    const pending = await create(access, inputs);
+    expect(pending.id).toBe(`${roleName}/svc-tables`);
+    expect(pending.outs.__provider).toBe(access.provider);
+    expect(JSON.stringify(pending.outs.pendingSteps)).toContain("Service / Service Board");
+    expect(pending.outs.verified).toEqual([]);
 
     await operator.setTableSetup(roleName, tables);
-    const outs = await update(access, failure!.id, failure!.properties, inputs);
+    const outs = await update(access, pending.id, pending.outs, inputs);
     expect(outs.verified).toEqual(tables);
-    expect((await read(access, failure!.id, outs, inputs)).id).toBe(failure!.id);
-    expect((await diff(access, failure!.id, outs, inputs)).changes).toBe("none");
+    expect((await read(access, pending.id, outs, inputs)).id).toBe(pending.id);
+    expect((await diff(access, pending.id, outs, inputs)).changes).toBe("none");
 
-    await destroy(access, failure!.id, outs);
+    await destroy(access, pending.id, outs);
     expect(await outputContaining("nothing to delete in ConnectWise")).toContain("nothing to delete in ConnectWise");
     // Gone: the member it was verified through does not exist.
-    expect((await read(access, failure!.id, { ...outs, member: "svc-nobody" }, inputs)).id).toBe("");
+    expect((await read(access, pending.id, { ...outs, member: "svc-nobody" }, inputs)).id).toBe("");
   });
 
   test("SecurityRole delete is refused while a member holds the role, then deletes; read returns an empty id", async () => {

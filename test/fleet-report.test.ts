@@ -89,6 +89,27 @@ describe("checklistSteps", () => {
       "a > b: set c",
     ]);
     expect(checklistSteps("1 error occurred:\n\t* connect ECONNREFUSED 127.0.0.1:1")).toBeUndefined();
+    // The stack's one checklist: steps under one heading per screen, then the runbook and what to run next.
+    expect(
+      checklistSteps(
+        [
+          "Operator checklist for stack acme: 7 at host needs 2 console steps:",
+          "what the published ConnectWise API cannot write; do them in the Manage UI, in this order.",
+          "",
+          "System > Security Roles > R",
+          "  1. Finance > Agreements: set Add Level to All (now None)",
+          "",
+          "System > Security Roles > S",
+          "  2. System > Table Setup > Customize: add 'Service / Service Board' in Allow access to these",
+          "",
+          "Runbook: /p/runbooks/acme.md",
+          "Next: do these in the Manage UI, then run `pulumi up --stack acme` again.",
+        ].join("\n"),
+      ),
+    ).toEqual([
+      "System > Security Roles > R > Finance > Agreements: set Add Level to All (now None)",
+      "System > Security Roles > S > System > Table Setup > Customize: add 'Service / Service Board' in Allow access to these",
+    ]);
     expect(checklistSteps("update failed")).toBeUndefined();
   });
 });

@@ -79,20 +79,21 @@ export async function driveHandlers(): Promise<HandlerRun> {
     for (const handlers of [securityRole, apiMember, apiKey, tableSetupAccess]) await configure(handlers, config);
     await operator.resetRequests();
 
-    // SecurityRole: create fails with the console checklist (partial state), the operator sets
-    // the levels, update verifies, diff sees no change, adopt takes the role over, drift shows.
+    // SecurityRole: create succeeds with the console steps pending, the operator sets the
+    // levels, update verifies, diff sees no change, adopt takes the role over, drift shows.
     const roleName = "Contract Role";
     const permissions: PermissionUpdate = {
       "System/Table Setup": { inquire: "All" },
       "System/Member Maintenance": { inquire: "All" },
     };
     const roleInputs = await checked(securityRole, { name: roleName, permissions });
-    const pendingRole = await rejection(securityRole.create(roleInputs));
-    must(pendingRole.reasons?.length === 2, "a new role fails with two console steps");
+    const pendingRole = await securityRole.create(roleInputs);
+    must(pendingRole.outs?.pendingSteps?.length === 2, "a new role has two console steps pending");
     const roleId: string = pendingRole.id;
     await operator.setPermissions(roleName, permissions);
-    const { outs: roleOuts } = await securityRole.update(roleId, pendingRole.properties, roleInputs);
+    const { outs: roleOuts } = await securityRole.update(roleId, pendingRole.outs, roleInputs);
     must(roleOuts?.roleId === Number(roleId), "update verifies the role once the operator set its levels");
+    must(roleOuts?.pendingSteps?.length === 0, "nothing pending once the operator set the levels");
     must(!(await securityRole.diff(roleId, roleOuts, roleInputs)).changes, "no change after verification");
     const duplicate = await rejection(securityRole.create(roleInputs));
     must(/already exists/.test(duplicate.message), "a second role of that name is refused without adopt");
@@ -175,15 +176,15 @@ export async function driveHandlers(): Promise<HandlerRun> {
     await operator.revokeApiKey(identifier, consoleKey.publicKey);
     must((await apiKey.read(verifiedKey.id, verifiedKey.outs)).id === "", "a revoked key reads as gone");
 
-    // TableSetupAccess: verified with the member's own key; checklist until the operator sets
+    // TableSetupAccess: verified with the member's own key; steps pending until the operator sets
     // the list, drift made by hand, the member on another role, a gone member, a revoked key.
     const tsaKey = await operator.createApiKey(identifier, "table setup verification");
     const tables = ["Service / Service Board"];
     const tsaInputs = await checked(tableSetupAccess, { role: roleName, member: identifier, ...tsaKey, tables });
-    const pendingAccess = await rejection(tableSetupAccess.create(tsaInputs));
-    must(pendingAccess.reasons?.length === 1, "Table Setup access fails with the add step");
+    const pendingAccess = await tableSetupAccess.create(tsaInputs);
+    must(pendingAccess.outs?.pendingSteps?.length === 1, "Table Setup access has the add step pending");
     await operator.setTableSetup(roleName, tables);
-    const { outs: tsaOuts } = await tableSetupAccess.update(pendingAccess.id, pendingAccess.properties, tsaInputs);
+    const { outs: tsaOuts } = await tableSetupAccess.update(pendingAccess.id, pendingAccess.outs, tsaInputs);
     must(!(await tableSetupAccess.diff(pendingAccess.id, tsaOuts, tsaInputs)).changes, "verified access is no change");
     await operator.setTableSetup(roleName, [...tables, "Company / Country"]);
     must(
@@ -218,7 +219,7 @@ export async function driveHandlers(): Promise<HandlerRun> {
     await securityRole.delete(roleId, roleOuts);
 
     must(
-      printed.some((line) => line.includes("Finance/Agreements add: All => None")),
+      printed.some((line) => line.includes("drift: Finance/Agreements add: All => None")),
       "diff printed the drifted level",
     );
     return { entries: (await operator.requests()).entries, handlerCalls };

@@ -137,6 +137,7 @@ describe("the user's own integrations folder", () => {
         "keyDescription: My Tool",
         "permissions:",
         "  Companies/Contacts: { inquire: All }",
+        "  System/Table Setup: { inquire: All }",
         "tableSetup: [Service / Service Board]",
       ].join("\n"),
     );

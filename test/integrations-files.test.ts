@@ -93,6 +93,24 @@ sourcez: []
     ]);
   });
 
+  it("a Table Setup allow-list on a role without System/Table Setup inquire All, naming the integration", () => {
+    write(
+      "lm-like.yaml",
+      `id: lm-like
+integration: LM Like
+roleName: LMLikeAPI
+keyDescription: LM Like
+permissions:
+  Service Desk/Service Tickets: { inquire: All }
+tableSetup: [Service / Service Board]
+`,
+    );
+    expect(problems(() => loadIntegrationFiles(dir))).toEqual([
+      "integration files are invalid:",
+      'integrations/lm-like.yaml: permissions: integration "LM Like" (lm-like) has a Table Setup allow-list (Service / Service Board) but its role grants System/Table Setup inquire None; add "System/Table Setup": { inquire: "All" } to its permissions',
+    ]);
+  });
+
   it("a key written twice, in YAML and in JSON, with both positions", () => {
     write("a.yaml", VALID + "  Finance/Agreements:\n    inquire: My\n");
     write(

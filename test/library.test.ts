@@ -18,7 +18,7 @@ const STEP_TIMEOUT_MS = 5 * 60_000;
 const PERMISSIONS = { "Companies/Company Maintenance": { inquire: "All" as const } };
 
 // The user's program: typed against the installed package's declarations, compiled by tsc.
-const PROGRAM = `import { ApiKey, ApiMember, Integration, SecurityRole, TableSetupAccess } from "connectwise-iac";
+const PROGRAM = `import { ApiKey, ApiMember, Integration, OperatorChecklist, SecurityRole, TableSetupAccess } from "connectwise-iac";
 
 // Only the constructors' types are used from these two: the import itself must be harmless.
 export type Unused = [typeof Integration, typeof TableSetupAccess];
@@ -35,6 +35,8 @@ const member = new ApiMember("member", {
   defaultTerritory: "Main",
 });
 const key = new ApiKey("key", { member: member.identifier, description: "Library user" });
+// The role's levels are console steps: the checklist fails the up with them until they are done.
+new OperatorChecklist("checklist", { resources: [role] });
 
 export const memberIdentifier = member.identifier;
 export const publicKey = key.publicKey;
@@ -132,7 +134,8 @@ describe("connectwise-iac as a library in another Pulumi project", () => {
         "connectwise:privateKey": { value: sandbox.privateKey, secret: true },
       });
 
-      // First up: the role exists but its levels are console steps (the API cannot write them).
+      // First up: role, member and key exist, but the levels are console steps (the API cannot
+      // write them): the OperatorChecklist fails the up with them.
       const first = await stack.up().then(
         () => "succeeded",
         (error: Error) => error.message,
@@ -154,6 +157,7 @@ describe("connectwise-iac as a library in another Pulumi project", () => {
       expect(types.filter((t) => t.includes("connectwise")).sort()).toEqual([
         "pulumi-nodejs:dynamic/connectwise:ApiKey",
         "pulumi-nodejs:dynamic/connectwise:ApiMember",
+        "pulumi-nodejs:dynamic/connectwise:OperatorChecklist",
         "pulumi-nodejs:dynamic/connectwise:SecurityRole",
       ]);
 

@@ -1,9 +1,10 @@
 // Provider-server suite: dist/provider/server.js (our lean dynamic-provider server) driven over
 // gRPC as the engine drives it, side by side with the SDK's server, with the `__provider` texts
 // the resource classes really serialize. Both servers get the same calls; their answers must be
-// the same. On top: partial failures, secrets, a handler's detailedDiff in the DiffResponse,
-// diagnostics reaching a fake engine's Log service with the resource's URN, and a program's own
-// (foreign) dynamic provider, which our server evaluates as the SDK server does.
+// the same. On top: partial failures (a program's own provider), secrets, a handler's
+// detailedDiff in the DiffResponse, diagnostics reaching a fake engine's Log service with the
+// resource's URN, and a program's own (foreign) dynamic provider, which our server evaluates as
+// the SDK server does.
 
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
@@ -483,20 +484,20 @@ describe("our server answers as the SDK server does", () => {
     await ours.destroy(key, id, outs);
   });
 
-  test("SecurityRole and TableSetupAccess: partial failures carry id, properties and reasons, as the SDK's", async () => {
+  test("SecurityRole and TableSetupAccess: pending console steps are outputs, answered as the SDK's", async () => {
     const { inputs } = await both((s) =>
       s.check(role, { name: "Server Tables", permissions: { "System/Table Setup": { inquire: "All" } } }),
     );
-    const first = await failure(ours.create(role, inputs));
-    expect(first.details).toContain("System > Security Roles > Server Tables > System > Table Setup");
-    expect(first.partial).toMatchObject({ properties: { name: "Server Tables", __provider: role.provider } });
-    expect(first.partial!.reasons.length).toBeGreaterThan(0);
-    const roleId = first.partial!.id;
-    // The role exists now: an update through either server fails the same way with the same partial state.
-    await both((s) => failure(s.update(role, roleId, first.partial!.properties, inputs)));
+    const created = await ours.create(role, inputs);
+    expect(created.outs).toMatchObject({ name: "Server Tables", __provider: role.provider });
+    expect(JSON.stringify(created.outs.pendingSteps)).toContain('"Server Tables","System","Table Setup"');
+    const roleId = created.id;
+    // The role exists now: an update through either server answers the same pending steps.
+    await both((s) => s.update(role, roleId, created.outs, inputs));
 
     await operator.setPermissions("Server Tables", { "System/Table Setup": { inquire: "All" } });
-    const roleOuts = await ours.update(role, roleId, first.partial!.properties, inputs);
+    const roleOuts = await ours.update(role, roleId, created.outs, inputs);
+    expect(roleOuts.pendingSteps).toEqual([]);
     expect((await both((s) => s.diff(role, roleId, roleOuts, inputs))).changes).toBe("none");
 
     expect(
@@ -511,15 +512,14 @@ describe("our server answers as the SDK server does", () => {
     privateKeys.push(memberKey.privateKey);
     const args = { role: "Server Tables", member: "svc-srv-tables", ...memberKey, tables: ["Service / Service Board"] };
     const accessInputs = (await both((s) => s.check(access, args))).inputs;
-    const pending = await both((s) => failure(s.create(access, accessInputs)));
-    expect(pending.partial).toMatchObject({ id: "Server Tables/svc-srv-tables" });
+    const pending = await both((s) => s.create(access, accessInputs));
+    expect(pending).toMatchObject({ id: "Server Tables/svc-srv-tables", outs: { verified: [] } });
+    expect(pending.outs.pendingSteps).toHaveLength(1);
     await operator.setTableSetup("Server Tables", ["Service / Service Board"]);
-    const outs = await ours.update(access, pending.partial!.id, pending.partial!.properties, accessInputs);
+    const outs = await ours.update(access, pending.id, pending.outs, accessInputs);
     expect(outs.verified).toEqual(["Service / Service Board"]);
-    expect(await both((s) => s.read(access, pending.partial!.id, outs, accessInputs))).toMatchObject({
-      id: pending.partial!.id,
-    });
-    await ours.destroy(access, pending.partial!.id, outs);
+    expect(await both((s) => s.read(access, pending.id, outs, accessInputs))).toMatchObject({ id: pending.id });
+    await ours.destroy(access, pending.id, outs);
   });
 });
 

@@ -1,6 +1,7 @@
 // SecurityRole handlers against the in-process sandbox; SandboxConsole plays the operator and
 // reads the request log.
 
+import { formatStep } from "../provider/consoleSteps";
 import { provider } from "../provider/securityRole";
 import { SandboxConsole } from "../sandbox/console";
 import type { RunningSandbox } from "../sandbox/server";
@@ -21,7 +22,9 @@ const PROVIDER_CODE = "<serialized provider>";
 
 /** What the engine hands create/update: the checked inputs plus the serialized provider. */
 async function checked(raw: Record<string, unknown>): Promise<Record<string, any>> {
-  const result = await provider.check({}, raw);
+  // A new role's check() reports the steps up will ask for: kept out of the test output.
+  const printed = jest.spyOn(console, "error").mockImplementation(() => undefined);
+  const result = await provider.check({}, raw).finally(() => printed.mockRestore());
   expect(result.failures).toBeUndefined();
   return { ...result.inputs, __provider: PROVIDER_CODE };
 }
@@ -40,42 +43,58 @@ async function verifiedRole(
   name: string,
 ): Promise<{ id: string; outs: Record<string, any>; inputs: Record<string, any> }> {
   const inputs = await checked({ name, permissions: declared });
-  const pending = await rejection(provider.create(inputs));
+  const pending = await provider.create(inputs);
   await operator.setPermissions(name, granted);
-  const { outs } = await provider.update(pending.id, pending.properties, inputs);
+  const { outs } = await provider.update(pending.id, pending.outs, inputs);
+  expect(outs.pendingSteps).toEqual([]);
   return { id: pending.id, outs: outs!, inputs };
 }
 
+/** Every line the handlers report while `run` runs. */
+async function reported(run: () => Promise<unknown>): Promise<string[]> {
+  const printed = jest.spyOn(console, "error").mockImplementation(() => undefined);
+  try {
+    await run();
+    // One report() call may carry several lines (one message keeps their order).
+    return printed.mock.calls.flatMap((c) => String(c[0]).split("\n"));
+  } finally {
+    printed.mockRestore();
+  }
+}
+
+const stepTexts = (steps: any[]) => steps.map((s) => formatStep(s));
+
 describe("SecurityRole create", () => {
-  it("creates the role, then fails with the console checklist, keeping id and outputs (partial state)", async () => {
+  it("creates the role and succeeds with the console steps still pending as an output", async () => {
     const inputs = await checked({ name: "ElementsAPI", permissions: declared });
-    const error = await rejection(provider.create(inputs));
+    const { id, outs } = await provider.create(inputs);
 
     const role = await operator.role("ElementsAPI");
-    expect(error.id).toBe(String(role.id));
-    expect(error.properties).toMatchObject({
-      ...inputs,
-      roleId: role.id,
-      tenant: expect.stringContaining(sandbox.companyId),
-    });
-    expect(error.reasons).toEqual([
-      "1. System > Security Roles > ElementsAPI > Finance > Agreements: set Add Level to All (now None)",
-      "2. System > Security Roles > ElementsAPI > Finance > Agreements: set Inquire Level to All (now None)",
-      "3. System > Security Roles > ElementsAPI > System > Table Setup: set Inquire Level to All (now None)",
+    expect(id).toBe(String(role.id));
+    expect(outs).toMatchObject({ ...inputs, roleId: role.id, tenant: expect.stringContaining(sandbox.companyId) });
+    expect(stepTexts(outs.pendingSteps)).toEqual([
+      "System > Security Roles > ElementsAPI > Finance > Agreements: set Add Level to All (now None)",
+      "System > Security Roles > ElementsAPI > Finance > Agreements: set Inquire Level to All (now None)",
+      "System > Security Roles > ElementsAPI > System > Table Setup: set Inquire Level to All (now None)",
     ]);
-    expect(error.message).toMatch(/^SecurityRole ElementsAPI on .* needs 3 console steps:\n1\. /);
-    expect(error.message.endsWith("Do these in the Manage UI, then run `pulumi up` again to verify.")).toBe(true);
 
-    // The operator sets two of the three: update verifies and still names the one left.
+    // A role with steps left never diffs as converged, even against unchanged inputs.
     await operator.setPermissions("ElementsAPI", { "Finance/Agreements": { add: "All", inquire: "All" } });
-    const still = await rejection(provider.update(error.id, error.properties, inputs));
-    expect(still.reasons).toEqual([
-      "1. System > Security Roles > ElementsAPI > System > Table Setup: set Inquire Level to All (now None)",
+    expect((await provider.diff(id, outs, inputs)).changes).toBe(true);
+    // The operator set two of the three: update verifies and still names the one left.
+    const still = await provider.update(id, outs, inputs);
+    expect(stepTexts(still.outs.pendingSteps)).toEqual([
+      "System > Security Roles > ElementsAPI > System > Table Setup: set Inquire Level to All (now None)",
     ]);
+    expect((await provider.diff(id, still.outs, inputs)).changes).toBe(true);
 
     await operator.setPermissions("ElementsAPI", { "System/Table Setup": { inquire: "All" } });
-    const { outs } = await provider.update(error.id, error.properties, inputs);
-    expect(outs).toMatchObject({
+    // Live levels match, but the last up left a step: still a change, so up verifies it.
+    expect((await provider.diff(id, still.outs, inputs)).changes).toBe(true);
+    const { outs: done } = await provider.update(id, still.outs, inputs);
+    expect(done.pendingSteps).toEqual([]);
+    expect((await provider.diff(id, done, inputs)).changes).toBe(false);
+    expect(done).toMatchObject({
       name: "ElementsAPI",
       permissions: {
         "Finance/Agreements": { add: "All", edit: "None", delete: "None", inquire: "All" },
@@ -87,9 +106,24 @@ describe("SecurityRole create", () => {
     });
   });
 
+  it("check() of a new role reports the steps up will ask for; an existing or adopted one reports none", async () => {
+    const lines = await reported(() => provider.check({}, { name: "NewRole", permissions: declared }));
+    expect(lines).toEqual([
+      "SecurityRole NewRole: needs the operator: System > Security Roles > NewRole > Finance > Agreements: set Add Level to All (now None)",
+      "SecurityRole NewRole: needs the operator: System > Security Roles > NewRole > Finance > Agreements: set Inquire Level to All (now None)",
+      "SecurityRole NewRole: needs the operator: System > Security Roles > NewRole > System > Table Setup: set Inquire Level to All (now None)",
+    ]);
+    const inputs = await checked({ name: "NewRole", permissions: declared });
+    expect(await reported(() => provider.check(inputs, { name: "NewRole", permissions: declared }))).toEqual([]);
+    expect(await reported(() => provider.check({}, { name: "NewRole", permissions: declared, adopt: true }))).toEqual(
+      [],
+    );
+  });
+
   it("adopts an existing role with adopt: true, and names it without", async () => {
     const { id } = await verifiedRole("AdoptMe");
     const without = await rejection(provider.create(await checked({ name: "adoptme", permissions: declared })));
+    expect(without).not.toHaveProperty("reasons");
     expect(without).toBeInstanceOf(Error);
     expect(without.message).toContain('SecurityRole "AdoptMe" already exists');
     expect(without.message).toContain("set adopt: true to take it over");
@@ -119,33 +153,46 @@ describe("SecurityRole diff", () => {
     expect(JSON.stringify(settings.query)).toContain("1000");
   });
 
-  it("drift made in the console: changes true and one preview line per level", async () => {
+  it("drift made in the console: changes true, a drift line and the operator's step per level", async () => {
     const { id, outs, inputs } = await verifiedRole("DriftRole");
     await operator.setPermissions("DriftRole", {
       "Finance/Agreements": { add: "My" },
       "Finance/Invoicing": { inquire: "All" },
     });
-    const printed = jest.spyOn(console, "error").mockImplementation(() => undefined);
-    try {
-      const result = await provider.diff(id, outs, inputs);
-      expect(result.changes).toBe(true);
-      expect(result.replaces).toEqual([]);
-      expect(printed.mock.calls.map((c) => c[0])).toEqual([
-        "SecurityRole DriftRole: Finance/Agreements add: My => All",
-        // exclusive (the default): a level granted on a function not declared is drift too
-        "SecurityRole DriftRole: Finance/Invoicing inquire: All => None",
-      ]);
-      printed.mockClear();
+    let result: any;
+    expect(await reported(async () => (result = await provider.diff(id, outs, inputs)))).toEqual([
+      "SecurityRole DriftRole: drift: Finance/Agreements add: My => All",
+      // exclusive (the default): a level granted on a function not declared is drift too
+      "SecurityRole DriftRole: drift: Finance/Invoicing inquire: All => None",
+      "SecurityRole DriftRole: needs the operator: System > Security Roles > DriftRole > Finance > Agreements: set Add Level to All (now My)",
+      "SecurityRole DriftRole: needs the operator: System > Security Roles > DriftRole > Finance > Invoicing: set Inquire Level to None (now All)",
+    ]);
+    expect(result.changes).toBe(true);
+    expect(result.replaces).toEqual([]);
 
-      // Not exclusive: the undeclared function is not compared.
-      const loose = { ...outs, exclusive: false };
-      await provider.diff(id, loose, { ...inputs, exclusive: false });
-      expect(printed.mock.calls.map((c) => c[0])).toEqual([
-        "SecurityRole DriftRole: Finance/Agreements add: My => All",
-      ]);
-    } finally {
-      printed.mockRestore();
-    }
+    // Not exclusive: the undeclared function is not compared.
+    const loose = { ...outs, exclusive: false };
+    expect(await reported(() => provider.diff(id, loose, { ...inputs, exclusive: false }))).toEqual([
+      "SecurityRole DriftRole: drift: Finance/Agreements add: My => All",
+      "SecurityRole DriftRole: needs the operator: System > Security Roles > DriftRole > Finance > Agreements: set Add Level to All (now My)",
+    ]);
+  });
+
+  it("a level changed in the program is operator work, not drift", async () => {
+    const { id, outs, inputs } = await verifiedRole("ChangedRole");
+    const changed = await checked({
+      name: "ChangedRole",
+      permissions: {
+        "Finance/Agreements": { add: "All", edit: "All", inquire: "All" },
+        "System/Table Setup": { inquire: "All" },
+      },
+    });
+    let result: any;
+    expect(await reported(async () => (result = await provider.diff(id, outs, changed)))).toEqual([
+      "SecurityRole ChangedRole: needs the operator: System > Security Roles > ChangedRole > Finance > Agreements: set Edit Level to All (now None)",
+    ]);
+    expect(result.changes).toBe(true);
+    expect(inputs.permissions).not.toEqual(changed.permissions);
   });
 
   it("a name change replaces the role without asking ConnectWise", async () => {
@@ -186,6 +233,10 @@ describe("SecurityRole read", () => {
     expect(result.id).toBe(id);
     expect(result.inputs).toEqual({ name: "ReadRole", permissions: live, exclusive: true, adopt: false });
     expect(result.props).toMatchObject({ permissions: live, roleId: Number(id) });
+    // Against what the program declared: the hand-made levels are pending steps.
+    expect(stepTexts(result.props!.pendingSteps)).toContain(
+      "System > Security Roles > ReadRole > Finance > Agreements: set Add Level to All (now None)",
+    );
 
     await call(sandbox, `/system/securityroles/${id}`, { method: "DELETE" });
     expect(await provider.read(id, outs)).toEqual({ id: "" });

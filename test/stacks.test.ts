@@ -1,6 +1,7 @@
 // The integration components wire the four resources as each integration requires, under
 // names that never collide, with the private key kept secret. Runs the program under Pulumi's
 // mocks: no engine, no ConnectWise.
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 
 interface Registered {
@@ -59,7 +60,8 @@ describe("tenant program", () => {
     outputs = tenantProgram().integrations;
     await outputValue(outputs["lifecycle-manager"].publicKey);
     // TableSetupAccess registers once the key's outputs resolve; wait for it (bounded).
-    for (let i = 0; i < 100 && !registered.some((r) => r.name === "lifecycle-manager-table-setup"); i++) {
+    // The checklist registers once the pending steps of every role and access resolve.
+    for (let i = 0; i < 100 && !registered.some((r) => r.name === "checklist"); i++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   });
@@ -80,6 +82,8 @@ describe("tenant program", () => {
         "SecurityRole rewst-a-role",
         "ApiMember rewst-a-member",
         "ApiKey rewst-a-key",
+        // Declared last: the stack's one checklist of console steps.
+        "OperatorChecklist checklist",
       ].sort(),
     );
     const names2 = new Set(registered.map((r) => r.name));
@@ -102,6 +106,17 @@ describe("tenant program", () => {
     expect(access.inputs.tables).toEqual(["Service / Service Board"]);
     expect(access.inputs.role).toBe("LifecycleManagerAPI");
     expect(access.inputs.member).toBe("LMXMember");
+    // The role resource was given: its declared permissions ride along for check() to judge.
+    expect(access.inputs.roleDeclared).toMatchObject({
+      resource: "SecurityRole LifecycleManagerAPI",
+      permissions: { "System/Table Setup": { inquire: "All" } },
+    });
+  });
+
+  it("gathers the console work of every role and Table Setup access into one checklist with a runbook", () => {
+    const checklist = registered.find((r) => r.name === "checklist")!;
+    expect(checklist.inputs.runbook).toBe(path.resolve(__dirname, "..", "runbooks", `${pulumi.getStack()}.md`));
+    expect(checklist.inputs.items).toHaveLength(4);
   });
 
   it("exports what each setup screen asks for, the private key as a secret", async () => {

@@ -1,6 +1,7 @@
 // TableSetupAccess handlers against the in-process sandbox: an API member on a role, with a key
 // made in the console, verifies the role's Table Setup list; SandboxConsole plays the operator.
 
+import { formatStep, operatorLine } from "../provider/consoleSteps";
 import { provider } from "../provider/tableSetupAccess";
 import { SandboxConsole } from "../sandbox/console";
 import type { RunningSandbox } from "../sandbox/server";
@@ -38,39 +39,123 @@ async function checked(raw: Record<string, unknown>): Promise<Record<string, any
 
 const CUSTOMIZE = "System > Security Roles > TSRole > System > Table Setup > Customize";
 
+/** Every line the handler reports while `run` runs. */
+async function reported(run: () => Promise<unknown>): Promise<string[]> {
+  const printed = jest.spyOn(console, "error").mockImplementation(() => undefined);
+  try {
+    await run();
+    // One report() call may carry several lines (one message keeps their order).
+    return printed.mock.calls.flatMap((c) => String(c[0]).split("\n"));
+  } finally {
+    printed.mockRestore();
+  }
+}
+
 describe("TableSetupAccess", () => {
   let keys: { publicKey: string; privateKey: string };
   beforeAll(async () => {
     keys = await memberOnRole("TSRole", "tsmember");
   });
 
-  it("fails with a checklist naming the role until the operator sets the list, then verifies", async () => {
+  it("given a role name, succeeds with the level and the list as pending steps until the operator sets them", async () => {
     const inputs = await checked({ role: "TSRole", member: "tsmember", ...keys, tables: ["service / service board"] });
     expect(inputs.tables).toEqual(["Service / Service Board"]);
 
-    const error = await rejection(provider.create(inputs));
-    expect(error.id).toBe("TSRole/tsmember");
-    expect(error.properties).toMatchObject({ role: "TSRole", tables: ["Service / Service Board"], verified: [] });
-    expect(error.reasons).toEqual([
-      "1. System > Security Roles > TSRole > System > Table Setup: set Inquire Level to All (now None)",
-      `2. ${CUSTOMIZE}: add 'Service / Service Board' in Allow access to these`,
+    const { id, outs } = await provider.create(inputs);
+    expect(id).toBe("TSRole/tsmember");
+    // Nothing is reported verified while steps are pending.
+    expect(outs).toMatchObject({ role: "TSRole", tables: ["Service / Service Board"], verified: [] });
+    expect(outs.tenant).toContain(sandbox.companyId);
+    expect(outs.pendingSteps.map(formatStep)).toEqual([
+      "System > Security Roles > TSRole > System > Table Setup: set Inquire Level to All (now None)",
+      `${CUSTOMIZE}: add 'Service / Service Board' in Allow access to these`,
     ]);
-    expect(error.message).toContain("TableSetupAccess TSRole/tsmember on ");
-    // Nothing the handler reports may carry the key.
-    expect(JSON.stringify({ message: error.message, reasons: error.reasons })).not.toContain(keys.privateKey);
+    // Nothing the handler returns may carry the key, except the key inputs themselves.
+    expect(JSON.stringify(outs.pendingSteps)).not.toContain(keys.privateKey);
+    expect(await reported(() => provider.diff(id, outs, inputs))).toEqual(
+      outs.pendingSteps.map((step: any) => operatorLine("TableSetupAccess TSRole/tsmember", step)),
+    );
 
     await operator.setPermissions("TSRole", { "System/Table Setup": { inquire: "All" } });
     await operator.setTableSetup("TSRole", ["Service / Service Board"]);
-    const { outs } = await provider.update(error.id, error.properties, inputs);
-    expect(outs).toMatchObject({
+    // Steps were left at the last up: a change until up verifies.
+    expect((await provider.diff(id, outs, inputs)).changes).toBe(true);
+    const { outs: done } = await provider.update(id, outs, inputs);
+    expect(done).toMatchObject({
       role: "TSRole",
       member: "tsmember",
       tables: ["Service / Service Board"],
       verified: ["Service / Service Board"],
+      pendingSteps: [],
     });
+    expect((await provider.diff(id, done, inputs)).changes).toBe(false);
+  });
 
-    const created = await provider.create(inputs);
-    expect(created.id).toBe("TSRole/tsmember");
+  it("given its SecurityRole, never asks for the role's level, and lists the entries while the role is not ready", async () => {
+    const declaredKeys = await memberOnRole("TSDeclared", "tsdeclared");
+    const roleDeclared = {
+      resource: "SecurityRole TSDeclared",
+      permissions: { "system/table setup": { inquire: "all" } },
+    };
+    const inputs = await checked({
+      role: "TSDeclared",
+      member: "tsdeclared",
+      ...declaredKeys,
+      tables: ["Service / Service Board"],
+      roleDeclared,
+    });
+    const { outs } = await provider.create(inputs);
+    // The role's own checklist asks for Table Setup inquire; the entries are listed already.
+    expect(outs.pendingSteps.map(formatStep)).toEqual([
+      "System > Security Roles > TSDeclared > System > Table Setup > Customize: add 'Service / Service Board' in Allow access to these",
+    ]);
+    expect(outs.verified).toEqual([]);
+
+    // The operator did the list but not yet the role's level: still nothing verified.
+    await operator.setTableSetup("TSDeclared", ["Service / Service Board"]);
+    expect((await provider.update("TSDeclared/tsdeclared", outs, inputs)).outs.verified).toEqual([]);
+    await operator.setPermissions("TSDeclared", { "System/Table Setup": { inquire: "All" } });
+    const { outs: done } = await provider.update("TSDeclared/tsdeclared", outs, inputs);
+    expect(done).toMatchObject({ verified: ["Service / Service Board"], pendingSteps: [] });
+  });
+
+  it("refuses, at check, an allow-list on a declared role that leaves System/Table Setup inquire below All", async () => {
+    const args = { role: "LifecycleManagerAPI", member: "LMXMember", ...keys, tables: ["Service / Service Board"] };
+    const refused = await provider.check(
+      {},
+      {
+        ...args,
+        roleDeclared: {
+          resource: "SecurityRole LifecycleManagerAPI",
+          permissions: { "Service Desk/Service Tickets": { add: "All", inquire: "All" } },
+        },
+      },
+    );
+    expect(refused.failures).toEqual([
+      {
+        property: "roleDeclared",
+        reason:
+          'TableSetupAccess LifecycleManagerAPI/LMXMember: its role is declared by SecurityRole LifecycleManagerAPI with System/Table Setup inquire None; a Table Setup allow-list needs Inquire All: add "System/Table Setup": { inquire: "All" } to that role\'s permissions',
+      },
+    ]);
+    const my = await provider.check(
+      {},
+      {
+        ...args,
+        roleDeclared: { resource: "SecurityRole R", permissions: { "System/Table Setup": { inquire: "My" } } },
+      },
+    );
+    expect(my.failures?.[0].reason).toContain("with System/Table Setup inquire My;");
+    const loose = await provider.check(
+      {},
+      { ...args, roleDeclared: { resource: "SecurityRole R", permissions: {}, exclusive: false } },
+    );
+    expect(loose.failures?.[0].reason).toContain("with System/Table Setup inquire not declared;");
+    // An empty allow-list needs nothing of the role.
+    expect(
+      (await provider.check({}, { ...args, tables: [], roleDeclared: { resource: "SecurityRole R", permissions: {} } }))
+        .failures,
+    ).toBeUndefined();
   });
 
   it("never diffs on the order of tables", async () => {
@@ -108,15 +193,12 @@ describe("TableSetupAccess", () => {
     const inputs = await checked({ role: "TSRole", member: "tsmember", ...keys, tables: ["Service / Service Board"] });
     const outs = { ...inputs, verified: ["Service / Service Board"] };
 
-    const printed = jest.spyOn(console, "error").mockImplementation(() => undefined);
-    try {
-      expect((await provider.diff("TSRole/tsmember", outs, inputs)).changes).toBe(true);
-      expect(printed.mock.calls.map((c) => c[0])).toEqual([
-        "TableSetupAccess TSRole/tsmember: Table Setup 'Member / Member Type': allowed => not allowed",
-      ]);
-    } finally {
-      printed.mockRestore();
-    }
+    let result: any;
+    expect(await reported(async () => (result = await provider.diff("TSRole/tsmember", outs, inputs)))).toEqual([
+      "TableSetupAccess TSRole/tsmember: drift: Table Setup 'Member / Member Type': allowed => not allowed",
+      `TableSetupAccess TSRole/tsmember: needs the operator: ${CUSTOMIZE}: remove 'Member / Member Type' from Allow access to these`,
+    ]);
+    expect(result.changes).toBe(true);
 
     const read = await provider.read("TSRole/tsmember", outs);
     expect(read.inputs).toMatchObject({
@@ -125,8 +207,11 @@ describe("TableSetupAccess", () => {
       tables: ["Member / Member Type", "Service / Service Board"],
     });
 
-    const error = await rejection(provider.update("TSRole/tsmember", outs, inputs));
-    expect(error.reasons).toEqual([`1. ${CUSTOMIZE}: remove 'Member / Member Type' from Allow access to these`]);
+    const updated = await provider.update("TSRole/tsmember", outs, inputs);
+    expect(updated.outs.pendingSteps.map(formatStep)).toEqual([
+      `${CUSTOMIZE}: remove 'Member / Member Type' from Allow access to these`,
+    ]);
+    expect(updated.outs.verified).toEqual([]);
   });
 
   it("reports a member on another role as a clear difference, and refuses to verify through it", async () => {
@@ -139,15 +224,11 @@ describe("TableSetupAccess", () => {
     });
     const outs = { ...inputs, verified: [] };
 
-    const printed = jest.spyOn(console, "error").mockImplementation(() => undefined);
-    try {
-      expect((await provider.diff("TSRole/othermember", outs, inputs)).changes).toBe(true);
-      expect(printed.mock.calls.map((c) => c[0])).toEqual([
-        "TableSetupAccess TSRole/othermember: member othermember securityRole: OtherRole => TSRole",
-      ]);
-    } finally {
-      printed.mockRestore();
-    }
+    let result: any;
+    expect(await reported(async () => (result = await provider.diff("TSRole/othermember", outs, inputs)))).toEqual([
+      "TableSetupAccess TSRole/othermember: drift: member othermember securityRole: OtherRole => TSRole",
+    ]);
+    expect(result.changes).toBe(true);
     const error = await rejection(provider.create(inputs));
     expect(error.message).toBe(
       'TableSetupAccess TSRole/othermember: API member "othermember" is on security role "OtherRole", not "TSRole"; set its securityRole to "TSRole" so its key shows this role\'s Table Setup list',

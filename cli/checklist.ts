@@ -1,0 +1,131 @@
+// `npm run checklist -- --stack <name>`: prints the console steps a stack still needs, without
+// changing anything. It runs a preview (check and diff only: reads, never a write) through the
+// Automation API and collects the `needs the operator` lines the handlers report, then lays them
+// out as the one checklist `up` would print. Exit code 0: nothing pending; 2: steps pending;
+// 1: the preview itself failed.
+import * as path from "path";
+import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
+import {
+  ChecklistEntry,
+  buildChecklist,
+  formatChecklistText,
+  inClickOrder,
+  parseOperatorLine,
+  stepFromText,
+} from "../provider/consoleSteps";
+import { knownIntegrations } from "../stacks/userIntegrations";
+import { projectDir, pulumiBinDir, pulumiEnv } from "./pulumiCli";
+
+export const EXIT_NOTHING_PENDING = 0;
+export const EXIT_STEPS_PENDING = 2;
+
+const USAGE = "usage: npm run checklist -- --stack <name> [--cwd <project dir>]";
+
+interface Options {
+  stack: string;
+  cwd: string;
+}
+
+function parseArgs(argv: string[]): Options {
+  let stack: string | undefined;
+  let cwd: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split("=", 2);
+    const value = () => inline ?? argv[++i];
+    if (flag === "--stack" || flag === "-s") stack = value();
+    else if (flag === "--cwd" || flag === "-C") cwd = value();
+    else throw new Error(`unknown argument "${argv[i]}"\n${USAGE}`);
+  }
+  if (!stack) throw new Error(`--stack is required\n${USAGE}`);
+  return { stack, cwd: projectDir(cwd ?? process.cwd()) };
+}
+
+/** "companyId at host", as the handlers name the tenant. */
+function tenantOf(site: string | undefined, companyId: string | undefined): string {
+  if (!site || !companyId) return "";
+  let host = site;
+  try {
+    host = new URL(site.includes("://") ? site : `https://${site}`).host;
+  } catch {
+    // keep the site as written
+  }
+  return `${companyId} at ${host}`;
+}
+
+/**
+ * The operator's steps among the lines a preview printed, each once, in click order: role
+ * screens in the order of `roles` (as the stack declares them), as `up` prints them.
+ */
+export function pendingFromPreview(output: string, roles: string[] = []): ChecklistEntry[] {
+  const seen = new Set<string>();
+  const entries: ChecklistEntry[] = [];
+  for (const line of output.split("\n")) {
+    const parsed = parseOperatorLine(line);
+    if (!parsed || seen.has(parsed.step)) continue;
+    seen.add(parsed.step);
+    entries.push(stepFromText(parsed.step));
+  }
+  return inClickOrder(
+    entries,
+    roles.map((role) => `System > Security Roles > ${role}`),
+  );
+}
+
+/**
+ * The stack's roles in the order its config declares the integrations, as the tenant program
+ * declares them and `up` prints them; [] when the config cannot be read that way.
+ */
+function declaredRoles(config: Record<string, { value: string }>, project: string): string[] {
+  try {
+    const entries = JSON.parse(config[`${project}:integrations`]?.value ?? "[]") as {
+      kind?: string;
+      roleName?: string;
+    }[];
+    const known = knownIntegrations();
+    return entries.map((e) => e.roleName ?? known.get(e.kind ?? "")?.definition.roleName ?? "").filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+export async function checklist(options: Options): Promise<number> {
+  const bin = await pulumiBinDir();
+  const env = pulumiEnv(bin, options.cwd);
+  const pulumiCommand = await PulumiCommand.get({ root: path.dirname(bin) });
+  const envVars = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string>;
+  const stack = await LocalWorkspace.selectStack(
+    { stackName: options.stack, workDir: options.cwd },
+    { pulumiCommand, envVars },
+  );
+  const config = await stack.getAllConfig();
+  const tenant = tenantOf(config["connectwise:site"]?.value, config["connectwise:companyId"]?.value);
+  const roles = declaredRoles(config, await stack.workspace.projectSettings().then((p) => p.name));
+  // A preview calls only check() and diff(): reads against ConnectWise, nothing written.
+  const preview = await stack.preview({ diff: false });
+  const entries = pendingFromPreview(`${preview.stdout}\n${preview.stderr}`, roles);
+  if (entries.length === 0) {
+    console.log(
+      `Nothing pending for stack ${options.stack}${tenant ? ` (${tenant})` : ""}: no console step is needed.`,
+    );
+    return EXIT_NOTHING_PENDING;
+  }
+  console.log(formatChecklistText(buildChecklist(tenant ? [tenant] : [], options.stack, entries)));
+  return EXIT_STEPS_PENDING;
+}
+
+if (require.main === module) {
+  let options: Options;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
+  checklist(options).then(
+    (code) => process.exit(code),
+    (error: Error) => {
+      console.error(`checklist: ${error.message}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,347 @@
+// End to end, the operator loop with the real Pulumi CLI against the sandbox: the first `up` of a
+// new client creates everything the published API can and fails ONCE with one checklist for the
+// whole stack (also written as a runbook); the operator does it; the second `up` converges;
+// `npm run checklist` reports pending steps read-only (exit 2, then 0); drift shows again; and a
+// role that would not grant the Table Setup level its allow-list needs is refused at preview.
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { Stack } from "@pulumi/pulumi/automation";
+import { SandboxConsole } from "../sandbox/console";
+import { RunningSandbox, startSandbox } from "../sandbox/server";
+import { elements } from "../stacks/elements";
+import { lifecycleManager } from "../stacks/lifecycleManager";
+import { createStack, PulumiEnvironment, pulumiEnvironment } from "./e2e/pulumi";
+
+const PROJECT = "connectwise-iac";
+const PROJECT_DIR = path.resolve(__dirname, "..");
+const STACK = "loop";
+const BUILD_TIMEOUT_MS = 20 * 60_000;
+const STEP_TIMEOUT_MS = 5 * 60_000;
+
+let env: PulumiEnvironment;
+let sandbox: RunningSandbox;
+let operator: SandboxConsole;
+let stack: Stack;
+const printed: string[] = [];
+const secrets: string[] = [];
+const onOutput = (line: string) => printed.push(line);
+const runbookFile = path.join(PROJECT_DIR, "runbooks", `${STACK}.md`);
+
+function member(identifier: string, name = identifier) {
+  return {
+    identifier,
+    name,
+    email: "it@acme.example",
+    level: "Corporate",
+    businessUnit: "Admin",
+    location: "Main",
+    defaultTerritory: "Main",
+  };
+}
+
+function connection() {
+  return {
+    "connectwise:site": { value: sandbox.url },
+    "connectwise:companyId": { value: sandbox.companyId },
+    "connectwise:clientId": { value: sandbox.clientId },
+    "connectwise:publicKey": { value: sandbox.publicKey, secret: true },
+    "connectwise:privateKey": { value: sandbox.privateKey, secret: true },
+  };
+}
+
+/** `pulumi up`: whether it succeeded, and what the CLI printed (stdout, once). */
+async function up(s: Stack): Promise<{ ok: boolean; output: string }> {
+  const lines: string[] = [];
+  const ok = await s.up({ onOutput: (line) => (onOutput(line), lines.push(line)) }).then(
+    () => true,
+    () => false,
+  );
+  return { ok, output: lines.join("") };
+}
+
+/** `npm run checklist -- --stack <stack>` as a user runs it (the compiled command), in the stack's project dir. */
+function checklistCommand(cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(PROJECT_DIR, "dist", "cli", "checklist.js"), "--stack", STACK], {
+      cwd,
+      env: { ...process.env, ...env.envVars },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      printed.push(stdout, stderr);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
+  });
+}
+
+/** The request log's writes (the API plane only; the console's own calls are not logged). */
+async function writes(): Promise<string[]> {
+  return (await operator.requests()).entries.filter((e) => e.method !== "GET").map((e) => `${e.method} ${e.path}`);
+}
+
+/** The checklist block as the engine printed it under Diagnostics: from its heading to the next-step line. */
+function checklistBlock(output: string): string[] {
+  const lines = output.split("\n");
+  const start = lines.findIndex((l) => /^\s+error: Operator checklist for /.test(l));
+  expect(start).toBeGreaterThanOrEqual(0);
+  const end = lines.findIndex((l, i) => i > start && /^\s+Next: /.test(l));
+  expect(end).toBeGreaterThan(start);
+  return lines.slice(start, end + 1).map((l) => l.replace(/^ {4}/, "").replace(/^error: /, ""));
+}
+
+beforeAll(async () => {
+  expect(fs.existsSync(path.join(PROJECT_DIR, "dist", "cli", "checklist.js"))).toBe(true); // compiled first
+  env = await pulumiEnvironment();
+  sandbox = await startSandbox({ port: 0 });
+  operator = new SandboxConsole(sandbox.consoleUrl);
+  secrets.push(
+    sandbox.privateKey,
+    sandbox.publicKey,
+    Buffer.from(`${sandbox.companyId}+${sandbox.publicKey}:${sandbox.privateKey}`).toString("base64"),
+  );
+  fs.rmSync(runbookFile, { force: true });
+}, BUILD_TIMEOUT_MS);
+
+afterAll(async () => {
+  await sandbox?.close();
+  env?.dispose();
+  fs.rmSync(runbookFile, { force: true });
+});
+
+afterEach(() => {
+  // No credential in the state files, in anything the CLI or the checklist command printed, or in the runbook.
+  const texts = [printed.join("\n")];
+  const walk = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+      const p = path.join(dir, e.name);
+      return e.isDirectory() ? walk(p) : [p];
+    });
+  for (const file of walk(env.backendDir)) texts.push(fs.readFileSync(file, "utf8"));
+  if (fs.existsSync(runbookFile)) texts.push(fs.readFileSync(runbookFile, "utf8"));
+  for (const secret of secrets) for (const text of texts) expect(text.includes(secret)).toBe(false);
+});
+
+describe("a new client with Elements and Lifecycle Manager: two rounds", () => {
+  let steps = 0;
+
+  it(
+    "the first up creates role, member and key of both, then fails once with one checklist for the stack",
+    async () => {
+      stack = await createStack({
+        stackName: STACK,
+        projectName: PROJECT,
+        workDir: path.join(env.tempDir, STACK),
+        env,
+      });
+      await stack.setAllConfig({
+        ...connection(),
+        [`${PROJECT}:integrations`]: {
+          value: JSON.stringify([
+            { kind: "elements", member: member("APIMember", "API member") },
+            { kind: "lifecycle-manager", member: member("LMXMember") },
+          ]),
+        },
+      });
+      // Preview: a new role's steps are known before it exists (every level of a new role is None).
+      const preview = await stack.preview({ onOutput });
+      expect(preview.stdout).toContain(
+        "SecurityRole ElementsAPI: needs the operator: System > Security Roles > ElementsAPI > Finance > Agreements: set Add Level to All (now None)",
+      );
+
+      const first = await up(stack);
+      expect(first.ok).toBe(false);
+      expect(first.output).not.toMatch(/errors occurred/);
+      // One checklist, printed once in full.
+      expect(first.output.match(/Next: do these in the Manage UI/g)).toHaveLength(1);
+      const block = checklistBlock(first.output);
+      expect(block[0]).toMatch(
+        new RegExp(
+          `^Operator checklist for stack ${STACK}: ${sandbox.companyId} at 127\\.0\\.0\\.1:\\d+ needs \\d+ console steps:$`,
+        ),
+      );
+      // Numbered 1..N with no gap, one heading per role screen, Elements first (declared first).
+      const numbers = block
+        .map((l) => /^ {2}(\d+)\. /.exec(l)?.[1])
+        .filter(Boolean)
+        .map(Number);
+      steps = numbers.length;
+      expect(numbers).toEqual(numbers.map((_n, i) => i + 1));
+      expect(block[0]).toContain(` needs ${steps} console steps:`);
+      const headings = block.filter((l) => l.startsWith("System > "));
+      expect(headings).toEqual([
+        "System > Security Roles > ElementsAPI",
+        "System > Security Roles > LifecycleManagerAPI",
+      ]);
+      // Lifecycle Manager's levels (catalog order: Companies, Service Desk, System), then its Table Setup entry.
+      const lm = block
+        .slice(block.indexOf("System > Security Roles > LifecycleManagerAPI") + 1)
+        .filter((l) => /^ {2}\d/.test(l));
+      expect(lm.map((l) => l.replace(/^ {2}\d+\. /, ""))).toEqual([
+        "Companies > Company Maintenance: set Inquire Level to All (now None)",
+        "Service Desk > Service Tickets: set Add Level to All (now None)",
+        "Service Desk > Service Tickets: set Edit Level to All (now None)",
+        "Service Desk > Service Tickets: set Inquire Level to All (now None)",
+        "System > Table Setup: set Inquire Level to All (now None)",
+        "System > Table Setup > Customize: add 'Service / Service Board' in Allow access to these",
+      ]);
+      expect(block).toContain(`Runbook: ${runbookFile}`);
+      expect(block[block.length - 1]).toBe(
+        `Next: do these in the Manage UI, then run \`pulumi up --stack ${STACK}\` again: it verifies them and converges. \`npm run checklist -- --stack ${STACK}\` lists what is still pending.`,
+      );
+
+      // Everything the API can create exists after this one round.
+      const state = await operator.state();
+      expect(state.roles.map((r) => r.name)).toEqual(expect.arrayContaining(["ElementsAPI", "LifecycleManagerAPI"]));
+      expect(state.members.find((m) => m.identifier === "APIMember")?.securityRole?.name).toBe("ElementsAPI");
+      expect(state.members.find((m) => m.identifier === "LMXMember")?.securityRole?.name).toBe("LifecycleManagerAPI");
+      const outputs = (await stack.exportStack()).deployment.resources as { type: string; outputs?: any }[];
+      const keys = outputs.filter((r) => r.type.endsWith(":ApiKey"));
+      expect(keys).toHaveLength(2);
+      // The minted private keys join the scan (decrypted stack outputs).
+      const exported = await stack.outputs();
+      for (const i of Object.values<{ privateKey?: string }>(exported.integrations?.value ?? {}))
+        if (i.privateKey) secrets.push(i.privateKey);
+      // Nothing dependent on the role's permissions is reported verified yet.
+      const access = outputs.find((r) => r.type.endsWith(":TableSetupAccess"));
+      expect(access?.outputs.verified).toEqual([]);
+
+      // The runbook holds the same steps, as checkboxes.
+      const runbook = fs.readFileSync(runbookFile, "utf8");
+      expect(runbook).toContain(`# Operator checklist: stack ${STACK}`);
+      expect(runbook.match(/^- \[ \] \d+\. /gm)).toHaveLength(steps);
+      expect(runbook).toContain("## System > Security Roles > LifecycleManagerAPI");
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    "`npm run checklist` lists the same steps with exit code 2, and writes nothing",
+    async () => {
+      await operator.resetRequests();
+      const result = await checklistCommand(path.join(env.tempDir, STACK));
+      expect(result.code).toBe(2);
+      const numbered = result.stdout.split("\n").filter((l) => /^ {2}\d+\. /.test(l));
+      expect(numbered).toHaveLength(steps);
+      expect(result.stdout).toContain("System > Table Setup > Customize: add 'Service / Service Board'");
+      // Screens in the order the stack declares its integrations, as up printed them.
+      const elementsAt = result.stdout.indexOf("\nSystem > Security Roles > ElementsAPI\n");
+      expect(elementsAt).toBeGreaterThan(0);
+      expect(elementsAt).toBeLessThan(result.stdout.indexOf("\nSystem > Security Roles > LifecycleManagerAPI\n"));
+      expect(await writes()).toEqual([]);
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    "after the operator's steps, the second up converges, and preview shows no changes",
+    async () => {
+      for (const d of [elements, lifecycleManager]) {
+        await operator.setPermissions(d.roleName, d.permissions);
+        if (d.tableSetup.length > 0) await operator.setTableSetup(d.roleName, d.tableSetup);
+      }
+      const second = await up(stack);
+      expect(second.ok).toBe(true);
+      expect(fs.readFileSync(runbookFile, "utf8")).toContain("Nothing pending");
+      const access = ((await stack.exportStack()).deployment.resources as any[]).find((r) =>
+        r.type.endsWith(":TableSetupAccess"),
+      );
+      expect(access.outputs.verified).toEqual(["Service / Service Board"]);
+
+      await operator.resetRequests();
+      await stack.preview({ expectNoChanges: true, onOutput });
+      const result = await checklistCommand(path.join(env.tempDir, STACK));
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain("Nothing pending");
+      expect(await writes()).toEqual([]);
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    "a level changed by hand fails preview --expect-no-changes again, as drift and as the operator's step",
+    async () => {
+      await operator.setPermissions("ElementsAPI", { "Finance/Agreements": { add: "None" } });
+      const failed = await stack.preview({ expectNoChanges: true, onOutput }).then(
+        () => "",
+        (error: Error) => error.message,
+      );
+      expect(failed).toContain("SecurityRole ElementsAPI: drift: Finance/Agreements add: None => All");
+      expect(failed).toContain(
+        "SecurityRole ElementsAPI: needs the operator: System > Security Roles > ElementsAPI > Finance > Agreements: set Add Level to All (now None)",
+      );
+      const result = await checklistCommand(path.join(env.tempDir, STACK));
+      expect(result.code).toBe(2);
+      expect(result.stdout).toContain("  1. Finance > Agreements: set Add Level to All (now None)");
+    },
+    STEP_TIMEOUT_MS,
+  );
+});
+
+describe("a Table Setup allow-list on a role that does not grant Table Setup", () => {
+  it(
+    "through an Integration whose definition lacks the level: refused at preview, naming both resources, before any request",
+    async () => {
+      // Definitions loaded from files are refused earlier (stacks/definition.ts); a component
+      // built from a definition in code reaches TableSetupAccess.check(). A program of its own,
+      // run by the CLI's language host (an inline one would leave the aborted component's calls
+      // behind in this process).
+      const programDir = path.join(env.tempDir, "contradiction-program");
+      const modules = path.join(programDir, "node_modules");
+      fs.mkdirSync(modules, { recursive: true });
+      for (const name of fs.readdirSync(path.join(PROJECT_DIR, "node_modules")))
+        fs.symlinkSync(path.join(PROJECT_DIR, "node_modules", name), path.join(modules, name));
+      fs.symlinkSync(PROJECT_DIR, path.join(modules, "connectwise-iac"), "dir");
+      fs.writeFileSync(
+        path.join(programDir, "Pulumi.yaml"),
+        "name: lib-contradiction\nruntime: nodejs\nmain: index.js\n",
+      );
+      fs.writeFileSync(
+        path.join(programDir, "package.json"),
+        JSON.stringify({ name: "lib-contradiction", private: true }),
+      );
+      fs.writeFileSync(
+        path.join(programDir, "index.js"),
+        `const { Integration, OperatorChecklist } = require("connectwise-iac");
+const integration = new Integration(
+  {
+    id: "no-tables",
+    integration: "No Tables",
+    roleName: "NoTablesAPI",
+    permissions: { "Service Desk/Service Tickets": { inquire: "All" } },
+    tableSetup: ["Service / Service Board"],
+    keyDescription: "No Tables",
+    sources: [],
+  },
+  "no-tables",
+  { member: ${JSON.stringify(member("NoTables"))} },
+);
+new OperatorChecklist("checklist", { resources: integration.consoleWork });
+`,
+      );
+      const lib = await createStack({
+        stackName: "contradiction",
+        projectName: "lib-contradiction",
+        workDir: path.join(env.tempDir, "contradiction"),
+        programDir,
+        env,
+      });
+      await lib.setAllConfig(connection());
+      await operator.resetRequests();
+      const failed = await lib.preview({ onOutput }).then(
+        () => "",
+        (error: Error) => error.message,
+      );
+      expect(failed).toContain(
+        'TableSetupAccess NoTablesAPI/NoTables: its role is declared by SecurityRole NoTablesAPI with System/Table Setup inquire None; a Table Setup allow-list needs Inquire All: add "System/Table Setup": { inquire: "All" } to that role\'s permissions',
+      );
+      expect(await writes()).toEqual([]);
+    },
+    STEP_TIMEOUT_MS,
+  );
+});
