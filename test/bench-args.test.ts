@@ -6,12 +6,12 @@ describe("bench arguments", () => {
     const o = parseBenchArgs([]);
     expect(o.only).toEqual(["handlers", "cli", "fleet"]);
     expect(o.sizes).toEqual([1, 10, 40]);
-    expect(o.fleetConverge).toBe(true);
+    expect(o.fleetConverge).toBe(false);
   });
 
   it("reads a subset and round counts", () => {
-    const o = parseBenchArgs(["--only", "cli,fleet", "--rounds", "5", "--sizes", "2,4", "--fleet-created"]);
-    expect(o).toMatchObject({ only: ["cli", "fleet"], rounds: 5, sizes: [2, 4], fleetConverge: false });
+    const o = parseBenchArgs(["--only", "cli,fleet", "--rounds", "5", "--sizes", "2,4", "--fleet-converge"]);
+    expect(o).toMatchObject({ only: ["cli", "fleet"], rounds: 5, sizes: [2, 4], fleetConverge: true });
   });
 
   it("refuses unknown parts, options and bad numbers", () => {

@@ -102,6 +102,12 @@ async function mustPulumi(setup: Setup, dir: string, args: string[], env: NodeJS
 /** The operator's console steps for these integrations' roles. */
 async function playOperator(setup: Setup, integrations: Integration[]): Promise<void> {
   for (const i of integrations) {
+    // A role the last up did not reach yet (it stops at the first failure) waits for the next round.
+    const exists = await setup.operator.role(i.roleName).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) continue;
     await setup.operator.setPermissions(i.roleName, i.definition.permissions);
     if (i.definition.tableSetup.length > 0) await setup.operator.setTableSetup(i.roleName, i.definition.tableSetup);
   }
@@ -112,9 +118,9 @@ async function convergedStack(setup: Setup, dir: string, stack: string, integrat
   await mustPulumi(setup, dir, ["stack", "init", stack]);
   writeStackConfig(dir, stack, stackConfig(setup, integrations));
   for (let round = 0; ; round++) {
-    const up = await pulumi(setup, dir, ["up", "--yes", "--skip-preview", "--stack", stack]);
+    const up = await pulumi(setup, dir, ["up", "--yes", "--skip-preview", "--continue-on-error", "--stack", stack]);
     if (up.code === 0) break;
-    if (round === 2) throw new Error(`stack ${stack} did not converge:\n${(up.stdout + up.stderr).slice(-2000)}`);
+    if (round === 4) throw new Error(`stack ${stack} did not converge:\n${(up.stdout + up.stderr).slice(-2000)}`);
     await playOperator(setup, integrations);
   }
   await mustPulumi(setup, dir, ["preview", "--expect-no-changes", "--stack", stack]);
@@ -390,7 +396,7 @@ export async function benchFleet(options: BenchOptions): Promise<void> {
     const names = Array.from({ length: options.fleetStacks }, (_, i) => `t${String(i + 1).padStart(2, "0")}`);
     const integrations = new Map(names.map((s) => [s, elementsTimes(1, s.toUpperCase())]));
     for (const s of names) writeStackConfig(dir, s, stackConfig(setup, integrations.get(s)!));
-    const state = options.fleetConverge ? "converged" : "created, not converged (previews show 4 creates each)";
+    const state = options.fleetConverge ? "converged" : "created, not converged: each preview shows its creates";
     if (options.fleetConverge) {
       progress(`converging ${names.length} stacks with fleet up (twice, the operator in between)`);
       await fleet(setup, dir, ["up"]);
