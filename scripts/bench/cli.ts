@@ -233,7 +233,7 @@ export async function benchCli(options: BenchOptions): Promise<void> {
 
     console.log(
       `\nCLI level: pulumi ${(await mustPulumi(setup, empty, ["version"])).stdout.trim()}, file backend, ` +
-        `Node ${process.version}, ${options.rounds} rounds, medians; load average at start ${loadavg()} on ${os.availableParallelism()} CPUs`,
+        `Node ${process.version}, rounds: ${options.rounds} (medians); load average at start ${loadavg()} on ${os.availableParallelism()} CPUs`,
     );
 
     // Requests, at no latency: what one preview and one refresh send.
@@ -424,7 +424,7 @@ export async function benchFleet(options: BenchOptions): Promise<void> {
     );
     console.log(
       `\nFleet preview of ${names.length} stacks (one Elements integration each, ${state}), one sandbox, ` +
-        `${options.fleetRounds} rounds, medians; peak RSS is the fleet's whole process tree (node, pulumi, ` +
+        `rounds: ${options.fleetRounds} (medians), load average now ${loadavg()}; peak RSS is the fleet's whole process tree (node, pulumi, ` +
         `language hosts, programs, providers), sampled every 100 ms`,
     );
     console.log(
