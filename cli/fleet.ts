@@ -145,6 +145,8 @@ function environment(projectDir: string, binDir: string): Record<string, string>
     PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ""}`,
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    // Diffs overlap (ARCHITECTURE.md, "Parallel diff"); the user's own setting wins.
+    PULUMI_PARALLEL_DIFF: process.env.PULUMI_PARALLEL_DIFF ?? "true",
   };
   const projectFile = parseYaml(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as {
     backend?: { url?: string };

@@ -1,79 +1,25 @@
-// Benchmark: prints figures, asserts nothing. The handlers against the in-process sandbox with
-// added latency, so wall time shows what the per-tenant concurrency limit buys.
-//   npm run bench [-- --roles 40 --latency 50]
-import { performance } from "perf_hooks";
-import { provider as roles } from "../provider/securityRole";
-import { SandboxConsole } from "../sandbox/console";
-import { startSandbox } from "../sandbox/server";
-import { lifecycleManager } from "../stacks/lifecycleManager";
+// Benchmark: prints figures, asserts nothing (progress goes to stderr). Three parts:
+//  - handlers: the handlers against the in-process sandbox with added latency;
+//  - cli: the real Pulumi CLI previewing converged tenants (empty-program baseline, injected
+//    latency, requests, integration count, PULUMI_PARALLEL_DIFF on and off);
+//  - fleet: `node dist/cli/fleet.js preview` over many stacks, --parallel 1 against the default.
+//   npm run bench [-- --only cli --rounds 3]   (see --help)
+import { benchCli, benchFleet } from "./bench/cli";
+import { BENCH_USAGE, BenchUsageError, parseBenchArgs } from "./bench/args";
+import { benchHandlers } from "./bench/handlers";
 
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+async function main(argv: string[]): Promise<void> {
+  if (argv.includes("--help")) return void console.log(BENCH_USAGE);
+  const options = parseBenchArgs(argv);
+  if (options.only.includes("handlers")) {
+    console.log("Handler level");
+    await benchHandlers(options.roles, options.latency);
+  }
+  if (options.only.includes("cli")) await benchCli(options);
+  if (options.only.includes("fleet")) await benchFleet(options);
 }
 
-async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
-  const start = performance.now();
-  const result = await work();
-  console.log(`${label.padEnd(48)} ${(performance.now() - start).toFixed(0).padStart(7)} ms`);
-  return result;
-}
-
-async function main(): Promise<void> {
-  const count = flag("roles", 40);
-  const latencyMs = flag("latency", 50);
-  const sandbox = await startSandbox({ port: 0 });
-  const operator = new SandboxConsole(sandbox.consoleUrl);
-  const config: Record<string, string> = {
-    "connectwise:site": sandbox.url,
-    "connectwise:companyId": sandbox.companyId,
-    "connectwise:clientId": sandbox.clientId,
-    "connectwise:publicKey": sandbox.publicKey,
-    "connectwise:privateKey": sandbox.privateKey,
-  };
-  await roles.configure({ config: { get: (k) => config[k], require: (k) => config[k] } });
-  await operator.setFaults({ latencyMs });
-  console.log(`${count} roles, ${latencyMs} ms added latency per request, Node ${process.version}`);
-
-  const names = Array.from({ length: count }, (_, i) => `Bench Role ${i}`);
-  const inputs = await Promise.all(
-    names.map(
-      async (name) =>
-        (await roles.check({}, { name, permissions: lifecycleManager.permissions })).inputs as Record<string, unknown>,
-    ),
-  );
-  const ids = await timed(`create ${count} roles (each fails with its checklist)`, () =>
-    Promise.all(
-      inputs.map((i) =>
-        roles.create(i).then(
-          (r) => r.id,
-          (e: { id: string }) => e.id,
-        ),
-      ),
-    ),
-  );
-  for (const name of names) await operator.setPermissions(name, lifecycleManager.permissions);
-
-  const outputs = await Promise.all(
-    ids.map((id, i) => roles.update(id, inputs[i] as never, inputs[i]).then((r) => r.outs as Record<string, unknown>)),
-  );
-  await operator.resetRequests();
-  await timed(`no-op diff of ${count} roles (what preview does)`, () =>
-    Promise.all(ids.map((id, i) => roles.diff(id, outputs[i], inputs[i]))),
-  );
-  const log = await operator.requests();
-  const total = Object.values(log.counts).reduce((a, b) => a + b, 0);
-  console.log(
-    `requests for that preview: ${total} (${(total / count).toFixed(1)} per role), writes: ${log.entries.filter((e) => e.method !== "GET").length}`,
-  );
-  await timed(`refresh (read) of ${count} roles`, () => Promise.all(ids.map((id, i) => roles.read(id, outputs[i]))));
-  console.log(
-    `memory: rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB, heap used ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB`,
-  );
-  await sandbox.close();
-}
-
-main().catch((err: Error) => {
-  console.error(`bench failed: ${err.message}`);
-  process.exit(1);
+main(process.argv.slice(2)).catch((err: Error) => {
+  console.error(err instanceof BenchUsageError ? err.message : `bench failed: ${err.message}`);
+  process.exit(err instanceof BenchUsageError ? 2 : 1);
 });

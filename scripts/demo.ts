@@ -89,6 +89,7 @@ async function main(): Promise<void> {
       PULUMI_CONFIG_PASSPHRASE: "", // the demo's throwaway stack; use a real passphrase for tenants
       PULUMI_SKIP_UPDATE_CHECK: "true",
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      PULUMI_PARALLEL_DIFF: process.env.PULUMI_PARALLEL_DIFF ?? "true", // ARCHITECTURE.md, "Parallel diff"
     };
     const pulumi = (...args: string[]) => run("pulumi", [...args, "--stack", STACK, "--non-interactive"], env);
     const setConfig = (key: string, value: string, secret = false) =>

@@ -1,0 +1,445 @@
+// CLI-level figures: the real Pulumi CLI (scripts/ensure-pulumi.sh), a throw-away file backend and
+// one in-process sandbox tenant. Every variant of a table runs once per round, the order rotating
+// round by round so that load from other work on the machine spreads over all of them; medians.
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { performance } from "perf_hooks";
+import { parse as parseYaml, stringify as toYaml } from "yaml";
+import { pulumiBinDir, runPulumi, RunResult } from "../../cli/pulumiCli";
+import { SandboxConsole } from "../../sandbox/console";
+import { RunningSandbox, startSandbox } from "../../sandbox/server";
+import { elements } from "../../stacks/elements";
+import { IntegrationDefinition } from "../../stacks/integration";
+import { lifecycleManager } from "../../stacks/lifecycleManager";
+import { BenchOptions, median, roundOrder } from "./args";
+
+const ROOT = path.resolve(__dirname, "..", "..", "..");
+const progress = (text: string) => process.stderr.write(`[bench] ${text}\n`);
+
+interface Integration {
+  definition: IntegrationDefinition;
+  kind: string;
+  name?: string;
+  roleName: string;
+  member: string;
+}
+
+interface Setup {
+  sandbox: RunningSandbox;
+  operator: SandboxConsole;
+  bin: string;
+  temp: string;
+  env: NodeJS.ProcessEnv;
+}
+
+function memberSettings(identifier: string) {
+  return {
+    identifier,
+    name: identifier,
+    email: "api@bench.example",
+    level: "Corporate",
+    businessUnit: "Admin",
+    location: "Main",
+    defaultTerritory: "Main",
+  };
+}
+
+/** One tenant's stack config: plain values only; the keys come from the environment (CONNECTWISE_*). */
+function stackConfig(setup: Setup, integrations: Integration[]): Record<string, string> {
+  return {
+    "connectwise:site": setup.sandbox.url,
+    "connectwise:companyId": setup.sandbox.companyId,
+    "connectwise-iac:integrations": JSON.stringify(
+      integrations.map((i) => ({
+        kind: i.kind,
+        ...(i.name ? { name: i.name } : {}),
+        roleName: i.roleName,
+        member: memberSettings(i.member),
+      })),
+    ),
+  };
+}
+
+/** `count` Elements integrations with their own names, roles and members (`prefix` keeps stacks apart). */
+function elementsTimes(count: number, prefix: string): Integration[] {
+  return Array.from({ length: count }, (_, i) => ({
+    definition: elements,
+    kind: "elements",
+    name: `${prefix}-el${i}`,
+    roleName: `${prefix} Elements ${i}`,
+    member: `${prefix}M${i}`.replace(/[^A-Za-z0-9]/g, ""),
+  }));
+}
+
+/** A project directory whose program is this package's compiled tenant program (or `main`). */
+function project(setup: Setup, dir: string, name: string, main = path.join(ROOT, "dist", "index.js")): string {
+  const full = path.join(setup.temp, dir);
+  fs.mkdirSync(full, { recursive: true });
+  const settings = { name, runtime: "nodejs", main: path.relative(full, main) };
+  fs.writeFileSync(path.join(full, "Pulumi.yaml"), toYaml(settings));
+  return full;
+}
+
+function writeStackConfig(dir: string, stack: string, config: Record<string, string>): void {
+  const file = path.join(dir, `Pulumi.${stack}.yaml`);
+  const existing = (fs.existsSync(file) ? parseYaml(fs.readFileSync(file, "utf8")) : {}) as Record<string, unknown>;
+  fs.writeFileSync(file, toYaml({ ...existing, config }));
+}
+
+async function pulumi(setup: Setup, dir: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  return runPulumi(setup.bin, [...args, "--non-interactive"], { cwd: dir, env: { ...setup.env, ...env } });
+}
+
+async function mustPulumi(setup: Setup, dir: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  const result = await pulumi(setup, dir, args, env);
+  if (result.code !== 0)
+    throw new Error(`pulumi ${args.join(" ")} exited ${result.code}:\n${(result.stdout + result.stderr).slice(-2000)}`);
+  return result;
+}
+
+/** The operator's console steps for these integrations' roles. */
+async function playOperator(setup: Setup, integrations: Integration[]): Promise<void> {
+  for (const i of integrations) {
+    // A role the last up did not reach yet (it stops at the first failure) waits for the next round.
+    const exists = await setup.operator.role(i.roleName).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) continue;
+    await setup.operator.setPermissions(i.roleName, i.definition.permissions);
+    if (i.definition.tableSetup.length > 0) await setup.operator.setTableSetup(i.roleName, i.definition.tableSetup);
+  }
+}
+
+/** A converged tenant stack: `up` until it succeeds, playing the operator in between. */
+async function convergedStack(setup: Setup, dir: string, stack: string, integrations: Integration[]): Promise<void> {
+  await mustPulumi(setup, dir, ["stack", "init", stack]);
+  writeStackConfig(dir, stack, stackConfig(setup, integrations));
+  for (let round = 0; ; round++) {
+    const up = await pulumi(setup, dir, ["up", "--yes", "--skip-preview", "--continue-on-error", "--stack", stack]);
+    if (up.code === 0) break;
+    if (round === 4) throw new Error(`stack ${stack} did not converge:\n${(up.stdout + up.stderr).slice(-2000)}`);
+    await playOperator(setup, integrations);
+  }
+  await mustPulumi(setup, dir, ["preview", "--expect-no-changes", "--stack", stack]);
+}
+
+interface Variant {
+  label: string;
+  run: () => Promise<number>;
+}
+
+/** Runs every variant once per round (order rotating), returns the median milliseconds of each. */
+async function interleaved(title: string, variants: Variant[], rounds: number): Promise<Map<string, number[]>> {
+  const times = new Map<string, number[]>(variants.map((v) => [v.label, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const v of roundOrder(variants, round)) {
+      progress(`${title}: round ${round + 1}/${rounds}, ${v.label}`);
+      times.get(v.label)!.push(await v.run());
+    }
+  }
+  return times;
+}
+
+const loadavg = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ");
+const ms = (n: number) => `${n.toFixed(0)} ms`;
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (cells: string[]) => `| ${cells.map((s, c) => s.padEnd(widths[c])).join(" | ")} |`;
+  return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+async function timedPreview(setup: Setup, dir: string, stack: string, parallelDiff: boolean): Promise<number> {
+  const start = performance.now();
+  await mustPulumi(setup, dir, ["preview", "--stack", stack], { PULUMI_PARALLEL_DIFF: String(parallelDiff) });
+  return performance.now() - start;
+}
+
+async function prepare(): Promise<Setup> {
+  const bin = await pulumiBinDir();
+  const temp = fs.mkdtempSync(path.join(os.tmpdir(), "cw-iac-bench-"));
+  // Our provider server runs where the shim finds connectwise-iac above the program's directory:
+  // give the scratch projects a node_modules that holds this package and its dependencies.
+  const modules = path.join(temp, "node_modules");
+  fs.mkdirSync(modules);
+  fs.symlinkSync(ROOT, path.join(modules, "connectwise-iac"));
+  for (const entry of fs.readdirSync(path.join(ROOT, "node_modules")))
+    fs.symlinkSync(path.join(ROOT, "node_modules", entry), path.join(modules, entry));
+  fs.mkdirSync(path.join(temp, "home"));
+  const sandbox = await startSandbox({ port: 0 });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
+    PULUMI_BACKEND_URL: `file://${path.join(temp, "backend")}`,
+    PULUMI_HOME: path.join(temp, "home"),
+    PULUMI_CONFIG_PASSPHRASE: "", // throw-away stacks on a throw-away sandbox
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    CONNECTWISE_CLIENT_ID: sandbox.clientId,
+    CONNECTWISE_PUBLIC_KEY: sandbox.publicKey,
+    CONNECTWISE_PRIVATE_KEY: sandbox.privateKey,
+  };
+  delete env.PULUMI_PARALLEL_DIFF; // each run sets it
+  fs.mkdirSync(path.join(temp, "backend"));
+  return { sandbox, operator: new SandboxConsole(sandbox.consoleUrl), bin, temp, env };
+}
+
+function dispose(setup: Setup): void {
+  fs.rmSync(setup.temp, { recursive: true, force: true });
+}
+
+async function requestsOf(setup: Setup, work: () => Promise<unknown>): Promise<{ total: number; writes: number }> {
+  await setup.operator.resetRequests();
+  await work();
+  const log = await setup.operator.requests();
+  const total = Object.values(log.counts).reduce((a, b) => a + b, 0);
+  return { total, writes: log.entries.filter((e) => e.method !== "GET").length };
+}
+
+/** The CLI part: previews of a converged tenant against an empty program, latency, scale, parallel diff. */
+export async function benchCli(options: BenchOptions): Promise<void> {
+  const setup = await prepare();
+  try {
+    const { operator } = setup;
+    const emptyDir = path.join(setup.temp, "empty-program");
+    fs.mkdirSync(emptyDir);
+    fs.writeFileSync(path.join(emptyDir, "index.js"), "// no resources\n");
+    const empty = project(setup, "empty", "bench-empty", path.join(emptyDir, "index.js"));
+    const tenant = project(setup, "tenant", "connectwise-iac");
+    progress("creating the empty stack and converging the two-integration tenant (Elements + Lifecycle Manager)");
+    await mustPulumi(setup, empty, ["stack", "init", "empty"]);
+    const two: Integration[] = [
+      { definition: elements, kind: "elements", roleName: elements.roleName, member: "APIMember" },
+      {
+        definition: lifecycleManager,
+        kind: "lifecycle-manager",
+        roleName: lifecycleManager.roleName,
+        member: "LMXMember",
+      },
+    ];
+    await convergedStack(setup, tenant, "two", two);
+    const sizes = options.sizes;
+    for (const n of sizes) {
+      progress(`converging a tenant of ${n} Elements integrations`);
+      await convergedStack(setup, tenant, `n${n}`, elementsTimes(n, `N${n}`));
+    }
+
+    console.log(
+      `\nCLI level: pulumi ${(await mustPulumi(setup, empty, ["version"])).stdout.trim()}, file backend, ` +
+        `Node ${process.version}, rounds: ${options.rounds} (medians); load average at start ${loadavg()} on ${os.availableParallelism()} CPUs`,
+    );
+
+    // Requests, at no latency: what one preview and one refresh send.
+    const previewReq = await requestsOf(setup, () => timedPreview(setup, tenant, "two", true));
+    const refreshReq = await requestsOf(setup, () =>
+      mustPulumi(setup, tenant, ["refresh", "--preview-only", "--stack", "two"]),
+    );
+
+    // Whether diff order changes what users see: the same preview's output, serial against parallel.
+    await operator.setPermissions(elements.roleName, { "Finance/Agreements": { add: "None" } }); // drift to show
+    await operator.setFaults({ latencyMs: options.cliLatency });
+    const outputs = await Promise.all(
+      [false, true].map(async (parallel) => {
+        const r = await pulumi(setup, tenant, ["preview", "--diff", "--stack", "two"], {
+          PULUMI_PARALLEL_DIFF: String(parallel),
+        });
+        // Durations in the summary line differ from run to run.
+        return r.stdout.replace(/Duration: .*/g, "").replace(/\d+(\.\d+)?s\b/g, "");
+      }),
+    );
+    await operator.setFaults({ latencyMs: 0 });
+    await playOperator(setup, two.slice(0, 1)); // converged again
+    const sameOutput =
+      outputs[0] === outputs[1]
+        ? "identical"
+        : [...outputs[0].split("\n")].sort().join("\n") === [...outputs[1].split("\n")].sort().join("\n")
+          ? "same lines, another order"
+          : "different";
+
+    const rows: string[][] = [];
+    for (const latency of [0, options.cliLatency]) {
+      await operator.setFaults({ latencyMs: latency });
+      const t = await interleaved(
+        `no-op preview at ${latency} ms`,
+        [
+          { label: "empty", run: () => timedPreview(setup, empty, "empty", false) },
+          { label: "serial", run: () => timedPreview(setup, tenant, "two", false) },
+          { label: "parallel", run: () => timedPreview(setup, tenant, "two", true) },
+        ],
+        options.rounds,
+      );
+      const [e, s, p] = ["empty", "serial", "parallel"].map((k) => median(t.get(k)!));
+      // Retries or timeouts under latency would show here as more requests than at 0 ms.
+      const req = await requestsOf(setup, () => timedPreview(setup, tenant, "two", true));
+      rows.push([
+        `${latency} ms`,
+        ms(e),
+        ms(s),
+        ms(p),
+        `${(s / e).toFixed(2)}`,
+        `${(p / e).toFixed(2)}`,
+        `${(s / p).toFixed(2)}`,
+        String(req.total),
+      ]);
+    }
+    console.log(`\nNo-op preview of a converged two-integration tenant (Elements + Lifecycle Manager)`);
+    console.log(
+      table(
+        [
+          "latency",
+          "empty program",
+          "tenant, serial diff",
+          "tenant, parallel diff",
+          "serial / empty",
+          "parallel / empty",
+          "serial / parallel",
+          "requests",
+        ],
+        rows,
+      ),
+    );
+    console.log(
+      `requests (sandbox log, no latency): preview ${previewReq.total} (writes ${previewReq.writes}), ` +
+        `refresh --preview-only ${refreshReq.total} (writes ${refreshReq.writes}); load average now ${loadavg()}`,
+    );
+    console.log(`preview --diff output with drift, serial against parallel diff: ${sameOutput}`);
+
+    await operator.setFaults({ latencyMs: options.cliLatency });
+    const variants: Variant[] = sizes.flatMap((n) => [
+      { label: `${n} serial`, run: () => timedPreview(setup, tenant, `n${n}`, false) },
+      { label: `${n} parallel`, run: () => timedPreview(setup, tenant, `n${n}`, true) },
+    ]);
+    const t = await interleaved(`scaling at ${options.cliLatency} ms`, variants, options.rounds);
+    await operator.setFaults({ latencyMs: 0 });
+    const scaleRows: string[][] = [];
+    for (const n of sizes) {
+      const req = await requestsOf(setup, () => timedPreview(setup, tenant, `n${n}`, true));
+      const [s, p] = [median(t.get(`${n} serial`)!), median(t.get(`${n} parallel`)!)];
+      scaleRows.push([String(n), ms(s), ms(p), (s / p).toFixed(2), String(req.total)]);
+    }
+    console.log(`\nNo-op preview against the number of Elements integrations, ${options.cliLatency} ms latency`);
+    console.log(
+      table(["integrations", "serial diff", "parallel diff", "serial / parallel", "requests per preview"], scaleRows),
+    );
+  } finally {
+    await setup.sandbox.close();
+    dispose(setup);
+  }
+}
+
+/** Sum of VmRSS over `pid` and its descendants (Linux /proc), in KiB; 0 where /proc is missing. */
+function treeRssKiB(pid: number): number {
+  const children = new Map<number, number[]>();
+  let entries: string[];
+  try {
+    entries = fs.readdirSync("/proc").filter((e) => /^\d+$/.test(e));
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    try {
+      const stat = fs.readFileSync(`/proc/${e}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(e)]);
+    } catch {
+      // ended meanwhile
+    }
+  }
+  let total = 0;
+  const walk = (p: number) => {
+    try {
+      total += Number(/^VmRSS:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0);
+    } catch {
+      // ended meanwhile
+    }
+    for (const c of children.get(p) ?? []) walk(c);
+  };
+  walk(pid);
+  return total;
+}
+
+/** `node dist/cli/fleet.js args` in `dir`: wall time, exit code, and peak RSS of its process tree. */
+function fleet(setup: Setup, dir: string, args: string[]): Promise<{ ms: number; code: number; peakMiB: number }> {
+  const start = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, "dist", "cli", "fleet.js"), ...args], {
+      cwd: dir,
+      env: setup.env, // no PULUMI_PARALLEL_DIFF: the fleet's own default
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, treeRssKiB(child.pid!))), 100);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearInterval(sampler);
+      if (code === 1) return reject(new Error(`fleet ${args.join(" ")} failed:\n${output.slice(-3000)}`));
+      resolve({ ms: performance.now() - start, code: code ?? -1, peakMiB: peak / 1024 });
+    });
+  });
+}
+
+/** The fleet part: `fleet preview` of many tenant stacks on one sandbox, --parallel 1 against the default. */
+export async function benchFleet(options: BenchOptions): Promise<void> {
+  const setup = await prepare();
+  try {
+    const dir = project(setup, "fleet", "connectwise-iac");
+    const names = Array.from({ length: options.fleetStacks }, (_, i) => `t${String(i + 1).padStart(2, "0")}`);
+    const integrations = new Map(names.map((s) => [s, elementsTimes(1, s.toUpperCase())]));
+    for (const s of names) writeStackConfig(dir, s, stackConfig(setup, integrations.get(s)!));
+    const state = options.fleetConverge ? "converged" : "created, not converged: each preview shows its creates";
+    if (options.fleetConverge) {
+      progress(`converging ${names.length} stacks with fleet up (twice, the operator in between)`);
+      await fleet(setup, dir, ["up"]);
+      await playOperator(setup, [...integrations.values()].flat());
+      const second = await fleet(setup, dir, ["up"]);
+      if (second.code !== 0) throw new Error(`the fleet did not converge (fleet up exited ${second.code})`);
+    } else {
+      progress(`creating ${names.length} stacks (a first fleet preview)`);
+      await fleet(setup, dir, ["preview"]);
+    }
+    const defaultParallel = os.availableParallelism();
+    const peaks = new Map<string, number[]>();
+    const variant = (label: string, args: string[]): Variant => ({
+      label,
+      run: async () => {
+        const r = await fleet(setup, dir, ["preview", ...args]);
+        peaks.set(label, [...(peaks.get(label) ?? []), r.peakMiB]);
+        return r.ms;
+      },
+    });
+    const t = await interleaved(
+      `fleet preview of ${names.length} stacks`,
+      [variant("--parallel 1", ["--parallel", "1"]), variant(`default (${defaultParallel})`, [])],
+      options.fleetRounds,
+    );
+    console.log(
+      `\nFleet preview of ${names.length} stacks (one Elements integration each, ${state}), one sandbox, ` +
+        `rounds: ${options.fleetRounds} (medians), load average now ${loadavg()}; peak RSS is the fleet's whole process tree (node, pulumi, ` +
+        `language hosts, programs, providers), sampled every 100 ms`,
+    );
+    console.log(
+      table(
+        ["variant", "wall time", "per stack", "peak RSS"],
+        [...t.entries()].map(([label, times]) => [
+          label,
+          ms(median(times)),
+          ms(median(times) / names.length),
+          `${median(peaks.get(label)!).toFixed(0)} MiB`,
+        ]),
+      ),
+    );
+  } finally {
+    await setup.sandbox.close();
+    dispose(setup);
+  }
+}
