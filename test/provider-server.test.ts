@@ -437,10 +437,20 @@ describe("our server answers as the SDK server does", () => {
     expect((await both((s) => s.read(member, id, outs, inputs))).id).toBe(id);
     expect((await both((s) => s.diff(member, id, outs, inputs))).changes).toBe("none");
     const renamed = (await both((s) => s.check(member, { ...memberArgs, name: "Server Member 2" }))).inputs;
-    expect(await both((s) => s.diff(member, id, outs, renamed))).toMatchObject({
-      changes: "some",
-      hasDetailedDiff: false,
+    // The handler's detailedDiff reaches the engine through our server only; the rest is the same.
+    const [sdkDiff, ourDiff] = await Promise.all([
+      sdk.diff(member, id, outs, renamed),
+      ours.diff(member, id, outs, renamed),
+    ]);
+    const plain = (d: typeof ourDiff) => ({
+      changes: d.changes,
+      replaces: d.replaces,
+      deleteBeforeReplace: d.deleteBeforeReplace,
     });
+    expect(plain(ourDiff)).toEqual(plain(sdkDiff));
+    expect(sdkDiff).toMatchObject({ changes: "some", hasDetailedDiff: false });
+    expect(ourDiff).toMatchObject({ changes: "some", hasDetailedDiff: true, diffs: ["name"] });
+    expect(Object.keys(ourDiff.detailedDiff)).toEqual(["name"]);
     const updated = await ours.update(member, id, outs, renamed);
     expect(updated).toMatchObject({ name: "Server Member 2", __provider: member.provider });
     expect((await both((s) => s.read(member, id, updated, renamed))).outs).toMatchObject({ name: "Server Member 2" });
