@@ -163,7 +163,10 @@ export class EventCollector {
 
   figures(): StackFigures {
     const changes: ResourceChange[] = [];
-    for (const meta of this.steps.values()) {
+    // With parallel diff, resources report in the order their diffs finish: sort by URN (a stable
+    // sort keeps each resource's own lines in order) so a pull-request comment reads the same twice.
+    const byUrn = <T>(entries: T[], urn: (e: T) => string) => [...entries].sort((a, b) => urn(a).localeCompare(urn(b)));
+    for (const meta of byUrn([...this.steps.values()], (m) => m.urn)) {
       let op = meta.op as string;
       let fields = fieldChanges(meta);
       if (op === "refresh") {
@@ -192,7 +195,7 @@ export class EventCollector {
     const errors: string[] = [];
     let checklist = false;
     const seen = new Set<string>();
-    for (const d of this.diagnostics) {
+    for (const d of byUrn(this.diagnostics, (e) => e.urn ?? "")) {
       if (d.severity === "debug") continue;
       const lines = d.message.split("\n").filter((l) => l.trim() !== "");
       if (d.severity === "error") {
