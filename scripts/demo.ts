@@ -5,9 +5,11 @@ import * as fs from "fs";
 import * as path from "path";
 import { SandboxConsole } from "../sandbox/console";
 import { startSandbox } from "../sandbox/server";
-import { elements } from "../stacks/elements";
 import type { IntegrationDefinition } from "../stacks/integration";
-import { lifecycleManager } from "../stacks/lifecycleManager";
+import { shippedPreset } from "../stacks/presets";
+
+const elements = shippedPreset("elements");
+const lifecycleManager = shippedPreset("lifecycle-manager");
 
 const ROOT = path.resolve(__dirname, "../..");
 const STACK = "demo";

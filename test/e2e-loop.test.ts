@@ -9,9 +9,11 @@ import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
-import { elements } from "../stacks/elements";
-import { lifecycleManager } from "../stacks/lifecycleManager";
 import { createStack, PulumiEnvironment, pulumiEnvironment } from "./e2e/pulumi";
+import { shippedPreset } from "../stacks/presets";
+
+const elements = shippedPreset("elements");
+const lifecycleManager = shippedPreset("lifecycle-manager");
 
 const PROJECT = "connectwise-iac";
 const PROJECT_DIR = path.resolve(__dirname, "..");

@@ -9,8 +9,10 @@ import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation"
 import { FleetReport, MARKER } from "../cli/fleetReport";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
-import { elements } from "../stacks/elements";
 import { PulumiEnvironment, pulumiEnvironment } from "./e2e/pulumi";
+import { shippedPreset } from "../stacks/presets";
+
+const elements = shippedPreset("elements");
 
 const ROOT = path.resolve(__dirname, "..");
 const FLEET = path.join(ROOT, "dist", "cli", "fleet.js");

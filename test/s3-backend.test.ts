@@ -11,9 +11,11 @@ import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation"
 import { FleetReport } from "../cli/fleetReport";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
-import { elements } from "../stacks/elements";
 import { PulumiEnvironment, pulumiEnvironment } from "./e2e/pulumi";
 import { DUMMY_AWS_SECRET_ACCESS_KEY, S3Server, startS3Server } from "./e2e/s3";
+import { shippedPreset } from "../stacks/presets";
+
+const elements = shippedPreset("elements");
 
 const ROOT = path.resolve(__dirname, "..");
 const FLEET = path.join(ROOT, "dist", "cli", "fleet.js");

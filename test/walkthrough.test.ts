@@ -9,9 +9,11 @@ import * as os from "os";
 import * as path from "path";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
-import { elements } from "../stacks/elements";
-import { lifecycleManager } from "../stacks/lifecycleManager";
 import { pulumiBinDir } from "../cli/pulumiCli";
+import { shippedPreset } from "../stacks/presets";
+
+const elements = shippedPreset("elements");
+const lifecycleManager = shippedPreset("lifecycle-manager");
 
 const PROJECT_ROOT = path.resolve(__dirname, "..");
 /** Left out of the copy: build output, local state, the Pulumi home, stack files of real clients. */

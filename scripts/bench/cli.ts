@@ -10,10 +10,12 @@ import { parse as parseYaml, stringify as toYaml } from "yaml";
 import { pulumiBinDir, runPulumi, RunResult } from "../../cli/pulumiCli";
 import { SandboxConsole } from "../../sandbox/console";
 import { RunningSandbox, startSandbox } from "../../sandbox/server";
-import { elements } from "../../stacks/elements";
 import { IntegrationDefinition } from "../../stacks/integration";
-import { lifecycleManager } from "../../stacks/lifecycleManager";
 import { BenchOptions, median, roundOrder } from "./args";
+import { shippedPreset } from "../../stacks/presets";
+
+const elements = shippedPreset("elements");
+const lifecycleManager = shippedPreset("lifecycle-manager");
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 const progress = (text: string) => process.stderr.write(`[bench] ${text}\n`);

@@ -4,7 +4,9 @@ import { performance } from "perf_hooks";
 import { provider as roles } from "../../provider/securityRole";
 import { SandboxConsole } from "../../sandbox/console";
 import { startSandbox } from "../../sandbox/server";
-import { lifecycleManager } from "../../stacks/lifecycleManager";
+import { shippedPreset } from "../../stacks/presets";
+
+const lifecycleManager = shippedPreset("lifecycle-manager");
 
 async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
   const start = performance.now();
