@@ -68,6 +68,8 @@ export interface SecurityRoleOutputs extends SecurityRoleInputs {
   tenant: string;
   /** What the operator still has to set in the console (empty once the live levels match). */
   pendingSteps: ConsoleStep[];
+  /** True when create took over a role that already existed: destroy then releases it as it is. */
+  adopted?: boolean;
 }
 
 /** One level that differs from the declared state. */
@@ -186,6 +188,11 @@ const FIELDS = {
   /** Take over a role of this name that already exists, instead of failing on create. */
   adopt: flag(false),
   /**
+   * Destroy deletes an adopted role too. Default false: a role the stack took over, not created,
+   * is released as it is on destroy (nothing is sent to ConnectWise).
+   */
+  deleteAdopted: flag(false),
+  /**
    * Levels per module function, keyed "Module/Function" as the Manage UI names them (e.g.
    * "Finance/Agreements", "Service Desk/Service Tickets"; see catalog/moduleFunctions.ts). The
    * API cannot write levels: `pulumi up` verifies them and, while any differs, lists them as
@@ -227,11 +234,35 @@ export async function check(
 ): Promise<pulumi.dynamic.CheckResult> {
   const result = await checkInputs(olds, news);
   const inputs = result.inputs as SecurityRoleInputs | undefined;
-  if (inputs && Object.keys(olds).length === 0 && inputs.adopt !== true) {
-    if (typeof inputs.name === "string" && !containsUnknown([inputs.permissions, inputs.exclusive]))
+  if (inputs && Object.keys(olds).length === 0 && typeof inputs.name === "string") {
+    if (containsUnknown([inputs.permissions, inputs.exclusive])) return result;
+    if (inputs.adopt !== true)
       report(...operatorLines(label(inputs.name), steps(inputs.name, differences(inputs, new Map()))));
+    else await reportAdoption(inputs);
   }
   return result;
+}
+
+/**
+ * Preview of a role to be adopted: which existing role it takes over and the console steps `up`
+ * will then ask for (two reads: the role by name, its settings). A missing role will be created.
+ */
+async function reportAdoption(inputs: SecurityRoleInputs): Promise<void> {
+  const client = await session.connect();
+  const [existing] = await client.list("/system/securityroles", SecurityRoleSchema, {
+    conditions: eq("name", inputs.name),
+  });
+  if (!existing?.id) {
+    report(`${label(inputs.name)}: no role of this name to adopt on ${client.tenant}; up creates it`);
+    report(...operatorLines(label(inputs.name), steps(inputs.name, differences(inputs, new Map()))));
+    return;
+  }
+  const pending = steps(existing.name, differences(inputs, await readSettings(client, existing.id)));
+  report(
+    `${label(inputs.name)}: adopts existing role ${existing.id}; up changes nothing on it through the API` +
+      (pending.length > 0 ? ` and asks the operator for ${pending.length} step(s)` : " (its levels already match)"),
+    ...operatorLines(label(inputs.name), pending),
+  );
 }
 
 function catalogOrder(a: string, b: string): number {
@@ -359,7 +390,7 @@ export async function create(
   const id = String(roleId);
   try {
     const live = await readSettings(client, roleId);
-    return { id, outs: verified(client, inputs, role, live) };
+    return { id, outs: { ...verified(client, inputs, role, live), adopted: existing !== undefined } };
   } catch (error) {
     throw partialFailure(error, id, { ...inputs, roleId, tenant: client.tenant, pendingSteps: [] });
   }
@@ -414,7 +445,7 @@ function reportDifferences(resource: string, olds: SecurityRoleOutputs, roleName
 
 export async function update(
   id: string,
-  _olds: SecurityRoleOutputs,
+  olds: SecurityRoleOutputs,
   news: SecurityRoleInputs & Record<string, unknown>,
 ): Promise<pulumi.dynamic.UpdateResult> {
   const client = await session.connect();
@@ -425,7 +456,7 @@ export async function update(
     );
   }
   // No write exists for settings: verify, and hand any difference to the operator (pendingSteps).
-  return { outs: verified(client, news, current.role, current.live) };
+  return { outs: { ...verified(client, news, current.role, current.live), adopted: olds.adopted ?? false } };
 }
 
 export async function read(
@@ -440,6 +471,7 @@ export async function read(
     permissions: livePermissions(props, current.live),
     exclusive: props.exclusive ?? true,
     adopt: props.adopt ?? false,
+    deleteAdopted: props.deleteAdopted ?? false,
   };
   // Steps are judged against what the program declared (props), not the live levels read back.
   const pendingSteps = steps(current.role.name, differences(props, current.live));
@@ -451,6 +483,14 @@ export async function read(
 }
 
 export async function deleteRole(id: string, props: SecurityRoleOutputs): Promise<void> {
+  if (props.adopted && !props.deleteAdopted) {
+    // The stack took this role over; it did not create it. Leave it as the tenant had it.
+    report(
+      `${label(props.name)}: released as it is: role ${id} was adopted, not created by this stack, so it stays in ` +
+        "ConnectWise (set deleteAdopted: true before destroying to delete it instead)",
+    );
+    return;
+  }
   const client = await session.connect();
   const inUse = and(eq("securityRole/id", Number(id)), eq("inactiveFlag", false));
   const [members, apiMembers] = await Promise.all([

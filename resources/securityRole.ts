@@ -23,8 +23,12 @@ export class SecurityRole extends pulumi.dynamic.Resource {
   declare readonly permissions: pulumi.Output<SecurityRoleInputs["permissions"]>;
   /** Whether undeclared functions must be None (default true). */
   declare readonly exclusive: pulumi.Output<boolean>;
-  /** Whether an existing role of this name was taken over (matters only at create). */
+  /** Whether an existing role of this name may be taken over (matters only at create). */
   declare readonly adopt: pulumi.Output<boolean>;
+  /** Whether destroy deletes the role even when it was adopted (default false: released as it is). */
+  declare readonly deleteAdopted: pulumi.Output<boolean>;
+  /** True when create took over an existing role rather than creating it. */
+  declare readonly adopted: pulumi.Output<boolean>;
   /** The role's id in ConnectWise. */
   declare readonly roleId: pulumi.Output<number>;
   /** "companyId at host" the role lives on. */
@@ -45,8 +49,10 @@ export class SecurityRole extends pulumi.dynamic.Resource {
       {
         exclusive: undefined,
         adopt: undefined,
+        deleteAdopted: undefined,
         ...args,
         roleId: undefined,
+        adopted: undefined,
         tenant: undefined,
         pendingSteps: undefined,
       },

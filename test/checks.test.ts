@@ -172,6 +172,7 @@ describe("check() normalises", () => {
       },
       exclusive: true,
       adopt: false,
+      deleteAdopted: false,
     });
   });
 

@@ -106,7 +106,7 @@ describe("SecurityRole create", () => {
     });
   });
 
-  it("check() of a new role reports the steps up will ask for; an existing or adopted one reports none", async () => {
+  it("check() of a new role reports the steps up will ask for; an existing one reports none", async () => {
     const lines = await reported(() => provider.check({}, { name: "NewRole", permissions: declared }));
     expect(lines).toEqual([
       "SecurityRole NewRole: needs the operator: System > Security Roles > NewRole > Finance > Agreements: set Add Level to All (now None)",
@@ -115,9 +115,40 @@ describe("SecurityRole create", () => {
     ]);
     const inputs = await checked({ name: "NewRole", permissions: declared });
     expect(await reported(() => provider.check(inputs, { name: "NewRole", permissions: declared }))).toEqual([]);
-    expect(await reported(() => provider.check({}, { name: "NewRole", permissions: declared, adopt: true }))).toEqual(
-      [],
+    // adopt: true with no such role: up creates it, so the same steps follow a line that says so.
+    const adoptNothing = await reported(() =>
+      provider.check({}, { name: "NewRole", permissions: declared, adopt: true }),
     );
+    expect(adoptNothing[0]).toMatch(/^SecurityRole NewRole: no role of this name to adopt on .*; up creates it$/);
+    expect(adoptNothing.slice(1)).toEqual(lines);
+  });
+
+  it("preview of an adopting role names the role it takes over and the steps up will ask for", async () => {
+    const { id } = await verifiedRole("AdoptPreview");
+    await operator.setPermissions("AdoptPreview", { "Finance/Agreements": { add: "None" } });
+    const lines = await reported(() =>
+      provider.check({}, { name: "AdoptPreview", permissions: declared, adopt: true }),
+    );
+    expect(lines).toEqual([
+      `SecurityRole AdoptPreview: adopts existing role ${id}; up changes nothing on it through the API and asks the operator for 1 step(s)`,
+      "SecurityRole AdoptPreview: needs the operator: System > Security Roles > AdoptPreview > Finance > Agreements: set Add Level to All (now None)",
+    ]);
+  });
+
+  it("destroy releases an adopted role as it is, and deletes it only with deleteAdopted: true", async () => {
+    const { id } = await verifiedRole("AdoptRelease");
+    const adopted = await provider.create(await checked({ name: "AdoptRelease", permissions: declared, adopt: true }));
+    expect(adopted.outs).toMatchObject({ adopted: true });
+    await operator.resetRequests();
+    const lines = await reported(() => provider.delete(id, adopted.outs));
+    expect(lines).toEqual([
+      `SecurityRole AdoptRelease: released as it is: role ${id} was adopted, not created by this stack, so it stays in ConnectWise (set deleteAdopted: true before destroying to delete it instead)`,
+    ]);
+    expect((await operator.requests()).entries).toHaveLength(0);
+    expect((await operator.state()).roles.some((r) => r.name === "AdoptRelease")).toBe(true);
+
+    await provider.delete(id, { ...adopted.outs, deleteAdopted: true });
+    expect((await operator.state()).roles.some((r) => r.name === "AdoptRelease")).toBe(false);
   });
 
   it("adopts an existing role with adopt: true, and names it without", async () => {
@@ -231,7 +262,13 @@ describe("SecurityRole read", () => {
       "System/Table Setup": { add: "None", edit: "None", delete: "None", inquire: "All" },
     };
     expect(result.id).toBe(id);
-    expect(result.inputs).toEqual({ name: "ReadRole", permissions: live, exclusive: true, adopt: false });
+    expect(result.inputs).toEqual({
+      name: "ReadRole",
+      permissions: live,
+      exclusive: true,
+      adopt: false,
+      deleteAdopted: false,
+    });
     expect(result.props).toMatchObject({ permissions: live, roleId: Number(id) });
     // Against what the program declared: the hand-made levels are pending steps.
     expect(stepTexts(result.props!.pendingSteps)).toContain(
