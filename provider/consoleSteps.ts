@@ -153,7 +153,9 @@ function levelPosition(entry: ChecklistEntry): number {
   const [, , , module, fn, ...rest] = entry.menuPath;
   if (rest.length > 0 || module === undefined || fn === undefined) return Infinity;
   const field = FIELD_ORDER.findIndex((f) => entry.action.startsWith(`set ${f} `));
-  return (CATALOG_POSITION.get(functionKey(module, fn)) ?? Infinity) * FIELD_ORDER.length + Math.max(field, 0);
+  // A function the catalog lacks (a newer Manage) comes after the catalog's, before other steps.
+  const position = CATALOG_POSITION.get(functionKey(module, fn)) ?? CATALOG_POSITION.size;
+  return position * FIELD_ORDER.length + Math.max(field, 0);
 }
 
 /**

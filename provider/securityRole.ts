@@ -289,10 +289,11 @@ async function readSettings(client: ConnectWiseClient, roleId: number): Promise<
   );
   const live: LiveLevels = new Map();
   for (const s of settings) {
-    const entry = findFunction(functionKey(s.moduleName ?? "", s.moduleFunctionName ?? ""));
-    // A function the catalog does not know cannot be declared, so it is not compared either.
-    if (!entry) continue;
-    live.set(functionKey(entry.module, entry.function), {
+    const raw = functionKey(s.moduleName ?? "", s.moduleFunctionName ?? "");
+    const entry = findFunction(raw);
+    // A function the catalog does not know (a newer Manage) keeps its raw name: it cannot be
+    // declared, but under exclusive a level granted there is drift like any other.
+    live.set(entry ? functionKey(entry.module, entry.function) : raw, {
       add: s.addLevel ?? "None",
       edit: s.editLevel ?? "None",
       delete: s.deleteLevel ?? "None",
@@ -318,12 +319,27 @@ function differences(desired: SecurityRoleInputs, live: LiveLevels): PendingDiff
       if (have[field] !== want[field]) diffs.push({ key, field, current: have[field], desired: want[field] });
     }
   }
+  if (desired.exclusive) {
+    for (const [key, have] of live) {
+      if (CATALOG_POSITION.has(key)) continue;
+      for (const field of PERMISSION_FIELDS)
+        if (have[field] !== "None") diffs.push({ key, field, current: have[field], desired: "None" });
+    }
+  }
   return diffs;
+}
+
+/** Module and function of a "Module/Function" key: the catalog's entry, else the raw names. */
+function moduleAndFunction(key: string): { module: string; function: string } {
+  const entry = findFunction(key);
+  if (entry) return entry;
+  const slash = key.indexOf("/");
+  return { module: key.slice(0, slash), function: key.slice(slash + 1) };
 }
 
 function steps(roleName: string, diffs: PendingDifference[]): ConsoleStep[] {
   return diffs.map((d) => {
-    const entry = findFunction(d.key)!;
+    const entry = moduleAndFunction(d.key);
     return {
       menuPath: ["System", "Security Roles", roleName, entry.module, entry.function],
       field: FIELD_LABEL[d.field],
@@ -337,11 +353,14 @@ const label = (name: string) => resourceLabel(TYPE, name);
 
 /** The declared shape read back from the role: declared functions, plus with exclusive every non-None one. */
 function livePermissions(declared: SecurityRoleInputs, live: LiveLevels): Record<string, Levels> {
-  const keys = CATALOG_KEYS.filter((key) => {
-    if (declared.permissions?.[key]) return true;
+  const granted = (key: string) => {
     const levels = live.get(key);
-    return declared.exclusive && levels !== undefined && PERMISSION_FIELDS.some((f) => levels[f] !== "None");
-  });
+    return levels !== undefined && PERMISSION_FIELDS.some((f) => levels[f] !== "None");
+  };
+  const unknown = [...live.keys()].filter((key) => !CATALOG_POSITION.has(key));
+  const keys = [...CATALOG_KEYS, ...unknown].filter(
+    (key) => declared.permissions?.[key] !== undefined || (declared.exclusive && granted(key)),
+  );
   return Object.fromEntries(keys.map((key) => [key, live.get(key) ?? { ...NONE_LEVELS }]));
 }
 

@@ -209,6 +209,23 @@ describe("SecurityRole diff", () => {
     ]);
   });
 
+  it("a level on a function the catalog lacks (a newer Manage) is drift under exclusive, named raw", async () => {
+    const { id, outs, inputs } = await verifiedRole("NewerRole");
+    await operator.addExtraFunction("NewerRole", "Service Desk", "Ticket Robots", { inquire: "All" });
+    let result: any;
+    expect(await reported(async () => (result = await provider.diff(id, outs, inputs)))).toEqual([
+      "SecurityRole NewerRole: drift: Service Desk/Ticket Robots inquire: All => None",
+      "SecurityRole NewerRole: needs the operator: System > Security Roles > NewerRole > Service Desk > Ticket Robots: set Inquire Level to None (now All)",
+    ]);
+    expect(result.changes).toBe(true);
+    // read() shows it in the declared shape, so `preview --diff` after a refresh names it too.
+    const read = await provider.read(id, outs);
+    expect(read.props?.permissions["Service Desk/Ticket Robots"]).toMatchObject({ inquire: "All" });
+    // Not exclusive: only the declared functions are compared.
+    const loose = { ...outs, exclusive: false };
+    expect(await reported(() => provider.diff(id, loose, { ...inputs, exclusive: false }))).toEqual([]);
+  });
+
   it("a level changed in the program is operator work, not drift", async () => {
     const { id, outs, inputs } = await verifiedRole("ChangedRole");
     const changed = await checked({
