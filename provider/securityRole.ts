@@ -44,6 +44,8 @@ import {
   text,
   valueFirst,
 } from "./handlerKit";
+import type { DiffWithDetails } from "./diagnostics";
+import type { DetailedDiff } from "./report";
 import * as session from "./session";
 
 export type Levels = Record<PermissionField, Level>;
@@ -443,7 +445,18 @@ export async function diff(
     olds.exclusive !== news.exclusive || JSON.stringify(olds.permissions) !== JSON.stringify(news.permissions);
   // Steps left at the last up keep the role changed even if the levels match now: up must verify.
   const stepsLeft = (olds.pendingSteps ?? []).length > 0;
-  return { ...base, changes: pending.length > 0 || inputsChanged || stepsLeft, replaces: [] };
+  // Each level the operator must set, as a property of the role (our provider server shows them
+  // in `preview --diff` and `--json`; the SDK's ignores the map).
+  const detailedDiff: DetailedDiff = Object.fromEntries(
+    pending.map((d) => [`permissions[${JSON.stringify(d.key)}].${d.field}`, { kind: "update", inputDiff: false }]),
+  );
+  const result: DiffWithDetails = {
+    ...base,
+    changes: pending.length > 0 || inputsChanged || stepsLeft,
+    replaces: [],
+    ...(pending.length > 0 ? { detailedDiff } : {}),
+  };
+  return result;
 }
 
 /**

@@ -200,6 +200,11 @@ describe("SecurityRole diff", () => {
     ]);
     expect(result.changes).toBe(true);
     expect(result.replaces).toEqual([]);
+    // Per level, a property our provider server turns into the engine's detailed diff.
+    expect(result.detailedDiff).toEqual({
+      'permissions["Finance/Agreements"].add': { kind: "update", inputDiff: false },
+      'permissions["Finance/Invoicing"].inquire': { kind: "update", inputDiff: false },
+    });
 
     // Not exclusive: the undeclared function is not compared.
     const loose = { ...outs, exclusive: false };
