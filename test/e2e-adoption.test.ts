@@ -5,13 +5,12 @@
 // member is refused, naming the owner.
 // The program is a small local one over the compiled resources (dist/, `npm test` builds it), so
 // the CLI itself can also run it for `pulumi preview --json`.
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
-import { createStack, PulumiEnvironment, pulumiEnvironment } from "./e2e/pulumi";
+import { createStack, PulumiEnvironment, pulumiEnvironment, previewJson as previewJsonOf } from "./e2e/pulumi";
 import { call } from "./sandbox-harness";
 
 const PROJECT = "adopt-e2e";
@@ -87,28 +86,11 @@ async function memberStack(stackName: string, members: unknown[], keys: unknown[
   return stack;
 }
 
-/** `pulumi preview --json` run by the CLI itself; the document it prints. */
-function previewJson(stackName: string): Promise<{ code: number; json: any; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      path.join(env.binDir, "pulumi"),
-      ["preview", "--json", "--stack", stackName, "--non-interactive"],
-      { cwd: path.join(env.tempDir, stackName), env: { ...process.env, ...env.envVars } },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      printed.push(stdout, stderr);
-      try {
-        resolve({ code: code ?? -1, json: JSON.parse(stdout), stderr });
-      } catch {
-        reject(new Error(`pulumi preview --json printed no JSON (exit ${code}): ${stderr.slice(-2000)}`));
-      }
-    });
-  });
+/** `pulumi preview --json` of a stack of this suite; what it printed is scanned like the rest. */
+async function previewJson(stackName: string): Promise<{ code: number; json: any; stderr: string }> {
+  const result = await previewJsonOf(env, stackName, path.join(env.tempDir, stackName));
+  printed.push(result.stdout, result.stderr);
+  return result;
 }
 
 async function liveMember(identifier: string): Promise<any> {

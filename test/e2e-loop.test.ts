@@ -9,7 +9,7 @@ import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
-import { createStack, PulumiEnvironment, pulumiEnvironment } from "./e2e/pulumi";
+import { createStack, PulumiEnvironment, pulumiEnvironment, previewJson } from "./e2e/pulumi";
 import { shippedPreset } from "../stacks/presets";
 
 const elements = shippedPreset("elements");
@@ -277,6 +277,22 @@ describe("a new client with Elements and Lifecycle Manager: two rounds", () => {
       expect(failed).toContain(
         "SecurityRole ElementsAPI: needs the operator: System > Security Roles > ElementsAPI > Finance > Agreements: set Add Level to All (now None)",
       );
+      // preview --json ties both to the role: its step (update, the level in the detailed diff)
+      // and its diagnostics carry the role's URN.
+      const { json, stdout, stderr } = await previewJson(env, STACK, path.join(env.tempDir, STACK));
+      printed.push(stdout, stderr);
+      const role = (json.steps as { op: string; urn: string; detailedDiff?: object }[]).find((s) =>
+        s.urn.endsWith("SecurityRole::elements-role"),
+      )!;
+      expect(role.op).toBe("update");
+      expect(role.detailedDiff).toEqual({
+        'permissions["Finance/Agreements"].add': { kind: "update", inputDiff: false },
+      });
+      const roleLines = (json.diagnostics as { urn?: string; message: string }[]).filter((d) =>
+        d.message.includes("SecurityRole ElementsAPI: drift: Finance/Agreements add"),
+      );
+      expect(roleLines.map((d) => d.urn)).toEqual([role.urn]);
+
       const result = await checklistCommand(path.join(env.tempDir, STACK));
       expect(result.code).toBe(2);
       expect(result.stdout).toContain("  1. Finance > Agreements: set Add Level to All (now None)");

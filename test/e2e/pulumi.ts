@@ -148,3 +148,30 @@ export async function createStack(opts: CreateStackOptions): Promise<Stack> {
     { ...workspaceOptions, projectSettings },
   );
 }
+
+/** `pulumi preview --json` run by the CLI itself in `workDir`; the document it prints and its stderr. */
+export function previewJson(
+  env: PulumiEnvironment,
+  stackName: string,
+  workDir: string,
+): Promise<{ code: number; json: any; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      path.join(env.binDir, "pulumi"),
+      ["preview", "--json", "--stack", stackName, "--non-interactive"],
+      { cwd: workDir, env: { ...process.env, ...env.envVars } },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      try {
+        resolve({ code: code ?? -1, json: JSON.parse(stdout), stdout, stderr });
+      } catch {
+        reject(new Error(`pulumi preview --json printed no JSON (exit ${code}): ${stderr.slice(-2000)}`));
+      }
+    });
+  });
+}
