@@ -14,18 +14,12 @@ import type { IntegrationDefinition } from "../stacks/integration";
 import { defaultIdentifier, integrationKinds } from "./new-client";
 import { bestMatch, describeDifference, liveLevels, RoleMatch } from "./roleMatch";
 import { checkStackName, readStackConnection, Refusal, secretsOf } from "./stackConnection";
+import { CommandIo, runAsMain } from "./command";
 
 const USAGE = `usage: npm run discover -- --stack <name> [--write]
 Reads the stack's connection (PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE must be set),
 lists the tenant's security roles and API members, matches the roles against the known integrations
 and prints the entries that adopt them; --write adds them to Pulumi.<stack>.yaml. Read-only on the tenant.`;
-
-export interface CommandIo {
-  cwd: string;
-  env: NodeJS.ProcessEnv;
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
 
 /** One role as found, with its best match and the API members on it. */
 export interface FoundRole {
@@ -269,17 +263,4 @@ export async function discover(argv: string[], io: CommandIo): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  discover(process.argv.slice(2), {
-    cwd: process.cwd(),
-    env: process.env,
-    out: (t) => process.stdout.write(t),
-    err: (t) => process.stderr.write(t),
-  }).then(
-    (code) => process.exit(code),
-    (error: Error) => {
-      process.stderr.write(`discover: ${error.message}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runAsMain("discover", discover);

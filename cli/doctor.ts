@@ -20,9 +20,9 @@ import {
   SecurityRoleSettingSchema,
 } from "../provider/connectwise/schemas";
 import type { SecurityRole, SecurityRoleSetting } from "../provider/connectwise/schemas";
-import type { CommandIo } from "./discover";
 import { integrationKinds } from "./new-client";
 import { checkStackName, readStackConnection, Refusal, secretsOf } from "./stackConnection";
+import { CommandIo, runAsMain } from "./command";
 
 const USAGE = `usage: npm run doctor -- --stack <name>
 Checks, with GET requests only, each assumption the provider makes about the stack's tenant and
@@ -296,17 +296,4 @@ export async function doctor(argv: string[], io: CommandIo): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  doctor(process.argv.slice(2), {
-    cwd: process.cwd(),
-    env: process.env,
-    out: (t) => process.stdout.write(t),
-    err: (t) => process.stderr.write(t),
-  }).then(
-    (code) => process.exit(code),
-    (error: Error) => {
-      process.stderr.write(`doctor: ${error.message}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runAsMain("doctor", doctor);

@@ -11,6 +11,7 @@ import { didYouMean, suggestion } from "../catalog/text";
 import { IntegrationDefinition } from "../stacks/integration";
 import { knownIntegrations } from "../stacks/userIntegrations";
 import { projectDir, pulumiBinDir, pulumiEnv, runPulumi } from "./pulumiCli";
+import { CommandIo, runAsMain } from "./command";
 
 const USAGE = `usage: npm run new-client -- <stack> --site <host or URL> --company <company id> --client-id <client id>
          [--integration <kind>]... [--email E] [--level L] [--business-unit B] [--location L] [--territory T]
@@ -48,13 +49,7 @@ const MEMBER_FLAGS = [
   { key: "defaultTerritory", flag: "territory", todo: "default territory (a location), e.g. Main" },
 ] as const;
 
-export interface NewClientIo {
-  cwd: string;
-  env: NodeJS.ProcessEnv;
-  stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
+export type NewClientIo = CommandIo;
 
 /** Reads a line from a terminal without echoing it. */
 function promptHidden(question: string, io: NewClientIo): Promise<string> {
@@ -275,18 +270,4 @@ export async function newClient(argv: string[], io: NewClientIo): Promise<number
   }
 }
 
-if (require.main === module) {
-  newClient(process.argv.slice(2), {
-    cwd: process.cwd(),
-    env: process.env,
-    stdin: process.stdin,
-    out: (t) => process.stdout.write(t),
-    err: (t) => process.stderr.write(t),
-  }).then(
-    (code) => process.exit(code),
-    (error: Error) => {
-      process.stderr.write(`new-client: ${error.message}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runAsMain("new-client", newClient);
