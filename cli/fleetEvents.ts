@@ -212,7 +212,9 @@ export class EventCollector {
         seen.add(key);
         const line = parseProviderLine(raw);
         if (!line) continue;
-        if (line.kind === "step") consoleSteps.add(`${line.type} ${line.label}: ${line.step}`);
+        // A step that is a full menu path already names its role's screen: no need to repeat the label.
+        if (line.kind === "step")
+          consoleSteps.add(line.step.startsWith("System > ") ? line.step : `${line.type} ${line.label}: ${line.step}`);
         else if (line.kind === "drift") {
           const { type, label, field, live, declared } = line;
           drift.push({ type, label, field, live, declared });

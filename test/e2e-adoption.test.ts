@@ -10,7 +10,13 @@ import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
-import { createStack, PulumiEnvironment, pulumiEnvironment, previewJson as previewJsonOf } from "./e2e/pulumi";
+import {
+  createStack,
+  PulumiEnvironment,
+  pulumiEnvironment,
+  previewJson as previewJsonOf,
+  sandboxConnection,
+} from "./e2e/pulumi";
 import { call } from "./sandbox-harness";
 
 const PROJECT = "adopt-e2e";
@@ -75,11 +81,7 @@ async function memberStack(stackName: string, members: unknown[], keys: unknown[
     env,
   });
   await stack.setAllConfig({
-    "connectwise:site": { value: sandbox.url },
-    "connectwise:companyId": { value: sandbox.companyId },
-    "connectwise:clientId": { value: sandbox.clientId },
-    "connectwise:publicKey": { value: sandbox.publicKey, secret: true },
-    "connectwise:privateKey": { value: sandbox.privateKey, secret: true },
+    ...sandboxConnection(sandbox),
     [`${PROJECT}:members`]: { value: JSON.stringify(members) },
     [`${PROJECT}:keys`]: { value: JSON.stringify(keys) },
   });

@@ -9,7 +9,7 @@ import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
-import { createStack, PulumiEnvironment, pulumiEnvironment, previewJson } from "./e2e/pulumi";
+import { createStack, PulumiEnvironment, pulumiEnvironment, previewJson, sandboxConnection } from "./e2e/pulumi";
 import { shippedPreset } from "../stacks/presets";
 
 const elements = shippedPreset("elements");
@@ -44,11 +44,7 @@ function member(identifier: string, name = identifier) {
 
 function connection() {
   return {
-    "connectwise:site": { value: sandbox.url },
-    "connectwise:companyId": { value: sandbox.companyId },
-    "connectwise:clientId": { value: sandbox.clientId },
-    "connectwise:publicKey": { value: sandbox.publicKey, secret: true },
-    "connectwise:privateKey": { value: sandbox.privateKey, secret: true },
+    ...sandboxConnection(sandbox),
   };
 }
 

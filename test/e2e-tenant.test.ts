@@ -7,7 +7,7 @@ import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
-import { createStack, PulumiEnvironment, pulumiEnvironment } from "./e2e/pulumi";
+import { createStack, PulumiEnvironment, pulumiEnvironment, sandboxConnection } from "./e2e/pulumi";
 import { shippedPreset } from "../stacks/presets";
 
 const elements = shippedPreset("elements");
@@ -38,11 +38,7 @@ function member(identifier: string, name = identifier) {
 async function tenantStack(stackName: string, integrations: unknown[]): Promise<Stack> {
   const stack = await createStack({ stackName, projectName: PROJECT, workDir: path.join(env.tempDir, stackName), env });
   await stack.setAllConfig({
-    "connectwise:site": { value: sandbox.url },
-    "connectwise:companyId": { value: sandbox.companyId },
-    "connectwise:clientId": { value: sandbox.clientId },
-    "connectwise:publicKey": { value: sandbox.publicKey, secret: true },
-    "connectwise:privateKey": { value: sandbox.privateKey, secret: true },
+    ...sandboxConnection(sandbox),
     [`${PROJECT}:integrations`]: { value: JSON.stringify(integrations) },
   });
   return stack;

@@ -9,7 +9,7 @@ import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation"
 import { FleetReport, MARKER } from "../cli/fleetReport";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
-import { PulumiEnvironment, pulumiEnvironment } from "./e2e/pulumi";
+import { PulumiEnvironment, pulumiEnvironment, sandboxConnection } from "./e2e/pulumi";
 import { shippedPreset } from "../stacks/presets";
 
 const elements = shippedPreset("elements");
@@ -53,11 +53,7 @@ async function tenantStack(name: keyof typeof ROLES, memberId: string): Promise<
     { workDir: projectDir, pulumiCommand, envVars: { ...env.envVars, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE } },
   );
   await stack.setAllConfig({
-    "connectwise:site": { value: sandbox.url },
-    "connectwise:companyId": { value: sandbox.companyId },
-    "connectwise:clientId": { value: sandbox.clientId },
-    "connectwise:publicKey": { value: sandbox.publicKey, secret: true },
-    "connectwise:privateKey": { value: sandbox.privateKey, secret: true },
+    ...sandboxConnection(sandbox),
     "connectwise-iac:integrations": {
       value: JSON.stringify([{ kind: "elements", roleName: ROLES[name], member: member(memberId) }]),
     },

@@ -9,7 +9,7 @@ import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
-import { createStack, PulumiEnvironment, pulumiEnvironment } from "./e2e/pulumi";
+import { createStack, PulumiEnvironment, pulumiEnvironment, sandboxConnection } from "./e2e/pulumi";
 
 const PROJECT_ROOT = path.resolve(__dirname, "..");
 const BUILD_TIMEOUT_MS = 20 * 60_000; // the first run may build the Pulumi CLI from Go modules
@@ -127,11 +127,7 @@ describe("connectwise-iac as a library in another Pulumi project", () => {
         env,
       });
       await stack.setAllConfig({
-        "connectwise:site": { value: sandbox.url },
-        "connectwise:companyId": { value: sandbox.companyId },
-        "connectwise:clientId": { value: sandbox.clientId },
-        "connectwise:publicKey": { value: sandbox.publicKey, secret: true },
-        "connectwise:privateKey": { value: sandbox.privateKey, secret: true },
+        ...sandboxConnection(sandbox),
       });
 
       // First up: role, member and key exist, but the levels are console steps (the API cannot

@@ -11,7 +11,7 @@ import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation"
 import { FleetReport } from "../cli/fleetReport";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
-import { PulumiEnvironment, pulumiEnvironment } from "./e2e/pulumi";
+import { PulumiEnvironment, pulumiEnvironment, sandboxConnection } from "./e2e/pulumi";
 import { DUMMY_AWS_SECRET_ACCESS_KEY, S3Server, startS3Server } from "./e2e/s3";
 import { shippedPreset } from "../stacks/presets";
 
@@ -76,11 +76,7 @@ function selectStack(name: string, dir: string, home: string): Promise<Stack> {
 async function tenantStack(name: string, memberName: string): Promise<Stack> {
   const stack = await selectStack(name, projectDir, env.envVars.PULUMI_HOME);
   await stack.setAllConfig({
-    "connectwise:site": { value: sandbox.url },
-    "connectwise:companyId": { value: sandbox.companyId },
-    "connectwise:clientId": { value: sandbox.clientId },
-    "connectwise:publicKey": { value: sandbox.publicKey, secret: true },
-    "connectwise:privateKey": { value: sandbox.privateKey, secret: true },
+    ...sandboxConnection(sandbox),
     "connectwise-iac:integrations": { value: integrations(memberName, name) },
   });
   return stack;

@@ -175,3 +175,20 @@ export function previewJson(
     });
   });
 }
+
+/** A stack's `connectwise:*` config for a sandbox: the site and ids, and its key pair as secrets. */
+export function sandboxConnection(sandbox: {
+  url: string;
+  companyId: string;
+  clientId: string;
+  publicKey: string;
+  privateKey: string;
+}): Record<string, { value: string; secret?: boolean }> {
+  return {
+    "connectwise:site": { value: sandbox.url },
+    "connectwise:companyId": { value: sandbox.companyId },
+    "connectwise:clientId": { value: sandbox.clientId },
+    "connectwise:publicKey": { value: sandbox.publicKey, secret: true },
+    "connectwise:privateKey": { value: sandbox.privateKey, secret: true },
+  };
+}
