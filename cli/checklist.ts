@@ -4,6 +4,7 @@
 // out as the one checklist `up` would print. Exit code 0: nothing pending; 2: steps pending;
 // 1: the preview itself failed.
 import * as path from "path";
+import { parseArgs } from "util";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import {
   ChecklistEntry,
@@ -14,6 +15,7 @@ import {
   stepFromText,
 } from "../provider/consoleSteps";
 import { knownIntegrations } from "../stacks/userIntegrations";
+import { CommandIo, runAsMain } from "./command";
 import { projectDir, pulumiBinDir, pulumiEnv } from "./pulumiCli";
 
 export const EXIT_NOTHING_PENDING = 0;
@@ -26,18 +28,15 @@ interface Options {
   cwd: string;
 }
 
-function parseArgs(argv: string[]): Options {
-  let stack: string | undefined;
-  let cwd: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split("=", 2);
-    const value = () => inline ?? argv[++i];
-    if (flag === "--stack" || flag === "-s") stack = value();
-    else if (flag === "--cwd" || flag === "-C") cwd = value();
-    else throw new Error(`unknown argument "${argv[i]}"\n${USAGE}`);
-  }
-  if (!stack) throw new Error(`--stack is required\n${USAGE}`);
-  return { stack, cwd: projectDir(cwd ?? process.cwd()) };
+/** The options from the command line; `undefined` when the user asked for --help. */
+function optionsOf(argv: string[], cwd: string): Options | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    options: { stack: { type: "string", short: "s" }, cwd: { type: "string", short: "C" }, help: { type: "boolean" } },
+  });
+  if (values.help) return undefined;
+  if (!values.stack) throw new Error("--stack is required");
+  return { stack: values.stack, cwd: projectDir(values.cwd ?? cwd) };
 }
 
 /** "companyId at host", as the handlers name the tenant. */
@@ -113,19 +112,20 @@ export async function checklist(options: Options): Promise<number> {
   return EXIT_STEPS_PENDING;
 }
 
-if (require.main === module) {
-  let options: Options;
+/** The command as `npm run checklist` runs it: a bad argument is exit code 1, with the usage. */
+async function main(argv: string[], io: CommandIo): Promise<number> {
+  let options: Options | undefined;
   try {
-    options = parseArgs(process.argv.slice(2));
+    options = optionsOf(argv, io.cwd);
   } catch (error) {
-    console.error((error as Error).message);
-    process.exit(1);
+    io.err(`checklist: ${(error as Error).message}\n${USAGE}\n`);
+    return 1;
   }
-  checklist(options).then(
-    (code) => process.exit(code),
-    (error: Error) => {
-      console.error(`checklist: ${error.message}`);
-      process.exit(1);
-    },
-  );
+  if (!options) {
+    io.out(`${USAGE}\n`);
+    return EXIT_NOTHING_PENDING;
+  }
+  return checklist(options);
 }
+
+if (require.main === module) runAsMain("checklist", main);
