@@ -4,16 +4,18 @@
 import type { ConsoleRole, ConsoleSettings, ConsoleState } from "./consolePlane";
 import type { Faults } from "./faults";
 import type { KeyPair } from "./store";
-import type { LogEntry } from "./requestLog";
+import type { FaultCounts, LogEntry } from "./requestLog";
 import type { Level, PermissionField } from "../catalog";
 
 export type { ConsoleRole, ConsoleSettings, ConsoleState, Permissions } from "./consolePlane";
-export type { LogEntry } from "./requestLog";
+export type { FaultCounts, LogEntry } from "./requestLog";
 
 export type PermissionUpdate = Record<string, Partial<Record<PermissionField, Level>>>;
 
 export interface RequestLogView {
   counts: Record<string, number>;
+  /** Injected faults answered since the last reset, by kind. */
+  faults: FaultCounts;
   entries: LogEntry[];
 }
 

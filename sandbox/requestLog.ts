@@ -1,5 +1,5 @@
-// The request log the console exposes: per "METHOD /path" counts (numeric ids as {id}) and the
-// newest entries, bounded. Bodies are stored with credential-bearing fields masked; headers are
+// The request log the console exposes: per "METHOD /path" counts (numeric ids as {id}), the
+// injected faults by kind, and the newest entries, bounded. Bodies are stored with credential-bearing fields masked; headers are
 // never stored.
 
 export interface LogEntry {
@@ -28,26 +28,38 @@ export function countKey(method: string, path: string): string {
   return `${method} ${path.replace(/\/\d+(?=\/|$)/g, "/{id}")}`;
 }
 
+export type FaultCounts = Record<NonNullable<LogEntry["fault"]>, number>;
+
+const noFaults = (): FaultCounts => ({ "429": 0, "503": 0, drop: 0 });
+
 export class RequestLog {
   private entries: LogEntry[] = [];
   private counts = new Map<string, number>();
+  private faults = noFaults();
 
   constructor(private readonly capacity = 5000) {}
 
   add(entry: LogEntry): void {
     const key = countKey(entry.method, entry.path);
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    if (entry.fault) this.faults[entry.fault]++;
     this.entries.push({ ...entry, requestBody: mask(entry.requestBody), responseBody: mask(entry.responseBody) });
     // Trim in batches so the amortised cost per request stays constant.
     if (this.entries.length > this.capacity * 1.25) this.entries = this.entries.slice(-this.capacity);
   }
 
-  view(): { counts: Record<string, number>; entries: LogEntry[] } {
-    return { counts: Object.fromEntries(this.counts), entries: this.entries.slice(-this.capacity) };
+  /** Counts since the last reset, however many entries were trimmed. */
+  view(): { counts: Record<string, number>; faults: FaultCounts; entries: LogEntry[] } {
+    return {
+      counts: Object.fromEntries(this.counts),
+      faults: { ...this.faults },
+      entries: this.entries.slice(-this.capacity),
+    };
   }
 
   reset(): void {
     this.entries = [];
     this.counts.clear();
+    this.faults = noFaults();
   }
 }

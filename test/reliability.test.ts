@@ -1,0 +1,637 @@
+// Reliability, end to end: the real Pulumi CLI (spawned as a user runs it, file backend) and the
+// project's program with three integrations (Elements, Lifecycle Manager, Rewst) against the
+// sandbox, under what goes wrong in the field, counted and asserted:
+// - random faults (20% 503, 20% 429, 5% dropped connections on every API request): the stack
+//   converges within a bounded number of `up` runs, with 0 duplicated and 0 orphaned objects;
+// - lost answers (a loopback proxy lets the sandbox act on a role, a member and a token POST,
+//   then cuts the connection): `up` again converges with no step but the operator's checklist;
+// - `kill -9` of the CLI while a role, a member and a token POST are in flight (the sandbox has
+//   acted, the answers held by the proxy): the README's commands after a crash recover, and the
+//   language host and provider processes the killed CLI leaves are gone within a bounded time.
+// Objects are listed from the sandbox's own view (the console plane: tokens have no published
+// list) and compared with `pulumi stack export`. Figures are printed at the end (console.log).
+import { ChildProcess, spawn } from "child_process";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { SandboxConsole } from "../sandbox/console";
+import { RunningSandbox, startSandbox } from "../sandbox/server";
+import { shippedPreset } from "../stacks/presets";
+import { LossyProxy, ProxyRule, startLossyProxy } from "./e2e/lossyProxy";
+import { createStack, PulumiEnvironment, pulumiEnvironment, sandboxConnection } from "./e2e/pulumi";
+
+const PROJECT = "connectwise-iac";
+const PROJECT_DIR = path.resolve(__dirname, "..");
+const BUILD_TIMEOUT_MS = 20 * 60_000; // the first run may build the Pulumi CLI from Go modules
+const CASE_TIMEOUT_MS = 12 * 60_000;
+
+/** The three integrations of every stack here, each with its own API member. */
+const INTEGRATIONS = [
+  { kind: "elements", identifier: "RelElements" },
+  { kind: "lifecycle-manager", identifier: "RelLifecycle" },
+  { kind: "rewst", identifier: "RelRewst" },
+].map((i) => ({ ...i, definition: shippedPreset(i.kind) }));
+const [ELEMENTS, LIFECYCLE, REWST] = INTEGRATIONS;
+
+/** The faults of the issue, per API request (the sandbox draws drop, then 429, then 503). */
+const RANDOM_FAULTS = { rate503: 0.2, rate429: 0.2, rateDrop: 0.05, retryAfterSeconds: 1 };
+/** Bounds asserted: `up` runs to converge under random faults, and after lost answers. */
+const MAX_UPS_UNDER_FAULTS = 10;
+const MAX_UPS_AFTER_LOST_ANSWERS = 6;
+/** How long the processes a killed CLI leaves may outlive it. */
+const LEFTOVER_BOUND_MS = 30_000;
+
+let env: PulumiEnvironment;
+const printed: string[] = [];
+const secrets: string[] = [];
+const figures: string[] = [];
+const closers: (() => Promise<void>)[] = [];
+
+// --- the CLI, spawned as a user runs it ---------------------------------------------------------
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  output: string;
+}
+
+/** `pulumi <args> --stack <stack> --non-interactive` in the stack's directory; everything it prints is scanned. */
+function pulumi(world: World, args: string[], onSpawn?: (child: ChildProcess) => void): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(path.join(env.binDir, "pulumi"), [...args, "--stack", world.stack, "--non-interactive"], {
+      cwd: world.workDir,
+      env: { ...process.env, ...env.envVars },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    child.on("error", reject);
+    onSpawn?.(child);
+    child.on("close", (code, signal) => {
+      printed.push(output);
+      if (process.env.RELIABILITY_DEBUG) console.log(`pulumi ${args.join(" ")}: exit ${code ?? signal}\n${output}`);
+      resolve({ code, signal, output });
+    });
+  });
+}
+
+/** The `error:` lines a run printed, the checklist's heading standing for its whole block. */
+function errorLines(output: string): string[] {
+  return output
+    .split("\n")
+    .filter((l) => /^\s+error: /.test(l))
+    .map((l) => l.trim().replace(/needs \d+ console steps:$/, "needs console steps"))
+    .filter((l) => l !== "error: update failed");
+}
+
+const hasChecklist = (output: string) => /error: Operator checklist for stack /.test(output);
+
+// --- one stack on its own sandbox --------------------------------------------------------------
+
+interface World {
+  stack: string;
+  workDir: string;
+  sandbox: RunningSandbox;
+  operator: SandboxConsole;
+  proxy?: LossyProxy;
+  /** The sandbox's objects before the stack ran: seeds, not the stack's. */
+  baseline: { roles: Set<number>; members: Set<number>; keys: Set<string> };
+}
+
+async function world(stack: string, options: { proxy?: boolean } = {}): Promise<World> {
+  const sandbox = await startSandbox({ port: 0 });
+  closers.push(() => sandbox.close());
+  const operator = new SandboxConsole(sandbox.consoleUrl);
+  const proxy = options.proxy ? await startLossyProxy(sandbox.url) : undefined;
+  if (proxy) closers.push(() => proxy.close());
+  secrets.push(
+    sandbox.privateKey,
+    sandbox.publicKey,
+    Buffer.from(`${sandbox.companyId}+${sandbox.publicKey}:${sandbox.privateKey}`).toString("base64"),
+  );
+  const seeded = await operator.state();
+  const workDir = path.join(env.tempDir, stack);
+  const s = await createStack({ stackName: stack, projectName: PROJECT, workDir, env });
+  await s.setAllConfig({
+    ...sandboxConnection({ ...sandbox, url: proxy?.url ?? sandbox.url }),
+    [`${PROJECT}:integrations`]: {
+      value: JSON.stringify(
+        INTEGRATIONS.map((i) => ({
+          kind: i.kind,
+          member: {
+            identifier: i.identifier,
+            name: i.identifier,
+            email: "it@acme.example",
+            level: "Corporate",
+            businessUnit: "Admin",
+            location: "Main",
+            defaultTerritory: "Main",
+          },
+        })),
+      ),
+    },
+  });
+  fs.rmSync(runbook(stack), { force: true });
+  return {
+    stack,
+    workDir,
+    sandbox,
+    operator,
+    proxy,
+    baseline: {
+      roles: new Set(seeded.roles.map((r) => r.id)),
+      members: new Set(seeded.members.map((m) => m.id)),
+      keys: new Set(seeded.keys.map((k) => k.publicKey)),
+    },
+  };
+}
+
+const runbook = (stack: string) => path.join(PROJECT_DIR, "runbooks", `${stack}.md`);
+
+/** The operator does every console step of the checklist: the three roles' levels and Table Setup lists. */
+async function doChecklist(w: World): Promise<void> {
+  const roles = new Set((await w.operator.state()).roles.map((r) => r.name));
+  for (const { definition: d } of INTEGRATIONS) {
+    if (!roles.has(d.roleName)) continue;
+    await w.operator.setPermissions(d.roleName, d.permissions);
+    if (d.tableSetup.length > 0) await w.operator.setTableSetup(d.roleName, d.tableSetup);
+  }
+}
+
+interface Convergence {
+  ups: number;
+  /** Each failed up's error lines, for the figures. */
+  failures: string[][];
+  checklistUps: number;
+}
+
+/**
+ * `pulumi up` until one succeeds; whenever an up fails with the checklist, the operator does its
+ * steps (the only manual work allowed). Stops after `maxUps`.
+ */
+async function upUntilConverged(w: World, maxUps: number): Promise<Convergence> {
+  const result: Convergence = { ups: 0, failures: [], checklistUps: 0 };
+  while (result.ups < maxUps) {
+    const run = await pulumi(w, ["up", "--yes"]);
+    result.ups++;
+    if (run.code === 0) return result;
+    result.failures.push(errorLines(run.output));
+    if (hasChecklist(run.output)) {
+      result.checklistUps++;
+      await doChecklist(w);
+    }
+  }
+  return result;
+}
+
+/** `pulumi preview --expect-no-changes`: the tenant matches the program and the state. */
+async function expectNoChanges(w: World): Promise<void> {
+  const run = await pulumi(w, ["preview", "--expect-no-changes"]);
+  if (run.code !== 0) throw new Error(`preview --expect-no-changes failed:\n${errorLines(run.output).join("\n")}`);
+}
+
+// --- what the sandbox holds against what the state records --------------------------------------
+
+interface StateResource {
+  type: string;
+  urn: string;
+  id?: string;
+  outputs?: Record<string, unknown>;
+}
+
+interface Deployment {
+  resources?: StateResource[];
+  pending_operations?: { type: string; resource: StateResource }[];
+}
+
+async function exportState(w: World): Promise<Deployment> {
+  const run = await pulumi(w, ["stack", "export"]);
+  expect(run.code).toBe(0);
+  return (JSON.parse(run.output) as { deployment: Deployment }).deployment;
+}
+
+interface Audit {
+  roles: number;
+  members: number;
+  tokens: number;
+  /** Natural keys with more than one object (sandbox) or more than one state entry. */
+  duplicates: string[];
+  /** Objects the stack made that no state entry records. */
+  orphans: string[];
+  /** State entries whose object is gone. */
+  dangling: string[];
+}
+
+const keyId = (member: string, publicKey: string) =>
+  `${member.toLowerCase()}/${createHash("sha256").update(publicKey).digest("hex").slice(0, 16)}`;
+
+/** The stack's roles, members and tokens in the sandbox (the console's view: every token too), against the state. */
+async function audit(w: World): Promise<Audit> {
+  const live = await w.operator.state();
+  const deployment = await exportState(w);
+  const ofType = (suffix: string) => (deployment.resources ?? []).filter((r) => r.type.endsWith(`:${suffix}`));
+  const roles = live.roles.filter((r) => !w.baseline.roles.has(r.id));
+  const members = live.members.filter((m) => !w.baseline.members.has(m.id));
+  const tokens = live.keys.filter((k) => k.kind === "token" && !w.baseline.keys.has(k.publicKey));
+  const duplicates: string[] = [];
+  const orphans: string[] = [];
+  const dangling: string[] = [];
+  const repeated = (label: string, keys: string[]) => {
+    const seen = new Map<string, number>();
+    for (const k of keys) seen.set(k.toLowerCase(), (seen.get(k.toLowerCase()) ?? 0) + 1);
+    for (const [k, n] of seen) if (n > 1) duplicates.push(`${label} ${k} x${n}`);
+  };
+  repeated(
+    "role",
+    roles.map((r) => r.name),
+  );
+  repeated(
+    "member",
+    members.map((m) => m.identifier),
+  );
+  repeated(
+    "token of",
+    tokens.map((t) => t.member),
+  );
+  const stateRoles = ofType("SecurityRole");
+  const stateMembers = ofType("ApiMember");
+  const stateKeys = ofType("ApiKey");
+  for (const [label, entries] of [
+    ["role state entry", stateRoles],
+    ["member state entry", stateMembers],
+    ["key state entry", stateKeys],
+  ] as const)
+    repeated(
+      label,
+      entries.map((e) => String(e.id)),
+    );
+  const roleIds = new Set(stateRoles.map((r) => String(r.id)));
+  const memberIds = new Set(stateMembers.map((m) => String(m.id)));
+  const keyIds = new Set(stateKeys.map((k) => String(k.id).toLowerCase()));
+  for (const r of roles) if (!roleIds.has(String(r.id))) orphans.push(`role ${r.name} (id ${r.id})`);
+  for (const m of members) if (!memberIds.has(String(m.id))) orphans.push(`member ${m.identifier} (id ${m.id})`);
+  for (const t of tokens)
+    if (!keyIds.has(keyId(t.member, t.publicKey))) orphans.push(`token of ${t.member} made ${t.createdAt}`);
+  const liveRoles = new Set(roles.map((r) => String(r.id)));
+  const liveMembers = new Set(members.map((m) => String(m.id)));
+  const liveKeys = new Set(tokens.map((t) => keyId(t.member, t.publicKey)));
+  for (const r of stateRoles) if (!liveRoles.has(String(r.id))) dangling.push(r.urn);
+  for (const m of stateMembers) if (!liveMembers.has(String(m.id))) dangling.push(m.urn);
+  for (const k of stateKeys) if (!liveKeys.has(String(k.id).toLowerCase())) dangling.push(k.urn);
+  return { roles: roles.length, members: members.length, tokens: tokens.length, duplicates, orphans, dangling };
+}
+
+/** Every private key the stack minted, from its decrypted outputs: they join the credential scan. */
+async function collectMintedKeys(w: World): Promise<void> {
+  const run = await new Promise<string>((resolve, reject) => {
+    const child = spawn(
+      path.join(env.binDir, "pulumi"),
+      ["stack", "output", "--json", "--show-secrets", "--stack", w.stack, "--non-interactive"],
+      { cwd: w.workDir, env: { ...process.env, ...env.envVars }, stdio: ["ignore", "pipe", "ignore"] },
+    );
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("error", reject);
+    child.on("close", () => resolve(out)); // not pushed to `printed`: it is the secrets themselves
+  });
+  const outputs = JSON.parse(run || "{}") as { integrations?: Record<string, { privateKey?: string }> };
+  for (const i of Object.values(outputs.integrations ?? {})) if (i.privateKey) secrets.push(i.privateKey);
+}
+
+/** The expected shape after convergence: one role, member and token per integration, all in the state. */
+function expectClean(a: Audit): void {
+  expect(a.duplicates).toEqual([]);
+  expect(a.orphans).toEqual([]);
+  expect(a.dangling).toEqual([]);
+  expect([a.roles, a.members, a.tokens]).toEqual([3, 3, 3]);
+}
+
+// --- set-up and the credential scan -----------------------------------------------------------
+
+beforeAll(async () => {
+  expect(fs.existsSync(path.join(PROJECT_DIR, "dist", "index.js"))).toBe(true); // compiled first
+  env = await pulumiEnvironment();
+}, BUILD_TIMEOUT_MS);
+
+afterAll(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+  for (const stack of ["reliability-faults", "reliability-lost", "reliability-kill"])
+    fs.rmSync(runbook(stack), { force: true });
+  env?.dispose();
+  if (figures.length > 0) console.log(`reliability figures (CLI v3.259.0, file backend):\n${figures.join("\n")}`);
+});
+
+afterEach(() => {
+  // No credential in anything the CLI printed, nor in the state files.
+  const texts = [printed.join("\n")];
+  const walk = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+      const p = path.join(dir, e.name);
+      return e.isDirectory() ? walk(p) : [p];
+    });
+  for (const file of walk(env.backendDir)) texts.push(fs.readFileSync(file, "utf8"));
+  for (const secret of secrets) for (const text of texts) expect(text.includes(secret)).toBe(false);
+});
+
+// --- the cases ----------------------------------------------------------------------------------
+
+describe("random faults: 20% 503, 20% 429, 5% dropped connections", () => {
+  it(
+    "three integrations converge within a bounded number of ups, with 0 duplicated and 0 orphaned objects",
+    async () => {
+      const w = await world("reliability-faults");
+      await w.operator.setFaults(RANDOM_FAULTS);
+      await w.operator.resetRequests();
+      const started = Date.now();
+      const result = await upUntilConverged(w, MAX_UPS_UNDER_FAULTS);
+      const log = await w.operator.requests();
+      await w.operator.setFaults({ rate503: 0, rate429: 0, rateDrop: 0 });
+      const seconds = (Date.now() - started) / 1000;
+      const requests = Object.values(log.counts).reduce((a, b) => a + b, 0);
+      const posts = log.entries.filter((e) => e.method === "POST");
+      figures.push(
+        `random faults: 1 trial, ${requests} API requests, faults injected: ${log.faults["503"]} x 503, ` +
+          `${log.faults["429"]} x 429, ${log.faults.drop} dropped (${posts.filter((e) => e.fault).length} of ` +
+          `${posts.length} POSTs); ups needed: ${result.ups} (bound ${MAX_UPS_UNDER_FAULTS}; ${result.checklistUps} ` +
+          `with the checklist), ${seconds.toFixed(0)} s`,
+        ...result.failures.map((f, i) => `  up ${i + 1} failed: ${f.join(" | ").slice(0, 300)}`),
+      );
+      expect(result.ups).toBeLessThanOrEqual(MAX_UPS_UNDER_FAULTS);
+      expect(log.faults["503"] + log.faults["429"] + log.faults.drop).toBeGreaterThan(0);
+      // Converged: no changes pending (checked without faults, so the answer is the tenant's).
+      await expectNoChanges(w);
+      await collectMintedKeys(w);
+      const found = await audit(w);
+      figures.push(
+        `  objects: ${found.roles} roles, ${found.members} members, ${found.tokens} tokens; ` +
+          `duplicates ${found.duplicates.length}, orphans ${found.orphans.length}`,
+      );
+      expectClean(found);
+    },
+    CASE_TIMEOUT_MS,
+  );
+});
+
+/** The request that creates integration `i`'s role, member or token, as the proxy sees it. */
+function rule(kind: "role" | "member" | "token", i: (typeof INTEGRATIONS)[number], action: "lose" | "hold"): ProxyRule {
+  const api = "/(?:[^?]*/)?apis/3\\.0";
+  if (kind === "role")
+    return {
+      label: `role ${i.definition.roleName}`,
+      method: "POST",
+      path: new RegExp(`^${api}/system/securityroles/?$`, "i"),
+      body: (b) => (b as { name?: string } | undefined)?.name === i.definition.roleName,
+      action,
+    };
+  if (kind === "member")
+    return {
+      label: `member ${i.identifier}`,
+      method: "POST",
+      path: new RegExp(`^${api}/system/apiMembers/?$`, "i"),
+      body: (b) => (b as { identifier?: string } | undefined)?.identifier === i.identifier,
+      action,
+    };
+  return {
+    label: `token of ${i.identifier}`,
+    method: "POST",
+    path: new RegExp(`^${api}/system/members/${i.identifier}/tokens/?$`, "i"),
+    action,
+  };
+}
+
+/** Private keys in answers the proxy took (a token POST's): scanned for, never printed. */
+function keepInterceptedKeys(proxy: LossyProxy): void {
+  for (const i of proxy.intercepted) {
+    const key = (i.answer as { privateKey?: string } | undefined)?.privateKey;
+    if (key) secrets.push(key);
+  }
+}
+
+describe("lost answers: the sandbox acted, the answer never arrived", () => {
+  it(
+    "after a role, a member and a token POST, up again converges with no manual step but the checklist",
+    async () => {
+      const w = await world("reliability-lost", { proxy: true });
+      const proxy = w.proxy!;
+      // Elements' role, Lifecycle Manager's member and Rewst's token: each answer lost once.
+      proxy.setRules([rule("role", ELEMENTS, "lose"), rule("member", LIFECYCLE, "lose"), rule("token", REWST, "lose")]);
+      const result = await upUntilConverged(w, MAX_UPS_AFTER_LOST_ANSWERS);
+      keepInterceptedKeys(proxy);
+      figures.push(
+        `lost answers: ${proxy.intercepted.map((i) => `${i.label} (${i.status})`).join(", ")}; ` +
+          `ups needed: ${result.ups} (bound ${MAX_UPS_AFTER_LOST_ANSWERS}; ${result.checklistUps} with the checklist)`,
+        ...result.failures.map((f, i) => `  up ${i + 1} failed: ${f.join(" | ").slice(0, 300)}`),
+      );
+      // Every loss happened: the sandbox acted on each of the three POSTs.
+      expect(proxy.intercepted.map((i) => [i.label, i.status < 300])).toEqual(
+        expect.arrayContaining([
+          [`role ${ELEMENTS.definition.roleName}`, true],
+          [`member ${LIFECYCLE.identifier}`, true],
+          [`token of ${REWST.identifier}`, true],
+        ]),
+      );
+      expect(result.ups).toBeLessThanOrEqual(MAX_UPS_AFTER_LOST_ANSWERS);
+      await expectNoChanges(w);
+      await collectMintedKeys(w);
+      const found = await audit(w);
+      figures.push(
+        `  objects: ${found.roles} roles, ${found.members} members, ${found.tokens} tokens; ` +
+          `duplicates ${found.duplicates.length} ${JSON.stringify(found.duplicates)}, orphans ${found.orphans.length} ${JSON.stringify(found.orphans)}`,
+      );
+      expectClean(found);
+    },
+    CASE_TIMEOUT_MS,
+  );
+});
+
+// --- processes ----------------------------------------------------------------------------------
+
+interface Proc {
+  pid: number;
+  /** /proc/<pid>/stat's start time: tells the process from a later one with its pid. */
+  start: string;
+  name: string;
+  command: string;
+}
+
+function readProc(pid: number): { ppid: number; state: string; start: string; name: string } | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return {
+      state: fields[0],
+      ppid: Number(fields[1]),
+      start: fields[19],
+      name: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Live descendants of `pid` (Linux /proc). */
+function descendants(pid: number): Proc[] {
+  const children = new Map<number, number[]>();
+  for (const entry of fs.readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
+    const p = readProc(Number(entry));
+    if (p) children.set(p.ppid, [...(children.get(p.ppid) ?? []), Number(entry)]);
+  }
+  const found: Proc[] = [];
+  const walk = (p: number) => {
+    for (const c of children.get(p) ?? []) {
+      const info = readProc(c);
+      if (!info || info.state === "Z") continue;
+      let command: string;
+      try {
+        command = fs.readFileSync(`/proc/${c}/cmdline`, "utf8").split("\0").join(" ").trim();
+      } catch {
+        continue;
+      }
+      found.push({ pid: c, start: info.start, name: info.name, command });
+      walk(c);
+    }
+  };
+  walk(pid);
+  return found;
+}
+
+/** Still running: the same process (start time), not a zombie. */
+function running(p: Proc): boolean {
+  const info = readProc(p.pid);
+  return info !== undefined && info.start === p.start && info.state !== "Z";
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const role = (p: Proc) =>
+  p.name.startsWith("pulumi-language")
+    ? "language host"
+    : /provider\/server\.js|dynamic-provider/.test(p.command)
+      ? "provider"
+      : /pulumi-resource-/.test(p.command)
+        ? "provider shim"
+        : p.name === "node"
+          ? "program"
+          : p.name;
+
+describe("kill -9 of the CLI with a role, a member and a token POST in flight", () => {
+  let w: World;
+  let leftovers: Proc[] = [];
+  let killedAt = 0;
+
+  it(
+    "the sandbox acted on all three, the CLI dies, and its language host and provider processes end within the bound",
+    async () => {
+      w = await world("reliability-kill", { proxy: true });
+      const proxy = w.proxy!;
+      // Elements' role POST, then Lifecycle Manager's member POST and Rewst's token POST (each
+      // behind its own role, member): the sandbox acts on each, the proxy holds the answers.
+      proxy.setRules([rule("role", ELEMENTS, "hold"), rule("member", LIFECYCLE, "hold"), rule("token", REWST, "hold")]);
+      let seen: Proc[] = [];
+      const run = pulumi(w, ["up", "--yes"], (child) => {
+        void (async () => {
+          await proxy.waitForInterceptions(3, 180_000);
+          seen = descendants(child.pid!);
+          killedAt = Date.now();
+          child.kill("SIGKILL");
+        })().catch((error: unknown) => {
+          figures.push(`kill -9: ${(error as Error).message}`);
+          child.kill("SIGKILL");
+        });
+      });
+      const killed = await run;
+      proxy.dropHeld();
+      keepInterceptedKeys(proxy);
+      expect(killed.signal).toBe("SIGKILL");
+      expect(proxy.intercepted.map((i) => i.label).sort()).toEqual(
+        [
+          `member ${LIFECYCLE.identifier}`,
+          `role ${ELEMENTS.definition.roleName}`,
+          `token of ${REWST.identifier}`,
+        ].sort(),
+      );
+      expect(proxy.intercepted.every((i) => i.status < 300)).toBe(true);
+      leftovers = seen;
+      // What the killed CLI left: a language host, the program, and a provider (behind its shim).
+      expect(leftovers.map(role)).toEqual(expect.arrayContaining(["language host", "provider"]));
+      const gone: Record<string, number> = {};
+      while (Date.now() - killedAt < LEFTOVER_BOUND_MS + 5_000 && leftovers.some(running)) {
+        for (const p of leftovers)
+          if (!running(p) && gone[`${role(p)} ${p.pid}`] === undefined)
+            gone[`${role(p)} ${p.pid}`] = Date.now() - killedAt;
+        await sleep(200);
+      }
+      const still = leftovers.filter(running);
+      figures.push(
+        `kill -9: the CLI left ${leftovers.map((p) => `${role(p)} (${p.name})`).join(", ")}; ` +
+          `gone after ${Object.entries(gone)
+            .map(([k, ms]) => `${k.replace(/ \d+$/, "")} ${(ms / 1000).toFixed(1)} s`)
+            .join(", ")}` +
+          (still.length > 0
+            ? `; still running after ${LEFTOVER_BOUND_MS / 1000} s: ${still.map(role).join(", ")}`
+            : ""),
+      );
+      for (const p of still) process.kill(p.pid, "SIGKILL"); // ours to clean up, by pid
+      expect(still.map((p) => `${role(p)}: ${p.command}`)).toEqual([]);
+    },
+    CASE_TIMEOUT_MS,
+  );
+
+  it(
+    "the README's commands after a crash (cancel, refresh --clear-pending-creates, up) recover: 0 duplicated, 0 orphaned",
+    async () => {
+      expect(w).toBeDefined();
+      const before = await exportState(w);
+      const locksDir = path.join(env.backendDir, ".pulumi", "locks");
+      const locks = fs.existsSync(locksDir) ? walkFiles(locksDir) : [];
+      const cancel = await pulumi(w, ["cancel", "--yes"]);
+      const locksAfter = fs.existsSync(locksDir) ? walkFiles(locksDir) : [];
+      const refresh = await pulumi(w, ["refresh", "--clear-pending-creates", "--yes"]);
+      const after = await exportState(w);
+      figures.push(
+        `after kill -9: ${before.pending_operations?.length ?? 0} pending operations in the state ` +
+          `(${(before.pending_operations ?? []).map((o) => `${o.type} ${o.resource.urn.split("::").pop()}`).join(", ")}); ` +
+          `${locks.length} lock file(s)`,
+        `  pulumi cancel: exit ${cancel.code}, ${locksAfter.length} lock file(s) left: ${lastLines(cancel.output)}`,
+        `  pulumi refresh --clear-pending-creates: exit ${refresh.code}, ${after.pending_operations?.length ?? 0} pending left: ${lastLines(refresh.output)}`,
+      );
+      expect(cancel.code).toBe(0);
+      expect(locksAfter).toEqual([]);
+      expect(refresh.code).toBe(0);
+      expect(after.pending_operations ?? []).toEqual([]);
+      const result = await upUntilConverged(w, MAX_UPS_AFTER_LOST_ANSWERS);
+      figures.push(
+        `  then ups needed: ${result.ups} (${result.checklistUps} with the checklist)`,
+        ...result.failures.map((f, i) => `  up ${i + 1} failed: ${f.join(" | ").slice(0, 300)}`),
+      );
+      expect(result.ups).toBeLessThanOrEqual(MAX_UPS_AFTER_LOST_ANSWERS);
+      await expectNoChanges(w);
+      await collectMintedKeys(w);
+      const found = await audit(w);
+      figures.push(
+        `  objects: ${found.roles} roles, ${found.members} members, ${found.tokens} tokens; ` +
+          `duplicates ${found.duplicates.length} ${JSON.stringify(found.duplicates)}, orphans ${found.orphans.length} ${JSON.stringify(found.orphans)}`,
+      );
+      expectClean(found);
+    },
+    CASE_TIMEOUT_MS,
+  );
+});
+
+function walkFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? walkFiles(p) : [p];
+  });
+}
+
+/** The last non-empty lines a command printed, on one line. */
+function lastLines(output: string, n = 3): string {
+  return output
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(-n)
+    .join(" / ")
+    .slice(0, 400);
+}
