@@ -359,6 +359,24 @@ export function serve(engineAddress: string): Promise<{ port: number; server: gr
   );
 }
 
+/**
+ * Exits once the process that started this one is gone. The engine starts the plugin (the shim
+ * execs node, so the CLI is the parent) and stops it at the end of a run; a CLI killed with
+ * SIGKILL stops nothing, and a gRPC server never learns that its only client died, so the
+ * provider used to stay behind for good. Pulumi's Go plugins check the engine every 5 minutes;
+ * the parent's pid is checked every `everyMs`, which costs nothing (a getppid call).
+ */
+export function exitWithParent(everyMs = 1000): NodeJS.Timeout {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    console.error(`connectwise-iac provider: the engine (pid ${parent}) is gone; exiting`);
+    process.exit(1);
+  }, everyMs);
+  timer.unref();
+  return timer;
+}
+
 if (require.main === module) {
   const [engineAddress] = process.argv.slice(2);
   if (!engineAddress) {
@@ -376,6 +394,7 @@ if (require.main === module) {
   process.on("exit", (code) => {
     if (code === 0 && strayErrors > 0) process.exitCode = 1;
   });
+  exitWithParent();
   serve(engineAddress).then(
     ({ port }) => console.log(String(port)),
     (error: unknown) => {

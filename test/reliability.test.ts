@@ -160,6 +160,8 @@ async function doChecklist(w: World): Promise<void> {
 }
 
 interface Convergence {
+  /** An up succeeded within the bound. */
+  converged: boolean;
   ups: number;
   /** Each failed up's error lines, for the figures. */
   failures: string[][];
@@ -168,21 +170,33 @@ interface Convergence {
 
 /**
  * `pulumi up` until one succeeds; whenever an up fails with the checklist, the operator does its
- * steps (the only manual work allowed). Stops after `maxUps`.
+ * steps (the only manual work allowed). Stops after `maxUps`, or, with `stopWhenStuck`, once two
+ * ups in a row fail with the same errors and no checklist (nothing random left to wait out).
  */
-async function upUntilConverged(w: World, maxUps: number): Promise<Convergence> {
-  const result: Convergence = { ups: 0, failures: [], checklistUps: 0 };
+async function upUntilConverged(w: World, maxUps: number, stopWhenStuck = false): Promise<Convergence> {
+  const result: Convergence = { converged: false, ups: 0, failures: [], checklistUps: 0 };
   while (result.ups < maxUps) {
     const run = await pulumi(w, ["up", "--yes"]);
     result.ups++;
-    if (run.code === 0) return result;
-    result.failures.push(errorLines(run.output));
+    if (run.code === 0) return { ...result, converged: true };
+    const errors = errorLines(run.output);
+    const previous = result.failures[result.failures.length - 1];
+    result.failures.push(errors);
     if (hasChecklist(run.output)) {
       result.checklistUps++;
       await doChecklist(w);
-    }
+    } else if (stopWhenStuck && previous && previous.join("\n") === errors.join("\n")) break;
   }
   return result;
+}
+
+/** The convergence figures: ups, and each failed up's errors. */
+function convergenceFigures(result: Convergence, bound: number): string[] {
+  return [
+    `  ups needed: ${result.converged ? result.ups : `none converged in ${result.ups}`} (bound ${bound}; ` +
+      `${result.checklistUps} failed with the checklist, as every new stack's first up does)`,
+    ...result.failures.map((f, i) => `    up ${i + 1} failed: ${f.join(" | ").slice(0, 300)}`),
+  ];
 }
 
 /** `pulumi preview --expect-no-changes`: the tenant matches the program and the state. */
@@ -351,12 +365,12 @@ describe("random faults: 20% 503, 20% 429, 5% dropped connections", () => {
       const requests = Object.values(log.counts).reduce((a, b) => a + b, 0);
       const posts = log.entries.filter((e) => e.method === "POST");
       figures.push(
-        `random faults: 1 trial, ${requests} API requests, faults injected: ${log.faults["503"]} x 503, ` +
-          `${log.faults["429"]} x 429, ${log.faults.drop} dropped (${posts.filter((e) => e.fault).length} of ` +
-          `${posts.length} POSTs); ups needed: ${result.ups} (bound ${MAX_UPS_UNDER_FAULTS}; ${result.checklistUps} ` +
-          `with the checklist), ${seconds.toFixed(0)} s`,
-        ...result.failures.map((f, i) => `  up ${i + 1} failed: ${f.join(" | ").slice(0, 300)}`),
+        `random faults (1 trial, ${seconds.toFixed(0)} s): ${requests} API requests, faults injected: ` +
+          `${log.faults["503"]} x 503, ${log.faults["429"]} x 429, ${log.faults.drop} dropped ` +
+          `(${posts.filter((e) => e.fault).length} of ${posts.length} POSTs)`,
+        ...convergenceFigures(result, MAX_UPS_UNDER_FAULTS),
       );
+      expect(result.converged).toBe(true);
       expect(result.ups).toBeLessThanOrEqual(MAX_UPS_UNDER_FAULTS);
       expect(log.faults["503"] + log.faults["429"] + log.faults.drop).toBeGreaterThan(0);
       // Converged: no changes pending (checked without faults, so the answer is the tenant's).
@@ -416,13 +430,14 @@ describe("lost answers: the sandbox acted, the answer never arrived", () => {
       const proxy = w.proxy!;
       // Elements' role, Lifecycle Manager's member and Rewst's token: each answer lost once.
       proxy.setRules([rule("role", ELEMENTS, "lose"), rule("member", LIFECYCLE, "lose"), rule("token", REWST, "lose")]);
-      const result = await upUntilConverged(w, MAX_UPS_AFTER_LOST_ANSWERS);
+      const result = await upUntilConverged(w, MAX_UPS_AFTER_LOST_ANSWERS, true);
       keepInterceptedKeys(proxy);
       figures.push(
-        `lost answers: ${proxy.intercepted.map((i) => `${i.label} (${i.status})`).join(", ")}; ` +
-          `ups needed: ${result.ups} (bound ${MAX_UPS_AFTER_LOST_ANSWERS}; ${result.checklistUps} with the checklist)`,
-        ...result.failures.map((f, i) => `  up ${i + 1} failed: ${f.join(" | ").slice(0, 300)}`),
+        `lost answers: ${proxy.intercepted.map((i) => `${i.label} (sandbox answered ${i.status})`).join(", ")}`,
+        ...convergenceFigures(result, MAX_UPS_AFTER_LOST_ANSWERS),
       );
+      expect(result.converged).toBe(true);
+      expect(result.ups).toBeLessThanOrEqual(MAX_UPS_AFTER_LOST_ANSWERS);
       // Every loss happened: the sandbox acted on each of the three POSTs.
       expect(proxy.intercepted.map((i) => [i.label, i.status < 300])).toEqual(
         expect.arrayContaining([
@@ -431,7 +446,6 @@ describe("lost answers: the sandbox acted, the answer never arrived", () => {
           [`token of ${REWST.identifier}`, true],
         ]),
       );
-      expect(result.ups).toBeLessThanOrEqual(MAX_UPS_AFTER_LOST_ANSWERS);
       await expectNoChanges(w);
       await collectMintedKeys(w);
       const found = await audit(w);
@@ -552,27 +566,34 @@ describe("kill -9 of the CLI with a role, a member and a token POST in flight", 
       );
       expect(proxy.intercepted.every((i) => i.status < 300)).toBe(true);
       leftovers = seen;
-      // What the killed CLI left: a language host, the program, and a provider (behind its shim).
-      expect(leftovers.map(role)).toEqual(expect.arrayContaining(["language host", "provider"]));
-      const gone: Record<string, number> = {};
-      while (Date.now() - killedAt < LEFTOVER_BOUND_MS + 5_000 && leftovers.some(running)) {
-        for (const p of leftovers)
-          if (!running(p) && gone[`${role(p)} ${p.pid}`] === undefined)
-            gone[`${role(p)} ${p.pid}`] = Date.now() - killedAt;
-        await sleep(200);
+      // What the killed CLI left: a language host, the program under it, and a provider.
+      expect(leftovers.map(role)).toEqual(expect.arrayContaining(["language host", "program", "provider"]));
+      // The language host (Pulumi's pulumi-language-nodejs, v3.68) checks the engine every 5
+      // minutes and exits then; the README says how to find it. Everything else is bounded here.
+      const bounded = leftovers.filter((p) => role(p) !== "language host");
+      const gone = new Map<Proc, number>();
+      const note = () => {
+        for (const p of leftovers) if (!running(p) && !gone.has(p)) gone.set(p, Date.now() - killedAt);
+      };
+      while (Date.now() - killedAt < LEFTOVER_BOUND_MS && bounded.some(running)) {
+        note();
+        await sleep(100);
       }
+      note();
       const still = leftovers.filter(running);
       figures.push(
-        `kill -9: the CLI left ${leftovers.map((p) => `${role(p)} (${p.name})`).join(", ")}; ` +
-          `gone after ${Object.entries(gone)
-            .map(([k, ms]) => `${k.replace(/ \d+$/, "")} ${(ms / 1000).toFixed(1)} s`)
-            .join(", ")}` +
+        `kill -9: the CLI left ${leftovers.map((p) => `${role(p)} (${p.name})`).join(", ")}; gone after ` +
+          [...gone].map(([p, ms]) => `${role(p)} ${(ms / 1000).toFixed(1)} s`).join(", ") +
           (still.length > 0
-            ? `; still running after ${LEFTOVER_BOUND_MS / 1000} s: ${still.map(role).join(", ")}`
+            ? `; still running ${LEFTOVER_BOUND_MS / 1000} s later: ${still.map(role).join(", ")}`
             : ""),
       );
-      for (const p of still) process.kill(p.pid, "SIGKILL"); // ours to clean up, by pid
-      expect(still.map((p) => `${role(p)}: ${p.command}`)).toEqual([]);
+      // Ours to clean up, by pid (under RELIABILITY_DEBUG the language host is left, to watch it end by itself).
+      for (const p of still)
+        if (process.env.RELIABILITY_DEBUG && role(p) === "language host")
+          console.log(`language host left: pid ${p.pid}`);
+        else process.kill(p.pid, "SIGKILL");
+      expect(bounded.filter((p) => still.includes(p)).map((p) => `${role(p)}: ${p.command}`)).toEqual([]);
     },
     CASE_TIMEOUT_MS,
   );
@@ -582,7 +603,7 @@ describe("kill -9 of the CLI with a role, a member and a token POST in flight", 
     async () => {
       expect(w).toBeDefined();
       const before = await exportState(w);
-      const locksDir = path.join(env.backendDir, ".pulumi", "locks");
+      const locksDir = path.join(env.backendDir, ".pulumi", "locks", "organization", PROJECT, w.stack);
       const locks = fs.existsSync(locksDir) ? walkFiles(locksDir) : [];
       const cancel = await pulumi(w, ["cancel", "--yes"]);
       const locksAfter = fs.existsSync(locksDir) ? walkFiles(locksDir) : [];
@@ -591,7 +612,7 @@ describe("kill -9 of the CLI with a role, a member and a token POST in flight", 
       figures.push(
         `after kill -9: ${before.pending_operations?.length ?? 0} pending operations in the state ` +
           `(${(before.pending_operations ?? []).map((o) => `${o.type} ${o.resource.urn.split("::").pop()}`).join(", ")}); ` +
-          `${locks.length} lock file(s)`,
+          `${locks.length} lock file(s) (${locks.map((l) => path.basename(l)).join(", ")})`,
         `  pulumi cancel: exit ${cancel.code}, ${locksAfter.length} lock file(s) left: ${lastLines(cancel.output)}`,
         `  pulumi refresh --clear-pending-creates: exit ${refresh.code}, ${after.pending_operations?.length ?? 0} pending left: ${lastLines(refresh.output)}`,
       );
@@ -599,11 +620,9 @@ describe("kill -9 of the CLI with a role, a member and a token POST in flight", 
       expect(locksAfter).toEqual([]);
       expect(refresh.code).toBe(0);
       expect(after.pending_operations ?? []).toEqual([]);
-      const result = await upUntilConverged(w, MAX_UPS_AFTER_LOST_ANSWERS);
-      figures.push(
-        `  then ups needed: ${result.ups} (${result.checklistUps} with the checklist)`,
-        ...result.failures.map((f, i) => `  up ${i + 1} failed: ${f.join(" | ").slice(0, 300)}`),
-      );
+      const result = await upUntilConverged(w, MAX_UPS_AFTER_LOST_ANSWERS, true);
+      figures.push(...convergenceFigures(result, MAX_UPS_AFTER_LOST_ANSWERS));
+      expect(result.converged).toBe(true);
       expect(result.ups).toBeLessThanOrEqual(MAX_UPS_AFTER_LOST_ANSWERS);
       await expectNoChanges(w);
       await collectMintedKeys(w);
