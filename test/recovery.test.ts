@@ -172,7 +172,7 @@ describe("ApiMember", () => {
   async function memberInputs(identifier: string, owner: string) {
     const result = await apiMember.check({}, memberArgs(identifier, owner));
     expect(result.failures).toBeUndefined();
-    return { ...result.inputs, __provider: PROVIDER_CODE } as any;
+    return { ...result.inputs, __provider: PROVIDER_CODE };
   }
 
   const membersNamed = async (identifier: string) =>
