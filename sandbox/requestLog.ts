@@ -1,6 +1,6 @@
 // The request log the console exposes: per "METHOD /path" counts (numeric ids as {id}), the
-// injected faults by kind, and the newest entries, bounded. Bodies are stored with credential-bearing fields masked; headers are
-// never stored.
+// injected faults by kind, and the newest entries, bounded. Bodies are stored with
+// credential-bearing fields masked; headers are never stored.
 
 export interface LogEntry {
   method: string;
@@ -34,7 +34,7 @@ export function countKey(method: string, path: string): string {
 
 export type FaultCounts = Record<NonNullable<LogEntry["fault"]>, number>;
 
-const noFaults = (): FaultCounts => ({ "429": 0, "503": 0, drop: 0 });
+const noFaults = (): FaultCounts => ({ "429": 0, "503": 0, drop: 0, lostAnswer: 0 });
 
 export class RequestLog {
   private entries: LogEntry[] = [];

@@ -11,7 +11,6 @@
 // Objects are listed from the sandbox's own view (the console plane: tokens have no published
 // list) and compared with `pulumi stack export`. Figures are printed at the end (console.log).
 import { ChildProcess, spawn } from "child_process";
-import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { SandboxConsole } from "../sandbox/console";
@@ -38,8 +37,16 @@ const RANDOM_FAULTS = { rate503: 0.2, rate429: 0.2, rateDrop: 0.05, retryAfterSe
 /** Bounds asserted: `up` runs to converge under random faults, and after lost answers. */
 const MAX_UPS_UNDER_FAULTS = 10;
 const MAX_UPS_AFTER_LOST_ANSWERS = 6;
-/** How long the processes a killed CLI leaves may outlive it. */
+/** How long the processes a killed CLI leaves may outlive it: the provider and the program. */
 const LEFTOVER_BOUND_MS = 30_000;
+/**
+ * The language host (Pulumi's pulumi-language-nodejs v3.68, as scripts/ensure-pulumi.sh builds it)
+ * checks the engine 5 minutes after it starts and every 5 minutes after that, and exits when the
+ * engine is gone: it may outlive a killed CLI by up to 5 minutes (README, "After a crash").
+ */
+const LANGUAGE_HOST_BOUND_MS = 5 * 60_000 + 30_000;
+/** Language hosts a killed CLI left, checked by the last test (the bound is longer than a case). */
+const languageHosts: Proc[] = [];
 
 let env: PulumiEnvironment;
 const printed: string[] = [];
@@ -233,12 +240,17 @@ interface Audit {
   duplicates: string[];
   /** Objects the stack made that no state entry records. */
   orphans: string[];
+  /**
+   * Tokens whose POST got no answer, recorded as such in the state (ApiKey's `unanswered`, listed
+   * in the runbook for the operator to revoke): the published API can neither list nor revoke them.
+   */
+  unanswered: string[];
   /** State entries whose object is gone. */
   dangling: string[];
 }
 
-const keyId = (member: string, publicKey: string) =>
-  `${member.toLowerCase()}/${createHash("sha256").update(publicKey).digest("hex").slice(0, 16)}`;
+/** How far a token's creation may be from the recorded time of its unanswered POST. */
+const UNANSWERED_SLACK_MS = 120_000;
 
 /** The stack's roles, members and tokens in the sandbox (the console's view: every token too), against the state. */
 async function audit(w: World): Promise<Audit> {
@@ -248,6 +260,23 @@ async function audit(w: World): Promise<Audit> {
   const roles = live.roles.filter((r) => !w.baseline.roles.has(r.id));
   const members = live.members.filter((m) => !w.baseline.members.has(m.id));
   const tokens = live.keys.filter((k) => k.kind === "token" && !w.baseline.keys.has(k.publicKey));
+  const stateRoles = ofType("SecurityRole");
+  const stateMembers = ofType("ApiMember");
+  const stateKeys = ofType("ApiKey");
+  const keyOf = (k: StateResource) => (k.outputs?.publicKey as string | undefined) || undefined;
+  const records = stateKeys.flatMap(
+    (k) => (k.outputs?.unanswered as { member: string; at: string }[] | undefined) ?? [],
+  );
+  const recordedKeys = new Set(stateKeys.map(keyOf).filter(Boolean));
+  const unanswered = tokens.filter(
+    (t) =>
+      !recordedKeys.has(t.publicKey) &&
+      records.some(
+        (r) =>
+          r.member.toLowerCase() === t.member.toLowerCase() &&
+          Math.abs(Date.parse(t.createdAt) - Date.parse(r.at)) < UNANSWERED_SLACK_MS,
+      ),
+  );
   const duplicates: string[] = [];
   const orphans: string[] = [];
   const dangling: string[] = [];
@@ -265,35 +294,43 @@ async function audit(w: World): Promise<Audit> {
     members.map((m) => m.identifier),
   );
   repeated(
-    "token of",
-    tokens.map((t) => t.member),
+    "working token of",
+    tokens.filter((t) => !unanswered.includes(t)).map((t) => t.member),
   );
-  const stateRoles = ofType("SecurityRole");
-  const stateMembers = ofType("ApiMember");
-  const stateKeys = ofType("ApiKey");
-  for (const [label, entries] of [
-    ["role state entry", stateRoles],
-    ["member state entry", stateMembers],
-    ["key state entry", stateKeys],
-  ] as const)
-    repeated(
-      label,
-      entries.map((e) => String(e.id)),
-    );
+  repeated(
+    "role state entry for id",
+    stateRoles.map((e) => String(e.id)),
+  );
+  repeated(
+    "member state entry for id",
+    stateMembers.map((e) => String(e.id)),
+  );
+  repeated(
+    "key state entry for",
+    stateKeys.map((e) => keyOf(e) ?? String(e.id)),
+  );
   const roleIds = new Set(stateRoles.map((r) => String(r.id)));
   const memberIds = new Set(stateMembers.map((m) => String(m.id)));
-  const keyIds = new Set(stateKeys.map((k) => String(k.id).toLowerCase()));
   for (const r of roles) if (!roleIds.has(String(r.id))) orphans.push(`role ${r.name} (id ${r.id})`);
   for (const m of members) if (!memberIds.has(String(m.id))) orphans.push(`member ${m.identifier} (id ${m.id})`);
   for (const t of tokens)
-    if (!keyIds.has(keyId(t.member, t.publicKey))) orphans.push(`token of ${t.member} made ${t.createdAt}`);
+    if (!recordedKeys.has(t.publicKey) && !unanswered.includes(t))
+      orphans.push(`token of ${t.member} made ${t.createdAt}`);
   const liveRoles = new Set(roles.map((r) => String(r.id)));
   const liveMembers = new Set(members.map((m) => String(m.id)));
-  const liveKeys = new Set(tokens.map((t) => keyId(t.member, t.publicKey)));
+  const liveKeys = new Set(tokens.map((t) => t.publicKey));
   for (const r of stateRoles) if (!liveRoles.has(String(r.id))) dangling.push(r.urn);
   for (const m of stateMembers) if (!liveMembers.has(String(m.id))) dangling.push(m.urn);
-  for (const k of stateKeys) if (!liveKeys.has(String(k.id).toLowerCase())) dangling.push(k.urn);
-  return { roles: roles.length, members: members.length, tokens: tokens.length, duplicates, orphans, dangling };
+  for (const k of stateKeys) if (!liveKeys.has(keyOf(k) ?? "")) dangling.push(k.urn);
+  return {
+    roles: roles.length,
+    members: members.length,
+    tokens: tokens.length,
+    duplicates,
+    orphans,
+    unanswered: unanswered.map((t) => `token of ${t.member} made ${t.createdAt}`),
+    dangling,
+  };
 }
 
 /** Every private key the stack minted, from its decrypted outputs: they join the credential scan. */
@@ -313,12 +350,23 @@ async function collectMintedKeys(w: World): Promise<void> {
   for (const i of Object.values(outputs.integrations ?? {})) if (i.privateKey) secrets.push(i.privateKey);
 }
 
-/** The expected shape after convergence: one role, member and token per integration, all in the state. */
-function expectClean(a: Audit): void {
+/** After convergence: one role, member and working token per integration, all in the state, nothing else unrecorded. */
+function expectClean(a: Audit, unansweredTokens = 0): void {
   expect(a.duplicates).toEqual([]);
   expect(a.orphans).toEqual([]);
   expect(a.dangling).toEqual([]);
-  expect([a.roles, a.members, a.tokens]).toEqual([3, 3, 3]);
+  expect(a.unanswered).toHaveLength(unansweredTokens);
+  expect([a.roles, a.members, a.tokens]).toEqual([3, 3, 3 + unansweredTokens]);
+}
+
+/** The audit's figures line. */
+function auditFigures(a: Audit): string {
+  const list = (items: string[]) => (items.length > 0 ? ` (${items.join("; ")})` : "");
+  return (
+    `  objects: ${a.roles} roles, ${a.members} members, ${a.tokens} tokens; duplicates ${a.duplicates.length}` +
+    `${list(a.duplicates)}, orphans ${a.orphans.length}${list(a.orphans)}, unanswered tokens recorded ` +
+    `${a.unanswered.length}, dangling state entries ${a.dangling.length}${list(a.dangling)}`
+  );
 }
 
 // --- set-up and the credential scan -----------------------------------------------------------
@@ -329,6 +377,7 @@ beforeAll(async () => {
 }, BUILD_TIMEOUT_MS);
 
 afterAll(async () => {
+  for (const p of languageHosts) if (running(p)) process.kill(p.pid, "SIGKILL"); // ours, by pid
   for (const close of closers.splice(0).reverse()) await close();
   for (const stack of ["reliability-faults", "reliability-lost", "reliability-kill"])
     fs.rmSync(runbook(stack), { force: true });
@@ -348,44 +397,7 @@ afterEach(() => {
   for (const secret of secrets) for (const text of texts) expect(text.includes(secret)).toBe(false);
 });
 
-// --- the cases ----------------------------------------------------------------------------------
-
-describe("random faults: 20% 503, 20% 429, 5% dropped connections", () => {
-  it(
-    "three integrations converge within a bounded number of ups, with 0 duplicated and 0 orphaned objects",
-    async () => {
-      const w = await world("reliability-faults");
-      await w.operator.setFaults(RANDOM_FAULTS);
-      await w.operator.resetRequests();
-      const started = Date.now();
-      const result = await upUntilConverged(w, MAX_UPS_UNDER_FAULTS);
-      const log = await w.operator.requests();
-      await w.operator.setFaults({ rate503: 0, rate429: 0, rateDrop: 0 });
-      const seconds = (Date.now() - started) / 1000;
-      const requests = Object.values(log.counts).reduce((a, b) => a + b, 0);
-      const posts = log.entries.filter((e) => e.method === "POST");
-      figures.push(
-        `random faults (1 trial, ${seconds.toFixed(0)} s): ${requests} API requests, faults injected: ` +
-          `${log.faults["503"]} x 503, ${log.faults["429"]} x 429, ${log.faults.drop} dropped ` +
-          `(${posts.filter((e) => e.fault).length} of ${posts.length} POSTs)`,
-        ...convergenceFigures(result, MAX_UPS_UNDER_FAULTS),
-      );
-      expect(result.converged).toBe(true);
-      expect(result.ups).toBeLessThanOrEqual(MAX_UPS_UNDER_FAULTS);
-      expect(log.faults["503"] + log.faults["429"] + log.faults.drop).toBeGreaterThan(0);
-      // Converged: no changes pending (checked without faults, so the answer is the tenant's).
-      await expectNoChanges(w);
-      await collectMintedKeys(w);
-      const found = await audit(w);
-      figures.push(
-        `  objects: ${found.roles} roles, ${found.members} members, ${found.tokens} tokens; ` +
-          `duplicates ${found.duplicates.length}, orphans ${found.orphans.length}`,
-      );
-      expectClean(found);
-    },
-    CASE_TIMEOUT_MS,
-  );
-});
+// --- the proxy's rules and the process tree ----------------------------------------------------
 
 /** The request that creates integration `i`'s role, member or token, as the proxy sees it. */
 function rule(kind: "role" | "member" | "token", i: (typeof INTEGRATIONS)[number], action: "lose" | "hold"): ProxyRule {
@@ -421,45 +433,6 @@ function keepInterceptedKeys(proxy: LossyProxy): void {
     if (key) secrets.push(key);
   }
 }
-
-describe("lost answers: the sandbox acted, the answer never arrived", () => {
-  it(
-    "after a role, a member and a token POST, up again converges with no manual step but the checklist",
-    async () => {
-      const w = await world("reliability-lost", { proxy: true });
-      const proxy = w.proxy!;
-      // Elements' role, Lifecycle Manager's member and Rewst's token: each answer lost once.
-      proxy.setRules([rule("role", ELEMENTS, "lose"), rule("member", LIFECYCLE, "lose"), rule("token", REWST, "lose")]);
-      const result = await upUntilConverged(w, MAX_UPS_AFTER_LOST_ANSWERS, true);
-      keepInterceptedKeys(proxy);
-      figures.push(
-        `lost answers: ${proxy.intercepted.map((i) => `${i.label} (sandbox answered ${i.status})`).join(", ")}`,
-        ...convergenceFigures(result, MAX_UPS_AFTER_LOST_ANSWERS),
-      );
-      expect(result.converged).toBe(true);
-      expect(result.ups).toBeLessThanOrEqual(MAX_UPS_AFTER_LOST_ANSWERS);
-      // Every loss happened: the sandbox acted on each of the three POSTs.
-      expect(proxy.intercepted.map((i) => [i.label, i.status < 300])).toEqual(
-        expect.arrayContaining([
-          [`role ${ELEMENTS.definition.roleName}`, true],
-          [`member ${LIFECYCLE.identifier}`, true],
-          [`token of ${REWST.identifier}`, true],
-        ]),
-      );
-      await expectNoChanges(w);
-      await collectMintedKeys(w);
-      const found = await audit(w);
-      figures.push(
-        `  objects: ${found.roles} roles, ${found.members} members, ${found.tokens} tokens; ` +
-          `duplicates ${found.duplicates.length} ${JSON.stringify(found.duplicates)}, orphans ${found.orphans.length} ${JSON.stringify(found.orphans)}`,
-      );
-      expectClean(found);
-    },
-    CASE_TIMEOUT_MS,
-  );
-});
-
-// --- processes ----------------------------------------------------------------------------------
 
 interface Proc {
   pid: number;
@@ -516,6 +489,14 @@ function running(p: Proc): boolean {
   return info !== undefined && info.start === p.start && info.state !== "Z";
 }
 
+/** When the process started, in epoch ms (its stat start time in clock ticks after boot). */
+function processStartMs(p: Proc): number {
+  const bootSeconds = Number(/^btime (\d+)$/m.exec(fs.readFileSync("/proc/stat", "utf8"))?.[1]);
+  return (bootSeconds + Number(p.start) / CLOCK_TICKS) * 1000;
+}
+/** USER_HZ: 100 on Linux everywhere this runs (getconf CLK_TCK). */
+const CLOCK_TICKS = 100;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const role = (p: Proc) =>
   p.name.startsWith("pulumi-language")
@@ -528,13 +509,33 @@ const role = (p: Proc) =>
           ? "program"
           : p.name;
 
+function walkFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? walkFiles(p) : [p];
+  });
+}
+
+/** The last non-empty lines a command printed, on one line. */
+function lastLines(output: string, n = 3): string {
+  return output
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(-n)
+    .join(" / ")
+    .slice(0, 400);
+}
+
+// --- the cases, the kill first: the language host it leaves is checked at the end -----------------
+
 describe("kill -9 of the CLI with a role, a member and a token POST in flight", () => {
   let w: World;
   let leftovers: Proc[] = [];
   let killedAt = 0;
 
   it(
-    "the sandbox acted on all three, the CLI dies, and its language host and provider processes end within the bound",
+    "the sandbox acted on all three, the CLI dies, and the program and provider processes it started end within 30 s",
     async () => {
       w = await world("reliability-kill", { proxy: true });
       const proxy = w.proxy!;
@@ -588,11 +589,9 @@ describe("kill -9 of the CLI with a role, a member and a token POST in flight", 
             ? `; still running ${LEFTOVER_BOUND_MS / 1000} s later: ${still.map(role).join(", ")}`
             : ""),
       );
-      // Ours to clean up, by pid (under RELIABILITY_DEBUG the language host is left, to watch it end by itself).
-      for (const p of still)
-        if (process.env.RELIABILITY_DEBUG && role(p) === "language host")
-          console.log(`language host left: pid ${p.pid}`);
-        else process.kill(p.pid, "SIGKILL");
+      // The language host is checked at the end of the file; anything else still running is ours to stop, by pid.
+      languageHosts.push(...still.filter((p) => role(p) === "language host"));
+      for (const p of still) if (role(p) !== "language host") process.kill(p.pid, "SIGKILL");
       expect(bounded.filter((p) => still.includes(p)).map((p) => `${role(p)}: ${p.command}`)).toEqual([]);
     },
     CASE_TIMEOUT_MS,
@@ -627,30 +626,104 @@ describe("kill -9 of the CLI with a role, a member and a token POST in flight", 
       await expectNoChanges(w);
       await collectMintedKeys(w);
       const found = await audit(w);
+      figures.push(auditFigures(found));
+      // The token in flight when the CLI died is allowed only if something recorded it.
+      expectClean(found, found.unanswered.length);
+      expect(found.unanswered.length).toBeLessThanOrEqual(1);
+    },
+    CASE_TIMEOUT_MS,
+  );
+});
+
+describe("lost answers: the sandbox acted, the answer never arrived", () => {
+  it(
+    "after a role, a member and a token POST, up again converges with no manual step but the checklist",
+    async () => {
+      const w = await world("reliability-lost", { proxy: true });
+      const proxy = w.proxy!;
+      // Elements' role, Lifecycle Manager's member and Rewst's token: each answer lost once.
+      proxy.setRules([rule("role", ELEMENTS, "lose"), rule("member", LIFECYCLE, "lose"), rule("token", REWST, "lose")]);
+      const result = await upUntilConverged(w, MAX_UPS_AFTER_LOST_ANSWERS, true);
+      keepInterceptedKeys(proxy);
       figures.push(
-        `  objects: ${found.roles} roles, ${found.members} members, ${found.tokens} tokens; ` +
-          `duplicates ${found.duplicates.length} ${JSON.stringify(found.duplicates)}, orphans ${found.orphans.length} ${JSON.stringify(found.orphans)}`,
+        `lost answers: ${proxy.intercepted.map((i) => `${i.label} (sandbox answered ${i.status})`).join(", ")}`,
+        ...convergenceFigures(result, MAX_UPS_AFTER_LOST_ANSWERS),
       );
+      expect(result.converged).toBe(true);
+      expect(result.ups).toBeLessThanOrEqual(MAX_UPS_AFTER_LOST_ANSWERS);
+      // Every loss happened: the sandbox acted on each of the three POSTs.
+      expect(proxy.intercepted.map((i) => [i.label, i.status < 300])).toEqual(
+        expect.arrayContaining([
+          [`role ${ELEMENTS.definition.roleName}`, true],
+          [`member ${LIFECYCLE.identifier}`, true],
+          [`token of ${REWST.identifier}`, true],
+        ]),
+      );
+      await expectNoChanges(w);
+      await collectMintedKeys(w);
+      const found = await audit(w);
+      figures.push(auditFigures(found));
+      // The lost token answer is recorded in the state and listed in the runbook for the operator.
+      expectClean(found, 1);
+      expect(fs.readFileSync(runbook(w.stack), "utf8")).toMatch(
+        new RegExp(`${REWST.identifier} > API Keys: revoke the key minted at about `),
+      );
+    },
+    CASE_TIMEOUT_MS,
+  );
+});
+
+describe("random faults: 20% 503, 20% 429, 5% dropped connections", () => {
+  it(
+    "three integrations converge within a bounded number of ups, with 0 duplicated and 0 orphaned objects",
+    async () => {
+      const w = await world("reliability-faults");
+      await w.operator.setFaults(RANDOM_FAULTS);
+      await w.operator.resetRequests();
+      const started = Date.now();
+      const result = await upUntilConverged(w, MAX_UPS_UNDER_FAULTS);
+      const log = await w.operator.requests();
+      await w.operator.setFaults({ rate503: 0, rate429: 0, rateDrop: 0 });
+      const seconds = (Date.now() - started) / 1000;
+      const requests = Object.values(log.counts).reduce((a, b) => a + b, 0);
+      const posts = log.entries.filter((e) => e.method === "POST");
+      figures.push(
+        `random faults (1 trial, ${seconds.toFixed(0)} s): ${requests} API requests, faults injected: ` +
+          `${log.faults["503"]} x 503, ${log.faults["429"]} x 429, ${log.faults.drop} dropped ` +
+          `(${posts.filter((e) => e.fault).length} of ${posts.length} POSTs)`,
+        ...convergenceFigures(result, MAX_UPS_UNDER_FAULTS),
+      );
+      expect(result.converged).toBe(true);
+      expect(result.ups).toBeLessThanOrEqual(MAX_UPS_UNDER_FAULTS);
+      expect(log.faults["503"] + log.faults["429"] + log.faults.drop).toBeGreaterThan(0);
+      // Converged: no changes pending (checked without faults, so the answer is the tenant's).
+      await expectNoChanges(w);
+      await collectMintedKeys(w);
+      const found = await audit(w);
+      figures.push(auditFigures(found));
       expectClean(found);
     },
     CASE_TIMEOUT_MS,
   );
 });
 
-function walkFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    return e.isDirectory() ? walkFiles(p) : [p];
-  });
-}
-
-/** The last non-empty lines a command printed, on one line. */
-function lastLines(output: string, n = 3): string {
-  return output
-    .split("\n")
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .slice(-n)
-    .join(" / ")
-    .slice(0, 400);
-}
+describe("what a killed CLI leaves behind", () => {
+  it(
+    "the language host ends by itself within 5 minutes and 30 seconds of its start",
+    async () => {
+      expect(languageHosts.length).toBeGreaterThan(0); // the kill case ran first and found one
+      const started = (p: Proc) => processStartMs(p);
+      for (const p of languageHosts) {
+        const deadline = started(p) + LANGUAGE_HOST_BOUND_MS;
+        while (running(p) && Date.now() < deadline) await sleep(500);
+        const ended = !running(p);
+        figures.push(
+          `language host left by kill -9: ${ended ? "ended by itself" : "still running"} ` +
+            `${((Date.now() - started(p)) / 1000).toFixed(0)} s after it started (bound ${LANGUAGE_HOST_BOUND_MS / 1000} s)`,
+        );
+        expect(ended).toBe(true);
+      }
+    },
+    LANGUAGE_HOST_BOUND_MS + 60_000,
+  );
+});

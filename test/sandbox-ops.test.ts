@@ -35,7 +35,7 @@ describe("faults", () => {
       await expect(ops.setFaults({ rate429: 2 })).rejects.toThrow(/between 0 and 1/);
       const log = await ops.requests();
       expect(log.counts["GET /system/securityroles"]).toBe(4);
-      expect(log.faults).toEqual({ "429": 1, "503": 1, drop: 1 });
+      expect(log.faults).toEqual({ "429": 1, "503": 1, drop: 1, lostAnswer: 0 });
       expect(log.entries.map((e) => [e.status, e.fault])).toEqual([
         [429, "429"],
         [503, "503"],
