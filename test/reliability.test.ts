@@ -23,6 +23,8 @@ const PROJECT = "connectwise-iac";
 const PROJECT_DIR = path.resolve(__dirname, "..");
 const BUILD_TIMEOUT_MS = 20 * 60_000; // the first run may build the Pulumi CLI from Go modules
 const CASE_TIMEOUT_MS = 12 * 60_000;
+/** Up to MAX_UPS_UNDER_FAULTS runs of up to a minute each on a loaded machine. */
+const FAULTS_TIMEOUT_MS = 20 * 60_000;
 
 /** The three integrations of every stack here, each with its own API member. */
 const INTEGRATIONS = [
@@ -39,9 +41,9 @@ const RANDOM_FAULTS = { rate503: 0.2, rate429: 0.2, rateDrop: 0.05, retryAfterSe
  * not repeated after a 503 or a dropped connection (it may have acted), and the engine starts no
  * new step after a failure, so each up gets one integration's chain (role, member, token) only as
  * far as its first failed POST (about 1 in 4 fail). Runs took 6 and 7 ups; a simulation of that
- * model puts 10 or more at about 1 to 4% and 13 or more at about 0.1 to 1%.
+ * model puts more than 10 at 1 to 4%, more than 12 at 0.2 to 1%, more than 15 at 0.01 to 0.1%.
  */
-const MAX_UPS_UNDER_FAULTS = 12;
+const MAX_UPS_UNDER_FAULTS = 15;
 const MAX_UPS_AFTER_LOST_ANSWERS = 6;
 /** How long the processes a killed CLI leaves may outlive it: the provider and the program. */
 const LEFTOVER_BOUND_MS = 30_000;
@@ -736,7 +738,7 @@ describe("random faults: 20% 503, 20% 429, 5% dropped connections", () => {
       figures.push(auditFigures(found));
       expectClean(found);
     },
-    CASE_TIMEOUT_MS,
+    FAULTS_TIMEOUT_MS,
   );
 });
 
