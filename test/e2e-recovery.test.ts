@@ -222,8 +222,19 @@ describe("recovery through the Pulumi CLI", () => {
 
       const cancel = await pulumi("killed", ["cancel", "--yes"]);
       expect(cancel.code).toBe(0);
+      // What the dead run was creating (the README's way to see it before clearing it).
+      const exported = await pulumi("killed", ["stack", "export"]);
+      const pending = JSON.parse(exported.output).deployment.pending_operations;
+      expect(pending).toEqual([
+        expect.objectContaining({
+          type: "creating",
+          resource: expect.objectContaining({ urn: expect.stringMatching(/SecurityRole::role$/) }),
+        }),
+      ]);
       const refresh = await pulumi("killed", ["refresh", "--clear-pending-creates", "--yes"]);
       expect(refresh.code).toBe(0);
+      const cleared = await pulumi("killed", ["stack", "export"]);
+      expect(JSON.parse(cleared.output).deployment.pending_operations ?? []).toEqual([]);
       const up = await pulumi("killed", ["up", "--yes"]);
       expect(up.output).toMatch(/SecurityRole Killed Role: takes back role \d+: made by this stack's connection at /);
       expect(up.code).toBe(0);
