@@ -189,7 +189,11 @@ const FIELDS = {
    * be empty).
    */
   exclusive: flag(true),
-  /** Take over a role of this name that already exists, instead of failing on create. */
+  /**
+   * Take over a role of this name that already exists, instead of failing on create. Without it,
+   * an existing role is taken back only when provably this stack's own (an interrupted up's:
+   * entered by the member the stack connects as within 24 h, no member on it, every level None).
+   */
   adopt: flag(false),
   /**
    * Destroy deletes an adopted role too. Default false: a role the stack took over, not created,

@@ -15,8 +15,11 @@ export interface LostAnswer {
   path: string;
   /** How many matching requests lose their answer (default 1); the rule is gone once used up. */
   count: number;
-  /** What the client gets instead of the answer: nothing ("drop", default), or a gateway's 502 or 504. */
-  reply: "drop" | "502" | "504";
+  /**
+   * What the client gets instead of the answer: nothing ("drop", default), a gateway's 502 or
+   * 504, or nothing ever ("hang": the connection stays open until the client gives up or dies).
+   */
+  reply: "drop" | "502" | "504" | "hang";
 }
 
 export interface Faults {
@@ -39,10 +42,10 @@ export const NO_FAULTS: Faults = {
 
 export type FaultOutcome = "drop" | "429" | "503" | "lostAnswer" | undefined;
 
-const REPLIES: LostAnswer["reply"][] = ["drop", "502", "504"];
+const REPLIES: LostAnswer["reply"][] = ["drop", "502", "504", "hang"];
 
 function lostAnswers(value: unknown): LostAnswer[] {
-  const shape = 'loseAnswers must be a list of {method, path, count?, reply?: "drop" | "502" | "504"}';
+  const shape = 'loseAnswers must be a list of {method, path, count?, reply?: "drop" | "502" | "504" | "hang"}';
   if (!Array.isArray(value)) throw new Error(shape);
   return value.map((raw: unknown) => {
     const rule = (raw ?? {}) as Record<string, unknown>;
@@ -151,6 +154,8 @@ export function injectFaults(current: () => Faults, next: Plane, path: (req: Pla
     const acted = await next(req);
     const logged = { fault: "lostAnswer" as const, requestBody: acted.requestBody ?? requestBody, body: acted.body };
     if (lost === "drop") return { status: 0, drop: true, ...logged };
+    // Never answered: the sandbox's close() ends the connection.
+    if (lost === "hang") return new Promise<never>(() => undefined);
     const status = Number(lost);
     const code = status === 502 ? "BadGateway" : "GatewayTimeout";
     return { status, ...logged, body: { code, message: `The gateway lost the answer (${status})` } };
