@@ -249,6 +249,8 @@ interface Audit {
   roles: number;
   members: number;
   tokens: number;
+  /** Each token: member, when it was made, and what records it (key, unanswered, in flight, none). */
+  tokenList: string[];
   /** Natural keys with more than one object (sandbox) or more than one state entry. */
   duplicates: string[];
   /** Objects the stack made that no state entry records. */
@@ -336,8 +338,7 @@ async function audit(w: World, inFlightKeys: string[] = []): Promise<Audit> {
   for (const r of roles) if (!roleIds.has(String(r.id))) orphans.push(`role ${r.name} (id ${r.id})`);
   for (const m of members) if (!memberIds.has(String(m.id))) orphans.push(`member ${m.identifier} (id ${m.id})`);
   for (const t of tokens)
-    if (!recordedKeys.has(t.publicKey) && !unanswered.includes(t))
-      orphans.push(`token of ${t.member} made ${t.createdAt}`);
+    if (!recordedKeys.has(t.publicKey) && !unrecorded(t)) orphans.push(`token of ${t.member} made ${t.createdAt}`);
   const liveRoles = new Set(roles.map((r) => String(r.id)));
   const liveMembers = new Set(members.map((m) => String(m.id)));
   const liveKeys = new Set(tokens.map((t) => t.publicKey));
@@ -348,6 +349,10 @@ async function audit(w: World, inFlightKeys: string[] = []): Promise<Audit> {
     roles: roles.length,
     members: members.length,
     tokens: tokens.length,
+    tokenList: tokens.map(
+      (t) =>
+        `${t.member} ${t.createdAt.slice(11, 23)} ${recordedKeys.has(t.publicKey) ? "key" : unanswered.includes(t) ? "unanswered" : inFlight.includes(t) ? "in flight" : "none"}`,
+    ),
     duplicates,
     orphans,
     unanswered: unanswered.map((t) => `token of ${t.member} made ${t.createdAt}`),
@@ -390,7 +395,7 @@ function auditFigures(a: Audit): string {
     `  objects: ${a.roles} roles, ${a.members} members, ${a.tokens} tokens; duplicates ${a.duplicates.length}` +
     `${list(a.duplicates)}, orphans ${a.orphans.length}${list(a.orphans)}, unanswered tokens recorded ` +
     `${a.unanswered.length}, tokens in flight at kill -9 ${a.inFlight.length}, dangling state entries ` +
-    `${a.dangling.length}${list(a.dangling)}`
+    `${a.dangling.length}${list(a.dangling)}\n    tokens: ${a.tokenList.join(", ")}`
   );
 }
 
@@ -660,7 +665,10 @@ describe("kill -9 of the CLI with a role, a member and a token POST in flight", 
       await expectNoChanges(w);
       await collectMintedKeys(w);
       const found = await audit(w, inFlightKeys);
-      figures.push(auditFigures(found));
+      const mints = (await w.operator.requests()).entries
+        .filter((e) => e.method === "POST" && /\/tokens$/.test(e.path))
+        .map((e) => `${e.path.split("/")[3]} ${e.at.slice(11, 23)} ${e.status}`);
+      figures.push(auditFigures(found), `    token POSTs the sandbox answered: ${mints.join(", ")}`);
       // The token whose POST was in flight when the CLI died: the sandbox minted it, and no process
       // lived to record it (README, "After a crash": the operator revokes it in the member's API Keys).
       // Anything else unrecorded fails here.
