@@ -46,6 +46,7 @@ new OperatorChecklist("checklist", { resources: [role, key], runbook: config.req
 exports.roleId = role.roleId;
 exports.memberId = member.memberId;
 exports.publicKey = key.publicKey;
+exports.privateKey = key.privateKey; // a secret: must appear only as ciphertext
 `;
 
 function writeProgram(dir: string): void {
@@ -184,6 +185,8 @@ describe("recovery through the Pulumi CLI", () => {
       expect(preview.stdout).toContain("ApiKey for member LostMember: no key in the state");
       const up = await stack.up({ onOutput });
       expect(up.summary.result).toBe("succeeded");
+      expect(up.outputs.privateKey.secret).toBe(true);
+      secrets.push(up.outputs.privateKey.value as string); // scanned for in the state and output below
       expect(up.stdout).toContain("ApiKey for member LostMember: unanswered token:");
       expect(await tokensOf("LostMember")).toHaveLength(2);
       expect(await count("roles", "Lost Role")).toBe(1);
