@@ -144,18 +144,37 @@ h2 { font-size: 16px; margin: 24px 0 8px; }
 ul.others li { margin: 2px 0; }
 `;
 
-// Click on a cell: show its detail (already in the page, escaped) in the panel; no data goes through innerHTML.
+// A cell's detail (already in the page, escaped) shows in the panel on hover, and stays there on
+// click (the clicked cell is outlined); leaving the matrix shows the clicked one again. No data
+// goes through innerHTML.
 const SCRIPT = `
-document.addEventListener("click", function (event) {
-  var button = event.target.closest ? event.target.closest("button[data-detail]") : null;
-  if (!button) return;
-  document.querySelectorAll("#detail [data-for]").forEach(function (el) { el.hidden = true; });
-  document.querySelectorAll("button.selected").forEach(function (el) { el.classList.remove("selected"); });
-  var shown = document.querySelector('#detail [data-for="' + button.getAttribute("data-detail") + '"]');
-  if (shown) shown.hidden = false;
-  document.querySelector("#detail .hint").hidden = !!shown;
-  button.classList.add("selected");
-});
+(function () {
+  var pinned = null;
+  function show(id) {
+    var shown = null;
+    document.querySelectorAll("#detail [data-for]").forEach(function (el) {
+      el.hidden = el.getAttribute("data-for") !== id;
+      if (!el.hidden) shown = el;
+    });
+    document.querySelector("#detail .hint").hidden = !!shown;
+  }
+  function cellOf(event) {
+    return event.target.closest ? event.target.closest("button[data-detail]") : null;
+  }
+  document.addEventListener("click", function (event) {
+    var button = cellOf(event);
+    if (!button) return;
+    document.querySelectorAll("button.selected").forEach(function (el) { el.classList.remove("selected"); });
+    button.classList.add("selected");
+    pinned = button.getAttribute("data-detail");
+    show(pinned);
+  });
+  document.addEventListener("mouseover", function (event) {
+    var button = cellOf(event);
+    if (button) show(button.getAttribute("data-detail"));
+  });
+  document.querySelector("table.matrix").addEventListener("mouseleave", function () { show(pinned); });
+})();
 `;
 
 /** The whole page. */
