@@ -182,7 +182,11 @@ export function keysFromState(resources: StateResource[], now: Date, expiryDays:
     .map((r): KeyAudit => {
       const o = r.outputs!;
       const member =
-        typeof o.memberIdentifier === "string" && o.memberIdentifier ? o.memberIdentifier : String(o.member ?? "");
+        typeof o.memberIdentifier === "string" && o.memberIdentifier
+          ? o.memberIdentifier
+          : typeof o.member === "string"
+            ? o.member
+            : "";
       const expiration = typeof o.expiration === "string" ? o.expiration : "";
       const at = Date.parse(expiration);
       if (!expiration || Number.isNaN(at))

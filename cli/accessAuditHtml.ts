@@ -54,6 +54,8 @@ export function columnsOf(audit: AccessAudit): string[] {
 interface Cell {
   cls: CellClass;
   undeclaredOnly: boolean;
+  /** A member of the cell is inactive. */
+  inactive: boolean;
   lines: string[];
 }
 
@@ -78,12 +80,14 @@ function undeclaredLines(u: UndeclaredMember): string[] {
 function cellOf(s: StackAudit, kind: string): Cell {
   const declared = s.integrations.filter((i) => i.kind === kind);
   const undeclared = s.undeclared.filter((u) => !u.connection && u.closest?.kind === kind);
-  if (declared.length === 0 && undeclared.length === 0) return { cls: "none", undeclaredOnly: false, lines: [] };
+  if (declared.length === 0 && undeclared.length === 0)
+    return { cls: "none", undeclaredOnly: false, inactive: false, lines: [] };
   const classes = [...declared.map((i) => CLASS_OF[i.status]), ...undeclared.map((u) => CLASS_OF[u.closest!.verdict])];
   const cls = CELL_CLASSES.find((c) => classes.includes(c)) ?? "none";
   return {
     cls,
     undeclaredOnly: declared.length === 0,
+    inactive: declared.some((i) => i.status !== "missing" && !i.memberActive) || undeclared.some((u) => !u.active),
     lines: [...declared.flatMap(integrationLines), ...undeclared.flatMap(undeclaredLines)],
   };
 }
@@ -108,7 +112,6 @@ function otherFindings(s: StackAudit, expiryDays: number): string[] {
         (k) =>
           `API key of ${k.member} ${k.status === "expired" ? "expired" : `expires in ${k.daysLeft} day(s), within ${expiryDays}`} (${k.expiration})`,
       ),
-    ...(s.stateNote ? [`keys: ${s.stateNote}`] : []),
   ];
 }
 
@@ -134,6 +137,8 @@ td.cell button:focus-visible, td.cell button.selected { border-color: #1d1d1f; }
 .missing button, .legend .missing { background: #6e6e73; color: #fff; }
 .none button, .legend .none { background: #f2f2f4; color: #888; font-weight: 400; cursor: default; }
 td.cell.undeclared button { border-style: dashed; border-color: #555; }
+td.count { text-align: center; font-weight: 600; padding: 0 10px; }
+td.cell.inactive button { font-style: italic; }
 td.error { background: #fde8e8; color: #8a1010; padding: 6px 10px; border-radius: 6px; }
 .legend { display: flex; gap: 8px; flex-wrap: wrap; margin: 12px 0; padding: 0; list-style: none; }
 .legend li { padding: 4px 10px; border-radius: 6px; }
@@ -186,7 +191,7 @@ export function auditHtml(audit: AccessAudit): string {
   const rows = audit.stacks.map((s, r) => {
     const head = `<th class="tenant" scope="row">${e(s.stack)}<small>${e(s.tenant)}</small></th>`;
     if (s.error)
-      return `<tr>${head}<td class="error" colspan="${Math.max(1, columns.length)}">cannot audit: ${e(s.error)}</td></tr>`;
+      return `<tr>${head}<td class="error" colspan="${columns.length + 1}">cannot audit: ${e(s.error)}</td></tr>`;
     const cells = columns.map((kind, c) => {
       const cell = cellOf(s, kind);
       const id = `c${r}-${c}`;
@@ -195,17 +200,22 @@ export function auditHtml(audit: AccessAudit): string {
         details.push(
           `<div data-for="${id}" hidden><pre>${e(`${s.stack} (${s.tenant}) / ${kind}\n${cell.lines.join("\n")}`)}</pre></div>`,
         );
-      const classes = ["cell", cell.cls, cell.undeclaredOnly ? "undeclared" : ""].filter(Boolean).join(" ");
-      const label = LABEL[cell.cls] + (cell.undeclaredOnly ? " *" : "");
+      const classes = ["cell", cell.cls, cell.undeclaredOnly ? "undeclared" : "", cell.inactive ? "inactive" : ""]
+        .filter(Boolean)
+        .join(" ");
+      const label = LABEL[cell.cls] + (cell.inactive ? ", inactive" : "") + (cell.undeclaredOnly ? " *" : "");
       const button = cell.lines.length
         ? `<button type="button" data-detail="${id}" title="${e(title)}">${e(label)}</button>`
         : `<button type="button" disabled title="${e(title)}">${e(label)}</button>`;
       return `<td class="${classes}" data-stack="${e(s.stack)}" data-kind="${e(kind)}" data-status="${cell.cls}">${button}</td>`;
     });
-    return `<tr>${head}${cells.join("")}</tr>`;
+    return `<tr>${head}${cells.join("")}<td class="count">${s.findings}</td></tr>`;
   });
   const others = audit.stacks.flatMap((s) =>
     s.error ? [] : otherFindings(s, audit.expiryDays).map((f) => `<li><b>${e(s.stack)}</b>: ${e(f)}</li>`),
+  );
+  const notes = audit.stacks.flatMap((s) =>
+    s.stateNote ? [`<li><b>${e(s.stack)}</b>: API keys: ${e(s.stateNote)}</li>`] : [],
   );
   const figures: [string, number][] = [
     ["stacks", sum.stacks],
@@ -237,7 +247,7 @@ export function auditHtml(audit: AccessAudit): string {
 <p class="meta">${e(audit.generatedAt)}: each declared API member's role against its integration's table (every function the table does not list must be None). Table Setup allow-lists are not compared.</p>
 <ul class="figures">${figures.map(([label, n]) => `<li><b>${n}</b>${e(label)}</li>`).join("")}</ul>
 <table class="matrix">
-<thead><tr><th scope="col">tenant</th>${columns.map((k) => `<th scope="col">${e(k)}</th>`).join("")}</tr></thead>
+<thead><tr><th scope="col">tenant</th>${columns.map((k) => `<th scope="col">${e(k)}</th>`).join("")}<th scope="col">findings</th></tr></thead>
 <tbody>
 ${rows.join("\n")}
 </tbody>
@@ -248,6 +258,7 @@ ${details.join("\n")}
 </section>
 <h2>Other findings</h2>
 ${others.length ? `<ul class="others">${others.join("")}</ul>` : "<p>None.</p>"}
+${notes.length ? `<h2>Notes</h2><ul class="notes">${notes.join("")}</ul>` : ""}
 <script>${SCRIPT}</script>
 </body>
 </html>

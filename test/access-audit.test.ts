@@ -447,8 +447,8 @@ test("the HTML page in headless Chromium: cell colours, detail on hover and clic
         kind: td.getAttribute("data-kind"),
         status: td.getAttribute("data-status"),
         undeclared: td.classList.contains("undeclared"),
-        colour: getComputedStyle(td.querySelector("button")!).backgroundColor,
-        image: getComputedStyle(td.querySelector("button")!).backgroundImage,
+        colour: getComputedStyle(td.querySelector("button")).backgroundColor,
+        image: getComputedStyle(td.querySelector("button")).backgroundImage,
       }));
     });
     const at = (stack: string, kind: string) => cells.find((c) => c.stack === stack && c.kind === kind)!;
