@@ -141,6 +141,15 @@ async function seedGlobex(): Promise<void> {
   await member("IacG", await roleId("Admin"));
   globexKeys = await globex.operator.createApiKey("IacG", "connectwise-iac");
   await member("ElemG", await role("ElementsAPI", findPreset("elements")!.permissions));
+  // A role that both grants more and lacks what MSP360's table asks.
+  await member(
+    "BackupG",
+    await role("MSP360 Mixed", {
+      ...findPreset("msp360-managed-backup")!.permissions,
+      "Finance/Agreements": { inquire: "All" },
+      "System/Security": { inquire: "All" },
+    }),
+  );
   await member(
     "SmileG",
     await role("Smile Copy", {
@@ -275,7 +284,15 @@ beforeAll(async () => {
     { kind: "my-backup-tool", adopt: true, roleName: "Backup Tool", member: memberBlock("BackupHand") },
     { kind: "lifecycle-manager", member: memberBlock("LifecycleAPI") },
   ]);
-  await makeStack("globex", globex, [{ kind: "elements", adopt: true, member: memberBlock("ElemG") }], globexKeys);
+  await makeStack(
+    "globex",
+    globex,
+    [
+      { kind: "elements", adopt: true, member: memberBlock("ElemG") },
+      { kind: "msp360-managed-backup", adopt: true, roleName: "MSP360 Mixed", member: memberBlock("BackupG") },
+    ],
+    globexKeys,
+  );
   await importAcmeState();
   timings.push(`set-up (two sandboxes, two stacks, a state import): ${Date.now() - started} ms`);
 }, 20 * 60_000);
@@ -393,10 +410,11 @@ test("--all: the summary first, then each stack; JSON, Markdown and HTML files",
   expect(result.err).toBe("");
   expect(result.code).toBe(2);
   const out = result.out;
-  expect(out.indexOf("Access audit of 2 stack(s): 9 finding(s)")).toBe(0);
+  expect(out.indexOf("Access audit of 2 stack(s): 10 finding(s)")).toBe(0);
   expect(out.indexOf("Stack acme:")).toBeLessThan(out.indexOf("Stack globex:"));
   expect(out).toMatch(/^ *acme\s+sandbox at \S+\s+2\s+1\s+1\s+0\s+1\s+1\s+2\s+1\s+1\s+8$/m);
-  expect(out).toMatch(/^ *globex\s+sandbox at \S+\s+1\s+0\s+0\s+0\s+0\s+1\s+0\s+0\s+0\s+1$/m);
+  expect(out).toMatch(/^ *globex\s+sandbox at \S+\s+1\s+0\s+0\s+1\s+0\s+1\s+0\s+0\s+0\s+2$/m);
+  expect(out).toMatch(/msp360-managed-backup\s+BackupG\s+MSP360 Mixed\s+differs\s+1\s+2$/m);
   expect(out).toMatch(/SmileG\s+Smile Copy\s+yes\s+smileback: grants more/);
   // globex connects as an API member: listed as the connection, not a finding.
   expect(out).toMatch(/IacG\s+Admin\s+yes\s+\(this stack's connection\)/);
@@ -405,7 +423,7 @@ test("--all: the summary first, then each stack; JSON, Markdown and HTML files",
   const json = JSON.parse(fs.readFileSync(path.join(OUTPUT, files.json), "utf8")) as AccessAudit;
   expect(json.stacks.map((s) => [s.stack, s.findings])).toEqual([
     ["acme", 8],
-    ["globex", 1],
+    ["globex", 2],
   ]);
   const rewst = json.stacks[0].integrations.find((i) => i.kind === "rewst")!;
   expect(rewst).toMatchObject({ member: "RewstHand", role: "Rewst Plus", status: "grants more", lacks: [] });
@@ -469,7 +487,7 @@ test("the HTML page in headless Chromium: cell colours, detail on hover and clic
       }));
     });
     const at = (stack: string, kind: string) => cells.find((c) => c.stack === stack && c.kind === kind)!;
-    expect(cells).toHaveLength(10); // 2 tenants x 5 integrations
+    expect(cells).toHaveLength(12); // 2 tenants x 6 integrations
     const COLOUR = {
       exact: "rgb(185, 228, 192)",
       more: "rgb(247, 178, 173)",
@@ -486,11 +504,17 @@ test("the HTML page in headless Chromium: cell colours, detail on hover and clic
       ["globex", "elements", "exact"],
       ["globex", "smileback", "more"],
       ["globex", "rewst", "none"],
+      ["acme", "msp360-managed-backup", "none"],
     ];
     for (const [stack, kind, status] of expected) {
       expect({ stack, kind, status: at(stack, kind).status }).toEqual({ stack, kind, status });
       expect({ stack, kind, colour: at(stack, kind).colour }).toEqual({ stack, kind, colour: COLOUR[status] });
     }
+    // Grants more and less: stripes of both colours.
+    expect(at("globex", "msp360-managed-backup").status).toBe("differs");
+    expect(at("globex", "msp360-managed-backup").image).toMatch(
+      /repeating-linear-gradient\(135deg, rgb\(247, 178, 173\) 0px, rgb\(247, 178, 173\) 10px, rgb\(253, 227, 155\) 10px/,
+    );
     expect(at("globex", "smileback").undeclared).toBe(true);
     expect(at("acme", "smileback").undeclared).toBe(false);
 
