@@ -334,7 +334,7 @@ function stackMarkdown(s: StackAudit, expiryDays: number): string[] {
   else {
     out.push(
       ...mdTable(
-        ["integration", "member", "role", "status", "beyond its table", "lacks"],
+        ["integration", "member", "role", "status", "beyond its table", "lacks, notes"],
         s.integrations.map((i) => [
           i.name === i.kind ? i.kind : `${i.name} (${i.kind})`,
           i.member + (i.memberActive || i.status === "missing" ? "" : " (inactive)"),
