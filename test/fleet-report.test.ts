@@ -338,13 +338,16 @@ describe("redact, mergeReports, textTable, parseArgs", () => {
 
 describe("--help", () => {
   // The commands as users run them (setup has compiled dist/): usage on stdout, exit 0.
-  it.each(["fleet", "checklist", "discover", "doctor", "new-client"])("npm run %s -- --help", (command) => {
-    const run = spawnSync(process.execPath, [path.join(__dirname, "..", "dist", "cli", `${command}.js`), "--help"], {
-      encoding: "utf8",
-    });
-    expect({ status: run.status, usage: run.stdout.startsWith(`usage: npm run ${command} -- `) }).toEqual({
-      status: 0,
-      usage: true,
-    });
-  });
+  it.each(["fleet", "checklist", "discover", "doctor", "new-client", "access-audit"])(
+    "npm run %s -- --help",
+    (command) => {
+      const run = spawnSync(process.execPath, [path.join(__dirname, "..", "dist", "cli", `${command}.js`), "--help"], {
+        encoding: "utf8",
+      });
+      expect({ status: run.status, usage: run.stdout.startsWith(`usage: npm run ${command} -- `) }).toEqual({
+        status: 0,
+        usage: true,
+      });
+    },
+  );
 });
