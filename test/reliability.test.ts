@@ -42,7 +42,7 @@ const RANDOM_FAULTS = { rate503: 0.2, rate429: 0.2, rateDrop: 0.05, retryAfterSe
  * Bounds asserted: `up` runs to converge under random faults, and after lost answers. A POST is
  * not repeated after a 503 or a dropped connection (it may have acted), and the engine starts no
  * new step after a failure, so each up gets one integration's chain (role, member, token) only as
- * far as its first failed POST (about 1 in 4 fail). Runs took 3, 6 and 7 ups; a simulation of that
+ * far as its first failed POST (about 1 in 4 fail). Runs took 3, 5, 6 and 7 ups; a simulation of that
  * model puts more than 10 at 1 to 4%, more than 12 at 0.2 to 1%, more than 15 at 0.01 to 0.1%.
  */
 const MAX_UPS_UNDER_FAULTS = 15;
