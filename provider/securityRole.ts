@@ -506,7 +506,13 @@ export async function read(
   props: SecurityRoleOutputs & Record<string, unknown>,
 ): Promise<pulumi.dynamic.ReadResult> {
   const client = await session.connect();
-  const current = await readRole(client, Number(id));
+  // The role's record (its name: a rename by hand shows here) and its settings, together; the
+  // settings are the read diff() makes, which refresh calls after read(), so it is sent once.
+  const [record, settings] = await Promise.all([
+    client.sharingReads().getOrUndefined(`/system/securityroles/${id}`, SecurityRoleSchema),
+    roleSettings(client, Number(id)),
+  ]);
+  const current = record && settings ? { role: record, live: liveLevels(settings) } : undefined;
   if (!current) return { id: "" };
   const inputs: SecurityRoleInputs = {
     name: current.role.name,
