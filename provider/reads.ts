@@ -8,7 +8,12 @@
 import type { ConnectWiseClient } from "./connectwise/client";
 import { eq } from "./connectwise/conditions";
 import { ConnectWiseError } from "./connectwise/errors";
-import { ApiMemberSchema, MySecurityCustomizeItemSchema, SecurityRoleSchema, SecurityRoleSettingSchema } from "./connectwise/schemas";
+import {
+  ApiMemberSchema,
+  MySecurityCustomizeItemSchema,
+  SecurityRoleSchema,
+  SecurityRoleSettingSchema,
+} from "./connectwise/schemas";
 import type { ApiMember, MySecurityCustomizeItem, SecurityRoleSetting } from "./connectwise/schemas";
 
 /** The customize list the Table Setup allow-list is. */

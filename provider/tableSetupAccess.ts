@@ -199,7 +199,9 @@ function tableSetupRow(client: ConnectWiseClient, inputs: TableSetupAccessInputs
 
 /** The member by identifier (as the connection's member): an id is not known before the first verification. */
 async function memberByIdentifier(client: ConnectWiseClient, identifier: string): Promise<ApiMember | undefined> {
-  const [member] = await client.list("/system/apiMembers", ApiMemberSchema, { conditions: eq("identifier", identifier) });
+  const [member] = await client.list("/system/apiMembers", ApiMemberSchema, {
+    conditions: eq("identifier", identifier),
+  });
   return member;
 }
 

@@ -331,8 +331,9 @@ describe("requests of a converged Elements + Lifecycle Manager tenant", () => {
       });
 
       // A member renamed by hand and Lifecycle Manager's key revoked: both show, still 6 reads at most.
-      const [lmx] = (await call(sandbox, `/system/apiMembers?conditions=${encodeURIComponent('identifier="LMXMember"')}`))
-        .body as { id: number }[];
+      const [lmx] = (
+        await call(sandbox, `/system/apiMembers?conditions=${encodeURIComponent('identifier="LMXMember"')}`)
+      ).body as { id: number }[];
       const renamed = await call(sandbox, `/system/apiMembers/${lmx.id}`, {
         method: "PATCH",
         body: [{ op: "replace", path: "name", value: "Renamed By Hand" }],

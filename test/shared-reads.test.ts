@@ -90,8 +90,7 @@ describe("shared reads", () => {
     await asKey.get(path, Items);
     await asKey.get(path, Items);
     const wrong = client.sharingReads().asMember(key.publicKey, `${key.privateKey}x`);
-    for (let i = 0; i < 2; i++)
-      await expect(wrong.get(path, Items)).rejects.toMatchObject({ status: 401 });
+    for (let i = 0; i < 2; i++) await expect(wrong.get(path, Items)).rejects.toMatchObject({ status: 401 });
     expect(await counts()).toEqual({ "GET /system/mySecurity/customizeItems": 3 });
   });
 });

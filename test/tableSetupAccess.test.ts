@@ -193,7 +193,12 @@ describe("TableSetupAccess", () => {
     const blindKeys = await memberOnRole("TSBlind", "tsblind");
     await operator.setPermissions("TSBlind", { "System/Table Setup": { inquire: "All" } });
     await operator.setTableSetup("TSBlind", ["Service / Service Board"]);
-    const inputs = await checked({ role: "TSBlind", member: "tsblind", ...blindKeys, tables: ["Service / Service Board"] });
+    const inputs = await checked({
+      role: "TSBlind",
+      member: "tsblind",
+      ...blindKeys,
+      tables: ["Service / Service Board"],
+    });
     const { outs } = await provider.create(inputs);
     expect(outs).toMatchObject({ verified: ["Service / Service Board"], pendingSteps: [] });
 
