@@ -305,7 +305,7 @@ describe("requests of a converged Elements + Lifecycle Manager tenant", () => {
 
   it(
     "a no-op preview sends 6 reads (per role its settings, per member its record, per key one call as the key, " +
-      "which is the Table Setup check too); refresh one read per resource, nothing twice; member and key drift still show",
+      "which is the Table Setup check too); refresh 8 (a role's record too), nothing twice; member and key drift still show",
     async () => {
       // Converged again after the drift test above.
       await operator.setPermissions(elements.roleName, elements.permissions);
