@@ -5,7 +5,7 @@
 //
 // Protocol behaviour follows the SDK server (Configure without secrets, check/diff/create/read/
 // update/delete, `__provider` kept in every output, unknowns, ErrorResourceInitFailed details for
-// partial failures), with three differences:
+// partial failures), with four differences:
 //  - our resources' handlers are required directly instead of evaluating their closure text, and
 //    no SDK runtime is loaded: only the generated protobuf stubs and the gRPC library;
 //  - each call runs with its URN in scope, so provider/diagnostics.ts sends diagnostics to the
