@@ -8,11 +8,11 @@ import * as path from "path";
 import { parseArgs } from "util";
 import YAML, { isMap, isSeq, YAMLMap, YAMLSeq } from "yaml";
 import { ConnectWiseClient } from "../provider/connectwise/client";
-import { ApiMemberSchema, SecurityRoleSchema, SecurityRoleSettingSchema } from "../provider/connectwise/schemas";
 import type { ApiMember, SecurityRole } from "../provider/connectwise/schemas";
 import type { IntegrationDefinition } from "../stacks/integration";
 import { defaultIdentifier, integrationKinds } from "./new-client";
-import { bestMatch, describeDifference, liveLevels, RoleMatch } from "./roleMatch";
+import { bestMatch, describeDifference, RoleMatch } from "./roleMatch";
+import { readRoles } from "./tenantRoles";
 import { checkStackName, readStackConnection, Refusal, secretsOf } from "./stackConnection";
 import { CommandIo, runAsMain } from "./command";
 
@@ -159,22 +159,13 @@ export async function readTenant(
   client: ConnectWiseClient,
   definitions: IntegrationDefinition[],
 ): Promise<{ found: FoundRole[]; members: ApiMember[] }> {
-  const [roles, members] = await Promise.all([
-    client.list("/system/securityroles", SecurityRoleSchema, { orderBy: "name asc" }),
-    client.list("/system/apiMembers", ApiMemberSchema, { orderBy: "identifier asc" }),
-  ]);
-  const found = await Promise.all(
-    roles
-      .filter((role) => role.id !== undefined)
-      .map(async (role): Promise<FoundRole> => {
-        const settings = await client.list(`/system/securityRoles/${role.id}/settings`, SecurityRoleSettingSchema, {
-          pageSize: 1000,
-        });
-        const onRole = members.filter((m) => m.securityRole?.id === role.id);
-        return { role, match: bestMatch(liveLevels(settings), definitions), members: onRole };
-      }),
-  );
-  return { found, members };
+  const { roles, apiMembers } = await readRoles(client);
+  const found = roles.map(({ role, levels }): FoundRole => ({
+    role,
+    match: bestMatch(levels, definitions),
+    members: apiMembers.filter((m) => m.securityRole?.id === role.id),
+  }));
+  return { found, members: apiMembers };
 }
 
 export async function discover(argv: string[], io: CommandIo): Promise<number> {

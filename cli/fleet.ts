@@ -47,7 +47,11 @@ export interface FleetOptions {
 
 class UsageError extends Error {}
 
+/** `--help` anywhere: the usage on stdout, exit 0. */
+class HelpRequested extends Error {}
+
 export function parseArgs(argv: string[]): FleetOptions {
+  if (argv.includes("--help") || argv.includes("-h")) throw new HelpRequested(USAGE);
   const [operation, ...rest] = argv;
   if (!["preview", "up", "refresh", "report"].includes(operation ?? "")) throw new UsageError(USAGE);
   const options: FleetOptions = {
@@ -303,6 +307,35 @@ async function pool<T, R>(items: T[], limit: number, worker: (item: T) => Promis
   return results;
 }
 
+/**
+ * After Ctrl-C: the engine may return before the plugins it stopped have exited (seen on a loaded
+ * machine). Waits up to `graceMs` for the processes running at the interrupt, then SIGKILLs the
+ * rest, so nothing the fleet started outlives it. A pid is matched with its start time, never a
+ * reused pid.
+ */
+async function reap(running: Map<number, string>, graceMs = 5000): Promise<void> {
+  const stillRunning = () => [...running].filter(([pid, started]) => startTime(pid) === started).map(([pid]) => pid);
+  const deadline = Date.now() + graceMs;
+  while (stillRunning().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  for (const pid of stillRunning()) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // ended meanwhile
+    }
+  }
+}
+
+/** The start time of `pid` in clock ticks since boot (/proc/<pid>/stat field 22), or undefined once it is gone. */
+function startTime(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
 /** Every live descendant of `pid` (Linux /proc); empty elsewhere. */
 function descendants(pid: number): number[] {
   let parents: Map<number, number[]>;
@@ -350,11 +383,13 @@ export async function main(argv: string[]): Promise<number> {
   const command = await PulumiCommand.get({ root, skipVersionCheck: true });
   const envVars = environment(options.projectDir, path.join(root, "bin"));
   const controller = new AbortController();
+  const runningAtInterrupt = new Map<number, string>();
   let interrupts = 0;
   const stop = (sig: NodeJS.Signals) => {
     interrupts++;
     if (interrupts === 1) {
       process.stderr.write(`\n${sig}: stopping every running pulumi (again to kill them)\n`);
+      for (const pid of descendants(process.pid)) runningAtInterrupt.set(pid, startTime(pid) ?? "");
       controller.abort(); // the SDK sends SIGINT to each CLI it started; the CLI cancels and stops its plugins
     } else {
       for (const pid of descendants(process.pid)) {
@@ -376,6 +411,7 @@ export async function main(argv: string[]): Promise<number> {
   const runs = await pool(stacks, options.parallel, (s) =>
     runStack(s, options, command, envVars, controller.signal, progress),
   );
+  if (controller.signal.aborted) await reap(runningAtInterrupt);
   process.off("SIGINT", stop);
   process.off("SIGTERM", stop);
   const secrets = runs.flatMap((r) => r.secrets);
@@ -400,6 +436,10 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => (process.exitCode = code),
     (error: unknown) => {
+      if (error instanceof HelpRequested) {
+        process.stdout.write(`${error.message}\n`);
+        return;
+      }
       process.stderr.write(`fleet: ${message(error)}\n`);
       process.exitCode = EXIT_FAILED;
     },

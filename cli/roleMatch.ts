@@ -114,3 +114,34 @@ export function describeDifference(d: FunctionDifference): string {
   );
   return `${d.key} ${fields.join(" ")}`;
 }
+
+/** One permission field where a role and a table disagree: the role's level and the table's. */
+export interface FieldDifference {
+  function: string;
+  field: PermissionField;
+  have: Level;
+  need: Level;
+}
+
+/** The differences field by field, split: what the role grants beyond the table, and what it lacks. */
+export function fieldDifferences(match: RoleMatch): { beyond: FieldDifference[]; lacks: FieldDifference[] } {
+  const beyond: FieldDifference[] = [];
+  const lacks: FieldDifference[] = [];
+  for (const d of match.differences) {
+    for (const field of PERMISSION_FIELDS) {
+      const entry = { function: d.key, field, have: d.have[field], need: d.want[field] };
+      if (RANK[d.have[field]] > RANK[d.want[field]]) beyond.push(entry);
+      else if (RANK[d.have[field]] < RANK[d.want[field]]) lacks.push(entry);
+    }
+  }
+  return { beyond, lacks };
+}
+
+/** What a role grants, per catalog function with any level above None: "Finance/Invoicing add All, inquire All". */
+export function grantedFunctions(live: Map<string, Levels>): string[] {
+  return CATALOG_KEYS.flatMap((key) => {
+    const levels = live.get(key);
+    const fields = levels ? PERMISSION_FIELDS.filter((f) => levels[f] !== "None") : [];
+    return fields.length > 0 ? [`${key} ${fields.map((f) => `${f} ${levels![f]}`).join(", ")}`] : [];
+  });
+}

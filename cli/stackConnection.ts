@@ -22,10 +22,23 @@ export interface StackConnection {
   stackFile: string;
   /** The kinds `<project>:integrations` declares (none when unset or unreadable: the program reports that). */
   declaredKinds: string[];
+  /** The entries of `<project>:integrations`, as far as they can be read (kind, and the member's identifier). */
+  declared: DeclaredIntegration[];
 }
 
-/** The `kind`s of the integrations list, from `pulumi config --json` (objectValue, else the JSON text). */
-function kindsOf(entry: { value?: unknown; objectValue?: unknown } | undefined): string[] {
+/** One `<project>:integrations` entry: what it names, each field only when the config holds it as text. */
+export interface DeclaredIntegration {
+  kind: string;
+  /** The component's name in the stack (defaults to the kind). */
+  name: string;
+  roleName?: string;
+  /** member.identifier: the API member that belongs to this integration. */
+  identifier?: string;
+  adopt?: boolean;
+}
+
+/** The integrations list, from `pulumi config --json` (objectValue, else the JSON text); entries without a kind left out. */
+export function declaredOf(entry: { value?: unknown; objectValue?: unknown } | undefined): DeclaredIntegration[] {
   let list = entry?.objectValue;
   if (list === undefined && typeof entry?.value === "string") {
     try {
@@ -35,7 +48,21 @@ function kindsOf(entry: { value?: unknown; objectValue?: unknown } | undefined):
     }
   }
   if (!Array.isArray(list)) return [];
-  return list.map((item: { kind?: unknown }) => item?.kind).filter((k): k is string => typeof k === "string");
+  const text = (v: unknown) => (typeof v === "string" ? v : undefined);
+  return list.flatMap((item: unknown): DeclaredIntegration[] => {
+    if (typeof item !== "object" || item === null) return [];
+    const { kind, name, roleName, member, adopt } = item as Record<string, unknown>;
+    if (typeof kind !== "string") return [];
+    return [
+      {
+        kind,
+        name: text(name) ?? kind,
+        roleName: text(roleName),
+        identifier: text((member as { identifier?: unknown } | undefined)?.identifier),
+        adopt: typeof adopt === "boolean" ? adopt : undefined,
+      },
+    ];
+  });
 }
 
 /** `--stack <name>`, as a stack file name allows it. */
@@ -85,8 +112,9 @@ export async function readStackConnection(
   };
   try {
     // The CONNECTWISE_* fallbacks come from process.env: the commands run with it as their env.
-    const declaredKinds = kindsOf(config[`${projectName}:integrations`]);
-    return { connection: resolveConnection({ get }), project, projectName, stackFile, declaredKinds };
+    const declared = declaredOf(config[`${projectName}:integrations`]);
+    const declaredKinds = declared.map((d) => d.kind);
+    return { connection: resolveConnection({ get }), project, projectName, stackFile, declaredKinds, declared };
   } catch (error) {
     throw new Refusal(`stack "${stack}": ${(error as Error).message}`);
   }
@@ -95,4 +123,37 @@ export async function readStackConnection(
 /** The values of the connection that must never be printed: the key pair. */
 export function secretsOf(connection: Connection): string[] {
   return [connection.publicKey, connection.privateKey].filter((s) => s.length > 0);
+}
+
+/** A resource of the stack's state, as `pulumi stack export` writes it (secret values stay ciphertext). */
+export interface StateResource {
+  urn: string;
+  type: string;
+  parent?: string;
+  outputs?: Record<string, unknown>;
+}
+
+/**
+ * The stack's last state, from `pulumi stack export` (without --show-secrets: secret outputs stay
+ * ciphertext and are never decrypted here). A stack never `up`-ed has no resources.
+ */
+export async function readStackState(
+  stack: string,
+  io: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<StateResource[]> {
+  const project = projectDir(io.cwd);
+  const bin = await pulumiBinDir(io.env);
+  const env = pulumiEnv(bin, project, io.env);
+  const result = await runPulumi(bin, ["stack", "export", "--stack", stack, "--non-interactive"], {
+    env,
+    cwd: project,
+  });
+  if (result.code !== 0) throw new Error(`cannot export the state of stack "${stack}": ${result.stderr.trim()}`);
+  let parsed: { deployment?: { resources?: StateResource[] } };
+  try {
+    parsed = JSON.parse(result.stdout) as typeof parsed;
+  } catch {
+    throw new Error(`pulumi stack export for stack "${stack}" did not answer JSON`);
+  }
+  return parsed.deployment?.resources ?? [];
 }

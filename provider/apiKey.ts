@@ -8,17 +8,24 @@
 // read check that the key still authenticates, and delete tells the operator where to revoke it;
 // a console key is adopted (the stack did not make it) and released as it is. No message carries key
 // material beyond the public key's last four characters.
+// A token POST whose answer is lost may have minted a live key the stack never received: create
+// keeps the resource in the state without a key (a partial failure recording the attempt), and
+// the next preview and up say so (member, time, where to revoke; the last four characters are not
+// known) before update mints a new key; the attempt stays in `unanswered`, which the stack's
+// OperatorChecklist lists in the runbook, until such a token would have expired.
 
 import { createHash } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { ConnectWiseClient } from "./connectwise/client";
-import { ConnectWiseError } from "./connectwise/errors";
+import { ConnectWiseError, outcomeUnknown } from "./connectwise/errors";
+import { UnansweredToken, revokeWhere, unansweredTokenText } from "./consoleSteps";
 import { MySecuritySchema, TokenSchema } from "./connectwise/schemas";
 import { parseDuration } from "./duration";
 import {
   ArgsOf,
   InputsOf,
+  PartialFailure,
   accept,
   checker,
   fieldFirst,
@@ -42,7 +49,6 @@ const MAX_MEMBER = 15;
 const label = (member: unknown): string => resourceLabel(TYPE, member, "for member ");
 /** The public key's last four characters: enough to find the key in the UI, too little to use it. */
 const keyHint = (publicKey: string): string => `public key ending "...${publicKey.slice(-4)}"`;
-const revokeWhere = (member: string): string => `System > Members > ${member} > API Keys`;
 
 /** The input shape of an ApiKey (resources/apiKey.ts derives its args from it) and its rules. */
 const FIELDS = {
@@ -57,7 +63,7 @@ const FIELDS = {
   /**
    * "token" (default): minted through POST /system/members/{member}/tokens; such keys expire
    * and are replaced `rotateBefore` ahead of their expiration. "console": a persistent key made
-   * by the operator in System > Members > {member} > API Keys, given as `publicKey` and
+   * by the operator in System > Members > API Members > {member} > API Keys, given as `publicKey` and
    * `privateKey` and verified by authenticating with it.
    */
   source: oneOf(SOURCES, {
@@ -99,6 +105,11 @@ export interface ApiKeyOutputs extends ApiKeyInputs {
   memberIdentifier: string;
   /** True for a console key: the stack verifies it but did not make it, and destroy leaves it as it is. */
   adopted: boolean;
+  /**
+   * Token POSTs whose answer never arrived, each of which may have minted a key the stack never
+   * received; kept until such a token would have expired. With no publicKey, the last mint is one.
+   */
+  unanswered?: UnansweredToken[];
 }
 
 /** Normalises and validates; no request is made. Key values are never echoed in a failure. */
@@ -132,6 +143,13 @@ export const check = checker({
  */
 export async function diff(_id: string, olds: ApiKeyOutputs, news: ApiKeyInputs): Promise<DiffResult> {
   const resource = label(news.member);
+  const unanswered = olds.unanswered ?? [];
+  reportUnanswered(resource, unanswered);
+  if (!olds.publicKey) {
+    // The last mint's answer was lost: update mints (a replacement's create could not carry the record).
+    report(`${resource}: no key in the state (the last token POST got no answer): up will mint a new key`);
+    return { changes: true, replaces: [], deleteBeforeReplace: false };
+  }
   const replaceable: (keyof ApiKeyInputs)[] = ["member", "description", "source"];
   if (news.source === "console") replaceable.push("publicKey", "privateKey");
   const replaces: string[] = replaceable.filter((field) => olds[field] !== news[field]);
@@ -156,12 +174,72 @@ export async function diff(_id: string, olds: ApiKeyOutputs, news: ApiKeyInputs)
       details.publicKey = { kind: "update", inputDiff: false };
     }
   }
+  // A record past its expiry is dropped by update.
+  if (current(unanswered).length !== unanswered.length) details.unanswered = { kind: "update", inputDiff: false };
   return {
     changes: Object.keys(details).length > 0,
     replaces,
     deleteBeforeReplace: false,
     ...(Object.keys(details).length > 0 ? { detailedDiff: details } : {}),
   };
+}
+
+/** The records of tokens that may still work: those not known to have expired. */
+function current(unanswered: UnansweredToken[], now = Date.now()): UnansweredToken[] {
+  return unanswered.filter((token) => !token.expiresBy || Date.parse(token.expiresBy) > now);
+}
+
+/** One line per token that may have been minted unseen, each time the stack runs. */
+function reportUnanswered(resource: string, unanswered: UnansweredToken[]): void {
+  for (const token of current(unanswered))
+    report(
+      `${resource}: unanswered token: a key may exist that this stack never received: ${unansweredTokenText(token)}`,
+    );
+}
+
+/**
+ * POST /system/members/{member}/tokens. When the answer is lost the token may exist: the failure
+ * keeps the resource in the state without a key, recording the attempt (a partial failure with `id`).
+ */
+async function mint(
+  client: ConnectWiseClient,
+  inputs: ApiKeyInputs & Record<string, unknown>,
+  id: string | undefined,
+  earlier: UnansweredToken[],
+): Promise<{ token: z.infer<typeof TokenSchema>; unanswered: UnansweredToken[] }> {
+  const sentAt = new Date();
+  try {
+    const token = await client.post(
+      `/system/members/${encodeURIComponent(inputs.member)}/tokens`,
+      undefined,
+      TokenSchema,
+    );
+    // The tenant's token lifetime, now known, bounds how long an unanswered token can work.
+    const lifetime = Date.parse(token.expiration) - sentAt.getTime();
+    const unanswered = earlier.map((t) =>
+      t.expiresBy || Number.isNaN(lifetime)
+        ? t
+        : { ...t, expiresBy: new Date(Date.parse(t.at) + lifetime).toISOString() },
+    );
+    return { token, unanswered };
+  } catch (error) {
+    if (!outcomeUnknown(error)) throw error;
+    const attempt: UnansweredToken = { member: inputs.member, at: sentAt.toISOString() };
+    const unanswered = [...earlier, attempt];
+    const message =
+      `${label(inputs.member)}: the token POST got no answer (${(error as Error).message}); it may have minted a key this stack never received. ` +
+      `${unansweredTokenText(attempt)}. The next up mints a new key; the runbook lists this one.`;
+    const properties: ApiKeyOutputs & Record<string, unknown> = {
+      ...inputs,
+      publicKey: "",
+      privateKey: "",
+      expiration: "",
+      memberIdentifier: inputs.member,
+      adopted: false,
+      unanswered,
+    };
+    throw new PartialFailure(message, id ?? `${inputs.member}/unanswered-${sentAt.getTime()}`, properties, [message]);
+  }
 }
 
 type DiffResult = pulumi.dynamic.DiffResult & { detailedDiff?: DetailedDiff };
@@ -189,26 +267,8 @@ async function authenticates(olds: ApiKeyOutputs): Promise<boolean> {
 export async function create(inputs: ApiKeyInputs): Promise<pulumi.dynamic.CreateResult> {
   const client = await session.connect();
   if (inputs.source === "token") {
-    const token = await client.post(
-      `/system/members/${encodeURIComponent(inputs.member)}/tokens`,
-      undefined,
-      TokenSchema,
-    );
-    if (expiresWithin(token.expiration, inputs.rotateBefore)) {
-      // A fresh token already inside the window would be replaced by every preview.
-      report(
-        `${label(inputs.member)}: tokens on ${client.tenant} expire at ${token.expiration}, sooner than rotateBefore ${inputs.rotateBefore} from now: ` +
-          "every preview will plan to replace this key; set rotateBefore shorter than the token lifetime",
-      );
-    }
-    const outs: ApiKeyOutputs = {
-      ...inputs,
-      publicKey: token.publicKey,
-      privateKey: token.privateKey,
-      expiration: token.expiration,
-      memberIdentifier: inputs.member,
-      adopted: false,
-    };
+    const { token } = await mint(client, inputs, undefined, []);
+    const outs = tokenOutputs(client, inputs, token, []);
     return { id: keyId(inputs.member, token.publicKey), outs };
   }
   const publicKey = inputs.publicKey ?? "";
@@ -241,12 +301,47 @@ export async function create(inputs: ApiKeyInputs): Promise<pulumi.dynamic.Creat
   return { id: keyId(inputs.member, publicKey), outs };
 }
 
+/** The outputs of a freshly minted token. */
+function tokenOutputs(
+  client: ConnectWiseClient,
+  inputs: ApiKeyInputs,
+  token: z.infer<typeof TokenSchema>,
+  unanswered: UnansweredToken[],
+): ApiKeyOutputs {
+  if (expiresWithin(token.expiration, inputs.rotateBefore)) {
+    // A fresh token already inside the window would be replaced by every preview.
+    report(
+      `${label(inputs.member)}: tokens on ${client.tenant} expire at ${token.expiration}, sooner than rotateBefore ${inputs.rotateBefore} from now: ` +
+        "every preview will plan to replace this key; set rotateBefore shorter than the token lifetime",
+    );
+  }
+  return {
+    ...inputs,
+    publicKey: token.publicKey,
+    privateKey: token.privateKey,
+    expiration: token.expiration,
+    memberIdentifier: inputs.member,
+    adopted: false,
+    ...(unanswered.length > 0 ? { unanswered } : {}),
+  };
+}
+
 /**
- * Present while the key authenticates; an expired, revoked or deactivated key is gone. One
- * request as the key (the same as diff's); whose key it is was settled when it was minted or
+ * Present while the key authenticates; an expired, revoked or deactivated key is gone. A state
+ * without a key (the last mint got no answer) is kept as it is, so the next up still reports it.
+ * One request as the key (the same as diff's); whose key it is was settled when it was minted or
  * verified (a key never changes member), so only a state without `memberIdentifier` asks.
  */
 export async function read(id: string, props: ApiKeyOutputs): Promise<pulumi.dynamic.ReadResult> {
+  if (!props.publicKey) {
+    const inputs: ApiKeyInputs = {
+      member: props.member,
+      description: props.description,
+      source: props.source,
+      rotateBefore: props.rotateBefore,
+    };
+    return { id, props, inputs };
+  }
   if (props.expiration && Date.parse(props.expiration) <= Date.now()) return { id: "" };
   const client = await session.connect();
   const identifier = props.memberIdentifier
@@ -265,8 +360,22 @@ export async function read(id: string, props: ApiKeyOutputs): Promise<pulumi.dyn
   return { id, props: { ...props, memberIdentifier: identifier, adopted: props.source === "console" }, inputs };
 }
 
-/** Only rotateBefore can change in place (everything else replaces the key): nothing to send. */
-export function update(_id: string, olds: ApiKeyOutputs, news: ApiKeyInputs): Promise<pulumi.dynamic.UpdateResult> {
+/**
+ * Only rotateBefore can change in place (everything else replaces the key): nothing to send.
+ * After a lost answer (no key in the state) it says so and mints a new key.
+ */
+export async function update(
+  id: string,
+  olds: ApiKeyOutputs,
+  news: ApiKeyInputs & Record<string, unknown>,
+): Promise<pulumi.dynamic.UpdateResult> {
+  const unanswered = current(olds.unanswered ?? []);
+  if (!olds.publicKey && news.source === "token") {
+    reportUnanswered(label(news.member), unanswered);
+    const client = await session.connect();
+    const minted = await mint(client, news, id, unanswered);
+    return { outs: tokenOutputs(client, news, minted.token, minted.unanswered) };
+  }
   const outs: ApiKeyOutputs = {
     ...news,
     publicKey: olds.publicKey,
@@ -274,13 +383,16 @@ export function update(_id: string, olds: ApiKeyOutputs, news: ApiKeyInputs): Pr
     expiration: olds.expiration,
     memberIdentifier: olds.memberIdentifier,
     adopted: olds.adopted ?? olds.source === "console",
+    ...(unanswered.length > 0 ? { unanswered } : {}),
   };
-  return Promise.resolve({ outs });
+  return { outs };
 }
 
 /** The published API can neither revoke nor delete a key: say so, and where the operator does it. */
 export function remove(_id: string, props: ApiKeyOutputs): Promise<void> {
   const resource = label(props.member);
+  reportUnanswered(resource, props.unanswered ?? []);
+  if (!props.publicKey) return Promise.resolve(); // no key was received: nothing else to say
   const key = `the key (${keyHint(props.publicKey)})`;
   if (props.adopted ?? props.source === "console") {
     report(

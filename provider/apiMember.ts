@@ -13,7 +13,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { ConnectWiseClient } from "./connectwise/client";
 import { eq } from "./connectwise/conditions";
-import { ConnectWiseError } from "./connectwise/errors";
+import { ConnectWiseError, outcomeUnknown } from "./connectwise/errors";
 import { ApiMemberSchema } from "./connectwise/schemas";
 import type { ApiMember, PatchOperation } from "./connectwise/schemas";
 import { LookupKind, lookupName, requireName } from "./lookups";
@@ -329,8 +329,38 @@ export async function create(inputs: ApiMemberInputs): Promise<pulumi.dynamic.Cr
         { cause: err },
       );
     }
-    throw err;
+    if (!outcomeUnknown(err)) throw err;
+    return recoverLostCreate(client, inputs, resource, err as Error);
   }
+}
+
+/**
+ * The POST got no answer but may have created the member: look it up by identifier. It is the one
+ * this POST made when its notes carry this resource's marker (written by that POST); anything else
+ * is refused as any existing member is.
+ */
+async function recoverLostCreate(
+  client: ConnectWiseClient,
+  inputs: ApiMemberInputs,
+  resource: string,
+  error: Error,
+): Promise<pulumi.dynamic.CreateResult> {
+  const lost = `the POST that creates the member got no answer (${error.message})`;
+  const [found] = await client.list("/system/apiMembers", ApiMemberSchema, {
+    conditions: eq("identifier", inputs.identifier),
+  });
+  if (!found)
+    throw new Error(
+      `${resource}: ${lost}, and no API member "${inputs.identifier}" exists on ${client.tenant}: nothing was created; the next up creates it`,
+      { cause: error },
+    );
+  const claim = claimOf(found, inputs, client.tenant);
+  if (!claim.take) throw new Error(`${resource}: ${lost}. ${claim.reason}`, { cause: error });
+  report(
+    `${resource}: the answer to the POST that creates the member was lost; member ${found.id} ${claim.how === "takes back its own" ? "carries this stack's marker: it is the one the POST created" : "is adopted"}`,
+  );
+  const member = await converge(client, found, inputs, claim.adopted, undefined, resource);
+  return { id: String(memberIdOf(member)), outs: outputs(inputs, member, claim.adopted) };
 }
 
 /** Refresh: the live member in the input shape; its reference ids become the kept `refs`. */

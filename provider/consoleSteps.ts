@@ -25,13 +25,40 @@ export interface ConsoleStep {
   action?: "set" | "add" | "remove";
 }
 
+/**
+ * A token POST whose answer never arrived: the API may have minted a key the stack never received
+ * (the published API can neither list nor revoke keys), so the operator checks for it in the UI.
+ */
+export interface UnansweredToken {
+  /** The member the token was asked for. */
+  member: string;
+  /** When the POST was sent (ISO 8601). */
+  at: string;
+  /** When such a token stops working at the latest: `at` plus the tenant's token lifetime, once a later mint told it. */
+  expiresBy?: string;
+}
+
 /** The steps one resource has pending, as OperatorChecklist receives them. */
 export interface PendingItem {
-  /** `SecurityRole ElementsAPI`, `TableSetupAccess LifecycleManagerAPI/LMXMember`. */
+  /** `SecurityRole ElementsAPI`, `TableSetupAccess LifecycleManagerAPI/LMXMember`, `ApiKey for member X`. */
   resource: string;
   /** "companyId at host". */
   tenant: string;
   steps: ConsoleStep[];
+  /** ApiKey only: tokens that may have been minted without an answer. */
+  unansweredTokens?: UnansweredToken[];
+}
+
+/** Where the operator revokes a member's keys in the Manage UI. */
+export const revokeWhere = (member: string): string => `System > Members > API Members > ${member} > API Keys`;
+
+/** One line about an unanswered token: where to look, when it was asked for, what is known of it. */
+export function unansweredTokenText(token: UnansweredToken): string {
+  const expiry = token.expiresBy ? `; if it exists it stops working by ${token.expiresBy} at the latest` : "";
+  return (
+    `${revokeWhere(token.member)}: revoke the key minted at about ${token.at} if it is there ` +
+    `(last 4 characters not known: they were in the answer that never arrived${expiry})`
+  );
 }
 
 /** How many menu levels name a screen: "System > Security Roles > ElementsAPI" is one role's screen. */
@@ -195,8 +222,22 @@ export function formatChecklistText(checklist: Checklist, runbook?: string): str
   return lines.join("\n");
 }
 
-/** The same checklist as a Markdown runbook with checkboxes. */
-export function formatRunbook(checklist: Checklist): string {
+/** The runbook's section on keys that may exist unseen (none: no section). */
+function unansweredSection(tokens: UnansweredToken[]): string[] {
+  if (tokens.length === 0) return [];
+  return [
+    "## API keys that may exist without the stack knowing them",
+    "",
+    "A token POST got no answer: the API may have minted these keys, and the published API can neither",
+    "list nor revoke keys. Look for each in the Manage UI and revoke it if it is there.",
+    "",
+    ...tokens.map((token) => `- [ ] ${unansweredTokenText(token)}`),
+    "",
+  ];
+}
+
+/** The same checklist as a Markdown runbook with checkboxes; then the keys that may exist unseen. */
+export function formatRunbook(checklist: Checklist, unanswered: UnansweredToken[] = []): string {
   const lines = [
     `# Operator checklist: stack ${checklist.stack}`,
     "",
@@ -205,6 +246,7 @@ export function formatRunbook(checklist: Checklist): string {
   ];
   if (checklist.count === 0) {
     lines.push("Nothing pending: the last `pulumi up` verified every console setting.", "");
+    lines.push(...unansweredSection(unanswered));
     return lines.join("\n");
   }
   lines.push(`${plural(checklist.count)} the published ConnectWise API cannot do, in click order.`, "");
@@ -213,6 +255,7 @@ export function formatRunbook(checklist: Checklist): string {
     for (const step of group.steps) lines.push(`- [ ] ${step.number}. ${step.text}`);
     lines.push("");
   }
+  lines.push(...unansweredSection(unanswered));
   lines.push(nextStep(checklist.stack), "");
   return lines.join("\n");
 }

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { didYouMean } from "../catalog";
 import type { ConnectWiseClient } from "./connectwise/client";
+import { MySecuritySchema } from "./connectwise/schemas";
 
 export type LookupKind = "level" | "businessUnit" | "location" | "securityRole";
 
@@ -116,4 +117,16 @@ export async function requireName(
   const result = await lookupName(client, kind, field, name);
   if ("unknown" in result) throw new Error(`${resource}: ${result.unknown}`);
   return result.found;
+}
+
+/**
+ * The identifier of the member the client authenticates as: mySecurity needs no permission and
+ * names the calling member on every row (one row is enough).
+ */
+export async function callerIdentifier(client: ConnectWiseClient): Promise<string> {
+  const [row] = await client.get("/system/mySecurity", z.array(MySecuritySchema), { pageSize: 1, fields: "member" });
+  const identifier = row?.member?.identifier;
+  if (!identifier)
+    throw new Error(`/system/mySecurity on ${client.tenant} named no member: cannot tell who the stack connects as`);
+  return identifier;
 }

@@ -2,12 +2,22 @@
 // gathered. SecurityRole and TableSetupAccess succeed with their steps as `pendingSteps`;
 // this resource, declared after them, writes the runbook and fails the `up` ONCE with one
 // numbered checklist (a plain error, printed as written) while any step is pending, and
-// succeeds when none is. It makes no request to ConnectWise.
+// succeeds when none is. The runbook also lists the API keys a token POST may have minted without
+// an answer (ApiKey's `unanswered`): the API cannot tell whether they exist, so they never fail
+// the up. It makes no request to ConnectWise.
 
 import * as fs from "fs";
 import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
-import { PendingItem, buildChecklist, formatChecklistText, formatRunbook, inClickOrder, toEntry } from "./consoleSteps";
+import {
+  PendingItem,
+  UnansweredToken,
+  buildChecklist,
+  formatChecklistText,
+  formatRunbook,
+  inClickOrder,
+  toEntry,
+} from "./consoleSteps";
 import { containsUnknown, isUnknown } from "./handlerKit";
 
 const TYPE = "OperatorChecklist";
@@ -54,13 +64,21 @@ function checklistOf(inputs: OperatorChecklistInputs) {
   );
 }
 
+/** The tokens the items report as possibly minted without an answer. */
+const unansweredOf = (items: PendingItem[] | undefined): UnansweredToken[] =>
+  (items ?? []).flatMap((item) => item.unansweredTokens ?? []);
+
+/** The runbook's text for these inputs. */
+const runbookOf = (inputs: OperatorChecklistInputs): string =>
+  formatRunbook(checklistOf(inputs), unansweredOf(inputs.items));
+
 /** Writes the runbook, then fails with the checklist while steps are pending. */
 function settle(inputs: OperatorChecklistInputs & Record<string, unknown>): OperatorChecklistOutputs {
   const checklist = checklistOf(inputs);
   const runbookPath = inputs.runbook ? path.resolve(inputs.runbook) : "";
   if (runbookPath) {
     fs.mkdirSync(path.dirname(runbookPath), { recursive: true });
-    fs.writeFileSync(runbookPath, formatRunbook(checklist));
+    fs.writeFileSync(runbookPath, runbookOf(inputs));
   }
   // A plain Error, not a partial failure: the engine prints it once, as written.
   if (checklist.count > 0) throw new Error(formatChecklistText(checklist, runbookPath || undefined));
@@ -74,7 +92,7 @@ function settle(inputs: OperatorChecklistInputs & Record<string, unknown>): Oper
 function runbookStale(inputs: OperatorChecklistInputs): boolean {
   if (!inputs.runbook) return false;
   const file = path.resolve(inputs.runbook);
-  return fs.existsSync(file) && fs.readFileSync(file, "utf8") !== formatRunbook(checklistOf(inputs));
+  return fs.existsSync(file) && fs.readFileSync(file, "utf8") !== runbookOf(inputs);
 }
 
 export function create(
@@ -110,7 +128,12 @@ export function diff(
     olds.runbook !== news.runbook ||
     (olds.pending ?? 0) > 0;
   if (containsUnknown(news.items)) return Promise.resolve({ ...base, changes: own });
-  return Promise.resolve({ ...base, changes: own || countSteps(news.items ?? []) > 0 || runbookStale(news) });
+  // A changed list of unanswered tokens rewrites the runbook.
+  const tokensChanged = JSON.stringify(unansweredOf(olds.items)) !== JSON.stringify(unansweredOf(news.items));
+  return Promise.resolve({
+    ...base,
+    changes: own || tokensChanged || countSteps(news.items ?? []) > 0 || runbookStale(news),
+  });
 }
 
 export function read(id: string, props: OperatorChecklistOutputs): Promise<pulumi.dynamic.ReadResult> {

@@ -21,7 +21,7 @@ import {
 } from "../catalog";
 import type { ConnectWiseClient } from "./connectwise/client";
 import { and, eq } from "./connectwise/conditions";
-import { ConnectWiseError } from "./connectwise/errors";
+import { ConnectWiseError, outcomeUnknown } from "./connectwise/errors";
 import { ApiMemberSchema, MemberSchema, SecurityRoleSchema, SecurityRoleSettingSchema } from "./connectwise/schemas";
 import type { SecurityRole, SecurityRoleSetting } from "./connectwise/schemas";
 import { ConsoleStep, driftLine, operatorLines, report } from "./consoleSteps";
@@ -46,6 +46,7 @@ import {
   valueFirst,
 } from "./handlerKit";
 import type { DiffWithDetails } from "./diagnostics";
+import { callerIdentifier } from "./lookups";
 import { roleSettings } from "./reads";
 import type { DetailedDiff } from "./report";
 import * as session from "./session";
@@ -189,7 +190,11 @@ const FIELDS = {
    * be empty).
    */
   exclusive: flag(true),
-  /** Take over a role of this name that already exists, instead of failing on create. */
+  /**
+   * Take over a role of this name that already exists, instead of failing on create. Without it,
+   * an existing role is taken back only when provably this stack's own (an interrupted up's:
+   * entered by the member the stack connects as within 24 h, no member on it, every level None).
+   */
   adopt: flag(false),
   /**
    * Destroy deletes an adopted role too. Default false: a role the stack took over, not created,
@@ -406,24 +411,163 @@ function partialFailure(error: unknown, id: string, properties: object): Partial
   return new PartialFailure(message, id, properties, [message]);
 }
 
+// ---- Ownership of a role found by name ----------------------------------------------------------
+// A role has no free-text field to carry a marker, so a role found by name when there is no state
+// for it (an `up` interrupted between the POST and the state save, or a POST whose answer was lost)
+// is taken as this stack's own only on evidence that it was made by this stack's connection and
+// that nobody has used it since: entered by the member the stack connects as (`_info.enteredBy`, or
+// `updatedBy`: the API cannot change a role, so its last update is its creation unless someone edited
+// it in the UI), recently (`dateEntered`, or `lastUpdated`), with no member on it and every level
+// None. Anything else needs `adopt: true`.
+
+/** How long after its entry a role found without state may still be taken back as this stack's own. */
+export const RECOVERY_WINDOW_MS = 24 * 3600_000;
+/** Tolerated difference between the tenant's clock and ours. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+/** What is known about a role found by name, besides the role itself. */
+export interface RoleEvidence {
+  /** The identifier of the member this stack connects as. */
+  caller: string;
+  /** Identifiers of the members (active or not) that hold the role. */
+  members: string[];
+  /** How many of its functions have a level above None. */
+  grantedFunctions: number;
+  /** ms since the epoch. */
+  now: number;
+  /** After a lost answer: when this run last saw no role of the name (the role must be newer). */
+  absentAt?: number;
+}
+
+/** Why a role found by name is not provably this stack's own; empty when it is. */
+export function ownershipDoubts(role: SecurityRole, evidence: RoleEvidence): string[] {
+  const doubts: string[] = [];
+  const info = role._info ?? {};
+  const by = info.enteredBy ?? info.updatedBy;
+  if (by === undefined) doubts.push("its _info names nobody who entered it");
+  else if (by.toLowerCase() !== evidence.caller.toLowerCase())
+    doubts.push(`it was entered by "${by}", not by "${evidence.caller}", the member this stack connects as`);
+  const dateText = info.dateEntered ?? info.lastUpdated;
+  const entered = dateText === undefined ? NaN : Date.parse(dateText);
+  if (Number.isNaN(entered)) doubts.push("its _info carries no entry date");
+  else if (evidence.absentAt !== undefined && entered < evidence.absentAt - CLOCK_SKEW_MS)
+    doubts.push(`it was entered at ${dateText}, before this run found no role of that name`);
+  else if (evidence.now - entered > RECOVERY_WINDOW_MS)
+    doubts.push(`it was entered at ${dateText}, more than ${RECOVERY_WINDOW_MS / 3600_000} h ago`);
+  if (evidence.members.length > 0) doubts.push(`members hold it: ${evidence.members.join(", ")}`);
+  if (evidence.grantedFunctions > 0)
+    doubts.push(`${evidence.grantedFunctions} of its functions have a level above None (set in the UI)`);
+  return doubts;
+}
+
+/** Identifiers of the members (API or full, active or not) whose role this is. */
+async function holdersOf(client: ConnectWiseClient, roleId: number, activeOnly: boolean): Promise<string[]> {
+  const conditions = activeOnly
+    ? and(eq("securityRole/id", roleId), eq("inactiveFlag", false))
+    : eq("securityRole/id", roleId);
+  const [members, apiMembers] = await Promise.all([
+    client.list("/system/members", MemberSchema, { conditions, fields: ["id", "identifier"] }),
+    client.list("/system/apiMembers", ApiMemberSchema, { conditions, fields: ["id", "identifier"] }),
+  ]);
+  // /system/members lists API members too: name each member once.
+  return [...new Set([...members, ...apiMembers].map((m) => m.identifier))].sort();
+}
+
+const grantedCount = (live: LiveLevels): number =>
+  [...live.values()].filter((levels) => PERMISSION_FIELDS.some((f) => levels[f] !== "None")).length;
+
+async function doubtsAbout(
+  client: ConnectWiseClient,
+  role: SecurityRole,
+  live: LiveLevels,
+  absentAt?: number,
+): Promise<string[]> {
+  const [caller, members] = await Promise.all([callerIdentifier(client), holdersOf(client, roleIdOf(role), false)]);
+  return ownershipDoubts(role, { caller, members, grantedFunctions: grantedCount(live), now: Date.now(), absentAt });
+}
+
+const OWN_RULE =
+  `A role this stack made in an interrupted up is taken back without adopt only when it was entered by the member ` +
+  `the stack connects as, within the last ${RECOVERY_WINDOW_MS / 3600_000} h, with no member on it and every level None.`;
+
+function notOwn(role: SecurityRole, tenant: string, doubts: string[], lead = ""): Error {
+  return new Error(
+    `${lead}${TYPE} "${role.name}" already exists on ${tenant} (id ${role.id}) and is not provably this stack's own: ` +
+      `${doubts.join("; ")}. ${OWN_RULE} If this stack should manage it, set adopt: true to take it over ` +
+      "(destroy then leaves it in ConnectWise); otherwise declare another name.",
+  );
+}
+
+async function findRole(client: ConnectWiseClient, name: string): Promise<SecurityRole | undefined> {
+  const [role] = await client.list("/system/securityroles", SecurityRoleSchema, { conditions: eq("name", name) });
+  return role;
+}
+
+/**
+ * POSTs the role. When the answer is lost (the server may have created it), the role is looked up
+ * by name and taken as the one this POST created only on the ownership evidence; else the failure
+ * says what exists and what to do.
+ */
+async function postRole(
+  client: ConnectWiseClient,
+  inputs: SecurityRoleInputs,
+  absentAt: number,
+): Promise<{ role: SecurityRole; live?: LiveLevels }> {
+  try {
+    return { role: await client.post("/system/securityroles", { name: inputs.name }, SecurityRoleSchema) };
+  } catch (error) {
+    if (!outcomeUnknown(error)) throw error;
+    const why = (error as Error).message;
+    const found = await findRole(client, inputs.name);
+    if (!found)
+      throw new Error(
+        `${label(inputs.name)}: the POST that creates the role got no answer (${why}), and no role of that name exists ` +
+          `on ${client.tenant}: nothing was created; the next up creates it`,
+        { cause: error },
+      );
+    const live = await readSettings(client, roleIdOf(found));
+    const doubts = await doubtsAbout(client, found, live, absentAt);
+    if (doubts.length > 0)
+      throw notOwn(
+        found,
+        client.tenant,
+        doubts,
+        `${label(inputs.name)}: the POST that creates it got no answer (${why}). `,
+      );
+    report(
+      `${label(inputs.name)}: the answer to the POST that creates the role was lost (${why}); ` +
+        `role ${found.id}, which it created, is this stack's`,
+    );
+    return { role: found, live };
+  }
+}
+
 export async function create(
   inputs: SecurityRoleInputs & Record<string, unknown>,
 ): Promise<pulumi.dynamic.CreateResult> {
   const client = await session.connect();
-  const [existing] = await client.list("/system/securityroles", SecurityRoleSchema, {
-    conditions: eq("name", inputs.name),
-  });
-  if (existing && !inputs.adopt) {
-    throw new Error(
-      `${TYPE} "${existing.name}" already exists on ${client.tenant} (id ${existing.id}); set adopt: true to take it over`,
+  const absentAt = Date.now();
+  const existing = await findRole(client, inputs.name);
+  let found: { role: SecurityRole; live?: LiveLevels };
+  if (!existing) found = await postRole(client, inputs, absentAt);
+  else if (inputs.adopt) found = { role: existing };
+  else {
+    // No state, yet the role exists: an earlier up may have made it and been interrupted.
+    const live = await readSettings(client, roleIdOf(existing));
+    const doubts = await doubtsAbout(client, existing, live);
+    if (doubts.length > 0) throw notOwn(existing, client.tenant, doubts);
+    report(
+      `${label(inputs.name)}: takes back role ${existing.id}: made by this stack's connection at ` +
+        `${existing._info?.dateEntered ?? existing._info?.lastUpdated}, unused since (an earlier up was interrupted before saving it)`,
     );
+    found = { role: existing, live };
   }
-  const role = existing ?? (await client.post("/system/securityroles", { name: inputs.name }, SecurityRoleSchema));
-  const roleId = roleIdOf(role);
+  const adopted = existing !== undefined && inputs.adopt;
+  const roleId = roleIdOf(found.role);
   const id = String(roleId);
   try {
-    const live = await readSettings(client, roleId);
-    return { id, outs: { ...verified(client, inputs, role, live), adopted: existing !== undefined } };
+    const live = found.live ?? (await readSettings(client, roleId));
+    return { id, outs: { ...verified(client, inputs, found.role, live), adopted } };
   } catch (error) {
     throw partialFailure(error, id, { ...inputs, roleId, tenant: client.tenant, pendingSteps: [] });
   }
@@ -540,13 +684,7 @@ export async function deleteRole(id: string, props: SecurityRoleOutputs): Promis
     return;
   }
   const client = await session.connect();
-  const inUse = and(eq("securityRole/id", Number(id)), eq("inactiveFlag", false));
-  const [members, apiMembers] = await Promise.all([
-    client.list("/system/members", MemberSchema, { conditions: inUse, fields: ["id", "identifier"] }),
-    client.list("/system/apiMembers", ApiMemberSchema, { conditions: inUse, fields: ["id", "identifier"] }),
-  ]);
-  // /system/members lists API members too: name each member once.
-  const users = [...new Set([...members, ...apiMembers].map((m) => m.identifier))].sort();
+  const users = await holdersOf(client, Number(id), true);
   if (users.length > 0) {
     throw new Error(
       `${label(props.name)}: cannot delete role ${id} on ${client.tenant}: active members use it: ${users.join(", ")}. ` +

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { runtimeProvider } from "./runtimeProvider";
 // Types only (erased at compile time): the args are derived from the provider's field table.
 import type { ApiKeyArgs, KeySource } from "../provider/apiKey";
+import type { UnansweredToken } from "../provider/consoleSteps";
 
 /** Serialized into the state as `__provider`; loads dist/provider/apiKey.js at run time. */
 const provider = runtimeProvider("apiKey");
@@ -11,7 +12,7 @@ export type { ApiKeyArgs };
 /**
  * An API key pair of a member. The published API can neither list nor revoke keys: refresh
  * drops a key that no longer authenticates (preview already reports it as drift), and destroying
- * it only prints where the operator revokes it (System > Members > {member} > API Keys).
+ * it only prints where the operator revokes it (System > Members > API Members > {member} > API Keys).
  */
 export class ApiKey extends pulumi.dynamic.Resource {
   declare readonly member: pulumi.Output<string>;
@@ -27,6 +28,11 @@ export class ApiKey extends pulumi.dynamic.Resource {
   declare readonly memberIdentifier: pulumi.Output<string>;
   /** True for a console key: verified, not made, by the stack; destroy leaves it as it is. */
   declare readonly adopted: pulumi.Output<boolean>;
+  /**
+   * Token POSTs that got no answer, each of which may have minted a key the stack never received
+   * (member, time; the OperatorChecklist's runbook lists them for the operator to revoke).
+   */
+  declare readonly unanswered: pulumi.Output<UnansweredToken[] | undefined>;
 
   constructor(name: string, args: ApiKeyArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
@@ -36,6 +42,7 @@ export class ApiKey extends pulumi.dynamic.Resource {
       expiration: undefined,
       memberIdentifier: undefined,
       adopted: undefined,
+      unanswered: undefined,
       ...args,
       // A console key's private key is an input too: keep it secret in the state's inputs as well.
       privateKey: args.privateKey === undefined ? undefined : pulumi.secret(args.privateKey),

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ApiKey } from "./apiKey";
 import { runtimeProvider } from "./runtimeProvider";
 import { SecurityRole } from "./securityRole";
 import { TableSetupAccess } from "./tableSetupAccess";
@@ -7,8 +8,8 @@ import type { PendingItem } from "../provider/consoleSteps";
 
 const provider = runtimeProvider("operatorChecklist");
 
-/** A resource whose console steps the checklist gathers. */
-export type ChecklistSource = SecurityRole | TableSetupAccess;
+/** A resource whose console steps the checklist gathers (an ApiKey: the tokens that may exist unseen). */
+export type ChecklistSource = SecurityRole | TableSetupAccess | ApiKey;
 
 export interface OperatorChecklistArgs {
   /** The resources whose `pendingSteps` make up the checklist, in the order the operator should visit them. */
@@ -24,6 +25,13 @@ export interface OperatorChecklistArgs {
 }
 
 function itemOf(resource: ChecklistSource): pulumi.Output<PendingItem> {
+  if (resource instanceof ApiKey)
+    return pulumi.all([resource.member, resource.unanswered]).apply(([member, unanswered]) => ({
+      resource: `ApiKey for member ${member}`,
+      tenant: "",
+      steps: [],
+      unansweredTokens: unanswered ?? [],
+    }));
   const label =
     resource instanceof SecurityRole
       ? pulumi.interpolate`SecurityRole ${resource.name}`

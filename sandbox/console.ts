@@ -2,7 +2,7 @@
 // in the Manage UI. Uses the global fetch; errors carry the console's message, never a key.
 
 import type { ConsoleRole, ConsoleSettings, ConsoleState } from "./consolePlane";
-import type { Faults } from "./faults";
+import type { Faults, LostAnswer } from "./faults";
 import type { KeyPair } from "./store";
 import type { LogEntry } from "./requestLog";
 import type { Level, PermissionField } from "../catalog";
@@ -16,6 +16,9 @@ export interface RequestLogView {
   counts: Record<string, number>;
   entries: LogEntry[];
 }
+
+/** A `loseAnswers` rule as set: count defaults to 1, reply to "drop". */
+export type LostAnswerRule = Pick<LostAnswer, "method" | "path"> & Partial<Pick<LostAnswer, "count" | "reply">>;
 
 export class SandboxConsole {
   constructor(private readonly consoleUrl: string) {}
@@ -83,8 +86,15 @@ export class SandboxConsole {
     await this.call("DELETE", "/requests");
   }
 
-  setFaults(faults: Partial<Faults>): Promise<Faults> {
+  setFaults(faults: Partial<Omit<Faults, "loseAnswers">> & { loseAnswers?: LostAnswerRule[] }): Promise<Faults> {
     return this.call("PUT", "/faults", faults);
+  }
+
+  // The API carries out the next matching request(s) and the answer is lost: `path` is under
+  // /apis/3.0 with `*` for one segment, e.g. { method: "POST", path: "/system/members/*/tokens" }.
+  // Replaces the rules set before.
+  loseAnswers(...rules: LostAnswerRule[]): Promise<Faults> {
+    return this.setFaults({ loseAnswers: rules });
   }
 
   setSettings(settings: ConsoleSettings): Promise<ConsoleSettings> {

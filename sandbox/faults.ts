@@ -1,8 +1,26 @@
 // Injected faults for /apis/3.0 requests: latency, 429 with Retry-After, 503, and connections
 // destroyed without an answer. Each rate is an independent chance per request. `injectFaults`
 // is the step in front of the API plane, as a rate limiter in front of the real app would be.
+// `loseAnswers` is targeted instead: the API acts on a matching request, then its answer is lost
+// (the connection is destroyed, or a gateway's 502/504 comes back), as when a connection drops
+// after the server committed a create.
 
-import type { Plane } from "./http";
+import type { Plane, PlaneRequest } from "./http";
+
+/** One request kind whose answer is lost after the API acted on it, `count` times. */
+export interface LostAnswer {
+  method: string;
+  // The path under /apis/3.0, `*` for one segment, compared case-insensitively:
+  // "/system/members/*/tokens".
+  path: string;
+  /** How many matching requests lose their answer (default 1); the rule is gone once used up. */
+  count: number;
+  /**
+   * What the client gets instead of the answer: nothing ("drop", default), a gateway's 502 or
+   * 504, or nothing ever ("hang": the connection stays open until the client gives up or dies).
+   */
+  reply: "drop" | "502" | "504" | "hang";
+}
 
 export interface Faults {
   latencyMs: number;
@@ -10,24 +28,61 @@ export interface Faults {
   rate503: number;
   rateDrop: number;
   retryAfterSeconds: number;
+  loseAnswers: LostAnswer[];
 }
 
-export const NO_FAULTS: Faults = { latencyMs: 0, rate429: 0, rate503: 0, rateDrop: 0, retryAfterSeconds: 1 };
+export const NO_FAULTS: Faults = {
+  latencyMs: 0,
+  rate429: 0,
+  rate503: 0,
+  rateDrop: 0,
+  retryAfterSeconds: 1,
+  loseAnswers: [],
+};
 
-export type FaultOutcome = "drop" | "429" | "503" | undefined;
+export type FaultOutcome = "drop" | "429" | "503" | "lostAnswer" | undefined;
+
+const REPLIES: LostAnswer["reply"][] = ["drop", "502", "504", "hang"];
+
+function lostAnswers(value: unknown): LostAnswer[] {
+  const shape = 'loseAnswers must be a list of {method, path, count?, reply?: "drop" | "502" | "504" | "hang"}';
+  if (!Array.isArray(value)) throw new Error(shape);
+  return value.map((raw: unknown) => {
+    const rule = (raw ?? {}) as Record<string, unknown>;
+    const count = rule.count ?? 1;
+    const reply = rule.reply ?? "drop";
+    if (
+      typeof raw !== "object" ||
+      Array.isArray(raw) ||
+      typeof rule.method !== "string" ||
+      typeof rule.path !== "string" ||
+      !rule.path.startsWith("/") ||
+      typeof count !== "number" ||
+      !Number.isInteger(count) ||
+      count < 1 ||
+      !REPLIES.includes(reply as LostAnswer["reply"])
+    )
+      throw new Error(shape);
+    return { method: rule.method.toUpperCase(), path: rule.path, count, reply: reply as LostAnswer["reply"] };
+  });
+}
 
 /** Validates and merges a partial update; throws with a message naming the bad field. */
 export function mergeFaults(current: Faults, update: unknown): Faults {
   if (update === null || typeof update !== "object" || Array.isArray(update))
     throw new Error("faults must be an object");
-  const next = { ...current };
+  const next = { ...current, loseAnswers: [...current.loseAnswers] };
   for (const [k, v] of Object.entries(update)) {
     if (!(k in NO_FAULTS)) throw new Error(`unknown fault '${k}' (known: ${Object.keys(NO_FAULTS).join(", ")})`);
+    if (k === "loseAnswers") {
+      next.loseAnswers = lostAnswers(v);
+      continue;
+    }
     const isRate = k.startsWith("rate");
     if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || (isRate && v > 1)) {
       throw new Error(`fault '${k}' must be a number ${isRate ? "between 0 and 1" : ">= 0"}`);
     }
-    next[k as keyof Faults] = v;
+    next[k as Exclude<keyof Faults, "loseAnswers">] = v;
   }
   return next;
 }
@@ -41,8 +96,31 @@ export function drawFault(faults: Faults, random: () => number = Math.random): F
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** `next` behind the faults: the body is read first (a slow upload is not latency), then latency, then one draw. */
-export function injectFaults(current: () => Faults, next: Plane): Plane {
+function matches(rule: LostAnswer, method: string, path: string): boolean {
+  const want = rule.path.toLowerCase().split("/");
+  const have = path.toLowerCase().replace(/\/+$/, "").split("/");
+  return (
+    rule.method === method.toUpperCase() &&
+    want.length === have.length &&
+    want.every((segment, i) => segment === "*" || segment === have[i])
+  );
+}
+
+/** Uses up one matching `loseAnswers` rule (dropping it at 0); its reply, or undefined when none matches. */
+function takeLostAnswer(faults: Faults, req: PlaneRequest, path: string): LostAnswer["reply"] | undefined {
+  const rule = faults.loseAnswers.find((r) => matches(r, req.method, path));
+  if (!rule) return undefined;
+  rule.count -= 1;
+  if (rule.count <= 0) faults.loseAnswers.splice(faults.loseAnswers.indexOf(rule), 1);
+  return rule.reply;
+}
+
+/**
+ * `next` behind the faults: the body is read first (a slow upload is not latency), then latency,
+ * then one draw; a request matching `loseAnswers` is carried out and its answer lost. `path` gives
+ * a request's path under /apis/3.0.
+ */
+export function injectFaults(current: () => Faults, next: Plane, path: (req: PlaneRequest) => string): Plane {
   return async (req) => {
     let text: string;
     try {
@@ -70,6 +148,16 @@ export function injectFaults(current: () => Faults, next: Plane): Plane {
         fault,
         requestBody,
       };
-    return next(req);
+    const lost = takeLostAnswer(faults, req, path(req));
+    if (lost === undefined) return next(req);
+    // The API acts (and persists) first; only then is the answer lost.
+    const acted = await next(req);
+    const logged = { fault: "lostAnswer" as const, requestBody: acted.requestBody ?? requestBody, body: acted.body };
+    if (lost === "drop") return { status: 0, drop: true, ...logged };
+    // Never answered: the sandbox's close() ends the connection.
+    if (lost === "hang") return new Promise<never>(() => undefined);
+    const status = Number(lost);
+    const code = status === 502 ? "BadGateway" : "GatewayTimeout";
+    return { status, ...logged, body: { code, message: `The gateway lost the answer (${status})` } };
   };
 }

@@ -7,8 +7,12 @@ export interface LogEntry {
   path: string;
   query: string;
   status: number;
-  /** Set when an injected fault answered instead of the API ("drop": no answer, status 0). */
-  fault?: "429" | "503" | "drop";
+  /**
+   * Set when an injected fault answered instead of the API ("drop": no answer, status 0), or
+   * lost the API's answer ("lostAnswer": the API acted; status 0 or the gateway's 502/504, and
+   * responseBody what the API answered when the connection was dropped).
+   */
+  fault?: "429" | "503" | "drop" | "lostAnswer";
   requestBody: unknown;
   responseBody: unknown;
   at: string;

@@ -5,7 +5,7 @@
 
 import { AddressInfo } from "net";
 import { IncomingMessage, ServerResponse, createServer } from "http";
-import { API_CONTENT_TYPE, API_PREFIX, apiPlane, logRequests } from "./apiPlane";
+import { API_CONTENT_TYPE, API_PREFIX, apiPath, apiPlane, logRequests } from "./apiPlane";
 import { CONSOLE_PREFIX, consolePlane } from "./consolePlane";
 import { Faults, NO_FAULTS, injectFaults, mergeFaults } from "./faults";
 import { Plane, isLoopbackAddress, parseTarget, planeRequest, send } from "./http";
@@ -133,7 +133,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
         contentType: API_CONTENT_TYPE,
         plane: logRequests(
           log,
-          injectFaults(() => faults, apiPlane({ context, persist, baseUrl })),
+          injectFaults(() => faults, apiPlane({ context, persist, baseUrl }), apiPath),
         ),
       },
     ]),

@@ -77,6 +77,8 @@ const SNAPSHOT = object({
         }),
       ),
       tableSetup: array(str),
+      dateEntered: optional(str),
+      enteredBy: optional(str),
       lastUpdated: str,
       updatedBy: str,
     }),

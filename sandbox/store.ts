@@ -37,6 +37,9 @@ export interface RoleRecord {
   settings: SettingRecord[];
   /** Table Setup "Allow access to these" entries, "Category / Table". */
   tableSetup: string[];
+  /** When and by whom it was made (absent in state files from before they were kept). */
+  dateEntered?: string;
+  enteredBy?: string;
   lastUpdated: string;
   updatedBy: string;
 }
@@ -210,6 +213,8 @@ export class Store {
         inquireLevel: "None",
       })),
       tableSetup: [],
+      dateEntered: now.toISOString(),
+      enteredBy: by,
       lastUpdated: now.toISOString(),
       updatedBy: by,
     };

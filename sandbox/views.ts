@@ -1,5 +1,8 @@
 // How stored records look on the wire: the schemas of the published spec (SecurityRole,
-// SecurityRoleSetting, ApiMember, Member, ...), with `_info` {lastUpdated, updatedBy}.
+// SecurityRoleSetting, ApiMember, Member, ...), with `_info` {lastUpdated, updatedBy}; a role's
+// also {dateEntered, enteredBy}. The spec types `_info` as a map of strings and names no keys;
+// these are the ones Manage records commonly carry, unverified for roles, so the provider must
+// manage without the entry pair (it falls back to the update pair).
 
 import { TABLE_SETUP_ENTRIES } from "../catalog";
 import {
@@ -21,6 +24,13 @@ const info = (r: { lastUpdated: string; updatedBy: string }) => ({
   updatedBy: r.updatedBy,
 });
 
+/** A role's `_info`: when and by whom it was made, when available, then its last update. */
+const roleInfo = (role: RoleRecord) => ({
+  ...(role.dateEntered !== undefined ? { dateEntered: role.dateEntered } : {}),
+  ...(role.enteredBy !== undefined ? { enteredBy: role.enteredBy } : {}),
+  ...info(role),
+});
+
 export function roleView(role: RoleRecord): View {
   return {
     id: role.id,
@@ -28,7 +38,7 @@ export function roleView(role: RoleRecord): View {
     ...(role.roleType !== undefined ? { roleType: role.roleType } : {}),
     adminFlag: role.adminFlag,
     inactiveFlag: role.inactiveFlag,
-    _info: info(role),
+    _info: roleInfo(role),
   };
 }
 
@@ -38,7 +48,7 @@ export function roleInfoView(role: RoleRecord): View {
     name: role.name,
     ...(role.roleType !== undefined ? { roleType: role.roleType } : {}),
     inactiveFlag: role.inactiveFlag,
-    _info: info(role),
+    _info: roleInfo(role),
   };
 }
 

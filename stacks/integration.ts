@@ -45,7 +45,7 @@ export class Integration extends pulumi.ComponentResource {
   readonly member: ApiMember;
   readonly key: ApiKey;
   readonly tableSetup?: TableSetupAccess;
-  /** The resources whose console steps an OperatorChecklist gathers: the role, then its Table Setup access. */
+  /** The resources an OperatorChecklist gathers: the role, then its Table Setup access, then the key. */
   readonly consoleWork: ChecklistSource[];
   /** What the integration's own setup screen asks for, besides the tenant's site and company id. */
   readonly memberIdentifier: pulumi.Output<string>;
@@ -109,7 +109,8 @@ export class Integration extends pulumi.ComponentResource {
       );
     }
 
-    this.consoleWork = this.tableSetup ? [this.role, this.tableSetup] : [this.role];
+    // The key last: it has no steps, only tokens that may exist unseen (listed in the runbook).
+    this.consoleWork = this.tableSetup ? [this.role, this.tableSetup, this.key] : [this.role, this.key];
     this.memberIdentifier = this.member.identifier;
     this.publicKey = this.key.publicKey;
     this.privateKey = pulumi.secret(this.key.privateKey);

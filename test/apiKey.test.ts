@@ -202,7 +202,7 @@ describe("ApiKey source token", () => {
     await provider.delete(id, outs);
     expect((await operator.requests()).entries).toEqual([]);
     const message = printed.join("\n");
-    expect(message).toContain("System > Members > svc-token > API Keys");
+    expect(message).toContain("System > Members > API Members > svc-token > API Keys");
     expect(message).toContain(`...${outs.publicKey.slice(-4)}`);
     expect(message).not.toContain(outs.publicKey);
     expect(message).not.toContain(outs.privateKey);
@@ -273,7 +273,7 @@ describe("ApiKey source console", () => {
     expect(drift).toMatchObject({ changes: true, replaces: ["publicKey"] });
     expect(printed).toEqual([
       "ApiKey for member svc-console: drift: no longer authenticates (401): up fails until a new key made in " +
-        "System > Members > svc-console > API Keys is set as publicKey and privateKey",
+        "System > Members > API Members > svc-console > API Keys is set as publicKey and privateKey",
     ]);
     expect(await provider.read(id, outs)).toEqual({ id: "" });
   });
@@ -296,7 +296,7 @@ describe("ApiKey source console", () => {
       ),
     );
     expect(error.message).toContain("does not authenticate");
-    expect(error.message).toContain("System > Members > svc-console > API Keys");
+    expect(error.message).toContain("System > Members > API Members > svc-console > API Keys");
     for (const secret of [key.privateKey, wrong, key.publicKey]) expect(errorText(error)).not.toContain(secret);
     expect(Object.keys((await operator.requests()).counts)).toEqual(["GET /system/mySecurity"]);
   });

@@ -421,8 +421,8 @@ describe("ApiMember and ApiKey through the dynamic-provider server", () => {
     expect(updated).toMatchObject({ rotateBefore: "1h", publicKey: outs.publicKey, privateKey: outs.privateKey });
 
     await destroy(key, id, updated);
-    expect(await outputContaining("System > Members > svc-engine > API Keys")).toContain(
-      "System > Members > svc-engine > API Keys",
+    expect(await outputContaining("System > Members > API Members > svc-engine > API Keys")).toContain(
+      "System > Members > API Members > svc-engine > API Keys",
     );
     await operator.revokeApiKey("svc-engine", outs.publicKey);
     expect((await read(key, id, updated, shorter)).id).toBe("");

@@ -1,5 +1,7 @@
 // The fleet's pure parts: the provider-diagnostics contract, engine events to figures, the exit
-// code, the Markdown comment (structure, escaping, the size limit) and the scrubbing of secrets.
+// code, the Markdown comment (structure, escaping, the size limit) and the scrubbing of secrets; and --help of every command.
+import { spawnSync } from "child_process";
+import * as path from "path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { parseArgs } from "../cli/fleet";
 import { checklistSteps, EventCollector, leafChanges, parseProviderLine } from "../cli/fleetEvents";
@@ -332,4 +334,20 @@ describe("redact, mergeReports, textTable, parseArgs", () => {
     expect(() => parseArgs(["report"])).toThrow(/--from/);
     expect(() => parseArgs(["destroy"])).toThrow(/usage/);
   });
+});
+
+describe("--help", () => {
+  // The commands as users run them (setup has compiled dist/): usage on stdout, exit 0.
+  it.each(["fleet", "checklist", "discover", "doctor", "new-client", "access-audit"])(
+    "npm run %s -- --help",
+    (command) => {
+      const run = spawnSync(process.execPath, [path.join(__dirname, "..", "dist", "cli", `${command}.js`), "--help"], {
+        encoding: "utf8",
+      });
+      expect({ status: run.status, usage: run.stdout.startsWith(`usage: npm run ${command} -- `) }).toEqual({
+        status: 0,
+        usage: true,
+      });
+    },
+  );
 });

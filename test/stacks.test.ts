@@ -113,10 +113,14 @@ describe("tenant program", () => {
     });
   });
 
-  it("gathers the console work of every role and Table Setup access into one checklist with a runbook", () => {
+  it("gathers the console work of every role, Table Setup access and key into one checklist with a runbook", () => {
     const checklist = registered.find((r) => r.name === "checklist")!;
     expect(checklist.inputs.runbook).toBe(path.resolve(__dirname, "..", "runbooks", `${pulumi.getStack()}.md`));
-    expect(checklist.inputs.items).toHaveLength(4);
+    // Three roles, one Table Setup access, three keys (their unanswered tokens, none here).
+    expect(checklist.inputs.items).toHaveLength(7);
+    const keys = (checklist.inputs.items as { resource: string }[]).filter((i) => i.resource.startsWith("ApiKey"));
+    expect(keys).toHaveLength(3);
+    for (const key of keys) expect(key).toMatchObject({ steps: [], unansweredTokens: [] });
   });
 
   it("exports what each setup screen asks for, the private key as a secret", async () => {

@@ -337,12 +337,14 @@ export class ConnectWiseClient {
   }
 
   private invalid(res: HttpResponse, method: Method, path: string, why: string): ConnectWiseError {
+    // Only 2xx answers are parsed: whatever the request asked for was done.
     return new ConnectWiseError({
       status: res.status,
       code: "InvalidResponse",
       cwMessage: `unexpected answer: ${why}`,
       method,
       path,
+      outcomeUnknown: true,
     });
   }
 

@@ -22,6 +22,8 @@ export interface ConnectWiseErrorInit {
   path: string;
   /** Appended to the message, e.g. how many attempts were made. */
   note?: string;
+  /** See ConnectWiseError.outcomeUnknown; default false. */
+  outcomeUnknown?: boolean;
 }
 
 function describeDetail(detail: ConnectWiseErrorDetail): string {
@@ -37,6 +39,14 @@ export class ConnectWiseError extends Error {
   readonly errors: ConnectWiseErrorDetail[];
   readonly method: string;
   readonly path: string;
+  /**
+   * True when the server may have acted on the request although no success answer arrived: the
+   * connection was lost after sending (reset, timeout, a cut body), a 5xx came back (a gateway
+   * may answer after the application acted), or a 2xx answer could not be read. False when it
+   * provably did not act: a 4xx refusal, or a request that never left (refused connection, DNS,
+   * TLS). Only a create (POST) cares: after such a failure its object may exist.
+   */
+  readonly outcomeUnknown: boolean;
 
   constructor(init: ConnectWiseErrorInit) {
     const errors = init.errors ?? [];
@@ -56,5 +66,11 @@ export class ConnectWiseError extends Error {
     this.errors = errors;
     this.method = init.method;
     this.path = init.path;
+    this.outcomeUnknown = init.outcomeUnknown ?? false;
   }
+}
+
+/** Whether a failed request may still have been carried out (see ConnectWiseError.outcomeUnknown). */
+export function outcomeUnknown(error: unknown): boolean {
+  return error instanceof ConnectWiseError && error.outcomeUnknown;
 }

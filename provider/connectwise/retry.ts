@@ -45,6 +45,22 @@ export function failureKind(code: string): FailureKind {
   return "fatal";
 }
 
+// Failures that happen before a request can reach the application: the host is unknown, the
+// proxy refused the tunnel, or TLS failed (the request is only sent after the handshake).
+const BEFORE_SENDING = /^(ENOTFOUND|EPROXY|EPROTO)$|CERT|TLS|SSL/;
+
+/**
+ * Whether a request that got no answer may still have been carried out by the server: false only
+ * when it provably never left ("unsent", or a failure before sending); a lost connection, and any
+ * failure not known to come before sending (an answer too large, an unknown code), may have come
+ * after the server acted.
+ */
+export function mayHaveBeenCarriedOut(kind: FailureKind, code: string): boolean {
+  if (kind === "unsent") return false;
+  if (kind === "lost") return true;
+  return !BEFORE_SENDING.test(code);
+}
+
 /** GET, PUT, PATCH and DELETE converge to the same state when repeated; POST does not. */
 export function isIdempotent(method: string): boolean {
   return method !== "POST";

@@ -19,6 +19,7 @@ import {
   backoffMs,
   failureKind,
   isIdempotent,
+  mayHaveBeenCarriedOut,
   retryAfterMs,
   sleep,
 } from "./retry";
@@ -391,6 +392,8 @@ export class Transport {
         cwMessage: "the answer is not JSON",
         method: req.method,
         path: req.path,
+        // A success status whose body cannot be read: the request was carried out.
+        outcomeUnknown: true,
       });
     }
   }
@@ -405,8 +408,11 @@ export class Transport {
         method: req.method,
         path: req.path,
         note,
+        outcomeUnknown: mayHaveBeenCarriedOut(outcome.failure, outcome.code),
       });
     }
+    // A 5xx may come from a gateway after the application acted; a 4xx is a refusal.
+    const unknownOutcome = outcome.status >= 500;
     const clean = (s: string | undefined) => (s === undefined ? undefined : scrub(s, req.secrets));
     let json: unknown;
     try {
@@ -430,6 +436,7 @@ export class Transport {
         method: req.method,
         path: req.path,
         note,
+        outcomeUnknown: unknownOutcome,
       });
     }
     const snippet = outcome.text.replace(/\s+/g, " ").trim().slice(0, SNIPPET_CHARS);
@@ -440,6 +447,7 @@ export class Transport {
       method: req.method,
       path: req.path,
       note,
+      outcomeUnknown: unknownOutcome,
     });
   }
 }

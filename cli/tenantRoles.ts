@@ -1,0 +1,33 @@
+// A tenant's security roles with their levels, and its API members: what discover and
+// access-audit read before matching roles against the integrations' tables (cli/roleMatch.ts).
+// GET requests only.
+import { ConnectWiseClient } from "../provider/connectwise/client";
+import { ApiMemberSchema, SecurityRoleSchema, SecurityRoleSettingSchema } from "../provider/connectwise/schemas";
+import type { ApiMember, SecurityRole } from "../provider/connectwise/schemas";
+import { Levels, liveLevels } from "./roleMatch";
+
+/** A role as read: the role and its levels per catalog "Module/Function". */
+export interface LiveRole {
+  role: SecurityRole;
+  levels: Map<string, Levels>;
+}
+
+/** Every role (by name) with its settings page, and every API member (by identifier). */
+export async function readRoles(client: ConnectWiseClient): Promise<{ roles: LiveRole[]; apiMembers: ApiMember[] }> {
+  const [roles, apiMembers] = await Promise.all([
+    client.list("/system/securityroles", SecurityRoleSchema, { orderBy: "name asc" }),
+    client.list("/system/apiMembers", ApiMemberSchema, { orderBy: "identifier asc" }),
+  ]);
+  // Concurrently: the client's per-tenant limit bounds the requests in flight.
+  const live = await Promise.all(
+    roles
+      .filter((role) => role.id !== undefined)
+      .map(async (role): Promise<LiveRole> => {
+        const settings = await client.list(`/system/securityRoles/${role.id}/settings`, SecurityRoleSettingSchema, {
+          pageSize: 1000,
+        });
+        return { role, levels: liveLevels(settings) };
+      }),
+  );
+  return { roles: live, apiMembers };
+}
