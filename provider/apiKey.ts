@@ -37,6 +37,7 @@ import {
   rule,
   text,
 } from "./handlerKit";
+import { tableSetupItems } from "./reads";
 import { DetailedDiff, report } from "./report";
 import * as session from "./session";
 
@@ -243,11 +244,24 @@ async function mint(
 
 type DiffResult = pulumi.dynamic.DiffResult & { detailedDiff?: DetailedDiff };
 
-/** Whether the stored key still authenticates (one request as the key). */
+/**
+ * Whether the stored key still authenticates: one request as the key, the Table Setup list of its
+ * member (tableSetupItems), which a TableSetupAccess verified with this key reads too, so under
+ * our provider server both are that one request. It needs no permission: a member without Table
+ * Setup access gets an empty list; 401 is the only answer of a key that does not authenticate
+ * (a 403 would still prove that it does).
+ */
 async function authenticates(olds: ApiKeyOutputs): Promise<boolean> {
   if (!olds.publicKey || !olds.privateKey) return false;
   const client = await session.connect();
-  return (await authenticatedMember(client, olds.publicKey, olds.privateKey)) !== undefined;
+  try {
+    await tableSetupItems(client, olds.publicKey, olds.privateKey);
+    return true;
+  } catch (err) {
+    if (err instanceof ConnectWiseError && err.status === 401) return false;
+    if (err instanceof ConnectWiseError && err.status === 403) return true;
+    throw err;
+  }
 }
 
 export async function create(inputs: ApiKeyInputs): Promise<pulumi.dynamic.CreateResult> {
@@ -315,6 +329,8 @@ function tokenOutputs(
 /**
  * Present while the key authenticates; an expired, revoked or deactivated key is gone. A state
  * without a key (the last mint got no answer) is kept as it is, so the next up still reports it.
+ * One request as the key (the same as diff's); whose key it is was settled when it was minted or
+ * verified (a key never changes member), so only a state without `memberIdentifier` asks.
  */
 export async function read(id: string, props: ApiKeyOutputs): Promise<pulumi.dynamic.ReadResult> {
   if (!props.publicKey) {
@@ -328,7 +344,11 @@ export async function read(id: string, props: ApiKeyOutputs): Promise<pulumi.dyn
   }
   if (props.expiration && Date.parse(props.expiration) <= Date.now()) return { id: "" };
   const client = await session.connect();
-  const identifier = await authenticatedMember(client, props.publicKey, props.privateKey);
+  const identifier = props.memberIdentifier
+    ? (await authenticates(props))
+      ? props.memberIdentifier
+      : undefined
+    : await authenticatedMember(client, props.publicKey, props.privateKey);
   if (identifier === undefined) return { id: "" };
   const inputs: ApiKeyInputs = {
     member: props.member,

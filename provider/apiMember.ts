@@ -17,6 +17,7 @@ import { ConnectWiseError, outcomeUnknown } from "./connectwise/errors";
 import { ApiMemberSchema } from "./connectwise/schemas";
 import type { ApiMember, PatchOperation } from "./connectwise/schemas";
 import { LookupKind, lookupName, requireName } from "./lookups";
+import { memberRecord } from "./reads";
 import {
   ArgsOf,
   CheckContext,
@@ -210,11 +211,15 @@ async function acrossFields(olds: Record<string, unknown>, { inputs, valid, fail
   const creating = olds.identifier === undefined && valid.has("identifier");
   if (lookups.length === 0 && !creating) return;
   const client = await session.connect();
-  for (const mapping of lookups) {
-    const result = await lookupName(client, mapping.lookup!, mapping.input, inputs[mapping.input] as string);
+  // Independent lookups go out together; failures are reported in table order.
+  const results = await Promise.all(
+    lookups.map((mapping) => lookupName(client, mapping.lookup!, mapping.input, inputs[mapping.input] as string)),
+  );
+  lookups.forEach((mapping, i) => {
+    const result = results[i];
     if ("unknown" in result) fail(mapping.input, result.unknown);
     else inputs[mapping.input] = result.found.name;
-  }
+  });
   if (!creating) return;
   const checked = inputs as ApiMemberInputs;
   if (checked.owner === undefined && !checked.adopt) return; // nothing to claim, nothing to refuse
@@ -260,7 +265,7 @@ export async function diff(id: string, olds: ApiMemberOutputs, news: ApiMemberIn
       details[field] = { kind: olds[field] === undefined ? "add" : "update", inputDiff: true };
 
   const client = await session.connect();
-  const live = await client.getOrUndefined(`/system/apiMembers/${id}`, ApiMemberSchema);
+  const live = await memberRecord(client, id);
   if (!live) {
     report(`${resource}: drift: missing => present`);
     return detailed({ changes: true, replaces: ["memberId"] }, { memberId: { kind: "add", inputDiff: false } });
@@ -361,7 +366,7 @@ async function recoverLostCreate(
 /** Refresh: the live member in the input shape; its reference ids become the kept `refs`. */
 export async function read(id: string, props: ApiMemberOutputs): Promise<pulumi.dynamic.ReadResult> {
   const client = await session.connect();
-  const member = await client.getOrUndefined(`/system/apiMembers/${id}`, ApiMemberSchema);
+  const member = await memberRecord(client, id);
   if (!member) return { id: "" };
   const securityLocation = member.securityLocation?.name ?? "";
   const defaultLocation = member.defaultLocation?.name ?? "";

@@ -21,7 +21,7 @@ import {
 } from "../catalog";
 import type { ConnectWiseClient } from "./connectwise/client";
 import { and, eq } from "./connectwise/conditions";
-import { outcomeUnknown } from "./connectwise/errors";
+import { ConnectWiseError, outcomeUnknown } from "./connectwise/errors";
 import { ApiMemberSchema, MemberSchema, SecurityRoleSchema, SecurityRoleSettingSchema } from "./connectwise/schemas";
 import type { SecurityRole, SecurityRoleSetting } from "./connectwise/schemas";
 import { ConsoleStep, driftLine, operatorLines, report } from "./consoleSteps";
@@ -47,6 +47,7 @@ import {
 } from "./handlerKit";
 import type { DiffWithDetails } from "./diagnostics";
 import { callerIdentifier } from "./lookups";
+import { roleSettings } from "./reads";
 import type { DetailedDiff } from "./report";
 import * as session from "./session";
 
@@ -280,21 +281,31 @@ function catalogOrder(a: string, b: string): number {
 /** Live levels per "Module/Function", from one settings page. */
 type LiveLevels = Map<string, Levels>;
 
+/** The role and its levels (two reads, sent together); undefined when the role is gone. */
 async function readRole(
   client: ConnectWiseClient,
   roleId: number,
 ): Promise<{ role: SecurityRole; live: LiveLevels } | undefined> {
-  const role = await client.getOrUndefined(`/system/securityroles/${roleId}`, SecurityRoleSchema);
-  if (!role) return undefined;
-  return { role, live: await readSettings(client, roleId) };
+  const [role, settings] = await Promise.all([
+    client.getOrUndefined(`/system/securityroles/${roleId}`, SecurityRoleSchema),
+    client
+      .list(`/system/securityRoles/${roleId}/settings`, SecurityRoleSettingSchema, { pageSize: 1000 })
+      .catch((error: unknown) => {
+        // The settings of a role deleted meanwhile: the role's own 404 says so.
+        if (error instanceof ConnectWiseError && error.status === 404) return [];
+        throw error;
+      }),
+  ]);
+  return role ? { role, live: liveLevels(settings) } : undefined;
 }
 
 async function readSettings(client: ConnectWiseClient, roleId: number): Promise<LiveLevels> {
-  const settings: SecurityRoleSetting[] = await client.list(
-    `/system/securityRoles/${roleId}/settings`,
-    SecurityRoleSettingSchema,
-    { pageSize: 1000 },
+  return liveLevels(
+    await client.list(`/system/securityRoles/${roleId}/settings`, SecurityRoleSettingSchema, { pageSize: 1000 }),
   );
+}
+
+function liveLevels(settings: SecurityRoleSetting[]): LiveLevels {
   const live: LiveLevels = new Map();
   for (const s of settings) {
     const raw = functionKey(s.moduleName ?? "", s.moduleFunctionName ?? "");
@@ -570,20 +581,18 @@ export async function diff(
   const base = { deleteBeforeReplace: false };
   if (isUnknown(news.name) || olds.name !== news.name) return { ...base, changes: true, replaces: ["name"] };
 
+  // One read: the settings page holds every level, and answers 404 for a deleted role. The name
+  // is not read here (the role's record would be a second request): a role renamed in the UI
+  // shows at refresh, which reads the record (and on its member, whose role reference changes).
   const client = await session.connect();
-  const current = await readRole(client, Number(id));
-  if (!current) {
+  const settings = await roleSettings(client, Number(id));
+  if (!settings) {
     report(driftLine(label(news.name), "role", `deleted (id ${id})`, "exists"));
-    return { ...base, changes: true, replaces: ["name"] };
-  }
-  if (current.role.name !== news.name) {
-    // The API cannot rename a role: a role renamed in the UI is replaced by one with the declared name.
-    report(driftLine(label(news.name), "name", current.role.name, news.name));
     return { ...base, changes: true, replaces: ["name"] };
   }
   if (containsUnknown([news.permissions, news.exclusive])) return { ...base, changes: true, replaces: [] };
 
-  const pending = differences(news, current.live);
+  const pending = differences(news, liveLevels(settings));
   reportDifferences(label(news.name), olds, news.name, pending);
   // `adopt` only matters at create; `__provider` is our code, not the role.
   const inputsChanged =
@@ -641,7 +650,13 @@ export async function read(
   props: SecurityRoleOutputs & Record<string, unknown>,
 ): Promise<pulumi.dynamic.ReadResult> {
   const client = await session.connect();
-  const current = await readRole(client, Number(id));
+  // The role's record (its name: a rename by hand shows here) and its settings, together; the
+  // settings are the read diff() makes, which refresh calls after read(), so it is sent once.
+  const [record, settings] = await Promise.all([
+    client.sharingReads().getOrUndefined(`/system/securityroles/${id}`, SecurityRoleSchema),
+    roleSettings(client, Number(id)),
+  ]);
+  const current = record && settings ? { role: record, live: liveLevels(settings) } : undefined;
   if (!current) return { id: "" };
   const inputs: SecurityRoleInputs = {
     name: current.role.name,

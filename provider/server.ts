@@ -5,12 +5,13 @@
 //
 // Protocol behaviour follows the SDK server (Configure without secrets, check/diff/create/read/
 // update/delete, `__provider` kept in every output, unknowns, ErrorResourceInitFailed details for
-// partial failures), with three differences:
+// partial failures), with four differences:
 //  - our resources' handlers are required directly instead of evaluating their closure text, and
 //    no SDK runtime is loaded: only the generated protobuf stubs and the gRPC library;
 //  - each call runs with its URN in scope, so provider/diagnostics.ts sends diagnostics to the
 //    engine's Log RPC attached to the resource;
-//  - a diff result's optional `detailedDiff` fills DiffResponse's detailed diff.
+//  - a diff result's optional `detailedDiff` fills DiffResponse's detailed diff;
+//  - run as the engine's plugin, it turns on shared reads (provider/connectwise/sharedReads.ts).
 
 import type * as grpcTypes from "@grpc/grpc-js";
 import type * as anyTypes from "google-protobuf/google/protobuf/any_pb";
@@ -25,6 +26,7 @@ import type * as statusPbTypes from "@pulumi/pulumi/proto/status_pb";
 import { createRequire } from "module";
 import type * as pulumi from "@pulumi/pulumi";
 import { DiagnosticSink, DiffWithDetails, PropertyDiffKind, Severity, runInCall } from "./diagnostics";
+import { shareReadsInThisProcess } from "./connectwise/sharedReads";
 import { ProviderCache } from "./server/providers";
 
 // The stubs, the gRPC library and google-protobuf, all as @pulumi/pulumi resolves them: the
@@ -395,6 +397,9 @@ if (require.main === module) {
     if (code === 0 && strayErrors > 0) process.exitCode = 1;
   });
   exitWithParent();
+  // The engine starts this process for one operation: the handlers' identical reads (a member's
+  // record, the call as a key) are sent once in it (provider/reads.ts).
+  shareReadsInThisProcess();
   serve(engineAddress).then(
     ({ port }) => console.log(String(port)),
     (error: unknown) => {

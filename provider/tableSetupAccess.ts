@@ -17,6 +17,7 @@ import type { ConnectWiseClient } from "./connectwise/client";
 import { and, eq } from "./connectwise/conditions";
 import { ConnectWiseError } from "./connectwise/errors";
 import { ApiMemberSchema, MySecurityCustomizeItemSchema, MySecuritySchema } from "./connectwise/schemas";
+import type { ApiMember } from "./connectwise/schemas";
 import { ConsoleStep, driftLine, operatorLines, report } from "./consoleSteps";
 import {
   ArgsOf,
@@ -36,10 +37,10 @@ import {
   text,
   valueFirst,
 } from "./handlerKit";
+import { TABLE_SETUP, memberRecord, tableSetupItems } from "./reads";
 import * as session from "./session";
 
 const TYPE = "TableSetupAccess";
-const TABLE_SETUP = "SystemTableSetup";
 const ALLOW_LIST = "Allow access to these";
 const MAX_ROLE = 30;
 const MAX_MEMBER = 15;
@@ -115,6 +116,8 @@ export interface TableSetupAccessOutputs extends TableSetupAccessInputs {
   tenant: string;
   /** What the operator still has to set in the console (empty once verified). */
   pendingSteps: ConsoleStep[];
+  /** The member's id, from the last verification: preview and refresh read the member by it. */
+  memberId?: number;
 }
 
 const checkFields = checker({ voice: valueFirst(TYPE), fields: FIELDS });
@@ -160,43 +163,123 @@ export async function check(
 interface LiveAccess {
   /** The member's current role name, undefined when the member no longer exists. */
   memberRole: string | undefined;
+  /** The member's id, when it exists. */
+  memberId?: number;
   keyMember: string;
-  tableSetupInquire: string;
+  /** False while the list cannot be read (the role lacks System/Table Setup inquire): it reads empty then. */
+  readable: boolean;
   allowed: string[];
 }
 
-async function readAccess(client: ConnectWiseClient, inputs: TableSetupAccessInputs): Promise<LiveAccess> {
+const entriesOf = (items: { itemIdentifier?: string | null }[]): string[] =>
+  items
+    .map((item) => item.itemIdentifier ?? "")
+    .filter((entry) => entry !== "")
+    .sort();
+
+/** A 401 as the member: the key given for it does not authenticate. */
+function keyRejected(error: unknown, inputs: TableSetupAccessInputs, tenant: string): unknown {
+  if (error instanceof ConnectWiseError && error.status === 401) {
+    return new KeyRejected(
+      `${label(inputs.role, inputs.member)}: the key given for API member "${inputs.member}" does not authenticate on ${tenant} (expired, revoked, or the member is inactive); give a current key of that member`,
+    );
+  }
+  return error;
+}
+
+/** The member's System/Table Setup row, read as the member: whose key it is and the role's inquire level. */
+function tableSetupRow(client: ConnectWiseClient, inputs: TableSetupAccessInputs) {
+  return client
+    .asMember(inputs.publicKey, inputs.privateKey)
+    .list("/system/mySecurity", MySecuritySchema, {
+      conditions: and(eq("moduleName", "System"), eq("moduleFunctionName", "Table Setup")),
+    })
+    .then((rows) => rows[0]);
+}
+
+/** The member by identifier (as the connection's member): an id is not known before the first verification. */
+async function memberByIdentifier(client: ConnectWiseClient, identifier: string): Promise<ApiMember | undefined> {
   const [member] = await client.list("/system/apiMembers", ApiMemberSchema, {
-    conditions: eq("identifier", inputs.member),
+    conditions: eq("identifier", identifier),
   });
-  if (!member) return { memberRole: undefined, keyMember: inputs.member, tableSetupInquire: "None", allowed: [] };
+  return member;
+}
+
+/** The requests of one check, sent together; a member that does not exist makes the key's answer moot. */
+async function together<T>(
+  member: Promise<ApiMember | undefined>,
+  asMember: Promise<T>,
+): Promise<{ member: ApiMember | undefined; seen?: T }> {
+  asMember.catch(() => undefined); // awaited below only when the member exists
+  const found = await member;
+  return found ? { member: found, seen: await asMember } : { member: undefined };
+}
+
+/**
+ * The full verification (create, update): the member by identifier, and as the member its Table
+ * Setup row (whose key it is, the inquire level) and its Table Setup list, all three at once.
+ */
+async function readAccess(client: ConnectWiseClient, inputs: TableSetupAccessInputs): Promise<LiveAccess> {
   const asMember = client.asMember(inputs.publicKey, inputs.privateKey);
-  try {
-    const [mySecurity, items] = await Promise.all([
-      asMember.list("/system/mySecurity", MySecuritySchema, {
-        conditions: and(eq("moduleName", "System"), eq("moduleFunctionName", "Table Setup")),
-      }),
+  const { member, seen } = await together(
+    memberByIdentifier(client, inputs.member),
+    Promise.all([
+      tableSetupRow(client, inputs),
       asMember.list("/system/mySecurity/customizeItems/", MySecurityCustomizeItemSchema, {
         conditions: eq("customizeIdentifier", TABLE_SETUP),
       }),
-    ]);
-    return {
-      memberRole: member.securityRole?.name,
-      keyMember: mySecurity[0]?.member?.identifier ?? inputs.member,
-      tableSetupInquire: mySecurity[0]?.inquireLevel ?? "None",
-      allowed: items
-        .map((item) => item.itemIdentifier ?? "")
-        .filter((entry) => entry !== "")
-        .sort(),
-    };
-  } catch (error) {
-    if (error instanceof ConnectWiseError && error.status === 401) {
-      throw new KeyRejected(
-        `${label(inputs.role, inputs.member)}: the key given for API member "${inputs.member}" does not authenticate on ${client.tenant} (expired, revoked, or the member is inactive); give a current key of that member`,
-      );
-    }
-    throw error;
-  }
+    ]),
+  ).catch((error: unknown) => {
+    throw keyRejected(error, inputs, client.tenant);
+  });
+  if (!member || !seen) return { memberRole: undefined, keyMember: inputs.member, readable: false, allowed: [] };
+  const [row, items] = seen;
+  return {
+    memberRole: member.securityRole?.name,
+    memberId: member.id,
+    keyMember: row?.member?.identifier ?? inputs.member,
+    readable: (row?.inquireLevel ?? "None") !== "None",
+    allowed: entriesOf(items),
+  };
+}
+
+/**
+ * What preview and refresh compare (diff, read): the member's record by the id the last
+ * verification kept, and the Table Setup list as the member: the same two reads as the
+ * ApiMember's and the ApiKey's (provider/reads.ts), so under our provider server this costs no
+ * request of its own. Whose key it is was verified when the key was last given (a key never
+ * changes member); the inquire level is read only when the list comes back empty, the one case
+ * where an unreadable list and an empty one look alike. A state from before `memberId` finds the
+ * member by identifier.
+ */
+async function liveAccess(
+  client: ConnectWiseClient,
+  inputs: TableSetupAccessInputs,
+  memberId: number | undefined,
+): Promise<LiveAccess> {
+  const byId = async () => {
+    const member = await memberRecord(client, memberId!);
+    // The id of another member (identifier changed by hand): look the identifier up instead.
+    return member?.identifier.toLowerCase() === inputs.member.toLowerCase()
+      ? member
+      : memberByIdentifier(client, inputs.member);
+  };
+  const { member, seen: items } = await together(
+    memberId !== undefined ? byId() : memberByIdentifier(client, inputs.member),
+    tableSetupItems(client, inputs.publicKey, inputs.privateKey),
+  ).catch((error: unknown) => {
+    throw keyRejected(error, inputs, client.tenant);
+  });
+  if (!member || !items) return { memberRole: undefined, keyMember: inputs.member, readable: false, allowed: [] };
+  const allowed = entriesOf(items);
+  const readable =
+    allowed.length > 0 ||
+    ((
+      await tableSetupRow(client, inputs).catch((error: unknown) => {
+        throw keyRejected(error, inputs, client.tenant);
+      })
+    )?.inquireLevel ?? "None") !== "None";
+  return { memberRole: member.securityRole?.name, memberId: member.id, keyMember: inputs.member, readable, allowed };
 }
 
 /** Why the key cannot verify this role at all (wrong member or role); undefined when it can. */
@@ -229,7 +312,7 @@ function pending(inputs: TableSetupAccessInputs, live: LiveAccess): { diffs: Ent
   const customize = ["System", "Security Roles", inputs.role, "System", "Table Setup", "Customize"];
   const diffs: EntryDifference[] = [];
   const steps: ConsoleStep[] = [];
-  const blind = live.tableSetupInquire === "None";
+  const blind = !live.readable;
   // The level belongs to the role: only a role the program does not manage gets the step here.
   if (inputs.tables.length > 0 && blind && !inputs.roleDeclared) {
     steps.push({
@@ -258,7 +341,13 @@ async function verify(inputs: TableSetupAccessInputs & Record<string, unknown>):
   if (wrong) throw new Error(wrong);
   const { steps } = pending(inputs, live);
   // Nothing is reported verified before the role's levels and the list are right.
-  return { ...inputs, verified: steps.length > 0 ? [] : live.allowed, tenant: client.tenant, pendingSteps: steps };
+  return {
+    ...inputs,
+    verified: steps.length > 0 ? [] : live.allowed,
+    tenant: client.tenant,
+    pendingSteps: steps,
+    ...(live.memberId !== undefined ? { memberId: live.memberId } : {}),
+  };
 }
 
 const idOf = (inputs: { role: string; member: string }) => `${inputs.role}/${inputs.member}`;
@@ -293,7 +382,7 @@ export async function diff(
     return { ...base, changes: true, replaces: [] };
 
   const client = await session.connect();
-  const live = await readAccess(client, news);
+  const live = await liveAccess(client, news, olds.memberId);
   const resource = label(news.role, news.member);
   const stepsLeft = (olds.pendingSteps ?? []).length > 0;
   if (live.memberRole !== undefined && live.memberRole.toLowerCase() !== news.role.toLowerCase()) {
@@ -304,7 +393,7 @@ export async function diff(
   const { diffs, steps } = pending(news, live);
   // Drift: an entry the last verification saw otherwise (only while the list is readable).
   const drift: string[] = [];
-  if (live.tableSetupInquire !== "None" && !stepsLeft) {
+  if (live.readable && !stepsLeft) {
     const before = olds.verified ?? [];
     for (const d of diffs) {
       if ((d.current === "allowed") !== before.includes(d.table))
@@ -332,9 +421,9 @@ export async function read(
   props: TableSetupAccessOutputs & Record<string, unknown>,
 ): Promise<pulumi.dynamic.ReadResult> {
   const client = await session.connect();
-  let live: Awaited<ReturnType<typeof readAccess>>;
+  let live: LiveAccess;
   try {
-    live = await readAccess(client, props);
+    live = await liveAccess(client, props, props.memberId);
   } catch (error) {
     // The member's key no longer authenticates (revoked, expired, member deactivated): nothing
     // can be verified with it, so refresh reports this access gone and the next up rebuilds it.
@@ -353,7 +442,19 @@ export async function read(
   // Steps are judged against the declared list (props), not the list read back.
   const { steps } = pending(props, live);
   const verified = steps.length > 0 ? [] : live.allowed;
-  return { id, props: { ...props, ...inputs, verified, tenant: client.tenant, pendingSteps: steps }, inputs };
+  const memberId = live.memberId ?? props.memberId;
+  return {
+    id,
+    props: {
+      ...props,
+      ...inputs,
+      verified,
+      tenant: client.tenant,
+      pendingSteps: steps,
+      ...(memberId !== undefined ? { memberId } : {}),
+    },
+    inputs,
+  };
 }
 
 /** Nothing exists remotely for this resource: say what the operator may undo by hand. */

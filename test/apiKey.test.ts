@@ -97,13 +97,13 @@ describe("ApiKey source token", () => {
   test("an unchanged key is no change; a new description replaces it", async () => {
     const { id, outs } = await createdKey({ member: "svc-token", description: "Unchanged" });
     await operator.resetRequests();
-    // Preview proves the key still works: one request, authenticated as the key.
+    // Preview proves the key still works: one request, authenticated as the key (its Table Setup list).
     expect(await provider.diff(id, outs, await checked({ member: "svc-token", description: "Unchanged" }))).toEqual({
       changes: false,
       replaces: [],
       deleteBeforeReplace: false,
     });
-    expect((await operator.requests()).counts).toEqual({ "GET /system/mySecurity": 1 });
+    expect((await operator.requests()).counts).toEqual({ "GET /system/mySecurity/customizeItems": 1 });
     // A changed input replaces the key anyway: no request.
     await operator.resetRequests();
     expect(await provider.diff(id, outs, await checked({ member: "svc-token", description: "Other" }))).toMatchObject({
@@ -145,7 +145,7 @@ describe("ApiKey source token", () => {
     expect(printed).toEqual([
       "ApiKey for member svc-token: drift: no longer authenticates (401): up will mint a new key",
     ]);
-    expect((await operator.requests()).counts).toEqual({ "GET /system/mySecurity": 1 });
+    expect((await operator.requests()).counts).toEqual({ "GET /system/mySecurity/customizeItems": 1 });
   });
 
   test("a token expiring within rotateBefore is replaced (new key first)", async () => {
@@ -229,8 +229,12 @@ describe("ApiKey source console", () => {
       memberIdentifier: "svc-console",
     });
 
+    await operator.resetRequests();
     const read = await provider.read(id, outs);
     expect(read.id).toBe(id);
+    // One request as the key, the same as diff's; whose key it is was verified at create.
+    expect((await operator.requests()).counts).toEqual({ "GET /system/mySecurity/customizeItems": 1 });
+    expect(read.props).toMatchObject({ memberIdentifier: "svc-console" });
     expect(read.inputs).toEqual({
       member: "svc-console",
       description: "Console key",

@@ -205,6 +205,8 @@ describe("contract with the project's schemas", () => {
     expect(failed(404)).toEqual([
       "DELETE /system/securityroles/{param}",
       "GET /system/apiMembers/{param}",
+      // A deleted role's settings: how diff tells the role is gone (one read, no role GET).
+      "GET /system/securityRoles/{param}/settings",
       "GET /system/securityroles/{param}",
       "PATCH /system/apiMembers/{param}",
     ]);

@@ -10,6 +10,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
 import { createStack, PulumiEnvironment, pulumiEnvironment, previewJson, sandboxConnection } from "./e2e/pulumi";
+import { call } from "./sandbox-harness";
 import { shippedPreset } from "../stacks/presets";
 
 const elements = shippedPreset("elements");
@@ -292,6 +293,72 @@ describe("a new client with Elements and Lifecycle Manager: two rounds", () => {
       const result = await checklistCommand(path.join(env.tempDir, STACK));
       expect(result.code).toBe(2);
       expect(result.stdout).toContain("  1. Finance > Agreements: set Add Level to All (now None)");
+    },
+    STEP_TIMEOUT_MS,
+  );
+});
+
+describe("requests of a converged Elements + Lifecycle Manager tenant", () => {
+  /** What the sandbox logged since the last reset: "METHOD /path" counts (ids as {id}). */
+  const logged = async () => (await operator.requests()).counts;
+  const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+
+  it(
+    "a no-op preview sends 6 reads (per role its settings, per member its record, per key one call as the key, " +
+      "which is the Table Setup check too); refresh 8 (a role's record too), nothing twice; member and key drift still show",
+    async () => {
+      // Converged again after the drift test above.
+      await operator.setPermissions(elements.roleName, elements.permissions);
+      await operator.resetRequests();
+      await stack.preview({ expectNoChanges: true, onOutput });
+      const preview = await logged();
+      expect(preview).toEqual({
+        "GET /system/securityRoles/{id}/settings": 2,
+        "GET /system/apiMembers/{id}": 2,
+        "GET /system/mySecurity/customizeItems": 2,
+      });
+      expect(total(preview)).toBe(6);
+
+      // Refresh: each resource read once; a role's name lives on its own record, so a role is its
+      // record and its settings, sent together. Nothing is read twice, and nothing is written.
+      await operator.resetRequests();
+      await stack.previewRefresh({ onOutput });
+      expect(await logged()).toEqual({
+        "GET /system/securityroles/{id}": 2,
+        "GET /system/securityRoles/{id}/settings": 2,
+        "GET /system/apiMembers/{id}": 2,
+        "GET /system/mySecurity/customizeItems": 2,
+      });
+
+      // A member renamed by hand and Lifecycle Manager's key revoked: both show, still 6 reads at most.
+      const [lmx] = (
+        await call(sandbox, `/system/apiMembers?conditions=${encodeURIComponent('identifier="LMXMember"')}`)
+      ).body as { id: number }[];
+      const renamed = await call(sandbox, `/system/apiMembers/${lmx.id}`, {
+        method: "PATCH",
+        body: [{ op: "replace", path: "name", value: "Renamed By Hand" }],
+      });
+      expect(renamed.status).toBe(200);
+      const key = ((await stack.exportStack()).deployment.resources as { type: string; outputs?: any }[]).find(
+        (r) => r.type.endsWith(":ApiKey") && r.outputs?.member === "LMXMember",
+      )!;
+      await operator.revokeApiKey("LMXMember", key.outputs.publicKey);
+      await operator.resetRequests();
+      const drifted = await stack.preview({ onOutput });
+      expect(drifted.stdout).toContain("ApiMember LMXMember: drift: name: Renamed By Hand => LMXMember");
+      expect(drifted.stdout).toContain(
+        "ApiKey for member LMXMember: drift: no longer authenticates (401): up will mint a new key",
+      );
+      // The key is replaced, so its Table Setup access waits for the new key: nothing more is read.
+      expect(total(await logged())).toBeLessThanOrEqual(6);
+      expect(await writes()).toEqual([]);
+
+      // up repairs both (new key, member renamed back) and converges.
+      expect((await up(stack)).ok).toBe(true);
+      await stack.preview({ expectNoChanges: true, onOutput });
+      const exported = await stack.outputs();
+      for (const i of Object.values<{ privateKey?: string }>(exported.integrations?.value ?? {}))
+        if (i.privateKey) secrets.push(i.privateKey);
     },
     STEP_TIMEOUT_MS,
   );

@@ -8,6 +8,7 @@ import {
   ArgsOf,
   InputsOf,
   PartialFailure,
+  UNKNOWN,
   checker,
   containsUnknown,
   email,
@@ -39,6 +40,11 @@ const FIELDS = {
   later: judgedAcross<number>(),
 };
 const good = { name: "ab", secret: "s", mail: "a@b.io" };
+
+test("the kit's unknown sentinel is the SDK's (written out so that handlers do not load the SDK runtime)", () => {
+  expect(UNKNOWN).toBe(unknownValue);
+  expect(isUnknown(unknownValue)).toBe(true);
+});
 
 describe("checker", () => {
   const check = checker({

@@ -168,7 +168,7 @@ describe("SecurityRole create", () => {
 });
 
 describe("SecurityRole diff", () => {
-  it("no change: changes false from exactly one role GET and one settings page, no write", async () => {
+  it("no change: changes false from exactly one settings page (no role GET), no write", async () => {
     const { id, outs, inputs } = await verifiedRole("NoopRole");
     await operator.resetRequests();
 
@@ -178,7 +178,6 @@ describe("SecurityRole diff", () => {
     const { entries } = await operator.requests();
     expect(entries.map((e) => `${e.method} ${e.path.replace(/^.*\/apis\/3\.0/, "")}`).sort()).toEqual([
       `GET /system/securityRoles/${id}/settings`,
-      `GET /system/securityroles/${id}`,
     ]);
     const settings = entries.find((e) => e.path.endsWith("/settings"))!;
     expect(JSON.stringify(settings.query)).toContain("1000");
@@ -256,15 +255,17 @@ describe("SecurityRole diff", () => {
     expect((await operator.requests()).entries).toHaveLength(0);
   });
 
-  it("a role deleted outside Pulumi is replaced", async () => {
+  it("a role deleted outside Pulumi is replaced, told by its settings page alone (404)", async () => {
     const { id, outs, inputs } = await verifiedRole("GoneRole");
     await call(sandbox, `/system/securityroles/${id}`, { method: "DELETE" });
     const printed = jest.spyOn(console, "error").mockImplementation(() => undefined);
+    await operator.resetRequests();
     try {
       expect(await provider.diff(id, outs, inputs)).toMatchObject({ changes: true, replaces: ["name"] });
     } finally {
       printed.mockRestore();
     }
+    expect((await operator.requests()).counts).toEqual({ "GET /system/securityRoles/{id}/settings": 1 });
   });
 });
 

@@ -180,11 +180,41 @@ describe("TableSetupAccess", () => {
       replaces: [],
       deleteBeforeReplace: false,
     });
-    // Reads only: the member (as admin), then its Table Setup level and customize items (as the member).
+    // Reads only: the member by the id create kept (as admin), its customize items (as the member):
+    // the ApiMember's and the ApiKey's own reads, which our provider server sends once for all three.
+    expect(outs.memberId).toEqual(expect.any(Number));
     expect((await operator.requests()).counts).toEqual({
-      "GET /system/apiMembers": 1,
-      "GET /system/mySecurity": 1,
+      "GET /system/apiMembers/{id}": 1,
       "GET /system/mySecurity/customizeItems": 1,
+    });
+  });
+
+  it("a list that reads empty costs one more read, of the level: an unreadable list is no drift", async () => {
+    const blindKeys = await memberOnRole("TSBlind", "tsblind");
+    await operator.setPermissions("TSBlind", { "System/Table Setup": { inquire: "All" } });
+    await operator.setTableSetup("TSBlind", ["Service / Service Board"]);
+    const inputs = await checked({
+      role: "TSBlind",
+      member: "tsblind",
+      ...blindKeys,
+      tables: ["Service / Service Board"],
+    });
+    const { outs } = await provider.create(inputs);
+    expect(outs).toMatchObject({ verified: ["Service / Service Board"], pendingSteps: [] });
+
+    // The role's level taken away by hand: the list reads empty, though its entry is still set.
+    await operator.setPermissions("TSBlind", { "System/Table Setup": { inquire: "None" } });
+    await operator.resetRequests();
+    let result: any;
+    expect(await reported(async () => (result = await provider.diff("TSBlind/tsblind", outs, inputs)))).toEqual([
+      "TableSetupAccess TSBlind/tsblind: needs the operator: System > Security Roles > TSBlind > System > Table Setup: set Inquire Level to All (now None)",
+      "TableSetupAccess TSBlind/tsblind: needs the operator: System > Security Roles > TSBlind > System > Table Setup > Customize: add 'Service / Service Board' in Allow access to these",
+    ]);
+    expect(result.changes).toBe(true);
+    expect((await operator.requests()).counts).toEqual({
+      "GET /system/apiMembers/{id}": 1,
+      "GET /system/mySecurity/customizeItems": 1,
+      "GET /system/mySecurity": 1,
     });
   });
 

@@ -2,11 +2,13 @@
 // answer is checked against a zod schema before the caller sees it. Credentials live in private
 // fields of a client made at run time inside the provider process; nothing here is serialized.
 
+import { createHash } from "crypto";
 import type { z } from "zod";
 import { Connection, siteOrigin } from "./connection";
 import { ConnectWiseError } from "./errors";
 import { tenantLimiter } from "./limiter";
 import { MAX_PAGES, linkFor } from "./paging";
+import { forgetSharedReads, readsShared, sharedRead } from "./sharedReads";
 import { CompanyInfoSchema, PatchOperation, PatchOperationSchema } from "./schemas";
 import { HttpResponse, Method, Transport } from "./transport";
 
@@ -132,14 +134,16 @@ export class ConnectWiseClient {
   readonly #session: Session;
   readonly #authorization: string;
   readonly #secrets: readonly string[];
+  readonly #sharing: boolean;
 
-  private constructor(session: Session, publicKey: string, privateKey: string) {
+  private constructor(session: Session, publicKey: string, privateKey: string, sharing = false) {
     if (!publicKey || !privateKey) throw new Error("ConnectWise client needs a public key and a private key");
     this.tenant = session.tenant;
     this.#session = session;
     const token = Buffer.from(`${session.companyId}+${publicKey}:${privateKey}`).toString("base64");
     this.#authorization = `Basic ${token}`;
     this.#secrets = [privateKey, publicKey, token];
+    this.#sharing = sharing;
   }
 
   /** A client for the tenant; the codebase comes from /login/companyinfo, once per site and company. */
@@ -194,7 +198,19 @@ export class ConnectWiseClient {
 
   /** The same tenant, acting as another member (e.g. to read what only that member can see). */
   asMember(publicKey: string, privateKey: string): ConnectWiseClient {
-    return new ConnectWiseClient(this.#session, publicKey, privateKey);
+    return new ConnectWiseClient(this.#session, publicKey, privateKey, this.#sharing);
+  }
+
+  /**
+   * The same client, whose GETs (and those of its asMember clients) share identical reads with
+   * the process's other sharing clients while the process shares reads (sharedReads.ts: our
+   * provider server, one engine operation); otherwise every read is sent. For the read-only
+   * paths (diff, read).
+   */
+  sharingReads(): ConnectWiseClient {
+    if (this.#sharing) return this;
+    const [privateKey, publicKey] = this.#secrets;
+    return new ConnectWiseClient(this.#session, publicKey, privateKey, true);
   }
 
   async get<T>(path: string, schema: z.ZodType<T>, query?: Record<string, string | number>): Promise<T> {
@@ -282,9 +298,26 @@ export class ConnectWiseClient {
   ): Promise<HttpResponse> {
     checkPath(path);
     const session = this.#session;
+    const url = `${session.apiBase}${path}${queryString(query)}`;
+    // A write may change what any read shows: nothing read before it is reused after it.
+    if (method !== "GET") forgetSharedReads();
+    else if (this.#sharing && readsShared()) {
+      // Credentials and URL, hashed: the key holds no credential.
+      const key = createHash("sha256").update(`${this.#authorization}\n${url}`).digest("hex");
+      return sharedRead(
+        key,
+        () => this.transmit(method, path, url),
+        (err) => err instanceof ConnectWiseError && (err.status === 401 || err.status === 404),
+      );
+    }
+    return this.transmit(method, path, url, body);
+  }
+
+  private transmit(method: Method, path: string, url: string, body?: unknown): Promise<HttpResponse> {
+    const session = this.#session;
     return session.transport.send({
       method,
-      url: `${session.apiBase}${path}${queryString(query)}`,
+      url,
       path,
       headers: {
         Authorization: this.#authorization,
