@@ -228,6 +228,7 @@ describe("ConnectWiseError", () => {
       ],
       method: "POST",
       path: "/system/securityroles",
+      outcomeUnknown: false, // a 400 is a refusal: nothing was created
     });
   });
 

@@ -284,6 +284,7 @@ describe("nothing shows a credential", () => {
         "errors",
         "method",
         "name",
+        "outcomeUnknown",
         "path",
         "status",
       ]);
