@@ -1,5 +1,6 @@
 // The least-privilege audit's results as data (the --json file), as terminal text and as Markdown.
 // cli/access-audit.ts fills them; cli/accessAuditHtml.ts draws the fleet's matrix from the same data.
+import { table } from "./command";
 import type { FieldDifference, Verdict } from "./roleMatch";
 
 /** A declared integration's member against its table; "missing": no such member (or role) in the tenant. */
@@ -156,17 +157,6 @@ export function byFunction(list: FieldDifference[]): string[] {
   return [...grouped].map(
     ([fn, ds]) => `${fn}: ${ds.map((d) => `${d.field} ${d.have} (table: ${d.need})`).join(", ")}`,
   );
-}
-
-/** A compact table: columns padded to their widest cell (as discover prints). */
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
-      .join("  ")
-      .trimEnd();
-  return [line(header), ...rows.map(line)].map((l) => `  ${l}\n`).join("");
 }
 
 const closestText = (u: UndeclaredMember) =>

@@ -1,5 +1,6 @@
 // What every command in cli/ shares: its I/O as a value (tests drive the same function a user
-// runs) and the wiring of that function to the process.
+// runs), the wiring of that function to the process,
+// and the plain table they print.
 
 /** A command's view of the process, so tests can run it with their own streams and environment. */
 export interface CommandIo {
@@ -26,4 +27,15 @@ export function runAsMain(name: string, command: (argv: string[], io: CommandIo)
       process.exit(1);
     },
   );
+}
+
+/** A compact table for a terminal: two-space indent, columns padded to their widest cell. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
+  return [line(header), ...rows.map(line)].map((l) => `  ${l}\n`).join("");
 }

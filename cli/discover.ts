@@ -14,7 +14,7 @@ import { defaultIdentifier, integrationKinds } from "./new-client";
 import { bestMatch, describeDifference, RoleMatch } from "./roleMatch";
 import { readRoles } from "./tenantRoles";
 import { checkStackName, readStackConnection, Refusal, secretsOf } from "./stackConnection";
-import { CommandIo, runAsMain } from "./command";
+import { CommandIo, runAsMain, table } from "./command";
 
 const USAGE = `usage: npm run discover -- --stack <name> [--write]
 Reads the stack's connection (PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE must be set),
@@ -26,17 +26,6 @@ export interface FoundRole {
   role: SecurityRole;
   match: RoleMatch | undefined;
   members: ApiMember[];
-}
-
-/** A compact table: columns padded to their widest cell. */
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
-      .join("  ")
-      .trimEnd();
-  return [line(header), ...rows.map(line)].map((l) => `  ${l}\n`).join("");
 }
 
 const active = (m: ApiMember) => !m.inactiveFlag;
