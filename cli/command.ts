@@ -1,6 +1,5 @@
 // What every command in cli/ shares: its I/O as a value (tests drive the same function a user
-// runs), the wiring of that function to the process,
-// and the plain table they print.
+// runs), the wiring of that function to the process, and the plain table they print.
 
 /** A command's view of the process, so tests can run it with their own streams and environment. */
 export interface CommandIo {
