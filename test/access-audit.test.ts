@@ -7,7 +7,7 @@
 // member. Proves the findings, the exit codes, the JSON / Markdown / HTML files (the page in
 // headless Chromium: colours, hover, click, no network, a screenshot), GET requests only, and no
 // key anywhere. The outputs are kept in test-output/access-audit/ (printed at the end).
-import { spawn, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -22,7 +22,7 @@ import { ConnectWiseClient } from "../provider/connectwise/client";
 import { ApiMemberSchema, SecurityRoleSchema } from "../provider/connectwise/schemas";
 import { findPreset } from "../stacks/presets";
 import { HandlerSandbox, startHandlerSandbox } from "./handler-harness";
-import { OpenApiValidator, Spec } from "./openapi-validator";
+import { runCommand, unpublishedGets } from "./read-only-commands";
 
 const PROJECT_ROOT = path.resolve(__dirname, "..");
 const AUDIT = path.join(PROJECT_ROOT, "dist", "cli", "access-audit.js");
@@ -51,18 +51,7 @@ permissions:
   Service Desk/Service Tickets: { add: All, edit: All, inquire: All }
 `;
 
-function run(script: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    // Async: the sandboxes answer from this process, so a synchronous child would deadlock them.
-    const child = spawn(process.execPath, [script, ...args], { cwd: projectDir, env });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (err += c.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, out, err }));
-  });
-}
+const run = (script: string, args: string[]) => runCommand(script, args, projectDir, env);
 const audit = (args: string[]) => run(AUDIT, args);
 
 async function adminOf(h: HandlerSandbox) {
@@ -310,20 +299,6 @@ beforeEach(async () => {
   await globex.operator.resetRequests();
 });
 
-const SPEC_PATH = path.resolve(__dirname, "../../shared/connectwise/openapi-subset.json");
-const IN_CI = !!process.env.CI && !["false", "0"].includes(process.env.CI.toLowerCase());
-
-/** The paths that the vendor's spec does not list for GET (Rule 1); checked where ../shared is, required in CI. */
-function unpublished(paths: string[]): string[] {
-  if (!fs.existsSync(SPEC_PATH)) {
-    if (IN_CI) throw new Error(`../shared is required in CI: ${SPEC_PATH} does not exist`);
-    process.stderr.write(`not checked against the published spec: ${SPEC_PATH} is missing\n`);
-    return [];
-  }
-  const validator = new OpenApiValidator(JSON.parse(fs.readFileSync(SPEC_PATH, "utf8")) as Spec);
-  return paths.map((p) => p.replace(/^.*\/apis\/3\.0/, "")).filter((p) => !validator.findOperation("GET", p));
-}
-
 const SECRETS = () => [
   acme.sandbox.publicKey,
   acme.sandbox.privateKey,
@@ -341,7 +316,7 @@ async function expectReadOnlyAndClean(sandboxes: HandlerSandbox[], texts: string
     const { entries } = await h.operator.requests();
     expect(entries.length).toBeGreaterThan(0);
     expect(entries.filter((e) => e.method !== "GET").map((e) => `${e.method} ${e.path}`)).toEqual([]);
-    expect(unpublished(entries.map((e) => e.path))).toEqual([]);
+    expect(unpublishedGets(entries.map((e) => e.path))).toEqual([]);
   }
   for (const secret of SECRETS()) for (const text of texts) expect(text.includes(secret)).toBe(false); // not toContain: a failure would print it
 }

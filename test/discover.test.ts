@@ -2,7 +2,6 @@
 // in-process sandbox seeded by hand: an Elements-shaped role with a member, an over-privileged
 // SmileBack role whose member is inactive, a role short of a user's own integration, and the
 // seed's Admin. Proves the matches, the YAML block, --write, read-only requests and no key in output.
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -16,7 +15,7 @@ import { IntegrationDefinition } from "../stacks/integration";
 import { findPreset } from "../stacks/presets";
 import { bestMatch, compare, liveLevels } from "../cli/roleMatch";
 import { HandlerSandbox, startHandlerSandbox } from "./handler-harness";
-import { OpenApiValidator, Spec } from "./openapi-validator";
+import { runCommand, unpublishedGets } from "./read-only-commands";
 
 const PROJECT_ROOT = path.resolve(__dirname, "..");
 const DISCOVER = path.join(PROJECT_ROOT, "dist", "cli", "discover.js");
@@ -36,18 +35,7 @@ permissions:
   Service Desk/Service Tickets: { add: All, edit: All, inquire: All }
 `;
 
-function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    // Async: the sandbox answers from this process, so a synchronous child would deadlock it.
-    const child = spawn(process.execPath, [DISCOVER, ...args], { cwd: projectDir, env });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (err += c.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, out, err }));
-  });
-}
+const run = (args: string[]) => runCommand(DISCOVER, args, projectDir, env);
 
 async function seed(): Promise<void> {
   const admin = await ConnectWiseClient.connect({
@@ -137,26 +125,12 @@ afterAll(async () => {
 
 beforeEach(() => h.operator.resetRequests());
 
-const SPEC_PATH = path.resolve(__dirname, "../../shared/connectwise/openapi-subset.json");
-const IN_CI = !!process.env.CI && !["false", "0"].includes(process.env.CI.toLowerCase());
-
-/** The paths that the vendor's spec does not list for GET (Rule 1); checked where ../shared is, required in CI. */
-function unpublished(paths: string[]): string[] {
-  if (!fs.existsSync(SPEC_PATH)) {
-    if (IN_CI) throw new Error(`../shared is required in CI: ${SPEC_PATH} does not exist`);
-    process.stderr.write(`not checked against the published spec: ${SPEC_PATH} is missing\n`);
-    return [];
-  }
-  const validator = new OpenApiValidator(JSON.parse(fs.readFileSync(SPEC_PATH, "utf8")) as Spec);
-  return paths.map((p) => p.replace(/^.*\/apis\/3\.0/, "")).filter((p) => !validator.findOperation("GET", p));
-}
-
 /** Only GET requests reached the API; and no key in what was printed. */
 async function expectReadOnlyAndClean(result: { out: string; err: string }) {
   const { entries } = await h.operator.requests();
   expect(entries.length).toBeGreaterThan(0);
   expect(entries.filter((e) => e.method !== "GET").map((e) => `${e.method} ${e.path}`)).toEqual([]);
-  expect(unpublished(entries.map((e) => e.path))).toEqual([]);
+  expect(unpublishedGets(entries.map((e) => e.path))).toEqual([]);
   for (const secret of [h.sandbox.publicKey, h.sandbox.privateKey]) {
     expect((result.out + result.err).includes(secret)).toBe(false); // not toContain: a failure would print it
   }
