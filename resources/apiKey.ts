@@ -1,11 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { runtimeProvider } from "./runtimeProvider";
+import { DynamicResource } from "./dynamicResource";
 // Types only (erased at compile time): the args are derived from the provider's field table.
 import type { ApiKeyArgs, KeySource } from "../provider/apiKey";
 import type { UnansweredToken } from "../provider/consoleSteps";
-
-/** Serialized into the state as `__provider`; loads dist/provider/apiKey.js at run time. */
-const provider = runtimeProvider("apiKey");
 
 export type { ApiKeyArgs };
 
@@ -14,7 +11,7 @@ export type { ApiKeyArgs };
  * drops a key that no longer authenticates (preview already reports it as drift), and destroying
  * it only prints where the operator revokes it (System > Members > API Members > {member} > API Keys).
  */
-export class ApiKey extends pulumi.dynamic.Resource {
+export class ApiKey extends DynamicResource {
   declare readonly member: pulumi.Output<string>;
   declare readonly description: pulumi.Output<string>;
   declare readonly source: pulumi.Output<KeySource>;
@@ -47,13 +44,6 @@ export class ApiKey extends pulumi.dynamic.Resource {
       // A console key's private key is an input too: keep it secret in the state's inputs as well.
       privateKey: args.privateKey === undefined ? undefined : pulumi.secret(args.privateKey),
     };
-    super(
-      provider,
-      name,
-      props,
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["privateKey"] }),
-      "connectwise",
-      "ApiKey",
-    );
+    super("apiKey", "ApiKey", name, props, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["privateKey"] }));
   }
 }

@@ -1,10 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { runtimeProvider } from "./runtimeProvider";
+import { DynamicResource } from "./dynamicResource";
 // Types only (erased at compile time): the args are derived from the provider's field table.
 import type { ApiMemberArgs } from "../provider/apiMember";
-
-/** Serialized into the state as `__provider`; loads dist/provider/apiMember.js at run time. */
-const provider = runtimeProvider("apiMember");
 
 export type { ApiMemberArgs };
 
@@ -26,7 +23,7 @@ export type { ApiMemberArgs };
  * <project>/<stack>/<resource name>`: another stack declaring the same identifier is refused,
  * and this stack takes its own member back (reactivating it) after a destroy without `adopt`.
  */
-export class ApiMember extends pulumi.dynamic.Resource {
+export class ApiMember extends DynamicResource {
   declare readonly identifier: pulumi.Output<string>;
   declare readonly name: pulumi.Output<string>;
   declare readonly email: pulumi.Output<string>;
@@ -49,7 +46,8 @@ export class ApiMember extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ApiMemberArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      provider,
+      "apiMember",
+      "ApiMember",
       name,
       {
         notes: undefined,
@@ -64,8 +62,6 @@ export class ApiMember extends pulumi.dynamic.Resource {
         owner: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
       },
       opts,
-      "connectwise",
-      "ApiMember",
     );
   }
 }

@@ -1,12 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ApiKey } from "./apiKey";
-import { runtimeProvider } from "./runtimeProvider";
+import { DynamicResource } from "./dynamicResource";
 import { SecurityRole } from "./securityRole";
 import { TableSetupAccess } from "./tableSetupAccess";
 // Types only (erased at compile time).
 import type { PendingItem } from "../provider/consoleSteps";
-
-const provider = runtimeProvider("operatorChecklist");
 
 /** A resource whose console steps the checklist gathers (an ApiKey: the tokens that may exist unseen). */
 export type ChecklistSource = SecurityRole | TableSetupAccess | ApiKey;
@@ -49,7 +47,7 @@ function itemOf(resource: ChecklistSource): pulumi.Output<PendingItem> {
  *
  *     new OperatorChecklist("checklist", { resources: [role, access], runbook: "runbooks/acme.md" });
  */
-export class OperatorChecklist extends pulumi.dynamic.Resource {
+export class OperatorChecklist extends DynamicResource {
   /** Steps pending at the last successful run (0: converged). */
   declare readonly pending: pulumi.Output<number>;
   /** The runbook's absolute path ("" when none). */
@@ -57,7 +55,8 @@ export class OperatorChecklist extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: OperatorChecklistArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      provider,
+      "operatorChecklist",
+      "OperatorChecklist",
       name,
       {
         stack: args.stack ?? pulumi.getStack(),
@@ -67,8 +66,6 @@ export class OperatorChecklist extends pulumi.dynamic.Resource {
         runbookPath: undefined,
       },
       opts,
-      "connectwise",
-      "OperatorChecklist",
     );
   }
 }

@@ -1,14 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import { runtimeProvider } from "./runtimeProvider";
+import { DynamicResource } from "./dynamicResource";
 
 // Types only (erased at compile time): the args are derived from the provider's field table, so
-// this module loads no provider code and the serialized provider captures none.
+// this module loads no provider code.
 import type { ConsoleStep } from "../provider/consoleSteps";
 import type { PermissionLevel, PermissionLevels, SecurityRoleArgs, SecurityRoleInputs } from "../provider/securityRole";
 
 export type { PermissionLevel, PermissionLevels, SecurityRoleArgs };
-
-const provider = runtimeProvider("securityRole");
 
 /**
  * A ConnectWise Manage security role (System > Security Roles). Created and deleted through the
@@ -16,7 +14,7 @@ const provider = runtimeProvider("securityRole");
  * the `pendingSteps` output, which an OperatorChecklist turns into the stack's one checklist.
  * Delete is refused while an active member or API member holds the role.
  */
-export class SecurityRole extends pulumi.dynamic.Resource {
+export class SecurityRole extends DynamicResource {
   /** The role name. */
   declare readonly name: pulumi.Output<string>;
   /** The declared levels, normalised: catalog spelling, all four levels per function. */
@@ -44,7 +42,8 @@ export class SecurityRole extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: SecurityRoleArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      provider,
+      "securityRole",
+      "SecurityRole",
       name,
       {
         exclusive: undefined,
@@ -57,8 +56,6 @@ export class SecurityRole extends pulumi.dynamic.Resource {
         pendingSteps: undefined,
       },
       opts,
-      "connectwise",
-      "SecurityRole",
     );
     this.declared = {
       name: typeof args.name === "string" ? args.name : name,

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { runtimeProvider } from "./runtimeProvider";
+import { DynamicResource } from "./dynamicResource";
 import { SecurityRole } from "./securityRole";
 // Types only (erased at compile time): the args are derived from the provider's field table.
 import type { ConsoleStep } from "../provider/consoleSteps";
@@ -9,8 +9,6 @@ import type { RoleDeclaration, TableSetupAccessArgs as FieldArgs } from "../prov
 export type TableSetupAccessArgs = Omit<FieldArgs, "role" | "roleDeclared"> & {
   role: SecurityRole | pulumi.Input<string>;
 };
-
-const provider = runtimeProvider("tableSetupAccess");
 
 /**
  * A role's Table Setup access (System > Security Roles > role > System > Table Setup >
@@ -23,7 +21,7 @@ const provider = runtimeProvider("tableSetupAccess");
  * refuses a role whose declared permissions leave it below All. Given a role name, this
  * resource asks the operator for that level itself.
  */
-export class TableSetupAccess extends pulumi.dynamic.Resource {
+export class TableSetupAccess extends DynamicResource {
   /** The role whose list this is. */
   declare readonly role: pulumi.Output<string>;
   /** The API member whose key verifies it. */
@@ -49,7 +47,8 @@ export class TableSetupAccess extends pulumi.dynamic.Resource {
       exclusive: managed.declared.exclusive,
     };
     super(
-      provider,
+      "tableSetupAccess",
+      "TableSetupAccess",
       name,
       {
         ...rest,
@@ -60,8 +59,6 @@ export class TableSetupAccess extends pulumi.dynamic.Resource {
         pendingSteps: undefined,
       },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["privateKey"] }),
-      "connectwise",
-      "TableSetupAccess",
     );
   }
 }

@@ -14,10 +14,12 @@ set -euo pipefail
 PULUMI_VERSION="${PULUMI_VERSION:-v3.259.0}"
 # The proxy refuses the separately versioned module .../sdk/nodejs/cmd/pulumi-language-nodejs/v3,
 # so the language host comes from the last sdk/v3 release that still had it inside the sdk module
-# (v3.69.0 moved it out). The CLI talks to it over the stable LanguageRuntime gRPC API; the one
-# loss is that Pulumi.yaml `runtime.options` (typescript, nodeargs) are ignored: newer CLIs send
-# them in the RunRequest, which this host predates, so it always registers ts-node (harmless for
-# a JavaScript `main`).
+# (v3.69.0 moved it out). The CLI talks to it over the stable LanguageRuntime gRPC API, but sends
+# Pulumi.yaml's `runtime.options` in the RunRequest, which this host predates: it reads them as
+# command-line flags, as the CLIs of its day passed them. So `bin/pulumi-language-nodejs` is a
+# small wrapper (write_host_wrapper) that passes `typescript: false` as -typescript=false; else the
+# host registers ts-node for every program (TypeScript's compiler and source-map-support: about
+# 0.5 s per run, more per resource), JavaScript ones included. The binary lives in host/.
 PULUMI_NODEJS_HOST="${PULUMI_NODEJS_HOST:-v3.68.0}"
 CACHE="${PULUMI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cw-iac/pulumi-$PULUMI_VERSION}"
 PROJECT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -65,13 +67,48 @@ exec node "$server" "$@"
 SHIM
 }
 
-install_shim() {
-  write_shim >"$1/pulumi-resource-pulumi-nodejs.tmp"
-  if cmp -s "$1/pulumi-resource-pulumi-nodejs.tmp" "$1/pulumi-resource-pulumi-nodejs"; then
-    rm -f "$1/pulumi-resource-pulumi-nodejs.tmp"; return 0
+# The language host the CLI runs (it looks beside itself): the v3.68 binary in ../host, given the
+# flag for Pulumi.yaml's `runtime.options.typescript: false`. The project file is the first
+# Pulumi.yaml (or .yml) from the cwd up, where the CLI starts its plugins. Block style is read
+# (`runtime:` / `options:` / `typescript: false`); in any other form the option is not seen and
+# the host keeps its default (ts-node registered: slower, nothing else changes).
+write_host_wrapper() {
+  cat <<'HOST'
+#!/bin/sh
+# pulumi-language-nodejs, installed by connectwise-iac's scripts/ensure-pulumi.sh.
+host="$(dirname "$0")/../host/pulumi-language-nodejs"
+dir=$(pwd -P)
+project=
+while :; do
+  for name in Pulumi.yaml Pulumi.yml; do
+    if [ -f "$dir/$name" ]; then project="$dir/$name"; break 2; fi
+  done
+  [ "$dir" = / ] && break
+  dir=$(dirname "$dir")
+done
+if [ -n "$project" ] && awk '
+  /^[^ \t#]/ { runtime = ($0 ~ /^runtime:[ \t]*(#.*)?$/); options = 0; next }
+  runtime && /^[ \t]+options:[ \t]*(#.*)?$/ { options = 1; next }
+  runtime && options && /^[ \t]+typescript:[ \t]*false[ \t]*(#.*)?$/ { found = 1 }
+  END { exit !found }' "$project"; then
+  exec "$host" -typescript=false "$@"
+fi
+exec "$host" "$@"
+HOST
+}
+
+install_script() { # dir name writer
+  "$3" >"$1/$2.tmp"
+  if cmp -s "$1/$2.tmp" "$1/$2"; then
+    rm -f "$1/$2.tmp"; return 0
   fi
-  chmod 0755 "$1/pulumi-resource-pulumi-nodejs.tmp"
-  mv -f "$1/pulumi-resource-pulumi-nodejs.tmp" "$1/pulumi-resource-pulumi-nodejs"
+  chmod 0755 "$1/$2.tmp"
+  mv -f "$1/$2.tmp" "$1/$2"
+}
+
+install_scripts() {
+  install_script "$BIN" pulumi-resource-pulumi-nodejs write_shim
+  install_script "$BIN" pulumi-language-nodejs write_host_wrapper
 }
 
 # 1. A complete installation on PATH (for instance the official tarball in ~/.pulumi/bin). Its
@@ -91,11 +128,16 @@ if command -v flock >/dev/null 2>&1; then
 fi
 
 cli_ready() { [ -x "$BIN/pulumi" ] && [ "$("$BIN/pulumi" version 2>/dev/null)" = "$PULUMI_VERSION" ]; }
-host_ready() { [ -x "$BIN/pulumi-language-nodejs" ]; }
+HOST="$CACHE/host"
+host_ready() { [ -x "$HOST/pulumi-language-nodejs" ]; }
+# Caches from before the wrapper hold the host binary in bin/: move it, no rebuild needed.
+if ! host_ready && [ -x "$BIN/pulumi-language-nodejs" ] && ! head -c 2 "$BIN/pulumi-language-nodejs" | grep -q '#!'; then
+  mkdir -p "$HOST" && mv -f "$BIN/pulumi-language-nodejs" "$HOST/pulumi-language-nodejs"
+fi
 
 # 2. Already built into the cache.
 if cli_ready && host_ready; then
-  install_shim "$BIN"
+  install_scripts
   log "using cached pulumi $PULUMI_VERSION (language host $PULUMI_NODEJS_HOST) in $BIN"
   echo "$BIN"; exit 0
 fi
@@ -149,11 +191,12 @@ if ! host_ready; then
     || fail 1 "could not fetch github.com/pulumi/pulumi/sdk/v3@$PULUMI_NODEJS_HOST from the Go module proxy"
   go build "${build_flags[@]}" -ldflags "-s -w $VERSION_LDFLAG=$PULUMI_NODEJS_HOST" -o "$staging/" \
     github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs || fail 1 "go build of pulumi-language-nodejs failed"
-  mv -f "$staging/pulumi-language-nodejs" "$BIN/pulumi-language-nodejs"
+  mkdir -p "$HOST"
+  mv -f "$staging/pulumi-language-nodejs" "$HOST/pulumi-language-nodejs"
 fi
 rm -rf "$staging"
 
-install_shim "$BIN"
+install_scripts
 cli_ready || fail 1 "$BIN/pulumi does not report version $PULUMI_VERSION"
 log "ready in $((SECONDS - started)) s: pulumi $PULUMI_VERSION, language host $PULUMI_NODEJS_HOST, dynamic-provider plugin, in $BIN"
 echo "$BIN"

@@ -335,11 +335,11 @@ describe("ApiMember and ApiKey through the dynamic-provider server", () => {
     expect(m.additionalSecretOutputs).toEqual([]);
   });
 
-  test("the serialized providers are thin: no credential, no axios or zod", () => {
+  test("the providers' texts are thin: no credential, no axios or zod", () => {
     expectThinProvider(member.provider);
     expectThinProvider(key.provider);
-    expect(member.provider).toContain('"apiMember"');
-    expect(key.provider).toContain('"apiKey"');
+    expect(member.provider).toContain('"apiMember.js"');
+    expect(key.provider).toContain('"apiKey.js"');
   });
 
   test("ApiMember: check failure, then check/create/read/diff/update; a missing member reads as gone", async () => {
@@ -478,7 +478,7 @@ describe("SecurityRole and TableSetupAccess through the dynamic-provider server"
     expect(a.additionalSecretOutputs).toEqual(["privateKey"]);
   });
 
-  test("the serialized providers are thin: no credential, no axios or zod", () => {
+  test("the providers' texts are thin: no credential, no axios or zod", () => {
     expectThinProvider(role.provider);
     expectThinProvider(access.provider);
   });

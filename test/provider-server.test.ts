@@ -409,6 +409,20 @@ describe("our server answers as the SDK server does", () => {
       "securityRole",
       "tableSetupAccess",
     ]);
+    // An edited text is not ours any more: it is evaluated, never short-circuited.
+    expect(handlerModuleOf(role.provider.replace("securityRole.js", "apiKey.js"))).toBeUndefined();
+  });
+
+  test("state written by earlier versions (a serialized closure) still runs, through either server", async () => {
+    // What a SecurityRole stored as __provider before runtimeProviderText: the SDK's serialization
+    // of the runtimeProvider("securityRole") closure.
+    const legacy = fs.readFileSync(path.join(__dirname, "fixtures", "legacy-runtime-provider.txt"), "utf8");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    expect(require("../provider/server/providers").handlerModuleOf(legacy)).toBe("securityRole");
+    const old: Resource = { ...role, provider: legacy };
+    const args = { name: "Legacy Role", permissions: { "Companies/Contacts": { inquire: "All" } } };
+    const { inputs } = await both((s) => s.check(old, args));
+    expect(inputs).toMatchObject({ name: "Legacy Role", __provider: legacy });
   });
 
   test("ApiMember: check (failures, unknowns), create, read, diff, update, delete", async () => {

@@ -1,29 +1,34 @@
 // Turns the `__provider` text a dynamic resource carries into a configured provider object.
 //
-// Our resources' text is the serialized runtimeProvider(handlerModule) closure, whose only job is
-// to find this package from the process's directory and require dist/provider/<handlerModule>.js.
-// Recognised, it is short-circuited: the same file is required directly, with the same search,
-// and nothing is evaluated. Any other text (a program's own dynamic resource) is evaluated as a
-// CommonJS module whose require() resolves from the process's directory, as the SDK server does,
-// and its `handler()` export returns the provider.
+// Our resources' text is runtimeProviderText(handlerModule) (resources/runtimeProvider.ts), or, in
+// state written before it, the serialized closure of the runtimeProvider(handlerModule) function
+// it replaced; both only find this package from the process's directory and require
+// dist/provider/<handlerModule>.js. Recognised, either is short-circuited: the same file is
+// required directly, with the same search, and nothing is evaluated. Any other text (a program's
+// own dynamic resource) is evaluated as a CommonJS module whose require() resolves from the
+// process's directory, as the SDK server does, and its `handler()` export returns the provider.
 
 import * as fs from "fs";
 import { createRequire } from "module";
 import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
+import { handlerModuleOfText } from "../../resources/runtimeProvider";
 
 export type Provider = pulumi.dynamic.ResourceProvider;
 
 const PACKAGE_NAME = "connectwise-iac";
 
 /**
- * The handler module a serialized runtimeProvider closure loads, or undefined for any other text.
- * The closure serializer writes captured variables as `with({ name: value, ... })`, so the module
- * name is `handlerModule`'s captured value. Two further literals tie the text to runtimeProvider:
- * either the explicit marker it may carry (`"connectwise-iac:runtimeProvider"`), or the package
- * name it searches for together with the dist/provider path it loads from.
+ * The handler module our `__provider` text loads, or undefined for any other text. Besides
+ * runtimeProviderText's exact text, the closure earlier versions serialized: the serializer
+ * writes captured variables as `with({ name: value, ... })`, so the module name is
+ * `handlerModule`'s captured value, and two further literals tie the text to that closure:
+ * either its explicit marker (`"connectwise-iac:runtimeProvider"`), or the package name it
+ * searches for together with the dist/provider path it loads from.
  */
 export function handlerModuleOf(text: string): string | undefined {
+  const current = handlerModuleOfText(text);
+  if (current) return current;
   const marked =
     text.includes(`"${PACKAGE_NAME}:runtimeProvider"`) ||
     (text.includes(`const packageName = "${PACKAGE_NAME}";`) && text.includes(`"dist", "provider"`));

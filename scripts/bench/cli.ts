@@ -75,11 +75,19 @@ function elementsTimes(count: number, prefix: string): Integration[] {
   }));
 }
 
-/** A project directory whose program is this package's compiled tenant program (or `main`). */
+/**
+ * A project directory whose program is this package's compiled tenant program (or `main`), with
+ * the runtime options of the shipped Pulumi.yaml (`typescript: false`): the empty program gets
+ * them too, so the floor is the same CLI, language host and options.
+ */
 function project(setup: Setup, dir: string, name: string, main = path.join(ROOT, "dist", "index.js")): string {
   const full = path.join(setup.temp, dir);
   fs.mkdirSync(full, { recursive: true });
-  const settings = { name, runtime: "nodejs", main: path.relative(full, main) };
+  const settings = {
+    name,
+    runtime: { name: "nodejs", options: { typescript: false } },
+    main: path.relative(full, main),
+  };
   fs.writeFileSync(path.join(full, "Pulumi.yaml"), toYaml(settings));
   return full;
 }
