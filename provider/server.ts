@@ -25,6 +25,7 @@ import type * as providerPbTypes from "@pulumi/pulumi/proto/provider_pb";
 import type * as statusPbTypes from "@pulumi/pulumi/proto/status_pb";
 import { createRequire } from "module";
 import type * as pulumi from "@pulumi/pulumi";
+import { deferModules, ZOD_LOCALES } from "./deferredModules";
 import { DiagnosticSink, DiffWithDetails, PropertyDiffKind, Severity, runInCall } from "./diagnostics";
 import { shareReadsInThisProcess } from "./connectwise/sharedReads";
 import { ProviderCache } from "./server/providers";
@@ -397,6 +398,7 @@ if (require.main === module) {
     if (code === 0 && strayErrors > 0) process.exitCode = 1;
   });
   exitWithParent();
+  deferModules([ZOD_LOCALES], __dirname); // before the first handler module loads zod
   // The engine starts this process for one operation: the handlers' identical reads (a member's
   // record, the call as a key) are sent once in it (provider/reads.ts).
   shareReadsInThisProcess();

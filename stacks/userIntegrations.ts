@@ -3,11 +3,15 @@
 // declared, and merged with the shipped presets into the kinds a stack's config can name.
 import * as fs from "fs";
 import * as path from "path";
-import * as YAML from "yaml";
+import type * as YamlModule from "yaml";
 import { RunError } from "@pulumi/pulumi/errors";
 import { IntegrationDefinition, IntegrationDefinitionSchema } from "./definition";
 import { describeIssues, formatPath, inFile } from "./issues";
 import { presets, PRESETS_FILE } from "./presets";
+
+/** The YAML parser, loaded only when the folder has a file to read (0.02 to 0.04 s per run otherwise). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const yaml = (): typeof YamlModule => require("yaml") as typeof YamlModule;
 
 /** The files loaded from the folder; anything else (README.md, *.sample) is left alone. */
 const LOADED = /^[^.].*\.(json|ya?ml)$/i;
@@ -32,7 +36,8 @@ export function defaultIntegrationsDir(): string {
 }
 
 /** Keys written twice in one mapping, with their lines: both parsers would silently keep the last. */
-function duplicateKeys(doc: YAML.Document, lines: YAML.LineCounter): string[] {
+function duplicateKeys(doc: YamlModule.Document, lines: YamlModule.LineCounter): string[] {
+  const YAML = yaml();
   const found: string[] = [];
   const walk = (node: unknown, at: (string | number)[]): void => {
     if (YAML.isMap(node)) {
@@ -67,6 +72,7 @@ function readFile(file: string, label: string): { value?: unknown; problems: str
     }
   }
   // JSON is YAML 1.2, so one parser finds duplicate keys in both, with their lines.
+  const YAML = yaml();
   const lines = new YAML.LineCounter();
   const doc = YAML.parseDocument(text, { uniqueKeys: false, lineCounter: lines, prettyErrors: true });
   for (const error of doc.errors) problems.push(`${label}: ${error.message.split("\n")[0]}`);
