@@ -207,8 +207,7 @@ function resultOf(
 async function runStack(
   stackName: string,
   options: FleetOptions,
-  command: PulumiCommand,
-  envVars: Record<string, string>,
+  workspace: LocalWorkspace,
   signal: AbortSignal,
   progress: Progress,
 ): Promise<{ report: StackReport; secrets: string[] }> {
@@ -249,12 +248,7 @@ async function runStack(
   try {
     // A stack whose config file is new in this change is created on the backend (empty), so its
     // preview shows everything it will create.
-    stack = await LocalWorkspace.createOrSelectStack(
-      { stackName, workDir: options.projectDir },
-      { workDir: options.projectDir, pulumiCommand: command, envVars },
-    );
-    // Decrypted only to scrub them from every report; never printed.
-    for (const v of Object.values(await stack.getAllConfig())) if (v.secret) secrets.push(v.value);
+    stack = await Stack.createOrSelect(stackName, workspace);
   } catch (error) {
     return finish(signal.aborted ? "cancelled" : "failed", { errors: [message(error)] });
   }
@@ -263,18 +257,73 @@ async function runStack(
   collector.onStep = (n) => progress.set(stackName, "running", `${n} resources`);
   progress.set(stackName, "running");
   const onEvent = (e: Parameters<EventCollector["add"]>[0]) => collector.add(e);
+  let outcome: ReturnType<typeof finish>;
   try {
     if (operation === "preview") await stack.preview({ onEvent, signal, refresh: options.refresh });
     else if (operation === "up") await stack.up({ onEvent, signal });
     else if (options.previewOnly) await stack.previewRefresh({ onEvent, signal });
     else await stack.refresh({ onEvent, signal });
+    outcome = finish(resultOf(operation, collector.figures(), options.previewOnly));
   } catch (error) {
     if (signal.aborted) return finish("cancelled");
     const figures = collector.figures();
-    if (figures.onlyStepsPending) return finish("steps pending");
-    return finish("failed", figures.errors.length ? {} : { errors: [lastLines(message(error))] });
+    if (figures.onlyStepsPending) outcome = finish("steps pending");
+    else outcome = finish("failed", figures.errors.length ? {} : { errors: [lastLines(message(error))] });
   }
-  return finish(resultOf(operation, collector.figures(), options.previewOnly));
+  // The stack's secrets, decrypted only to scrub them from every report (never printed), and only
+  // when there is something to scrub: the stack has secret config and its report carries text
+  // from the run. Each decryption is a CLI run of its own (about 0.3 s of CPU).
+  if (carriesText(outcome.report) && hasSecretConfig(options.projectDir, stackName)) {
+    try {
+      for (const v of Object.values(await stack.getAllConfig())) if (v.secret) secrets.push(v.value);
+    } catch (error) {
+      outcome.report.result = "failed";
+      outcome.report.errors.push(`cannot read the stack's config to scrub its secrets: ${message(error)}`);
+      outcome.report.consoleSteps = [];
+      outcome.report.drift = [];
+      outcome.report.changes = [];
+    }
+  }
+  return outcome;
+}
+
+/** Whether a report holds text from the run (beyond names and counts), where a secret could appear. */
+function carriesText(report: StackReport): boolean {
+  return (
+    report.errors.length > 0 ||
+    report.drift.length > 0 ||
+    report.consoleSteps.length > 0 ||
+    report.changes.some((c) => c.fields.length > 0)
+  );
+}
+
+/** Whether Pulumi.<stack>.yaml holds a secret value (Pulumi writes each as a `secure:` key). */
+function hasSecretConfig(projectDir: string, stackName: string): boolean {
+  try {
+    return /^\s*(-\s+)?secure:/m.test(fs.readFileSync(path.join(projectDir, `Pulumi.${stackName}.yaml`), "utf8"));
+  } catch {
+    return true; // unreadable here: ask the CLI
+  }
+}
+
+/**
+ * One workspace for the fleet. The stacks already on the backend are listed once; selecting
+ * one of them is skipped (a CLI run per stack, about 0.3 s of CPU), since every command the
+ * Automation API runs names its stack (--stack). A stack not there yet is selected, which fails,
+ * and created, as Stack.createOrSelect does.
+ */
+async function fleetWorkspace(
+  projectDir: string,
+  pulumiCommand: PulumiCommand,
+  envVars: Record<string, string>,
+): Promise<LocalWorkspace> {
+  const workspace = await LocalWorkspace.create({ workDir: projectDir, pulumiCommand, envVars });
+  const onBackend = new Set((await workspace.listStacks()).map((s) => s.name));
+  const select = workspace.selectStack.bind(workspace);
+  workspace.selectStack = async (name: string) => {
+    if (!onBackend.has(name)) await select(name);
+  };
+  return workspace;
 }
 
 const plain = (v: unknown) => (v === undefined ? "(none)" : typeof v === "string" ? v : JSON.stringify(v));
@@ -408,8 +457,14 @@ export async function main(argv: string[]): Promise<number> {
   const progress = new Progress(stacks);
   const startedAt = new Date().toISOString();
   const operation = options.operation;
+  let workspace: LocalWorkspace;
+  try {
+    workspace = await fleetWorkspace(options.projectDir, command, envVars);
+  } catch (error) {
+    throw new Error(`cannot list the project's stacks on the backend: ${message(error)}`, { cause: error });
+  }
   const runs = await pool(stacks, options.parallel, (s) =>
-    runStack(s, options, command, envVars, controller.signal, progress),
+    runStack(s, options, workspace, controller.signal, progress),
   );
   if (controller.signal.aborted) await reap(runningAtInterrupt);
   process.off("SIGINT", stop);
