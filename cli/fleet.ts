@@ -8,6 +8,7 @@ import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { parse as parseYaml } from "yaml";
 import { EventCollector, Operation } from "./fleetEvents";
+import { cliDefaults } from "./pulumiCli";
 import {
   exitCode,
   EXIT_FAILED,
@@ -147,10 +148,7 @@ function pulumiRoot(): Promise<string> {
 function environment(projectDir: string, binDir: string): Record<string, string> {
   const env: Record<string, string> = {
     PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ""}`,
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    // Diffs overlap (ARCHITECTURE.md, "Parallel diff"); the user's own setting wins.
-    PULUMI_PARALLEL_DIFF: process.env.PULUMI_PARALLEL_DIFF ?? "true",
+    ...cliDefaults(),
   };
   const projectFile = parseYaml(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as {
     backend?: { url?: string };

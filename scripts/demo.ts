@@ -3,6 +3,7 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { cliDefaults } from "../cli/pulumiCli";
 import { SandboxConsole } from "../sandbox/console";
 import { startSandbox } from "../sandbox/server";
 import type { IntegrationDefinition } from "../stacks/integration";
@@ -89,9 +90,7 @@ async function main(): Promise<void> {
       PULUMI_BACKEND_URL: `file://${stateDir}`,
       PULUMI_HOME: path.join(ROOT, ".pulumi-home"),
       PULUMI_CONFIG_PASSPHRASE: "", // the demo's throwaway stack; use a real passphrase for tenants
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      PULUMI_PARALLEL_DIFF: process.env.PULUMI_PARALLEL_DIFF ?? "true", // ARCHITECTURE.md, "Parallel diff"
+      ...cliDefaults(), // offline, parallel diff, GOGC (cli/pulumiCli.ts)
     };
     const pulumi = (...args: string[]) => run("pulumi", [...args, "--stack", STACK, "--non-interactive"], env);
     const setConfig = (key: string, value: string, secret = false) =>
