@@ -1,5 +1,5 @@
 // `npm run pulumi -- <args>`: the Pulumi CLI this project found or built, run with the project's
-// settings (cli/pulumiCli.ts). stdio passes through; the exit code is pulumi's.
+// settings (pulumi-runtime/pulumiCli.ts). stdio passes through; the exit code is pulumi's.
 //
 // Signals. Pulumi treats a second SIGINT as "terminate now, may orphan resources", so the
 // wrapper must deliver exactly one per Ctrl-C. In a terminal, Ctrl-C reaches the whole foreground
@@ -10,7 +10,7 @@
 import { spawn } from "child_process";
 import * as os from "os";
 import * as path from "path";
-import { projectDir, pulumiBinDir, pulumiEnv } from "./pulumiCli";
+import { projectDir, pulumiBinDir, pulumiEnv } from "../pulumi-runtime/pulumiCli";
 
 const DUPLICATE_WINDOW_MS = 500;
 

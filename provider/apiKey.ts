@@ -17,10 +17,10 @@
 import { createHash } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import type { ConnectWiseClient } from "./connectwise/client";
-import { ConnectWiseError, outcomeUnknown } from "./connectwise/errors";
+import type { ConnectWiseClient } from "../connectwise/client";
+import { ConnectWiseError, outcomeUnknown } from "../connectwise/errors";
 import { UnansweredToken, revokeWhere, unansweredTokenText } from "./consoleSteps";
-import { MySecuritySchema, TokenSchema } from "./connectwise/schemas";
+import { MySecuritySchema, TokenSchema } from "../connectwise/schemas";
 import { parseDuration } from "./duration";
 import {
   ArgsOf,

@@ -11,11 +11,11 @@
 //   email -> emailAddress.
 
 import type * as pulumi from "@pulumi/pulumi";
-import type { ConnectWiseClient } from "./connectwise/client";
-import { eq } from "./connectwise/conditions";
-import { ConnectWiseError, outcomeUnknown } from "./connectwise/errors";
-import { ApiMemberSchema } from "./connectwise/schemas";
-import type { ApiMember, PatchOperation } from "./connectwise/schemas";
+import type { ConnectWiseClient } from "../connectwise/client";
+import { eq } from "../connectwise/conditions";
+import { ConnectWiseError, outcomeUnknown } from "../connectwise/errors";
+import { ApiMemberSchema } from "../connectwise/schemas";
+import type { ApiMember, PatchOperation } from "../connectwise/schemas";
 import { LookupKind, lookupName, requireName } from "./lookups";
 import { memberRecord } from "./reads";
 import {

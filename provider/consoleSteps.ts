@@ -207,7 +207,7 @@ export function nextStep(stack: string): string {
 
 /** The checklist as the failing `up` prints it: tenant heading, one heading per screen, numbered steps, what to run next. */
 export function formatChecklistText(checklist: Checklist, runbook?: string): string {
-  // "needs N console steps:" is what a fleet run recognises as a checklist (cli/fleetEvents.ts).
+  // "needs N console steps:" is what a fleet run recognises as a checklist (cli/fleet/fleetEvents.ts).
   const lines = [
     `Operator checklist for stack ${checklist.stack}: ${checklist.tenants.join(", ") || "the tenant"} needs ${plural(checklist.count)}:`,
     "what the published ConnectWise API cannot write; do them in the Manage UI, in this order.",

@@ -6,7 +6,7 @@
 
 import type * as pulumi from "@pulumi/pulumi";
 import { didYouMean, suggestion } from "../catalog";
-import { ConnectWiseError } from "./connectwise/errors";
+import { ConnectWiseError } from "../connectwise/errors";
 
 // ---- Values unknown during preview --------------------------------------------------------
 

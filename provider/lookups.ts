@@ -6,8 +6,8 @@
 
 import { z } from "zod";
 import { didYouMean } from "../catalog";
-import type { ConnectWiseClient } from "./connectwise/client";
-import { MySecuritySchema } from "./connectwise/schemas";
+import type { ConnectWiseClient } from "../connectwise/client";
+import { MySecuritySchema } from "../connectwise/schemas";
 
 export type LookupKind = "level" | "businessUnit" | "location" | "securityRole";
 

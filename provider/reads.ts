@@ -5,16 +5,16 @@
 // drift: the role's settings, the member's record, one call as the key (which is also the Table
 // Setup check made as that member).
 
-import type { ConnectWiseClient } from "./connectwise/client";
-import { eq } from "./connectwise/conditions";
-import { ConnectWiseError } from "./connectwise/errors";
+import type { ConnectWiseClient } from "../connectwise/client";
+import { eq } from "../connectwise/conditions";
+import { ConnectWiseError } from "../connectwise/errors";
 import {
   ApiMemberSchema,
   MySecurityCustomizeItemSchema,
   SecurityRoleSchema,
   SecurityRoleSettingSchema,
-} from "./connectwise/schemas";
-import type { ApiMember, MySecurityCustomizeItem, SecurityRoleSetting } from "./connectwise/schemas";
+} from "../connectwise/schemas";
+import type { ApiMember, MySecurityCustomizeItem, SecurityRoleSetting } from "../connectwise/schemas";
 
 /** The customize list the Table Setup allow-list is. */
 export const TABLE_SETUP = "SystemTableSetup";

@@ -6,7 +6,7 @@
 // Under our provider server they are diagnostics attached to the resource (its URN in
 // `pulumi preview --json`); under the SDK's server, stderr lines the engine shows under the stack.
 
-import { diagnostics, type PropertyDiff } from "./diagnostics";
+import { diagnostics, type PropertyDiff } from "../pulumi-runtime/diagnostics";
 
 /** Prints one line for the reviewer. Callers never pass key material. */
 export function report(line: string): void {

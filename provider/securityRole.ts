@@ -19,11 +19,11 @@ import {
   quoted,
   suggestion,
 } from "../catalog";
-import type { ConnectWiseClient } from "./connectwise/client";
-import { and, eq } from "./connectwise/conditions";
-import { ConnectWiseError, outcomeUnknown } from "./connectwise/errors";
-import { ApiMemberSchema, MemberSchema, SecurityRoleSchema, SecurityRoleSettingSchema } from "./connectwise/schemas";
-import type { SecurityRole, SecurityRoleSetting } from "./connectwise/schemas";
+import type { ConnectWiseClient } from "../connectwise/client";
+import { and, eq } from "../connectwise/conditions";
+import { ConnectWiseError, outcomeUnknown } from "../connectwise/errors";
+import { ApiMemberSchema, MemberSchema, SecurityRoleSchema, SecurityRoleSettingSchema } from "../connectwise/schemas";
+import type { SecurityRole, SecurityRoleSetting } from "../connectwise/schemas";
 import { ConsoleStep, driftLine, operatorLines, report } from "./consoleSteps";
 import {
   ArgsOf,
@@ -45,7 +45,7 @@ import {
   text,
   valueFirst,
 } from "./handlerKit";
-import type { DiffWithDetails } from "./diagnostics";
+import type { DiffWithDetails } from "../pulumi-runtime/diagnostics";
 import { callerIdentifier } from "./lookups";
 import { roleSettings } from "./reads";
 import type { DetailedDiff } from "./report";

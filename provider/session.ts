@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { ConnectWiseClient } from "./connectwise/client";
-import { resolveConnection } from "./connectwise/connection";
+import { ConnectWiseClient } from "../connectwise/client";
+import { resolveConnection } from "../connectwise/connection";
 
 // The stack config handed to configure(). Kept in the provider process only: this module is
 // required at run time, never serialized, so nothing here reaches the state.

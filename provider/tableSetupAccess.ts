@@ -13,11 +13,11 @@
 
 import type * as pulumi from "@pulumi/pulumi";
 import { LEVELS, TABLE_SETUP_ENTRIES, findFunction, functionKey } from "../catalog";
-import type { ConnectWiseClient } from "./connectwise/client";
-import { and, eq } from "./connectwise/conditions";
-import { ConnectWiseError } from "./connectwise/errors";
-import { ApiMemberSchema, MySecurityCustomizeItemSchema, MySecuritySchema } from "./connectwise/schemas";
-import type { ApiMember } from "./connectwise/schemas";
+import type { ConnectWiseClient } from "../connectwise/client";
+import { and, eq } from "../connectwise/conditions";
+import { ConnectWiseError } from "../connectwise/errors";
+import { ApiMemberSchema, MySecurityCustomizeItemSchema, MySecuritySchema } from "../connectwise/schemas";
+import type { ApiMember } from "../connectwise/schemas";
 import { ConsoleStep, driftLine, operatorLines, report } from "./consoleSteps";
 import {
   ArgsOf,

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ApiKey } from "./apiKey";
-import { DynamicResource } from "./dynamicResource";
+import { DynamicResource } from "../pulumi-runtime/dynamicResource";
 import { SecurityRole } from "./securityRole";
 import { TableSetupAccess } from "./tableSetupAccess";
 // Types only (erased at compile time).

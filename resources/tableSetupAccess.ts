@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DynamicResource } from "./dynamicResource";
+import { DynamicResource } from "../pulumi-runtime/dynamicResource";
 import { SecurityRole } from "./securityRole";
 // Types only (erased at compile time): the args are derived from the provider's field table.
 import type { ConsoleStep } from "../provider/consoleSteps";

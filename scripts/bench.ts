@@ -2,7 +2,7 @@
 //  - handlers: the handlers against the in-process sandbox with added latency;
 //  - cli: the real Pulumi CLI previewing converged tenants (empty-program baseline, injected
 //    latency, requests, integration count, PULUMI_PARALLEL_DIFF on and off);
-//  - fleet: `node dist/cli/fleet.js preview` over many stacks, --parallel 1 against the default.
+//  - fleet: `node dist/cli/fleet/fleet.js preview` over many stacks, --parallel 1 against the default.
 //   npm run bench [-- --only cli --rounds 3]   (see --help)
 import { benchCli, benchFleet } from "./bench/cli";
 import { BENCH_USAGE, BenchUsageError, parseBenchArgs } from "./bench/args";

@@ -3,11 +3,11 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { cliDefaults } from "../cli/pulumiCli";
+import { cliDefaults } from "../pulumi-runtime/pulumiCli";
 import { SandboxConsole } from "../sandbox/console";
 import { startSandbox } from "../sandbox/server";
-import type { IntegrationDefinition } from "../stacks/integration";
-import { shippedPreset } from "../stacks/presets";
+import type { IntegrationDefinition } from "../program/integration";
+import { shippedPreset } from "../program/presets";
 
 const elements = shippedPreset("elements");
 const lifecycleManager = shippedPreset("lifecycle-manager");
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
       PULUMI_BACKEND_URL: `file://${stateDir}`,
       PULUMI_HOME: path.join(ROOT, ".pulumi-home"),
       PULUMI_CONFIG_PASSPHRASE: "", // the demo's throwaway stack; use a real passphrase for tenants
-      ...cliDefaults(), // offline, parallel diff, GOGC (cli/pulumiCli.ts)
+      ...cliDefaults(), // offline, parallel diff, GOGC (pulumi-runtime/pulumiCli.ts)
     };
     const pulumi = (...args: string[]) => run("pulumi", [...args, "--stack", STACK, "--non-interactive"], env);
     const setConfig = (key: string, value: string, secret = false) =>

@@ -34,71 +34,14 @@ fail() { log "ERROR: $2"; exit "$1"; }
 
 [ -f "$SHIM" ] || fail 3 "$SHIM is missing: run 'npm install' in $PROJECT_DIR first (it ships the dynamic-provider plugin)"
 
-# The dynamic-provider plugin the CLI runs for dynamic resources, in the program's directory (its
-# cwd). The CLI must find it beside itself, or it tries to download a plugin named pulumi-nodejs
-# from GitHub. This bin directory is shared by every project on the machine, so the shim runs our
-# lean server (dist/provider/server.js: diagnostics tied to resources, detailed diffs) only where
-# connectwise-iac is found from the cwd the way resources/runtimeProvider.ts finds it, and the
-# SDK's server (what the SDK's own shim runs) everywhere else, or when CW_IAC_SDK_PROVIDER is set.
-write_shim() {
-  cat <<'SHIM'
-#!/bin/sh
-# pulumi-resource-pulumi-nodejs, installed by connectwise-iac's scripts/ensure-pulumi.sh.
-server=
-if [ -z "${CW_IAC_SDK_PROVIDER:-}" ]; then
-  dir=$(pwd -P)
-  while :; do
-    if [ -f "$dir/package.json" ] && grep -q '"name"[[:space:]]*:[[:space:]]*"connectwise-iac"' "$dir/package.json"; then
-      server="$dir/dist/provider/server.js"; break
-    fi
-    if [ -e "$dir/node_modules/connectwise-iac" ]; then
-      server="$dir/node_modules/connectwise-iac/dist/provider/server.js"; break
-    fi
-    [ "$dir" = / ] && break
-    dir=$(dirname "$dir")
-  done
-  [ -f "$server" ] || server=
-fi
-if [ -z "$server" ]; then
-  server=$(node -e "console.log(require.resolve('@pulumi/pulumi/cmd/dynamic-provider'))") || exit 1
-fi
-[ -n "${CW_IAC_PROVIDER_TRACE:-}" ] && echo "$(pwd) $server" >>"$CW_IAC_PROVIDER_TRACE"
-exec node "$server" "$@"
-SHIM
-}
+# The texts installed beside the CLI live in pulumi-runtime/ (each says why it exists):
+# plugin-shim.sh becomes pulumi-resource-pulumi-nodejs, the dynamic-provider plugin the CLI runs
+# for dynamic resources (it must sit beside the CLI, or the CLI tries to download it), and
+# language-host-wrapper.sh becomes pulumi-language-nodejs, in front of the v3.68 host in ../host.
+RUNTIME_DIR="$PROJECT_DIR/pulumi-runtime"
 
-# The language host the CLI runs (it looks beside itself): the v3.68 binary in ../host, given the
-# flag for Pulumi.yaml's `runtime.options.typescript: false`. The project file is the first
-# Pulumi.yaml (or .yml) from the cwd up, where the CLI starts its plugins. Block style is read
-# (`runtime:` / `options:` / `typescript: false`); in any other form the option is not seen and
-# the host keeps its default (ts-node registered: slower, nothing else changes).
-write_host_wrapper() {
-  cat <<'HOST'
-#!/bin/sh
-# pulumi-language-nodejs, installed by connectwise-iac's scripts/ensure-pulumi.sh.
-host="$(dirname "$0")/../host/pulumi-language-nodejs"
-dir=$(pwd -P)
-project=
-while :; do
-  for name in Pulumi.yaml Pulumi.yml; do
-    if [ -f "$dir/$name" ]; then project="$dir/$name"; break 2; fi
-  done
-  [ "$dir" = / ] && break
-  dir=$(dirname "$dir")
-done
-if [ -n "$project" ] && awk '
-  /^[^ \t#]/ { runtime = ($0 ~ /^runtime:[ \t]*(#.*)?$/); options = 0; next }
-  runtime && /^[ \t]+options:[ \t]*(#.*)?$/ { options = 1; next }
-  runtime && options && /^[ \t]+typescript:[ \t]*false[ \t]*(#.*)?$/ { found = 1 }
-  END { exit !found }' "$project"; then
-  exec "$host" -typescript=false "$@"
-fi
-exec "$host" "$@"
-HOST
-}
-
-install_script() { # dir name writer
-  "$3" >"$1/$2.tmp"
+install_script() { # dir name source
+  cp "$3" "$1/$2.tmp"
   if cmp -s "$1/$2.tmp" "$1/$2"; then
     rm -f "$1/$2.tmp"; return 0
   fi
@@ -107,8 +50,8 @@ install_script() { # dir name writer
 }
 
 install_scripts() {
-  install_script "$BIN" pulumi-resource-pulumi-nodejs write_shim
-  install_script "$BIN" pulumi-language-nodejs write_host_wrapper
+  install_script "$BIN" pulumi-resource-pulumi-nodejs "$RUNTIME_DIR/plugin-shim.sh"
+  install_script "$BIN" pulumi-language-nodejs "$RUNTIME_DIR/language-host-wrapper.sh"
 }
 
 # 1. A complete installation on PATH (for instance the official tarball in ~/.pulumi/bin). Its

@@ -1,4 +1,4 @@
-// Start-up of the dynamic-provider server, the SDK's against ours (dist/provider/server.js): time
+// Start-up of the dynamic-provider server, the SDK's against ours (dist/pulumi-runtime/providerServer.js): time
 // from spawn to the port line, and to the first Check answered (Configure, then Check of a
 // SecurityRole, which loads the handler module but makes no request). Figures only; run after a
 // build: `node dist/scripts/provider-startup.js [runs]`.
@@ -15,7 +15,7 @@ import { SecurityRole } from "../resources/securityRole";
 const ROOT = path.resolve(__dirname, "..", "..");
 const SERVERS = {
   sdk: path.join(ROOT, "node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js"),
-  ours: path.join(ROOT, "dist/provider/server.js"),
+  ours: path.join(ROOT, "dist/pulumi-runtime/providerServer.js"),
 };
 
 /** The __provider text a SecurityRole serializes, caught by a mock monitor. */

@@ -1,4 +1,4 @@
-// `npm run access-audit`: run as users run it (node dist/cli/access-audit.js, a child process)
+// `npm run access-audit`: run as users run it (node dist/cli/audit/access-audit.js, a child process)
 // against two in-process sandboxes seeded by hand. acme: an Elements-shaped role made by hand
 // (exact), a hand-made over-privileged Rewst role, an inactive SmileBack member, a role short of a
 // user's own integration, a declared member that does not exist, an API member no integration
@@ -14,13 +14,13 @@ import * as path from "path";
 import { PassThrough } from "stream";
 import YAML from "yaml";
 import type { Browser } from "playwright-core";
-import { AccessAudit } from "../cli/accessAuditReport";
-import { auditHtml, escapeHtml } from "../cli/accessAuditHtml";
-import { newClient } from "../cli/new-client";
-import { pulumiBinDir, pulumiEnv, runPulumi } from "../cli/pulumiCli";
-import { ConnectWiseClient } from "../provider/connectwise/client";
-import { ApiMemberSchema, SecurityRoleSchema } from "../provider/connectwise/schemas";
-import { findPreset } from "../stacks/presets";
+import { AccessAudit } from "../cli/audit/accessAuditReport";
+import { auditHtml, escapeHtml } from "../cli/audit/accessAuditHtml";
+import { newClient } from "../cli/onboarding/new-client";
+import { pulumiBinDir, pulumiEnv, runPulumi } from "../pulumi-runtime/pulumiCli";
+import { ConnectWiseClient } from "../connectwise/client";
+import { ApiMemberSchema, SecurityRoleSchema } from "../connectwise/schemas";
+import { findPreset } from "../program/presets";
 import { HandlerSandbox, startHandlerSandbox } from "./handler-harness";
 import { runCommand, unpublishedGets } from "./read-only-commands";
 
@@ -561,7 +561,7 @@ test("refuses without --stack or --all (exit 1); a stack that cannot be read is 
   }
 }, 120_000);
 
-describe("the page's escaping (cli/accessAuditHtml.ts)", () => {
+describe("the page's escaping (cli/audit/accessAuditHtml.ts)", () => {
   test("escapes text and attribute values", () => {
     expect(escapeHtml(`<a href="x" onclick='y'>&</a>`)).toBe(
       "&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;",

@@ -7,10 +7,10 @@ import * as http from "http";
 import * as net from "net";
 import { AddressInfo } from "net";
 import { z } from "zod";
-import { ConnectWiseClient, ClientOptions } from "../provider/connectwise/client";
-import { MAX_PAGES } from "../provider/connectwise/paging";
-import { SecurityRoleSchema } from "../provider/connectwise/schemas";
-import { MAX_BODY_BYTES } from "../provider/connectwise/transport";
+import { ConnectWiseClient, ClientOptions } from "../connectwise/client";
+import { MAX_PAGES } from "../connectwise/paging";
+import { SecurityRoleSchema } from "../connectwise/schemas";
+import { MAX_BODY_BYTES } from "../connectwise/transport";
 import { clientRejection as rejection } from "./client-harness";
 
 const Info = z.looseObject({ version: z.string() });

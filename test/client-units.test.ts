@@ -1,13 +1,13 @@
 // The client's pure parts: conditions, Link parsing, retry timing, the limiter, the schemas and
 // the error type. No network.
 
-import { and, eq, or, quote } from "../provider/connectwise/conditions";
-import { noProxyMatches, proxyFor } from "../provider/connectwise/connection";
-import { ConnectWiseError } from "../provider/connectwise/errors";
-import { Limiter } from "../provider/connectwise/limiter";
-import { linkFor, parseLinkHeader } from "../provider/connectwise/paging";
-import { backoffMs, failureKind, retryAfterMs } from "../provider/connectwise/retry";
-import { scrub } from "../provider/connectwise/transport";
+import { and, eq, or, quote } from "../connectwise/conditions";
+import { noProxyMatches, proxyFor } from "../connectwise/connection";
+import { ConnectWiseError } from "../connectwise/errors";
+import { Limiter } from "../connectwise/limiter";
+import { linkFor, parseLinkHeader } from "../connectwise/paging";
+import { backoffMs, failureKind, retryAfterMs } from "../connectwise/retry";
+import { scrub } from "../connectwise/transport";
 import {
   ApiMemberSchema,
   CompanyInfoSchema,
@@ -19,7 +19,7 @@ import {
   SecurityRoleSchema,
   SecurityRoleSettingSchema,
   TokenSchema,
-} from "../provider/connectwise/schemas";
+} from "../connectwise/schemas";
 
 describe("conditions", () => {
   it("quotes strings, escaping backslash and double quote with a backslash", () => {

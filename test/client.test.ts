@@ -4,11 +4,11 @@
 // sandbox's request log, never from counters inside the client.
 
 import { z } from "zod";
-import { ConnectWiseClient } from "../provider/connectwise/client";
-import { and, eq, or } from "../provider/connectwise/conditions";
-import { Connection, resolveConnection } from "../provider/connectwise/connection";
-import { ConnectWiseError } from "../provider/connectwise/errors";
-import { ApiMemberSchema, SecurityRoleSchema, SystemInfoSchema, TokenSchema } from "../provider/connectwise/schemas";
+import { ConnectWiseClient } from "../connectwise/client";
+import { and, eq, or } from "../connectwise/conditions";
+import { Connection, resolveConnection } from "../connectwise/connection";
+import { ConnectWiseError } from "../connectwise/errors";
+import { ApiMemberSchema, SecurityRoleSchema, SystemInfoSchema, TokenSchema } from "../connectwise/schemas";
 import { LogEntry, SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
 import { clientRejection as rejection } from "./client-harness";

@@ -1,6 +1,6 @@
 // Contract: every request the real handlers make (test/handler-scenario.ts drives SecurityRole,
 // ApiMember, ApiKey and TableSetupAccess through every path) and every answer the sandbox gave,
-// as the sandbox logged them, match the project's own zod schemas (provider/connectwise/schemas.ts).
+// as the sandbox logged them, match the project's own zod schemas (connectwise/schemas.ts).
 // Every API path written in provider/ must have been exercised, and nothing else called.
 
 import * as fs from "fs";
@@ -20,7 +20,7 @@ import {
   SecurityRoleSchema,
   SecurityRoleSettingSchema,
   TokenSchema,
-} from "../provider/connectwise/schemas";
+} from "../connectwise/schemas";
 import type { LogEntry } from "../sandbox/console";
 import {
   HANDLER_METHODS,

@@ -1,4 +1,4 @@
-// The modules the program defers at start (stacks/deferredSdkModules.ts, provider/deferredModules.ts)
+// The modules the program defers at start (pulumi-runtime/deferredSdkModules.ts, pulumi-runtime/deferredModules.ts)
 // are not loaded by loading @pulumi/pulumi and zod, and each feature that needs one still works.
 // In a child process: jest has its own module registry, the stand-ins live in Node's.
 
@@ -9,7 +9,7 @@ const ROOT = path.resolve(__dirname, "..");
 
 test("the program loads none of them at start, and each loads on first use", () => {
   const script = `
-    const { deferredFiles } = require("./dist/stacks/deferredSdkModules.js");
+    const { deferredFiles } = require("./dist/pulumi-runtime/deferredSdkModules.js");
     const standIns = new Set(deferredFiles.map((f) => require.cache[f].exports));
     const real = (re) =>
       Object.keys(require.cache).filter((f) => re.test(f) && !standIns.has(require.cache[f].exports)).length;

@@ -1,4 +1,4 @@
-// `npm run discover`: run as users run it (node dist/cli/discover.js, a child process) against an
+// `npm run discover`: run as users run it (node dist/cli/onboarding/discover.js, a child process) against an
 // in-process sandbox seeded by hand: an Elements-shaped role with a member, an over-privileged
 // SmileBack role whose member is inactive, a role short of a user's own integration, and the
 // seed's Admin. Proves the matches, the YAML block, --write, read-only requests and no key in output.
@@ -7,13 +7,13 @@ import * as os from "os";
 import * as path from "path";
 import { PassThrough } from "stream";
 import YAML from "yaml";
-import { newClient } from "../cli/new-client";
-import { pulumiBinDir } from "../cli/pulumiCli";
-import { ConnectWiseClient } from "../provider/connectwise/client";
-import { ApiMemberSchema, SecurityRoleSchema } from "../provider/connectwise/schemas";
-import { IntegrationDefinition } from "../stacks/integration";
-import { findPreset } from "../stacks/presets";
-import { bestMatch, compare, liveLevels } from "../cli/roleMatch";
+import { newClient } from "../cli/onboarding/new-client";
+import { pulumiBinDir } from "../pulumi-runtime/pulumiCli";
+import { ConnectWiseClient } from "../connectwise/client";
+import { ApiMemberSchema, SecurityRoleSchema } from "../connectwise/schemas";
+import { IntegrationDefinition } from "../program/integration";
+import { findPreset } from "../program/presets";
+import { bestMatch, compare, liveLevels } from "../cli/shared/roleMatch";
 import { HandlerSandbox, startHandlerSandbox } from "./handler-harness";
 import { runCommand, unpublishedGets } from "./read-only-commands";
 
@@ -266,7 +266,7 @@ test("refuses without a stack, and says why when the passphrase is missing", asy
   }
 }, 120_000);
 
-describe("role matching (cli/roleMatch.ts)", () => {
+describe("role matching (cli/shared/roleMatch.ts)", () => {
   const elements = findPreset("elements") as IntegrationDefinition;
   const row = (key: string, levels: Record<string, string>) => {
     const [moduleName, moduleFunctionName] = [key.slice(0, key.indexOf("/")), key.slice(key.indexOf("/") + 1)];

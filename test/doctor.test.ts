@@ -1,4 +1,4 @@
-// `npm run doctor`: run as users run it (node dist/cli/doctor.js, a child process) against an
+// `npm run doctor`: run as users run it (node dist/cli/onboarding/doctor.js, a child process) against an
 // in-process sandbox. Every check passes on the sandbox as seeded (plus one role, so paging has two
 // objects); a function the catalog lacks, added to a role through the console, fails the names
 // check. Only GET requests reach the API, and no key appears in the report.
@@ -6,11 +6,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PassThrough } from "stream";
-import { newClient } from "../cli/new-client";
-import { pulumiBinDir } from "../cli/pulumiCli";
-import { ConnectWiseClient } from "../provider/connectwise/client";
-import { ApiMemberSchema, SecurityRoleSchema } from "../provider/connectwise/schemas";
-import { findPreset } from "../stacks/presets";
+import { newClient } from "../cli/onboarding/new-client";
+import { pulumiBinDir } from "../pulumi-runtime/pulumiCli";
+import { ConnectWiseClient } from "../connectwise/client";
+import { ApiMemberSchema, SecurityRoleSchema } from "../connectwise/schemas";
+import { findPreset } from "../program/presets";
 import { HandlerSandbox, startHandlerSandbox } from "./handler-harness";
 import { runCommand, unpublishedGets } from "./read-only-commands";
 

@@ -11,7 +11,7 @@ import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
 import { createStack, PulumiEnvironment, pulumiEnvironment, previewJson, sandboxConnection } from "./e2e/pulumi";
 import { call } from "./sandbox-harness";
-import { shippedPreset } from "../stacks/presets";
+import { shippedPreset } from "../program/presets";
 
 const elements = shippedPreset("elements");
 const lifecycleManager = shippedPreset("lifecycle-manager");
@@ -368,7 +368,7 @@ describe("a Table Setup allow-list on a role that does not grant Table Setup", (
   it(
     "through an Integration whose definition lacks the level: refused at preview, naming both resources, before any request",
     async () => {
-      // Definitions loaded from files are refused earlier (stacks/definition.ts); a component
+      // Definitions loaded from files are refused earlier (program/definition.ts); a component
       // built from a definition in code reaches TableSetupAccess.check(). A program of its own,
       // run by the CLI's language host (an inline one would leave the aborted component's calls
       // behind in this process).

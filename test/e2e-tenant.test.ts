@@ -8,7 +8,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
 import { createStack, PulumiEnvironment, pulumiEnvironment, sandboxConnection } from "./e2e/pulumi";
-import { shippedPreset } from "../stacks/presets";
+import { shippedPreset } from "../program/presets";
 
 const elements = shippedPreset("elements");
 const lifecycleManager = shippedPreset("lifecycle-manager");

@@ -3,8 +3,8 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { parseArgs } from "../cli/fleet";
-import { checklistSteps, EventCollector, leafChanges, parseProviderLine } from "../cli/fleetEvents";
+import { parseArgs } from "../cli/fleet/fleet";
+import { checklistSteps, EventCollector, leafChanges, parseProviderLine } from "../cli/fleet/fleetEvents";
 import {
   exitCode,
   FleetReport,
@@ -15,7 +15,7 @@ import {
   redact,
   StackReport,
   textTable,
-} from "../cli/fleetReport";
+} from "../cli/fleet/fleetReport";
 
 const ROLE_TYPE = "pulumi-nodejs:dynamic/connectwise:SecurityRole";
 const urn = (stack: string, type: string, name: string) => `urn:pulumi:${stack}::connectwise-iac::${type}::${name}`;

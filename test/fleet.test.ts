@@ -1,4 +1,4 @@
-// End to end: `node dist/cli/fleet.js`, as users run it, in a project directory of its own
+// End to end: `node dist/cli/fleet/fleet.js`, as users run it, in a project directory of its own
 // (Pulumi.yaml copied, dist/ and node_modules linked) holding three client stacks on one sandbox
 // tenant: one converged, one drifted by hand in the console, one new (config file only). The real
 // Pulumi CLI, a file backend, and a scan of every report and printed line for credentials.
@@ -6,11 +6,11 @@ import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
-import { FleetReport, MARKER } from "../cli/fleetReport";
+import { FleetReport, MARKER } from "../cli/fleet/fleetReport";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
 import { PulumiEnvironment, pulumiEnvironment, sandboxConnection } from "./e2e/pulumi";
-import { shippedPreset } from "../stacks/presets";
+import { shippedPreset } from "../program/presets";
 
 const elements = shippedPreset("elements");
 

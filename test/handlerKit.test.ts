@@ -3,7 +3,7 @@
 
 import type * as pulumi from "@pulumi/pulumi";
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
-import { ConnectWiseError } from "../provider/connectwise/errors";
+import { ConnectWiseError } from "../connectwise/errors";
 import {
   ArgsOf,
   InputsOf,

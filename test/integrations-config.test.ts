@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { RunError } from "@pulumi/pulumi/errors";
-import { tenantProgram } from "../stacks/tenant";
+import { tenantProgram } from "../program/tenant";
 
 const registered: { type: string; name: string; inputs: Record<string, unknown> }[] = [];
 const KEY = "connectwise-iac:integrations";

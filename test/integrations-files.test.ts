@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { RunError } from "@pulumi/pulumi/errors";
-import { defaultIntegrationsDir, knownIntegrations, loadIntegrationFiles } from "../stacks/userIntegrations";
+import { defaultIntegrationsDir, knownIntegrations, loadIntegrationFiles } from "../program/userIntegrations";
 
 const VALID = `id: my-tool
 integration: My Tool
@@ -151,7 +151,7 @@ describe("a kind defined twice", () => {
   it("in a file and a shipped preset: both named", () => {
     write("rewst.yaml", VALID.replace("my-tool", "rewst"));
     expect(problems(() => knownIntegrations(dir))).toEqual([
-      'integration kind "rewst" is defined twice: in stacks/presets.json (shipped preset) and in integrations/rewst.yaml',
+      'integration kind "rewst" is defined twice: in program/presets.json (shipped preset) and in integrations/rewst.yaml',
     ]);
   });
 });

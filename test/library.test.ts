@@ -90,7 +90,7 @@ describe("connectwise-iac as a library in another Pulumi project", () => {
           "dist/lib.js",
           "dist/lib.d.ts",
           "dist/provider/securityRole.js",
-          "dist/stacks/presets.json",
+          "dist/program/presets.json",
           "package.json",
         ]),
       );

@@ -3,10 +3,10 @@
 // classifies a failed request: `outcomeUnknown` when the server may have acted, not when it
 // provably refused or never got the request. The object count comes from the sandbox's API.
 
-import { ConnectWiseClient } from "../provider/connectwise/client";
-import { eq } from "../provider/connectwise/conditions";
-import { outcomeUnknown } from "../provider/connectwise/errors";
-import { SecurityRoleSchema } from "../provider/connectwise/schemas";
+import { ConnectWiseClient } from "../connectwise/client";
+import { eq } from "../connectwise/conditions";
+import { outcomeUnknown } from "../connectwise/errors";
+import { SecurityRoleSchema } from "../connectwise/schemas";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
 import { clientRejection as rejection } from "./client-harness";

@@ -6,8 +6,8 @@ import * as os from "os";
 import * as path from "path";
 import { PassThrough } from "stream";
 import YAML from "yaml";
-import { newClient, NewClientIo } from "../cli/new-client";
-import { pulumiBinDir, runPulumi } from "../cli/pulumiCli";
+import { newClient, NewClientIo } from "../cli/onboarding/new-client";
+import { pulumiBinDir, runPulumi } from "../pulumi-runtime/pulumiCli";
 
 const PROJECT_ROOT = path.resolve(__dirname, "..");
 const PUBLIC_KEY = "NcPubKey7f3a9e";

@@ -1,10 +1,10 @@
-// The shipped integration definitions (stacks/presets.json only: the user's integrations/ folder
+// The shipped integration definitions (program/presets.json only: the user's integrations/ folder
 // is tested by test/integrations-*.test.ts, so a file of theirs never fails this suite) hold what
 // their vendors published, and every name in them is one the provider accepts.
 import * as fs from "fs";
 import * as path from "path";
 import { findFunction, LEVELS, TABLE_SETUP_ENTRIES } from "../catalog";
-import { presets } from "../stacks/presets";
+import { presets } from "../program/presets";
 
 const SHARED = path.resolve(__dirname, "../../shared/connectwise/integration-presets.json");
 const definitions = presets;

@@ -1,4 +1,4 @@
-// Provider-server suite: dist/provider/server.js (our lean dynamic-provider server) driven over
+// Provider-server suite: dist/pulumi-runtime/providerServer.js (our lean dynamic-provider server) driven over
 // gRPC as the engine drives it, side by side with the SDK's server, with the `__provider` texts
 // the resource classes really serialize. Both servers get the same calls; their answers must be
 // the same. On top: partial failures (a program's own provider), secrets, a handler's
@@ -33,7 +33,7 @@ const ROOT = path.resolve(__dirname, "..");
 const PROJECT = "connectwise-iac";
 const STACK = "server-test";
 const SDK_SERVER = path.join(ROOT, "node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js");
-const OUR_SERVER = path.join(ROOT, "dist/provider/server.js");
+const OUR_SERVER = path.join(ROOT, "dist/pulumi-runtime/providerServer.js");
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const SECRET = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" };
 
@@ -263,7 +263,7 @@ async function registered(resource: pulumi.CustomResource, type: string, name: s
 
 /** A program's own dynamic provider: diagnostics through this package, a detailed diff, a partial failure. */
 async function foreignProvider(): Promise<string> {
-  const diagnosticsModule = path.join(ROOT, "dist/provider/diagnostics.js");
+  const diagnosticsModule = path.join(ROOT, "dist/pulumi-runtime/diagnostics.js");
   // The provider contract is async; these methods have nothing to wait for.
   /* eslint-disable @typescript-eslint/require-await */
   const provider: pulumi.dynamic.ResourceProvider = {
@@ -298,9 +298,9 @@ async function foreignProvider(): Promise<string> {
 // ---------------------------------------------------------------------------------------------
 
 beforeAll(async () => {
-  const server = path.join(ROOT, "provider/server.ts");
+  const server = path.join(ROOT, "pulumi-runtime/providerServer.ts");
   if (!fs.existsSync(OUR_SERVER) || fs.statSync(OUR_SERVER).mtimeMs < fs.statSync(server).mtimeMs)
-    throw new Error("dist/provider/server.js is missing or stale: run `npm run build` first");
+    throw new Error("dist/pulumi-runtime/providerServer.js is missing or stale: run `npm run build` first");
   ({ sandbox, operator, config } = await startHandlerSandbox({ tokenLifetimeSeconds: 86400 }));
   await pulumi.runtime.setMocks(
     {
@@ -402,7 +402,7 @@ describe("our server answers as the SDK server does", () => {
 
   test("the texts are recognised as our runtime providers", () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { handlerModuleOf } = require("../provider/server/providers");
+    const { handlerModuleOf } = require("../pulumi-runtime/providers");
     expect([member, key, role, access].map((r) => handlerModuleOf(r.provider))).toEqual([
       "apiMember",
       "apiKey",
@@ -418,7 +418,7 @@ describe("our server answers as the SDK server does", () => {
     // of the runtimeProvider("securityRole") closure.
     const legacy = fs.readFileSync(path.join(__dirname, "fixtures", "legacy-runtime-provider.txt"), "utf8");
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    expect(require("../provider/server/providers").handlerModuleOf(legacy)).toBe("securityRole");
+    expect(require("../pulumi-runtime/providers").handlerModuleOf(legacy)).toBe("securityRole");
     const old: Resource = { ...role, provider: legacy };
     const args = { name: "Legacy Role", permissions: { "Companies/Contacts": { inquire: "All" } } };
     const { inputs } = await both((s) => s.check(old, args));
@@ -559,7 +559,7 @@ describe("a program's own dynamic provider, and the extensions", () => {
 
   test("is evaluated, not mistaken for ours, and answers as under the SDK server", async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    expect(require("../provider/server/providers").handlerModuleOf(foreign.provider)).toBeUndefined();
+    expect(require("../pulumi-runtime/providers").handlerModuleOf(foreign.provider)).toBeUndefined();
     const { inputs } = await both((s) => s.check(foreign, { size: 2 }));
     expect(inputs).toEqual({ size: 2, checked: true, __provider: foreign.provider });
     const created = await both((s) => s.create(foreign, inputs));

@@ -13,7 +13,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { z } from "zod";
-import { ConnectWiseClient, ClientOptions } from "../provider/connectwise/client";
+import { ConnectWiseClient, ClientOptions } from "../connectwise/client";
 import { clientRejection as rejection } from "./client-harness";
 
 const Info = z.looseObject({ version: z.string() });

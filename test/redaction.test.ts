@@ -8,10 +8,10 @@
 import * as http from "http";
 import { AddressInfo } from "net";
 import * as util from "util";
-import { ConnectWiseClient } from "../provider/connectwise/client";
-import { Connection } from "../provider/connectwise/connection";
-import { ConnectWiseError } from "../provider/connectwise/errors";
-import { ApiMemberSchema, SecurityRoleSchema, SystemInfoSchema, TokenSchema } from "../provider/connectwise/schemas";
+import { ConnectWiseClient } from "../connectwise/client";
+import { Connection } from "../connectwise/connection";
+import { ConnectWiseError } from "../connectwise/errors";
+import { ApiMemberSchema, SecurityRoleSchema, SystemInfoSchema, TokenSchema } from "../connectwise/schemas";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
 

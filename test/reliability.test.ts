@@ -17,7 +17,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
-import { shippedPreset } from "../stacks/presets";
+import { shippedPreset } from "../program/presets";
 import { LossyProxy, ProxyRule, startLossyProxy } from "./e2e/lossyProxy";
 import { createStack, PulumiEnvironment, pulumiEnvironment, sandboxConnection } from "./e2e/pulumi";
 

@@ -1,5 +1,5 @@
 // End to end: shared state for a team. The project's real program, the real Pulumi CLI and
-// `node dist/cli/fleet.js`, with the state and the locks in an S3 bucket (moto's S3 server on
+// `node dist/cli/fleet/fleet.js`, with the state and the locks in an S3 bucket (moto's S3 server on
 // loopback, see test/e2e/s3.ts) instead of a file backend, against one sandbox tenant. Two
 // checkouts (own directory, own PULUMI_HOME) share the bucket, as two team members or a CI job
 // and a laptop would. After each step, every object in the bucket and every line printed are
@@ -8,12 +8,12 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
-import { FleetReport } from "../cli/fleetReport";
+import { FleetReport } from "../cli/fleet/fleetReport";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
 import { PulumiEnvironment, pulumiEnvironment, sandboxConnection } from "./e2e/pulumi";
 import { DUMMY_AWS_SECRET_ACCESS_KEY, S3Server, startS3Server } from "./e2e/s3";
-import { shippedPreset } from "../stacks/presets";
+import { shippedPreset } from "../program/presets";
 
 const elements = shippedPreset("elements");
 

@@ -1,11 +1,11 @@
-// Shared reads (provider/connectwise/sharedReads.ts): within a process that turned them on (our
+// Shared reads (connectwise/sharedReads.ts): within a process that turned them on (our
 // provider server, one engine operation), sharing clients send an identical GET once; a write
 // forgets every kept answer; other credentials, other URLs and non-sharing clients send their own.
 
 import { z } from "zod";
-import { ConnectWiseClient } from "../provider/connectwise/client";
-import { shareReadsInThisProcess } from "../provider/connectwise/sharedReads";
-import { ApiMemberSchema, MySecurityCustomizeItemSchema, SecurityRoleSchema } from "../provider/connectwise/schemas";
+import { ConnectWiseClient } from "../connectwise/client";
+import { shareReadsInThisProcess } from "../connectwise/sharedReads";
+import { ApiMemberSchema, MySecurityCustomizeItemSchema, SecurityRoleSchema } from "../connectwise/schemas";
 import { SandboxConsole } from "../sandbox/console";
 import type { RunningSandbox } from "../sandbox/server";
 import { startHandlerSandbox } from "./handler-harness";

@@ -56,7 +56,7 @@ describe("tenant program", () => {
   let outputs: Record<string, Record<string, pulumi.Output<string>>>;
 
   beforeAll(async () => {
-    const { tenantProgram } = await import("../stacks/tenant");
+    const { tenantProgram } = await import("../program/tenant");
     outputs = tenantProgram().integrations;
     await outputValue(outputs["lifecycle-manager"].publicKey);
     // TableSetupAccess registers once the key's outputs resolve; wait for it (bounded).
@@ -135,8 +135,8 @@ describe("tenant program", () => {
 
 describe("Integration", () => {
   it("takes no tenant: the type has no site, and a JavaScript caller passing one is refused", async () => {
-    const { Integration } = await import("../stacks/integration");
-    const { shippedPreset } = await import("../stacks/presets");
+    const { Integration } = await import("../program/integration");
+    const { shippedPreset } = await import("../program/presets");
     const args = { member: member("Other"), site: "elsewhere.example" };
     // @ts-expect-error site is not an IntegrationArgs field (this line fails to compile if it becomes one)
     const declare = () => new Integration(shippedPreset("elements"), "other", { member: member("Other"), site: "x" });

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
-import { shippedPreset } from "../stacks/presets";
+import { shippedPreset } from "../program/presets";
 import { createStack, PulumiEnvironment, pulumiEnvironment } from "./e2e/pulumi";
 
 const BUILD_TIMEOUT_MS = 20 * 60_000; // the first run may build the Pulumi CLI from Go modules

@@ -9,8 +9,8 @@ import * as os from "os";
 import * as path from "path";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
-import { pulumiBinDir } from "../cli/pulumiCli";
-import { shippedPreset } from "../stacks/presets";
+import { pulumiBinDir } from "../pulumi-runtime/pulumiCli";
+import { shippedPreset } from "../program/presets";
 
 const elements = shippedPreset("elements");
 const lifecycleManager = shippedPreset("lifecycle-manager");

@@ -7,12 +7,12 @@ import * as os from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
-import { pulumiBinDir, runPulumi, RunResult } from "../../cli/pulumiCli";
+import { pulumiBinDir, runPulumi, RunResult } from "../../pulumi-runtime/pulumiCli";
 import { SandboxConsole } from "../../sandbox/console";
 import { RunningSandbox, startSandbox } from "../../sandbox/server";
-import { IntegrationDefinition } from "../../stacks/integration";
+import { IntegrationDefinition } from "../../program/integration";
 import { BenchOptions, median, roundOrder } from "./args";
-import { shippedPreset } from "../../stacks/presets";
+import { shippedPreset } from "../../program/presets";
 
 const elements = shippedPreset("elements");
 const lifecycleManager = shippedPreset("lifecycle-manager");
@@ -375,7 +375,7 @@ function treeRssKiB(pid: number): number {
   return total;
 }
 
-/** `node dist/cli/fleet.js args` in `dir`: wall time, exit code, and peak RSS of its process tree. */
+/** `node dist/cli/fleet/fleet.js args` in `dir`: wall time, exit code, and peak RSS of its process tree. */
 function fleet(setup: Setup, dir: string, args: string[]): Promise<{ ms: number; code: number; peakMiB: number }> {
   const start = performance.now();
   return new Promise((resolve, reject) => {

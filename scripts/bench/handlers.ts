@@ -4,7 +4,7 @@ import { performance } from "perf_hooks";
 import { provider as roles } from "../../provider/securityRole";
 import { SandboxConsole } from "../../sandbox/console";
 import { startSandbox } from "../../sandbox/server";
-import { shippedPreset } from "../../stacks/presets";
+import { shippedPreset } from "../../program/presets";
 
 const lifecycleManager = shippedPreset("lifecycle-manager");
 

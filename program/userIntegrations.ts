@@ -1,10 +1,11 @@
 // The user's own integrations: one file per integration in the project's integrations/ folder
-// (JSON or YAML, the shape of one stacks/presets.json entry), validated before anything is
+// (JSON or YAML, the shape of one program/presets.json entry), validated before anything is
 // declared, and merged with the shipped presets into the kinds a stack's config can name.
 import * as fs from "fs";
 import * as path from "path";
 import type * as YamlModule from "yaml";
 import { RunError } from "@pulumi/pulumi/errors";
+import { packageRoot } from "../pulumi-runtime/packageRoot";
 import { IntegrationDefinition, IntegrationDefinitionSchema } from "./definition";
 import { describeIssues, formatPath, inFile } from "./issues";
 import { presets, PRESETS_FILE } from "./presets";
@@ -22,17 +23,9 @@ export interface KnownIntegration {
   from: string;
 }
 
-/** The project root: the nearest folder above this module holding package.json (not the cwd). */
-export function projectRoot(start: string = __dirname): string {
-  for (let dir = start; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, "package.json"))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${start}`);
-  }
-}
-
 /** The default folder: `<project root>/integrations`. */
 export function defaultIntegrationsDir(): string {
-  return path.join(projectRoot(), "integrations");
+  return path.join(packageRoot(), "integrations");
 }
 
 /** Keys written twice in one mapping, with their lines: both parsers would silently keep the last. */

@@ -1,6 +1,6 @@
 // `npm run access-audit -- --stack <name> | --all`: the least-privilege audit of a tenant, or of
 // every client stack. For each API member a stack declares (its integration's member), the role's
-// levels against that integration's table, matched as discover matches them (cli/roleMatch.ts):
+// levels against that integration's table, matched as discover matches them (cli/shared/roleMatch.ts):
 // what the role grants beyond the table and what it lacks. Also: API members no integration
 // declares (against the closest known table), roles no active member uses, inactive members on
 // active roles, and the API keys in the stack's state that expire soon. Read-only: GET requests
@@ -11,10 +11,10 @@ import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
 import { z } from "zod";
-import { ConnectWiseClient } from "../provider/connectwise/client";
-import { MemberSchema, MySecuritySchema } from "../provider/connectwise/schemas";
-import type { ApiMember, Member } from "../provider/connectwise/schemas";
-import type { IntegrationDefinition } from "../stacks/integration";
+import { ConnectWiseClient } from "../../connectwise/client";
+import { MemberSchema, MySecuritySchema } from "../../connectwise/schemas";
+import type { ApiMember, Member } from "../../connectwise/schemas";
+import type { IntegrationDefinition } from "../../program/integration";
 import {
   AccessAudit,
   auditMarkdown,
@@ -28,10 +28,10 @@ import {
   UndeclaredMember,
 } from "./accessAuditReport";
 import { auditHtml } from "./accessAuditHtml";
-import { CommandIo, runAsMain } from "./command";
-import { integrationKinds } from "./new-client";
-import { projectDir } from "./pulumiCli";
-import { bestMatch, compare, fieldDifferences, grantedFunctions } from "./roleMatch";
+import { CommandIo, runAsMain } from "../shared/command";
+import { integrationKinds } from "../onboarding/new-client";
+import { projectDir } from "../../pulumi-runtime/pulumiCli";
+import { bestMatch, compare, fieldDifferences, grantedFunctions } from "../shared/roleMatch";
 import {
   checkStackName,
   DeclaredIntegration,
@@ -40,8 +40,8 @@ import {
   Refusal,
   secretsOf,
   StateResource,
-} from "./stackConnection";
-import { LiveRole, readRoles } from "./tenantRoles";
+} from "../shared/stackConnection";
+import { LiveRole, readRoles } from "../shared/tenantRoles";
 
 const USAGE = `usage: npm run access-audit -- (--stack <name> | --all) [options]
 

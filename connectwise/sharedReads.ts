@@ -1,5 +1,5 @@
 // Answers to identical reads, shared by the handlers of one engine operation (see
-// ConnectWiseClient.sharingReads). Kept apart from client.ts so that provider/server.ts can turn
+// ConnectWiseClient.sharingReads). Kept apart from client.ts so that pulumi-runtime/providerServer.ts can turn
 // sharing on without loading the client (axios, zod) before the engine's first call.
 //
 // Off unless the process turns it on: only a process that serves one engine operation may (our

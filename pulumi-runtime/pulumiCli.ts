@@ -3,14 +3,7 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-
-/** The package's root (holds package.json): from cli/ under ts-node or dist/cli/ when compiled. */
-export function packageRoot(from = __dirname): string {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, "package.json")) && fs.existsSync(path.join(dir, "scripts"))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`cannot find the connectwise-iac package above ${from}`);
-  }
-}
+import { packageRoot } from "./packageRoot";
 
 /** The Pulumi project the CLI will use: the nearest Pulumi.yaml at or above `cwd`, as pulumi itself looks. */
 export function projectDir(cwd = process.cwd()): string {
@@ -63,12 +56,22 @@ export function pulumiBinDir(env: NodeJS.ProcessEnv = process.env): Promise<stri
  */
 export function pulumiEnv(bin: string, project: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base, PATH: `${bin}${path.delimiter}${base.PATH ?? ""}` };
-  if (!env.PULUMI_BACKEND_URL) {
+  if (!env.PULUMI_BACKEND_URL && !projectBackend(project)) {
     const state = path.join(project, ".pulumi-state");
     fs.mkdirSync(state, { recursive: true });
     env.PULUMI_BACKEND_URL = `file://${state}`;
   }
   return { ...env, ...cliDefaults(base) };
+}
+
+/** Pulumi.yaml's `backend.url`, which the CLI honours over its default (the fleet's S3 checkouts set one). */
+function projectBackend(project: string): string | undefined {
+  const file = path.join(project, "Pulumi.yaml");
+  if (!fs.existsSync(file)) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when a project file exists
+  const { parse } = require("yaml") as typeof import("yaml");
+  const parsed = parse(fs.readFileSync(file, "utf8")) as { backend?: { url?: unknown } } | null;
+  return typeof parsed?.backend?.url === "string" ? parsed.backend.url : undefined;
 }
 
 /**

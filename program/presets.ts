@@ -1,11 +1,11 @@
-// The integrations shipped with the project: stacks/presets.json, every entry with its sources.
+// The integrations shipped with the project: program/presets.json, every entry with its sources.
 import { z } from "zod";
 import { IntegrationDefinition, IntegrationDefinitionSchema } from "./definition";
 import { describeIssues, inFile } from "./issues";
 import presetData from "./presets.json";
 
 /** Where the shipped presets live, as messages name it. */
-export const PRESETS_FILE = "stacks/presets.json";
+export const PRESETS_FILE = "program/presets.json";
 
 function parsePresets(data: unknown): IntegrationDefinition[] {
   const schema = z.object({ presets: z.array(IntegrationDefinitionSchema) });

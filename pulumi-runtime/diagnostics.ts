@@ -1,4 +1,4 @@
-// Handler-facing extensions that our dynamic-provider server (provider/server.ts) understands and
+// Handler-facing extensions that our dynamic-provider server (pulumi-runtime/providerServer.ts) understands and
 // the SDK's server ignores, so a handler can use them whichever server the engine started:
 //
 //  - diagnostics.info/warn/debug(message): under our server, a diagnostic sent to the engine's Log

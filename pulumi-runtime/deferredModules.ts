@@ -1,7 +1,7 @@
 // Stand-ins for modules a dependency requires at load but uses only in features we never call:
 // the require.cache entry is filled with an object that loads the real module on first use, so
 // nothing changes for code that does use it. No file under node_modules is touched. Used by the
-// program (stacks/deferredSdkModules.ts) and the provider server, each before the dependency loads.
+// program (pulumi-runtime/deferredSdkModules.ts) and the provider server, each before the dependency loads.
 
 import { Module } from "module";
 

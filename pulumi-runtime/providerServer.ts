@@ -1,17 +1,17 @@
 // A lean ResourceProvider gRPC server for Pulumi dynamic resources (`pulumi-nodejs:dynamic:*`),
 // started by the engine in place of @pulumi/pulumi/cmd/dynamic-provider when the program's
 // directory has this package (see the shim in scripts/ensure-pulumi.sh). Run as
-// `node dist/provider/server.js <engine address>`; it prints its port on stdout.
+// `node dist/pulumi-runtime/providerServer.js <engine address>`; it prints its port on stdout.
 //
 // Protocol behaviour follows the SDK server (Configure without secrets, check/diff/create/read/
 // update/delete, `__provider` kept in every output, unknowns, ErrorResourceInitFailed details for
 // partial failures), with four differences:
 //  - our resources' handlers are required directly instead of evaluating their closure text, and
 //    no SDK runtime is loaded: only the generated protobuf stubs and the gRPC library;
-//  - each call runs with its URN in scope, so provider/diagnostics.ts sends diagnostics to the
+//  - each call runs with its URN in scope, so pulumi-runtime/diagnostics.ts sends diagnostics to the
 //    engine's Log RPC attached to the resource;
 //  - a diff result's optional `detailedDiff` fills DiffResponse's detailed diff;
-//  - run as the engine's plugin, it turns on shared reads (provider/connectwise/sharedReads.ts).
+//  - run as the engine's plugin, it turns on shared reads (connectwise/sharedReads.ts).
 
 import type * as grpcTypes from "@grpc/grpc-js";
 import type * as anyTypes from "google-protobuf/google/protobuf/any_pb";
@@ -27,8 +27,8 @@ import { createRequire } from "module";
 import type * as pulumi from "@pulumi/pulumi";
 import { deferModules, ZOD_LOCALES } from "./deferredModules";
 import { DiagnosticSink, DiffWithDetails, PropertyDiffKind, Severity, runInCall } from "./diagnostics";
-import { shareReadsInThisProcess } from "./connectwise/sharedReads";
-import { ProviderCache } from "./server/providers";
+import { shareReadsInThisProcess } from "../connectwise/sharedReads";
+import { ProviderCache } from "./providers";
 
 // The stubs, the gRPC library and google-protobuf, all as @pulumi/pulumi resolves them: the
 // messages must be built by the same google-protobuf the stubs use, and this package then needs

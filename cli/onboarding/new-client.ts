@@ -7,11 +7,11 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import YAML, { YAMLMap, YAMLSeq } from "yaml";
-import { didYouMean, suggestion } from "../catalog/text";
-import { IntegrationDefinition } from "../stacks/integration";
-import { knownIntegrations } from "../stacks/userIntegrations";
-import { projectDir, pulumiBinDir, pulumiEnv, runPulumi } from "./pulumiCli";
-import { CommandIo, runAsMain } from "./command";
+import { didYouMean, suggestion } from "../../catalog/text";
+import { IntegrationDefinition } from "../../program/integration";
+import { knownIntegrations } from "../../program/userIntegrations";
+import { projectDir, pulumiBinDir, pulumiEnv, runPulumi } from "../../pulumi-runtime/pulumiCli";
+import { CommandIo, runAsMain } from "../shared/command";
 
 const USAGE = `usage: npm run new-client -- <stack> --site <host or URL> --company <company id> --client-id <client id>
          [--integration <kind>]... [--email E] [--level L] [--business-unit B] [--location L] [--territory T]
@@ -23,7 +23,7 @@ PULUMI_CONFIG_PASSPHRASE_FILE must be set: it encrypts the keys in Pulumi.<stack
 /** A refusal: printed as is, nothing was created. */
 class Refusal extends Error {}
 
-/** Every integration kind the program accepts (stacks/tenant.ts): the built-ins, then the presets. */
+/** Every integration kind the program accepts (program/tenant.ts): the built-ins, then the presets. */
 /** The kinds a stack can name: the shipped presets and the project's own `integrations/` files. */
 export function integrationKinds(project: string): IntegrationDefinition[] {
   return [...knownIntegrations(path.join(project, "integrations")).values()].map((known) => known.definition);

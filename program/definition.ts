@@ -1,5 +1,5 @@
 // What an integration requires of a tenant, as data: the shape of every entry in
-// stacks/presets.json and of every file in the user's integrations/ folder, and its validation.
+// program/presets.json and of every file in the user's integrations/ folder, and its validation.
 import { z } from "zod";
 import {
   didYouMean,

@@ -1,7 +1,7 @@
 // The least-privilege audit's results as data (the --json file), as terminal text and as Markdown.
-// cli/access-audit.ts fills them; cli/accessAuditHtml.ts draws the fleet's matrix from the same data.
-import { table } from "./command";
-import type { FieldDifference, Verdict } from "./roleMatch";
+// cli/audit/access-audit.ts fills them; cli/audit/accessAuditHtml.ts draws the fleet's matrix from the same data.
+import { table } from "../shared/command";
+import type { FieldDifference, Verdict } from "../shared/roleMatch";
 
 /** A declared integration's member against its table; "missing": no such member (or role) in the tenant. */
 export type Status = Verdict | "missing";

@@ -1,10 +1,10 @@
 // Matching a tenant's security roles against the known integrations' permission tables, for
 // `npm run discover`. A role is compared as the provider would compare it when adopted with
 // `exclusive` (the default): every catalog function the table does not list must be None.
-import { LEVELS, MODULE_FUNCTIONS, PERMISSION_FIELDS, findFunction, functionKey } from "../catalog";
-import type { Level, PermissionField } from "../catalog";
-import type { SecurityRoleSetting } from "../provider/connectwise/schemas";
-import type { IntegrationDefinition } from "../stacks/integration";
+import { LEVELS, MODULE_FUNCTIONS, PERMISSION_FIELDS, findFunction, functionKey } from "../../catalog";
+import type { Level, PermissionField } from "../../catalog";
+import type { SecurityRoleSetting } from "../../connectwise/schemas";
+import type { IntegrationDefinition } from "../../program/integration";
 
 export type Levels = Record<PermissionField, Level>;
 export type Verdict = "exact" | "grants more" | "grants less" | "differs";

@@ -4,7 +4,7 @@
 // "nullable" spec field accepts null, and "Max length: N" from the spec's descriptions is kept.
 
 import { z } from "zod";
-import { LEVELS, type Level } from "../../catalog";
+import { LEVELS, type Level } from "../catalog";
 
 const int32 = z.int32();
 const nullableInt32 = int32.nullish();

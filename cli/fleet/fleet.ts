@@ -1,14 +1,13 @@
 // `npm run fleet -- preview|up|refresh|report ...`: every client stack of the project through the
 // Automation API, a few at a time, with a progress line per stack, a summary table, and the JSON
 // and Markdown reports a pull request or a nightly job needs. See README "Fleet and pull requests".
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { parse as parseYaml } from "yaml";
 import { EventCollector, Operation } from "./fleetEvents";
-import { cliDefaults } from "./pulumiCli";
+import { pulumiBinDir, pulumiEnv } from "../../pulumi-runtime/pulumiCli";
 import {
   exitCode,
   EXIT_FAILED,
@@ -125,37 +124,9 @@ function tenantOf(projectDir: string, stack: string): string {
   }
 }
 
-const packageRoot = path.resolve(__dirname, "..", "..");
-
-/** The installation root for PulumiCommand.get: scripts/ensure-pulumi.sh finds (or builds) it. */
-function pulumiRoot(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      "bash",
-      [path.join(packageRoot, "scripts", "ensure-pulumi.sh")],
-      { maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const binDir = stdout.trim().split("\n").pop() ?? "";
-        if (error || !binDir)
-          reject(new Error(`cannot find the Pulumi CLI:\n${stderr.trim().split("\n").slice(-10).join("\n")}`));
-        else resolve(path.dirname(binDir));
-      },
-    );
-  });
-}
-
-/** What every CLI run gets: offline flags, the backend, the CLI's directory first on PATH. */
-function environment(projectDir: string, binDir: string): Record<string, string> {
-  const env: Record<string, string> = {
-    PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ""}`,
-    ...cliDefaults(),
-  };
-  const projectFile = parseYaml(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as {
-    backend?: { url?: string };
-  };
-  if (!process.env.PULUMI_BACKEND_URL && !projectFile?.backend?.url)
-    env.PULUMI_BACKEND_URL = `file://${path.join(projectDir, ".pulumi-state")}`;
-  return env;
+/** The installation root for PulumiCommand.get: the directory above the CLI's bin/. */
+async function pulumiRoot(): Promise<string> {
+  return path.dirname(await pulumiBinDir());
 }
 
 type Phase = "queued" | "starting" | "running" | StackResult;
@@ -428,7 +399,11 @@ export async function main(argv: string[]): Promise<number> {
 
   const root = await pulumiRoot();
   const command = await PulumiCommand.get({ root, skipVersionCheck: true });
-  const envVars = environment(options.projectDir, path.join(root, "bin"));
+  const envVars = Object.fromEntries(
+    Object.entries(pulumiEnv(path.join(root, "bin"), options.projectDir)).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined,
+    ),
+  );
   const controller = new AbortController();
   const runningAtInterrupt = new Map<number, string>();
   let interrupts = 0;

@@ -5,9 +5,9 @@
 // wrote would need the very trust it is there to establish.
 import { parseArgs } from "util";
 import { z } from "zod";
-import { functionKey, findFunction, MODULE_FUNCTIONS, TABLE_SETUP_ENTRIES } from "../catalog";
-import { ConnectWiseClient } from "../provider/connectwise/client";
-import { eq } from "../provider/connectwise/conditions";
+import { functionKey, findFunction, MODULE_FUNCTIONS, TABLE_SETUP_ENTRIES } from "../../catalog";
+import { ConnectWiseClient } from "../../connectwise/client";
+import { eq } from "../../connectwise/conditions";
 import {
   ApiMemberSchema,
   CorporateStructureLevelSchema,
@@ -18,11 +18,11 @@ import {
   MySecuritySchema,
   SecurityRoleSchema,
   SecurityRoleSettingSchema,
-} from "../provider/connectwise/schemas";
-import type { SecurityRole, SecurityRoleSetting } from "../provider/connectwise/schemas";
+} from "../../connectwise/schemas";
+import type { SecurityRole, SecurityRoleSetting } from "../../connectwise/schemas";
 import { integrationKinds } from "./new-client";
-import { checkStackName, readStackConnection, Refusal, secretsOf } from "./stackConnection";
-import { CommandIo, runAsMain } from "./command";
+import { checkStackName, readStackConnection, Refusal, secretsOf } from "../shared/stackConnection";
+import { CommandIo, runAsMain } from "../shared/command";
 
 const USAGE = `usage: npm run doctor -- --stack <name>
 Checks, with GET requests only, each assumption the provider makes about the stack's tenant and

@@ -7,14 +7,14 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import YAML, { isMap, isSeq, YAMLMap, YAMLSeq } from "yaml";
-import { ConnectWiseClient } from "../provider/connectwise/client";
-import type { ApiMember, SecurityRole } from "../provider/connectwise/schemas";
-import type { IntegrationDefinition } from "../stacks/integration";
+import { ConnectWiseClient } from "../../connectwise/client";
+import type { ApiMember, SecurityRole } from "../../connectwise/schemas";
+import type { IntegrationDefinition } from "../../program/integration";
 import { defaultIdentifier, integrationKinds } from "./new-client";
-import { bestMatch, describeDifference, RoleMatch } from "./roleMatch";
-import { readRoles } from "./tenantRoles";
-import { checkStackName, readStackConnection, Refusal, secretsOf } from "./stackConnection";
-import { CommandIo, runAsMain, table } from "./command";
+import { bestMatch, describeDifference, RoleMatch } from "../shared/roleMatch";
+import { readRoles } from "../shared/tenantRoles";
+import { checkStackName, readStackConnection, Refusal, secretsOf } from "../shared/stackConnection";
+import { CommandIo, runAsMain, table } from "../shared/command";
 
 const USAGE = `usage: npm run discover -- --stack <name> [--write]
 Reads the stack's connection (PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE must be set),

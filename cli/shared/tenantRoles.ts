@@ -1,9 +1,9 @@
 // A tenant's security roles with their levels, and its API members: what discover and
-// access-audit read before matching roles against the integrations' tables (cli/roleMatch.ts).
+// access-audit read before matching roles against the integrations' tables (cli/shared/roleMatch.ts).
 // GET requests only.
-import { ConnectWiseClient } from "../provider/connectwise/client";
-import { ApiMemberSchema, SecurityRoleSchema, SecurityRoleSettingSchema } from "../provider/connectwise/schemas";
-import type { ApiMember, SecurityRole } from "../provider/connectwise/schemas";
+import { ConnectWiseClient } from "../../connectwise/client";
+import { ApiMemberSchema, SecurityRoleSchema, SecurityRoleSettingSchema } from "../../connectwise/schemas";
+import type { ApiMember, SecurityRole } from "../../connectwise/schemas";
 import { Levels, liveLevels } from "./roleMatch";
 
 /** A role as read: the role and its levels per catalog "Module/Function". */

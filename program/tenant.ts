@@ -7,7 +7,8 @@ import * as path from "path";
 import { OperatorChecklist } from "../resources/operatorChecklist";
 import { Integration } from "./integration";
 import { describeIssues, inConfig } from "./issues";
-import { defaultIntegrationsDir, KnownIntegration, knownIntegrations, projectRoot } from "./userIntegrations";
+import { defaultIntegrationsDir, KnownIntegration, knownIntegrations } from "./userIntegrations";
+import { packageRoot } from "../pulumi-runtime/packageRoot";
 
 const MemberSettings = z.strictObject({
   identifier: z.string(),
@@ -20,7 +21,7 @@ const MemberSettings = z.strictObject({
 });
 
 const IntegrationSettings = z.strictObject({
-  /** The id of a shipped preset (stacks/presets.json) or of a file in integrations/. */
+  /** The id of a shipped preset (program/presets.json) or of a file in integrations/. */
   kind: z.string(),
   /** The component's name in this stack; defaults to the kind. */
   name: z.string().optional(),
@@ -131,7 +132,7 @@ export function tenantProgram(options: TenantProgramOptions = {}) {
   new OperatorChecklist("checklist", {
     resources: consoleWork,
     // Absolute: the provider process runs in the directory of the program's main (dist/), not the project's.
-    runbook: path.resolve(options.runbookDir ?? path.join(projectRoot(), "runbooks"), `${pulumi.getStack()}.md`),
+    runbook: path.resolve(options.runbookDir ?? path.join(packageRoot(), "runbooks"), `${pulumi.getStack()}.md`),
   });
   return { integrations };
 }

@@ -13,10 +13,10 @@ import {
   inClickOrder,
   parseOperatorLine,
   stepFromText,
-} from "../provider/consoleSteps";
-import { knownIntegrations } from "../stacks/userIntegrations";
-import { CommandIo, runAsMain } from "./command";
-import { projectDir, pulumiBinDir, pulumiEnv } from "./pulumiCli";
+} from "../../provider/consoleSteps";
+import { knownIntegrations } from "../../program/userIntegrations";
+import { CommandIo, runAsMain } from "../shared/command";
+import { projectDir, pulumiBinDir, pulumiEnv } from "../../pulumi-runtime/pulumiCli";
 
 export const EXIT_NOTHING_PENDING = 0;
 export const EXIT_STEPS_PENDING = 2;

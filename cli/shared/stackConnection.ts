@@ -6,8 +6,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
-import { Connection, resolveConnection } from "../provider/connectwise/connection";
-import { projectDir, pulumiBinDir, pulumiEnv, runPulumi } from "./pulumiCli";
+import { Connection, resolveConnection } from "../../connectwise/connection";
+import { projectDir, pulumiBinDir, pulumiEnv, runPulumi } from "../../pulumi-runtime/pulumiCli";
 
 /** A refusal: the command stops with this message and exit code 2, nothing was sent. */
 export class Refusal extends Error {}

@@ -5,13 +5,13 @@
 //   0.05 s) for computeCodePaths, the packaging of function serialization's dependencies;
 // - runtime/closure/parseFunction requires the SDK's typescript-shim, that is TypeScript's
 //   compiler (0.3 to 0.45 s), to parse functions it serializes; our resources serialize none
-//   (resources/runtimeProvider.ts);
+//   (pulumi-runtime/runtimeProvider.ts);
 // - the index requires ./automation, the Automation API (about 0.08 s), which runs the CLI.
-// They, and zod's translations (provider/deferredModules.ts), get stand-ins that load the real
+// They, and zod's translations (pulumi-runtime/deferredModules.ts), get stand-ins that load the real
 // module on first use.
 
 import * as path from "path";
-import { deferModules, ZOD_LOCALES } from "../provider/deferredModules";
+import { deferModules, ZOD_LOCALES } from "./deferredModules";
 
 /** As @pulumi/pulumi resolves them: its dependencies, and two of its own files. */
 const SDK_DEFERRED = ["@npmcli/arborist", "fdir", "normalize-package-data", "./typescript-shim", "./automation"];

@@ -1,6 +1,6 @@
 // Turns the `__provider` text a dynamic resource carries into a configured provider object.
 //
-// Our resources' text is runtimeProviderText(handlerModule) (resources/runtimeProvider.ts), or, in
+// Our resources' text is runtimeProviderText(handlerModule) (pulumi-runtime/runtimeProvider.ts), or, in
 // state written before it, the serialized closure of the runtimeProvider(handlerModule) function
 // it replaced; both only find this package from the process's directory and require
 // dist/provider/<handlerModule>.js. Recognised, either is short-circuited: the same file is
@@ -12,11 +12,10 @@ import * as fs from "fs";
 import { createRequire } from "module";
 import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
-import { handlerModuleOfText } from "../../resources/runtimeProvider";
+import { findPackageRoot, PACKAGE_NAME } from "./packageRoot";
+import { handlerModuleOfText } from "./runtimeProvider";
 
 export type Provider = pulumi.dynamic.ResourceProvider;
-
-const PACKAGE_NAME = "connectwise-iac";
 
 /**
  * The handler module our `__provider` text loads, or undefined for any other text. Besides
@@ -40,29 +39,13 @@ export function handlerModuleOf(text: string): string | undefined {
 let packageRoot: string | undefined;
 
 /** This package as runtimeProvider finds it: the program itself or its dependency, from the cwd up. */
-function findPackageRoot(): string | undefined {
-  if (packageRoot) return packageRoot;
-  for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
-    const manifest = path.join(dir, "package.json");
-    try {
-      if (
-        fs.existsSync(manifest) &&
-        (JSON.parse(fs.readFileSync(manifest, "utf8")) as { name?: unknown }).name === PACKAGE_NAME
-      )
-        return (packageRoot = dir);
-    } catch {
-      // An unreadable package.json: runtimeProvider would throw; let the evaluated closure say so.
-      return undefined;
-    }
-    const dependency = path.join(dir, "node_modules", PACKAGE_NAME);
-    if (fs.existsSync(dependency)) return (packageRoot = dependency);
-    if (path.dirname(dir) === dir) return undefined;
-  }
+function programPackageRoot(): string | undefined {
+  return (packageRoot ??= findPackageRoot(process.cwd()));
 }
 
 /** dist/provider/<name>.js's `provider`, or undefined (then the text is evaluated instead). */
 function loadHandlerModule(name: string): Provider | undefined {
-  const root = findPackageRoot();
+  const root = programPackageRoot();
   if (!root) return undefined;
   const file = path.join(root, "dist", "provider", `${name}.js`);
   if (!fs.existsSync(file)) return undefined;
