@@ -8,6 +8,7 @@ import {
   LEVELS,
   MODULE_FUNCTIONS,
   PERMISSION_FIELDS,
+  ROLE_NAME_MAX,
   suggestion,
   TABLE_SETUP_ENTRIES,
 } from "../catalog";
@@ -48,7 +49,7 @@ export const IntegrationDefinitionSchema = z
       .string()
       .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "must be lower-case letters and digits, words joined by '-' (e.g. my-tool)"),
     integration: z.string().min(1),
-    roleName: z.string().min(1).max(30),
+    roleName: z.string().min(1).max(ROLE_NAME_MAX),
     keyDescription: z.string().min(1),
     permissions: z
       .record(
