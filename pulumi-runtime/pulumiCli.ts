@@ -79,7 +79,7 @@ function projectBackend(project: string): string | undefined {
  * a value the user set passes through untouched:
  * - offline: no update check, no plugin download;
  * - diffs of independent resources overlap, so preview waits about one round trip, not one per
- *   resource (ARCHITECTURE.md, "Parallel diff");
+ *   resource (DECISIONS.md, "Parallel diff");
  * - GOGC=200 for the CLI and the language host (Go): a run collects garbage half as often, about
  *   0.2 s of CPU less per preview on two cores, for a heap up to three times the live data
  *   instead of two (tens of MiB for a tenant stack).
