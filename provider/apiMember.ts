@@ -39,8 +39,9 @@ import {
   InputDiff,
   diffResult,
   inputDetails,
+  NaturalKey,
+  createOrRecover,
   lifecycle,
-  postOrRecover,
   releaseAdopted,
   sameName,
   sameText,
@@ -300,27 +301,40 @@ async function diff(
 /** Inputs that steer what the stack does with the member, not the member itself. */
 const STEERING = ["owner", "deactivateAdopted"];
 
+/** A member is known by its identifier (shared with full members, which the apiMembers list does not show). */
+const NATURAL_KEY: NaturalKey<ApiMemberInputs, ApiMember> = {
+  noun: "member",
+  absent: (inputs) => `no API member "${inputs.identifier}"`,
+  find: (client, inputs) => memberByIdentifier(client, inputs.identifier),
+};
+
+/**
+ * Finds the member by identifier, else POSTs it. A member that exists is taken over when this
+ * resource may claim it (adopt, or its own marker), else refused. After a POST whose answer was
+ * lost, the member found is the one this POST made when its notes carry this resource's marker
+ * (written by that POST); anything else is refused as any existing member is.
+ */
 async function create(context: HandlerContext, inputs: ApiMemberInputs): Promise<pulumi.dynamic.CreateResult> {
   const client = await context.connect();
   const resource = label(inputs.identifier);
-
-  const existing = await memberByIdentifier(client, inputs.identifier);
-  if (existing) {
-    const claim = claimOf(existing, inputs, client.tenant);
-    if (!claim.take) throw new Error(`${resource}: ${claim.reason}`);
-    const member = await converge(context, client, existing, inputs, claim.adopted, undefined, resource);
+  const claimed = async (found: ApiMember, claim: Claim & { take: true }) => {
+    const member = await converge(context, client, found, inputs, claim.adopted, undefined, resource);
     return { id: String(memberIdOf(member)), outs: outputs(inputs, member, claim.adopted) };
-  }
-
+  };
   const desired: Record<string, ApiValue> = {};
-  for (const mapping of MAPPINGS) {
-    const value = await valueOf(context, client, mapping, inputs, notesFor(inputs, false), undefined, resource);
-    for (const name of mapping.api) desired[name] = value;
-  }
-  return postOrRecover({
+  return createOrRecover(NATURAL_KEY, client, inputs, {
     label: resource,
-    noun: "member",
-    tenant: client.tenant,
+    existing: (existing) => {
+      const claim = claimOf(existing, inputs, client.tenant);
+      if (!claim.take) throw new Error(`${resource}: ${claim.reason}`);
+      return claimed(existing, claim);
+    },
+    prepare: async () => {
+      for (const mapping of MAPPINGS) {
+        const value = await valueOf(context, client, mapping, inputs, notesFor(inputs, false), undefined, resource);
+        for (const name of mapping.api) desired[name] = value;
+      }
+    },
     post: async () => {
       const member = await createApiMember(client, { identifier: inputs.identifier, ...desired });
       return { id: String(memberIdOf(member)), outs: outputs(inputs, member, false) };
@@ -334,11 +348,7 @@ async function create(context: HandlerContext, inputs: ApiMemberInputs): Promise
             { cause: err },
           )
         : undefined,
-    find: () => memberByIdentifier(client, inputs.identifier),
-    absent: `no API member "${inputs.identifier}"`,
-    // The member is the one this POST made when its notes carry this resource's marker (written by
-    // that POST); anything else is refused as any existing member is.
-    take: async (found, why, error) => {
+    take: (found, why, error) => {
       const claim = claimOf(found, inputs, client.tenant);
       if (!claim.take)
         throw new Error(`${resource}: the POST that creates the member got no answer (${why}). ${claim.reason}`, {
@@ -347,8 +357,7 @@ async function create(context: HandlerContext, inputs: ApiMemberInputs): Promise
       report(
         `${resource}: the answer to the POST that creates the member was lost; member ${found.id} ${claim.how === "takes back its own" ? "carries this stack's marker: it is the one the POST created" : "is adopted"}`,
       );
-      const member = await converge(context, client, found, inputs, claim.adopted, undefined, resource);
-      return { id: String(memberIdOf(member)), outs: outputs(inputs, member, claim.adopted) };
+      return claimed(found, claim);
     },
   });
 }

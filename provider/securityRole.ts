@@ -60,8 +60,9 @@ import {
   HandlerContext,
   InputDiff,
   diffResult,
+  NaturalKey,
+  createOrRecover,
   lifecycle,
-  postOrRecover,
   releaseAdopted,
   stillUnknown,
 } from "./kit/lifecycle";
@@ -509,72 +510,72 @@ function notOwn(role: SecurityRole, tenant: string, doubts: string[], lead = "")
   );
 }
 
-/**
- * POSTs the role. When the answer is lost (the server may have created it), the role is looked up
- * by name and taken as the one this POST created only on the ownership evidence; else the failure
- * says what exists and what to do.
- */
-function postRole(
-  client: ConnectWiseClient,
-  inputs: SecurityRoleInputs,
-  absentAt: number,
-): Promise<{ role: SecurityRole; live?: LiveLevels }> {
-  return postOrRecover({
-    label: label(inputs.name),
-    noun: "role",
-    tenant: client.tenant,
-    post: async () => ({ role: await createSecurityRole(client, inputs.name) }),
-    find: () => securityRoleNamed(client, inputs.name),
-    absent: "no role of that name",
-    take: async (found, why) => {
-      const live = await readSettings(client, roleIdOf(found));
-      const doubts = await doubtsAbout(client, found, live, absentAt);
-      if (doubts.length > 0)
-        throw notOwn(
-          found,
-          client.tenant,
-          doubts,
-          `${label(inputs.name)}: the POST that creates it got no answer (${why}). `,
-        );
-      report(
-        `${label(inputs.name)}: the answer to the POST that creates the role was lost (${why}); ` +
-          `role ${found.id}, which it created, is this stack's`,
-      );
-      return { role: found, live };
-    },
-  });
-}
+/** A role is known by its name (the API matches names case-insensitively). */
+const NATURAL_KEY: NaturalKey<SecurityRoleInputs, SecurityRole> = {
+  noun: "role",
+  absent: () => "no role of that name",
+  find: (client, inputs) => securityRoleNamed(client, inputs.name),
+};
 
+/**
+ * Finds the role by name, else POSTs it. A role that exists is adopted (adopt), taken back when
+ * provably this stack's own (an interrupted up's), or refused. When the POST's answer is lost
+ * (the server may have created it), the role found by name is taken as the one this POST created
+ * only on the same ownership evidence; else the failure says what exists and what to do.
+ */
 async function create(
   context: HandlerContext,
   inputs: SecurityRoleInputs & Record<string, unknown>,
 ): Promise<pulumi.dynamic.CreateResult> {
   const client = await context.connect();
   const absentAt = Date.now();
-  const existing = await securityRoleNamed(client, inputs.name);
-  let found: { role: SecurityRole; live?: LiveLevels };
-  if (!existing) found = await postRole(client, inputs, absentAt);
-  else if (inputs.adopt) found = { role: existing };
-  else {
-    // No state, yet the role exists: an earlier up may have made it and been interrupted.
-    const live = await readSettings(client, roleIdOf(existing));
-    const doubts = await doubtsAbout(client, existing, live);
-    if (doubts.length > 0) throw notOwn(existing, client.tenant, doubts);
-    report(
-      `${label(inputs.name)}: takes back role ${existing.id}: made by this stack's connection at ` +
-        `${existing._info?.dateEntered ?? existing._info?.lastUpdated}, unused since (an earlier up was interrupted before saving it)`,
-    );
-    found = { role: existing, live };
-  }
-  const adopted = existing !== undefined && inputs.adopt;
+  const found = await createOrRecover<SecurityRoleInputs, SecurityRole, Found>(NATURAL_KEY, client, inputs, {
+    label: label(inputs.name),
+    existing: async (existing) => {
+      if (inputs.adopt) return { role: existing, adopted: true };
+      // No state, yet the role exists: an earlier up may have made it and been interrupted.
+      const live = await readSettings(client, roleIdOf(existing));
+      const doubts = await doubtsAbout(client, existing, live);
+      if (doubts.length > 0) throw notOwn(existing, client.tenant, doubts);
+      report(
+        `${label(inputs.name)}: takes back role ${existing.id}: made by this stack's connection at ` +
+          `${existing._info?.dateEntered ?? existing._info?.lastUpdated}, unused since (an earlier up was interrupted before saving it)`,
+      );
+      return { role: existing, live, adopted: false };
+    },
+    post: async () => ({ role: await createSecurityRole(client, inputs.name), adopted: false }),
+    take: async (role, why) => {
+      const live = await readSettings(client, roleIdOf(role));
+      const doubts = await doubtsAbout(client, role, live, absentAt);
+      if (doubts.length > 0)
+        throw notOwn(
+          role,
+          client.tenant,
+          doubts,
+          `${label(inputs.name)}: the POST that creates it got no answer (${why}). `,
+        );
+      report(
+        `${label(inputs.name)}: the answer to the POST that creates the role was lost (${why}); ` +
+          `role ${role.id}, which it created, is this stack's`,
+      );
+      return { role, live, adopted: false };
+    },
+  });
   const roleId = roleIdOf(found.role);
   const id = String(roleId);
   try {
     const live = found.live ?? (await readSettings(client, roleId));
-    return { id, outs: { ...verified(client, inputs, found.role, live), adopted } };
+    return { id, outs: { ...verified(client, inputs, found.role, live), adopted: found.adopted } };
   } catch (error) {
     throw partialFailure(error, id, { ...inputs, roleId, tenant: client.tenant, pendingSteps: [] });
   }
+}
+
+/** The role a create ends with, its levels when already read, and whether it was adopted. */
+interface Found {
+  role: SecurityRole;
+  live?: LiveLevels;
+  adopted: boolean;
 }
 
 async function diff(

@@ -7,6 +7,7 @@
 // values still unknown during preview, and create-or-recover after a POST whose answer was lost.
 
 import type * as pulumi from "@pulumi/pulumi";
+import type { ConnectWiseClient } from "../../connectwise/client";
 import { outcomeUnknown } from "../../connectwise/errors";
 import type { DiffWithDetails, PropertyDiff } from "../../pulumi-runtime/diagnostics";
 import { CheckContext, Fields, Voice, checker, containsUnknown, isUnknown } from "../handlerKit";
@@ -125,6 +126,52 @@ export async function postOrRecover<T, F>(spec: PostOrRecover<T, F>): Promise<T>
       );
     return spec.take(found, why, error as Error);
   }
+}
+
+/**
+ * What identifies the object a create makes (a role's name, a member's identifier): a create
+ * looks it up before its POST, and again after a POST whose answer was lost.
+ */
+export interface NaturalKey<I, F> {
+  /** What the POST creates, for messages: "role". */
+  noun: string;
+  /** What was looked for, for messages: `no role of that name`. */
+  absent: (inputs: I) => string;
+  find: (client: ConnectWiseClient, inputs: I) => Promise<F | undefined>;
+}
+
+export interface CreateOrRecover<T, F> {
+  label: string;
+  /** An object of the key that exists before the POST: adopted, taken back, or refused (throws). */
+  existing: (found: F) => Promise<T>;
+  /** Once no object of the key exists, before the POST (outside its recovery): e.g. the ids it names. */
+  prepare?: () => Promise<void>;
+  post: () => Promise<T>;
+  refused?: (error: unknown) => Error | undefined;
+  /** After a lost answer: see PostOrRecover.take. */
+  take: (found: F, why: string, error: Error) => Promise<T>;
+}
+
+/** Create by natural key: what exists is handed to `existing`, else POST (and recover after a lost answer). */
+export async function createOrRecover<I, F, T>(
+  key: NaturalKey<I, F>,
+  client: ConnectWiseClient,
+  inputs: I,
+  steps: CreateOrRecover<T, F>,
+): Promise<T> {
+  const existing = await key.find(client, inputs);
+  if (existing) return steps.existing(existing);
+  await steps.prepare?.();
+  return postOrRecover({
+    label: steps.label,
+    noun: key.noun,
+    tenant: client.tenant,
+    post: steps.post,
+    refused: steps.refused,
+    find: () => key.find(client, inputs),
+    absent: key.absent(inputs),
+    take: steps.take,
+  });
 }
 
 // ---- Release on delete ---------------------------------------------------------------------
