@@ -110,7 +110,7 @@ export const securityRoleRoutes: Route[] = [
               },
             ]);
           }
-          ctx.store.deleteRole(role);
+          ctx.store.deleteRole(role, ctx.now(), String(req.caller.member.fields.identifier));
           return { status: 204 };
         },
       },
