@@ -2,12 +2,13 @@
 // temporary file beside it (`<file>.<pid>.<random>.tmp`, a name no other write uses) that is then
 // renamed over the target, so a crash never leaves half a file. A write that fails removes its
 // temporary file; one cut short by a kill (SIGKILL, power loss) leaves it, and the next start
-// removes every temporary file of that state file whose process is gone.
+// removes every temporary file of that state file whose process is gone (or, should its pid
+// have been reused since, that is older than a write can take).
 // A file that exists but cannot be read or parsed stops the start: silently starting over
 // would throw away the roles and keys it holds.
 
 import { randomBytes } from "crypto";
-import { existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "fs";
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "fs";
 import { basename, dirname, join } from "path";
 
 /** The parsed file, or undefined when there is none; throws naming the file and what is wrong. */
@@ -37,6 +38,14 @@ export function saveState(path: string, state: unknown): void {
   }
 }
 
+function olderThan(file: string, ms: number): boolean {
+  try {
+    return Date.now() - statSync(file).mtimeMs > ms;
+  } catch {
+    return false;
+  }
+}
+
 function processIsAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
@@ -48,9 +57,13 @@ function processIsAlive(pid: number): boolean {
   }
 }
 
+/** A write lives for milliseconds: a temporary file this old was left by a process that is gone. */
+const STALE_AFTER_MS = 60_000;
+
 /**
  * Removes the temporary files a killed sandbox left beside `path` (`<file>.<pid>[.<random>].tmp`
- * whose pid is not a running process); a running sandbox's are left alone. Returns what it removed.
+ * whose pid is not a running process, or that are older than STALE_AFTER_MS); a running
+ * sandbox's write in progress is left alone. Returns what it removed.
  */
 export function removeStaleTemps(path: string): string[] {
   const dir = dirname(path);
@@ -65,9 +78,11 @@ export function removeStaleTemps(path: string): string[] {
   for (const name of names) {
     if (!name.startsWith(prefix) || !name.endsWith(".tmp")) continue;
     const m = /^(\d+)(?:\.[0-9a-f]+)?\.tmp$/.exec(name.slice(prefix.length));
-    if (!m || processIsAlive(Number(m[1]))) continue;
-    rmSync(join(dir, name), { force: true });
-    removed.push(join(dir, name));
+    if (!m) continue;
+    const file = join(dir, name);
+    if (processIsAlive(Number(m[1])) && !olderThan(file, STALE_AFTER_MS)) continue;
+    rmSync(file, { force: true });
+    removed.push(file);
   }
   return removed;
 }

@@ -608,6 +608,11 @@ if (!fs.existsSync(SPEC_PATH)) {
         fs.writeFileSync(`${statePath}.${first.pid}.tmp`, "{half");
         const live = `${statePath}.${process.pid}.aaaaaaaaaaaa.tmp`;
         fs.writeFileSync(live, "{in progress");
+        // A live pid on a file older than any write: the pid was reused since the kill.
+        const reused = `${statePath}.${process.pid}.bbbbbbbbbbbb.tmp`;
+        fs.writeFileSync(reused, "{half");
+        const hourAgo = new Date(Date.now() - 3600_000);
+        fs.utimesSync(reused, hourAgo, hourAgo);
 
         const second = await run();
         try {
@@ -628,7 +633,8 @@ if (!fs.existsSync(SPEC_PATH)) {
         expect(JSON.parse(fs.readFileSync(statePath, "utf8")).roles.length).toBeGreaterThan(10);
         figures.push(
           `state file: SIGKILL amid ${writes.length} writes left ${leftByKill} temp files; the next start removed ` +
-            "those of the dead process (2 planted as a kill mid-write leaves them) and kept a live process's; none after SIGTERM",
+            "those of the dead process (2 planted as a kill mid-write leaves them) and an hour-old one of a reused pid, " +
+            "and kept a live process's; none after SIGTERM",
         );
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
