@@ -6,7 +6,7 @@
 
 import { compareLevel, parseLevel, parsePermissions, tableSetupRuleBroken, type PermissionField } from "../catalog";
 import { ConnectWiseClient } from "../connectwise/client";
-import { IntegrationDefinitionSchema } from "../program/definition";
+import { IntegrationDefinitionSchema } from "../program/definitionSchema";
 import { shippedPreset } from "../program/presets";
 import { provider as roleProvider } from "../provider/securityRole";
 import { provider as accessProvider } from "../provider/tableSetupAccess";
