@@ -2,7 +2,9 @@
 // still unknown during preview, resource labels for messages, and a delete that treats 404 as
 // done. A resource's field table is also the one definition of its input shape: the checked
 // inputs type (provider side) and the args type (resources/, each field a pulumi.Input) are both
-// inferred from it, so the three cannot drift apart.
+// inferred from it, so the three cannot drift apart. A field's flags (`field(rule, flags)`) say
+// what diff() makes of a change; provider/kit/lifecycle.ts turns a resource's definition (its
+// table among it) into the provider.
 
 import type * as pulumi from "@pulumi/pulumi";
 import { didYouMean, suggestion } from "../catalog";
