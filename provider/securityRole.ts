@@ -382,7 +382,12 @@ export interface RoleEvidence {
 }
 
 /** Why a role found by name is not provably this stack's own; empty when it is. */
-export function ownershipDoubts(role: SecurityRole, evidence: RoleEvidence): string[] {
+/** What ownershipDoubts reads of a role record (written out: the library's types import no zod). */
+export interface RoleRecordInfo {
+  _info?: Record<string, string>;
+}
+
+export function ownershipDoubts(role: RoleRecordInfo, evidence: RoleEvidence): string[] {
   const doubts: string[] = [];
   const info = role._info ?? {};
   const by = info.enteredBy ?? info.updatedBy;
