@@ -130,29 +130,33 @@ export function compareRole(live: LiveLevels, declared: Declared): LevelDifferen
 /** Whether any level of `levels` is above None. */
 export const grantsAny = (levels: Levels): boolean => PERMISSION_FIELDS.some((f) => levels[f] !== "None");
 
-/** One setting of a role as the API lists it (SecurityRoleSetting). */
+/**
+ * One setting of a role as the client reads it (SecurityRoleSetting): every level and both names
+ * present; the client refuses a row without them (connectwise/schemas.ts) rather than guess.
+ */
 export interface RoleSetting {
-  moduleName?: string | null;
-  moduleFunctionName?: string | null;
-  addLevel?: Level | null;
-  editLevel?: Level | null;
-  deleteLevel?: Level | null;
-  inquireLevel?: Level | null;
+  moduleName: string;
+  moduleFunctionName: string;
+  addLevel: Level;
+  editLevel: Level;
+  deleteLevel: Level;
+  inquireLevel: Level;
 }
 
 /**
- * A role's levels per "Module/Function", from its settings (unset levels None). A function the
- * catalog lacks keeps its raw name (see the top of this file).
+ * A role's levels per "Module/Function", from its settings as read (no level is defaulted: a
+ * missing one never reads as None). A function the catalog lacks keeps its raw name (see the
+ * top of this file).
  */
 export function liveLevels(settings: readonly RoleSetting[]): LiveLevels {
   const live: LiveLevels = new Map();
   for (const s of settings) {
-    const raw = functionKey(s.moduleName ?? "", s.moduleFunctionName ?? "");
+    const raw = functionKey(s.moduleName, s.moduleFunctionName);
     live.set(catalogKey(raw) ?? raw, {
-      add: s.addLevel ?? "None",
-      edit: s.editLevel ?? "None",
-      delete: s.deleteLevel ?? "None",
-      inquire: s.inquireLevel ?? "None",
+      add: s.addLevel,
+      edit: s.editLevel,
+      delete: s.deleteLevel,
+      inquire: s.inquireLevel,
     });
   }
   return live;

@@ -102,14 +102,35 @@ function checkPath(path: string): void {
   }
 }
 
-function describeIssues(error: z.ZodError, prefix = ""): string {
+/**
+ * What is wrong in an answer, one clause per issue naming the field as a path from `prefix`
+ * ("settings[3].addLevel is missing", "id: Invalid input: expected number, received string").
+ * A missing or null field is said so from the answer itself; no value of the answer is quoted
+ * (an answer may hold a key).
+ */
+function describeIssues(error: z.ZodError, answer: unknown, prefix = ""): string {
   const issues = error.issues.slice(0, MAX_REPORTED_ISSUES).map((issue) => {
-    const at = [prefix, ...issue.path.map(String)].filter(Boolean).join("/");
-    return `${at || "(root)"}: ${issue.message}`;
+    let at = prefix;
+    let parent: unknown = undefined;
+    let value: unknown = answer;
+    for (const key of issue.path) {
+      at += typeof key === "number" ? `[${key}]` : at ? `.${String(key)}` : String(key);
+      parent = value;
+      value = value !== null && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+    }
+    const last = issue.path[issue.path.length - 1];
+    const field = at || "(root)";
+    if (last !== undefined && parent !== null && typeof parent === "object" && !(last in parent))
+      return `${field} is missing`;
+    if (last !== undefined && value === null) return `${field} is null`;
+    return `${field}: ${issue.message}`;
   });
   const more = error.issues.length - issues.length;
   return issues.join("; ") + (more > 0 ? `; and ${more} more` : "");
 }
+
+/** What a list's items are called in a message: the path's last segment ("settings", "securityroles"). */
+const collectionOf = (path: string): string => path.split("/").filter(Boolean).pop() ?? "items";
 
 /** Percent-encoded (a space is %20, not the form encoding's "+", which not every server decodes). */
 function queryString(query: Record<string, string | number>): string {
@@ -264,14 +285,14 @@ export class ConnectWiseClient {
       seen.add(queryString(query));
       const res = await this.send("GET", path, query);
       if (!Array.isArray(res.body)) throw this.invalid(res, "GET", path, "a list answer is not a JSON array");
-      res.body.forEach((raw, index) => {
+      res.body.forEach((raw) => {
         const parsed = itemSchema.safeParse(raw);
         if (!parsed.success)
           throw this.invalid(
             res,
             "GET",
             path,
-            describeIssues(parsed.error, `page ${query.page ?? query.pageId} item ${index}`),
+            describeIssues(parsed.error, raw, `${collectionOf(path)}[${items.length}]`),
           );
         items.push(parsed.data);
       });
@@ -295,7 +316,7 @@ export class ConnectWiseClient {
     operations.forEach((op, index) => {
       const checked = PatchOperationSchema.safeParse(op);
       if (!checked.success)
-        throw new Error(`ConnectWise PATCH ${path}: operation ${index} is invalid: ${describeIssues(checked.error)}`);
+        throw new Error(`ConnectWise PATCH ${path}: operation ${index} is invalid: ${describeIssues(checked.error, op)}`);
     });
     const res = await this.send("PATCH", path, {}, operations);
     return this.parse(res, schema, "PATCH", path);
@@ -347,7 +368,7 @@ export class ConnectWiseClient {
 
   private parse<T>(res: HttpResponse, schema: z.ZodType<T>, method: Method, path: string): T {
     const parsed = schema.safeParse(res.body);
-    if (!parsed.success) throw this.invalid(res, method, path, describeIssues(parsed.error));
+    if (!parsed.success) throw this.invalid(res, method, path, describeIssues(parsed.error, res.body));
     return parsed.data;
   }
 

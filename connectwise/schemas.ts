@@ -43,7 +43,8 @@ export const SecurityRoleSchema = z.looseObject({
 });
 export type SecurityRole = z.infer<typeof SecurityRoleSchema>;
 
-export const SecurityRoleSettingSchema = z.looseObject({
+/** The fields of SecurityRoleSetting as the spec lists them (no required list, levels nullable). */
+const securityRoleSettingFields = {
   id: int32.optional(),
   addLevel: LevelSchema.nullish(),
   editLevel: LevelSchema.nullish(),
@@ -61,11 +62,29 @@ export const SecurityRoleSettingSchema = z.looseObject({
   moduleName: z.string().optional(),
   sortOrder: nullableInt32,
   _info: info,
+};
+
+/**
+ * A role's settings row, stricter than the spec where the handlers rely on a field: the four
+ * levels (a missing or null level is refused, never read as None: it could hide a level raised
+ * by hand) and the module and function names that say which row it is.
+ */
+export const SecurityRoleSettingSchema = z.looseObject({
+  ...securityRoleSettingFields,
+  addLevel: LevelSchema,
+  editLevel: LevelSchema,
+  deleteLevel: LevelSchema,
+  inquireLevel: LevelSchema,
+  moduleFunctionName: z.string(),
+  moduleName: z.string(),
 });
 export type SecurityRoleSetting = z.infer<typeof SecurityRoleSettingSchema>;
 
-/** GET /system/mySecurity rows: the caller's own settings, with the member. */
-export const MySecuritySchema = SecurityRoleSettingSchema.extend({ member: MemberReferenceSchema.optional() });
+/** GET /system/mySecurity rows: the caller's own settings, with the member (read projected too, so as the spec). */
+export const MySecuritySchema = z.looseObject({
+  ...securityRoleSettingFields,
+  member: MemberReferenceSchema.optional(),
+});
 export type MySecurity = z.infer<typeof MySecuritySchema>;
 
 export const CustomizeIdentifierSchema = z.enum([

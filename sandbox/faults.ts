@@ -3,9 +3,11 @@
 // is the step in front of the API plane, as a rate limiter in front of the real app would be.
 // `loseAnswers` is targeted instead: the API acts on a matching request, then its answer is lost
 // (the connection is destroyed, or a gateway's 502/504 comes back), as when a connection drops
-// after the server committed a create.
+// after the server committed a create. `reshape` is targeted too: a matching request is carried
+// out, then a field of its answer is dropped or replaced (as a newer or broken API version might
+// answer), so the client's refusal of a wrong-shaped answer can be exercised.
 
-import type { Plane, PlaneRequest } from "./http";
+import type { Plane, PlaneReply, PlaneRequest } from "./http";
 
 /** One request kind whose answer is lost after the API acted on it, `count` times. */
 export interface LostAnswer {
@@ -22,6 +24,20 @@ export interface LostAnswer {
   reply: "drop" | "502" | "504" | "hang";
 }
 
+/**
+ * One request kind whose 2xx answer comes back with `field` dropped (no `value` given) or set to
+ * `value` (null included): on the answer object, or on each item of a list answer (only item
+ * `item`, 0-based, when given). It stays until the faults are replaced.
+ */
+export interface Reshape {
+  method: string;
+  /** As in LostAnswer: under /apis/3.0, `*` for one segment. */
+  path: string;
+  field: string;
+  value?: unknown;
+  item?: number;
+}
+
 export interface Faults {
   latencyMs: number;
   rate429: number;
@@ -29,6 +45,7 @@ export interface Faults {
   rateDrop: number;
   retryAfterSeconds: number;
   loseAnswers: LostAnswer[];
+  reshape: Reshape[];
 }
 
 export const NO_FAULTS: Faults = {
@@ -38,6 +55,7 @@ export const NO_FAULTS: Faults = {
   rateDrop: 0,
   retryAfterSeconds: 1,
   loseAnswers: [],
+  reshape: [],
 };
 
 export type FaultOutcome = "drop" | "429" | "503" | "lostAnswer" | undefined;
@@ -67,22 +85,49 @@ function lostAnswers(value: unknown): LostAnswer[] {
   });
 }
 
+function reshapes(value: unknown): Reshape[] {
+  const shape = "reshape must be a list of {method, path, field, value?, item?}";
+  if (!Array.isArray(value)) throw new Error(shape);
+  return value.map((raw: unknown) => {
+    const rule = (raw ?? {}) as Record<string, unknown>;
+    if (
+      typeof raw !== "object" ||
+      Array.isArray(raw) ||
+      typeof rule.method !== "string" ||
+      typeof rule.path !== "string" ||
+      !rule.path.startsWith("/") ||
+      typeof rule.field !== "string" ||
+      rule.field === "" ||
+      (rule.item !== undefined && (typeof rule.item !== "number" || !Number.isInteger(rule.item) || rule.item < 0))
+    )
+      throw new Error(shape);
+    const out: Reshape = { method: rule.method.toUpperCase(), path: rule.path, field: rule.field };
+    if ("value" in rule) out.value = rule.value;
+    if (rule.item !== undefined) out.item = rule.item as number;
+    return out;
+  });
+}
+
 /** Validates and merges a partial update; throws with a message naming the bad field. */
 export function mergeFaults(current: Faults, update: unknown): Faults {
   if (update === null || typeof update !== "object" || Array.isArray(update))
     throw new Error("faults must be an object");
-  const next = { ...current, loseAnswers: [...current.loseAnswers] };
+  const next = { ...current, loseAnswers: [...current.loseAnswers], reshape: [...current.reshape] };
   for (const [k, v] of Object.entries(update)) {
     if (!(k in NO_FAULTS)) throw new Error(`unknown fault '${k}' (known: ${Object.keys(NO_FAULTS).join(", ")})`);
     if (k === "loseAnswers") {
       next.loseAnswers = lostAnswers(v);
       continue;
     }
+    if (k === "reshape") {
+      next.reshape = reshapes(v);
+      continue;
+    }
     const isRate = k.startsWith("rate");
     if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || (isRate && v > 1)) {
       throw new Error(`fault '${k}' must be a number ${isRate ? "between 0 and 1" : ">= 0"}`);
     }
-    next[k as Exclude<keyof Faults, "loseAnswers">] = v;
+    next[k as Exclude<keyof Faults, "loseAnswers" | "reshape">] = v;
   }
   return next;
 }
@@ -96,7 +141,7 @@ export function drawFault(faults: Faults, random: () => number = Math.random): F
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function matches(rule: LostAnswer, method: string, path: string): boolean {
+function matches(rule: { method: string; path: string }, method: string, path: string): boolean {
   const want = rule.path.toLowerCase().split("/");
   const have = path.toLowerCase().replace(/\/+$/, "").split("/");
   return (
@@ -149,7 +194,7 @@ export function injectFaults(current: () => Faults, next: Plane, path: (req: Pla
         requestBody,
       };
     const lost = takeLostAnswer(faults, req, path(req));
-    if (lost === undefined) return next(req);
+    if (lost === undefined) return reshaped(faults, req, path(req), await next(req));
     // The API acts (and persists) first; only then is the answer lost.
     const acted = await next(req);
     const logged = { fault: "lostAnswer" as const, requestBody: acted.requestBody ?? requestBody, body: acted.body };
@@ -160,4 +205,21 @@ export function injectFaults(current: () => Faults, next: Plane, path: (req: Pla
     const code = status === 502 ? "BadGateway" : "GatewayTimeout";
     return { status, ...logged, body: { code, message: `The gateway lost the answer (${status})` } };
   };
+}
+
+/** The answer with each matching `reshape` rule applied (2xx object or list answers only). */
+function reshaped(faults: Faults, req: PlaneRequest, path: string, answer: PlaneReply): PlaneReply {
+  const rules = faults.reshape.filter((r) => matches(r, req.method, path));
+  if (rules.length === 0 || answer.status < 200 || answer.status > 299 || typeof answer.body !== "object") return answer;
+  const body: unknown = structuredClone(answer.body);
+  for (const rule of rules) {
+    const targets = Array.isArray(body) ? (rule.item === undefined ? body : [body[rule.item]]) : [body];
+    for (const target of targets) {
+      if (target === null || typeof target !== "object") continue;
+      const record = target as Record<string, unknown>;
+      if ("value" in rule) record[rule.field] = rule.value;
+      else delete record[rule.field];
+    }
+  }
+  return { ...answer, body };
 }

@@ -152,7 +152,7 @@ describe("the handler and the matching agree on a live role", () => {
       privateKey: sandbox.privateKey,
     });
     const live = (await readRoles(client)).roles.find((r) => r.role.name === name)!;
-    const match = compare(live.levels, table);
+    const match = compare(live.levels!, table);
     expect(match.verdict).toBe("differs");
     const { beyond, lacks } = fieldDifferences(match);
 

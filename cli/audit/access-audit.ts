@@ -112,6 +112,13 @@ export function auditTenant(
     entry.member = member.identifier;
     entry.memberActive = active(member);
     if (!live) return { ...entry, notes: [`API member ${member.identifier} is on no role the tenant lists`] };
+    if (!live.levels)
+      return {
+        ...entry,
+        role: live.role.name,
+        status: "unknown",
+        notes: [`role "${live.role.name}": levels unknown, its settings could not be read: ${live.unknown}`],
+      };
     const match = compare(live.levels, definition);
     const wantedRole = d.roleName ?? definition.roleName;
     const notes: string[] = [];
@@ -128,7 +135,7 @@ export function auditTenant(
     .filter((m) => !declaredIds.has(lower(m.identifier)))
     .map((m): UndeclaredMember => {
       const live = roleById.get(m.securityRole?.id);
-      const match = live ? bestMatch(live.levels, definitions) : undefined;
+      const match = live?.levels ? bestMatch(live.levels, definitions) : undefined;
       return {
         identifier: m.identifier,
         role: roleName(m),
@@ -137,7 +144,7 @@ export function auditTenant(
         ...(match
           ? { closest: { kind: match.definition.id, verdict: match.verdict, ...fieldDifferences(match) } }
           : {}),
-        grants: live ? grantedFunctions(live.levels) : [],
+        grants: live?.levels ? grantedFunctions(live.levels) : live ? ["unknown"] : [],
       };
     });
 
@@ -153,7 +160,7 @@ export function auditTenant(
     .filter((r) => !r.role.inactiveFlag && !holders(r.role.id).some((e) => active(e.member)))
     .map((r) => ({
       role: r.role.name,
-      grants: grantedFunctions(r.levels),
+      grants: r.levels ? grantedFunctions(r.levels) : ["unknown"],
       inactiveHolders: holders(r.role.id).map((e) => e.identifier),
     }));
   const inactiveMembers = [...everyone.values()]

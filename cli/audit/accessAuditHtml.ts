@@ -22,11 +22,12 @@ export function escapeHtml(text: string): string {
 }
 
 /** The cell classes, worst first: a cell with several members shows its worst. */
-export const CELL_CLASSES = ["missing", "differs", "more", "less", "exact"] as const;
+export const CELL_CLASSES = ["missing", "unknown", "differs", "more", "less", "exact"] as const;
 export type CellClass = (typeof CELL_CLASSES)[number] | "none";
 
 const CLASS_OF: Record<IntegrationAudit["status"], CellClass> = {
   missing: "missing",
+  unknown: "unknown",
   differs: "differs",
   "grants more": "more",
   "grants less": "less",
@@ -35,6 +36,7 @@ const CLASS_OF: Record<IntegrationAudit["status"], CellClass> = {
 
 const LABEL: Record<CellClass, string> = {
   missing: "missing",
+  unknown: "unknown",
   differs: "grants more and less",
   more: "grants more",
   less: "grants less",
@@ -135,6 +137,7 @@ td.cell button:focus-visible, td.cell button.selected { border-color: #1d1d1f; }
 .less button, .legend .less { background: #fde39b; color: #5c4300; }
 .differs button, .legend .differs { background: repeating-linear-gradient(135deg, #f7b2ad 0 10px, #fde39b 10px 20px); color: #4a1f00; }
 .missing button, .legend .missing { background: #6e6e73; color: #fff; }
+.unknown button, .legend .unknown { background: #d1c4e9; color: #311b92; }
 .none button, .legend .none { background: #f2f2f4; color: #888; font-weight: 400; cursor: default; }
 td.cell.undeclared button { border-style: dashed; border-color: #555; }
 td.count { text-align: center; font-weight: 600; padding: 0 10px; }
@@ -225,6 +228,7 @@ export function auditHtml(audit: AccessAudit): string {
     ["grant less", sum.grantsLess],
     ["more and less", sum.differs],
     ["missing", sum.missing],
+    ["unknown", sum.unknown],
     ["undeclared members", sum.undeclared],
     ["unused roles", sum.unusedRoles],
     ["inactive on active roles", sum.inactiveMembers],
@@ -252,7 +256,7 @@ export function auditHtml(audit: AccessAudit): string {
 ${rows.join("\n")}
 </tbody>
 </table>
-<ul class="legend">${(["exact", "more", "less", "differs", "missing", "none"] as const).map((c) => `<li class="${c}">${LABEL[c]}</li>`).join("")}<li>* an API member no integration declares, closest to this table</li></ul>
+<ul class="legend">${(["exact", "more", "less", "differs", "missing", "unknown", "none"] as const).map((c) => `<li class="${c}">${LABEL[c]}</li>`).join("")}<li>* an API member no integration declares, closest to this table</li></ul>
 <section id="detail" aria-live="polite"><p class="hint">Click a cell for its detail (hover shows it too).</p>
 ${details.join("\n")}
 </section>

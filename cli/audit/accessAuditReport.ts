@@ -3,8 +3,11 @@
 import { table } from "../shared/command";
 import type { FieldDifference, Verdict } from "../shared/roleMatch";
 
-/** A declared integration's member against its table; "missing": no such member (or role) in the tenant. */
-export type Status = Verdict | "missing";
+/**
+ * A declared integration's member against its table; "missing": no such member (or role) in the
+ * tenant; "unknown": its role's settings came back in a shape the client refuses (never "exact").
+ */
+export type Status = Verdict | "missing" | "unknown";
 
 export interface IntegrationAudit {
   /** The integration's kind (its table) and its name in the stack. */
@@ -117,6 +120,7 @@ export interface Summary {
   grantsLess: number;
   differs: number;
   missing: number;
+  unknown: number;
   undeclared: number;
   unusedRoles: number;
   inactiveMembers: number;
@@ -137,6 +141,7 @@ export function summarize(audit: AccessAudit): Summary {
     grantsLess: count("grants less"),
     differs: count("differs"),
     missing: count("missing"),
+    unknown: count("unknown"),
     undeclared: all.flatMap((s) => s.undeclared).filter((u) => !u.connection).length,
     unusedRoles: all.flatMap((s) => s.unusedRoles).length,
     inactiveMembers: all.flatMap((s) => s.inactiveMembers).length,

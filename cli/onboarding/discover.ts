@@ -26,6 +26,8 @@ and prints the entries that adopt them; --write adds them to Pulumi.<stack>.yaml
 export interface FoundRole {
   role: SecurityRole;
   match: RoleMatch | undefined;
+  /** Why the role's levels are unknown (its settings came back in a shape the client refuses). */
+  unknown?: string;
   members: ApiMember[];
 }
 
@@ -150,9 +152,10 @@ export async function readTenant(
   definitions: IntegrationDefinition[],
 ): Promise<{ found: FoundRole[]; members: ApiMember[] }> {
   const { roles, apiMembers } = await readRoles(client);
-  const found = roles.map(({ role, levels }): FoundRole => ({
+  const found = roles.map(({ role, levels, unknown }): FoundRole => ({
     role,
-    match: bestMatch(levels, definitions),
+    match: levels ? bestMatch(levels, definitions) : undefined,
+    ...(unknown !== undefined ? { unknown } : {}),
     members: apiMembers.filter((m) => m.securityRole?.id === role.id),
   }));
   return { found, members: apiMembers };
@@ -188,10 +191,10 @@ export async function discover(argv: string[], io: CommandIo): Promise<number> {
     out(
       table(
         ["role", "API members", "best match", "differs on"],
-        found.map(({ role, match, members: on }) => [
+        found.map(({ role, match, unknown, members: on }) => [
           role.name + (role.inactiveFlag ? " (inactive)" : ""),
           on.map((m) => m.identifier + (active(m) ? "" : " (inactive)")).join(", ") || "-",
-          match ? `${match.definition.id}: ${match.verdict}` : "unmatched",
+          unknown !== undefined ? "unknown" : match ? `${match.definition.id}: ${match.verdict}` : "unmatched",
           match && match.differences.length > 0 ? briefDifferences(match) : "-",
         ]),
       ),
@@ -210,6 +213,8 @@ export async function discover(argv: string[], io: CommandIo): Promise<number> {
         ]),
       ),
     );
+    for (const f of found.filter((r) => r.unknown !== undefined))
+      out(`\nRole "${f.role.name}": levels unknown, its settings could not be read: ${f.unknown}\n`);
     out(
       "\nTable Setup allow-lists are not compared: the API shows a role's list only to a member on it, with its key.\n",
     );

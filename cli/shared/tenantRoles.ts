@@ -2,15 +2,22 @@
 // access-audit read before matching roles against the integrations' tables (cli/shared/roleMatch.ts).
 // GET requests only.
 import { ConnectWiseClient } from "../../connectwise/client";
+import { ConnectWiseError } from "../../connectwise/errors";
 import { listApiMembers, listSecurityRoles, roleSettings } from "../../connectwise/endpoints";
 import type { ApiMember, SecurityRole } from "../../connectwise/schemas";
 import { liveLevels } from "../../catalog";
 import type { LiveLevels } from "../../catalog";
 
-/** A role as read: the role and its levels per "Module/Function" (catalog/permissions.ts liveLevels). */
-export interface LiveRole {
+/**
+ * A role as read: the role and its levels per "Module/Function" (catalog/permissions.ts
+ * liveLevels); `levels` undefined and `unknown` saying why when its settings came back in a
+ * shape the client refuses (the role's levels are unknown, never guessed).
+ */
+export type LiveRole = { role: SecurityRole; levels: LiveLevels; unknown?: undefined } | UnknownRole;
+export interface UnknownRole {
   role: SecurityRole;
-  levels: LiveLevels;
+  levels?: undefined;
+  unknown: string;
 }
 
 /** Every role (by name) with its settings page, and every API member (by identifier). */
@@ -24,8 +31,14 @@ export async function readRoles(client: ConnectWiseClient): Promise<{ roles: Liv
     roles
       .filter((role) => role.id !== undefined)
       .map(async (role): Promise<LiveRole> => {
-        const settings = await roleSettings(client, role.id!);
-        return { role, levels: liveLevels(settings) };
+        try {
+          return { role, levels: liveLevels(await roleSettings(client, role.id!)) };
+        } catch (error) {
+          // One role's wrong-shaped answer makes that role unknown, not the whole run fail.
+          if (error instanceof ConnectWiseError && error.code === "InvalidResponse")
+            return { role, unknown: error.message };
+          throw error;
+        }
       }),
   );
   return { roles: live, apiMembers };
