@@ -2,7 +2,7 @@
 // in the Manage UI. Uses the global fetch; errors carry the console's message, never a key.
 
 import type { ConsoleRole, ConsoleSettings, ConsoleState } from "./consolePlane";
-import type { Faults, LostAnswer } from "./faults";
+import type { Faults, LostAnswer, Reshape } from "./faults";
 import type { KeyPair } from "./store";
 import type { FaultCounts, LogEntry } from "./requestLog";
 import type { Level, PermissionField } from "../catalog";
@@ -97,6 +97,12 @@ export class SandboxConsole {
   // Replaces the rules set before.
   loseAnswers(...rules: LostAnswerRule[]): Promise<Faults> {
     return this.setFaults({ loseAnswers: rules });
+  }
+
+  // Matching 2xx answers come back wrong-shaped: `field` dropped (no `value`) or set to `value`,
+  // on the answer or each item of a list (only item `item` when given). Replaces the rules set before.
+  reshape(...rules: Reshape[]): Promise<Faults> {
+    return this.setFaults({ reshape: rules });
   }
 
   setSettings(settings: ConsoleSettings): Promise<ConsoleSettings> {

@@ -270,11 +270,18 @@ describe("role matching (cli/shared/roleMatch.ts)", () => {
   const elements = findPreset("elements") as IntegrationDefinition;
   const row = (key: string, levels: Record<string, string>) => {
     const [moduleName, moduleFunctionName] = [key.slice(0, key.indexOf("/")), key.slice(key.indexOf("/") + 1)];
-    return { moduleName, moduleFunctionName, ...levels } as never;
+    // A full row, as the client reads it (a row without a level is refused before liveLevels).
+    const none = { addLevel: "None", editLevel: "None", deleteLevel: "None", inquireLevel: "None" };
+    return { moduleName, moduleFunctionName, ...none, ...levels } as never;
   };
   const asSettings = (permissions: Record<string, Record<string, string>>) =>
     Object.entries(permissions).map(([key, l]) =>
-      row(key, { addLevel: l.add, editLevel: l.edit, deleteLevel: l.delete, inquireLevel: l.inquire }),
+      row(key, {
+        addLevel: l.add ?? "None",
+        editLevel: l.edit ?? "None",
+        deleteLevel: l.delete ?? "None",
+        inquireLevel: l.inquire ?? "None",
+      }),
     );
 
   test("exact, grants more, grants less and differs (both) against one table", () => {

@@ -269,6 +269,47 @@ describe("SecurityRole diff", () => {
   });
 });
 
+describe("SecurityRole: a settings answer of the wrong shape is refused, not defaulted", () => {
+  afterEach(() => operator.reshape());
+
+  it("a missing, null or unknown level: diff (preview) and update (up) fail naming the endpoint and field; no write, no step", async () => {
+    const { id, outs, inputs } = await verifiedRole("ShapeRole");
+    const settingsPath = `/system/securityRoles/${id}/settings`;
+    const cases: [string, Parameters<SandboxConsole["reshape"]>[0], string][] = [
+      ["missing", { method: "GET", path: settingsPath, field: "addLevel" }, "settings[0].addLevel is missing"],
+      [
+        "null",
+        { method: "GET", path: settingsPath, field: "inquireLevel", value: null, item: 3 },
+        "settings[3].inquireLevel is null",
+      ],
+      [
+        "unknown",
+        { method: "GET", path: settingsPath, field: "editLevel", value: "Some", item: 2 },
+        'settings[2].editLevel: Invalid option: expected one of "None"|"My"|"All"',
+      ],
+      [
+        "no function name",
+        { method: "GET", path: settingsPath, field: "moduleFunctionName", item: 1 },
+        "settings[1].moduleFunctionName is missing",
+      ],
+    ];
+    for (const [, rule, field] of cases) {
+      await operator.reshape(rule);
+      await operator.resetRequests();
+      const expected = `ConnectWise 200 InvalidResponse on GET ${settingsPath}: unexpected answer: ${field}`;
+      const lines = await reported(async () => {
+        await expect(provider.diff(id, outs, inputs)).rejects.toThrow(expected);
+        await expect(provider.update(id, outs, inputs)).rejects.toThrow(expected);
+        await expect(provider.read(id, outs)).rejects.toThrow(expected);
+      });
+      // Nothing named None, no drift line, no operator step, nothing written.
+      expect(lines).toEqual([]);
+      const { entries } = await operator.requests();
+      expect(entries.filter((e) => e.method !== "GET")).toEqual([]);
+    }
+  });
+});
+
 describe("SecurityRole read", () => {
   it("reports the live levels in the declared shape, and an empty id once the role is gone", async () => {
     const { id, outs } = await verifiedRole("ReadRole");
