@@ -372,6 +372,38 @@ test("one stack: each declared member against its table, undeclared members, unu
   await expectReadOnlyAndClean([acme], [discovered.out, discovered.err]);
 }, 180_000);
 
+test("a role whose settings come back wrong-shaped is unknown in the audit and in discover, never exact; the run goes on", async () => {
+  const { id } = await acme.operator.role("Elements By Hand");
+  // Every row of its settings without addLevel (a newer or broken API): its levels cannot be known.
+  await acme.operator.reshape({ method: "GET", path: `/system/securityRoles/${id}/settings`, field: "addLevel" });
+  try {
+    const result = await audit(["--stack", "acme"]);
+    expect(result.err).toBe("");
+    expect(result.code).toBe(2);
+    const line = (start: string) =>
+      result.out.split("\n").find((l) => l.trimStart().startsWith(start)) ?? `(no ${start})`;
+    expect(line("elements ")).toMatch(/^ *elements\s+ElemHand\s+Elements By Hand\s+unknown\s+0\s+0$/);
+    expect(result.out).toContain(
+      `note: role "Elements By Hand": levels unknown, its settings could not be read: ConnectWise 200 InvalidResponse on GET /system/securityRoles/${id}/settings: unexpected answer: settings[0].addLevel is missing`,
+    );
+    // The other roles are audited as before; the unknown one is a finding (8, as in the run above, plus it).
+    expect(line("rewst ")).toMatch(/grants more/);
+    expect(result.out).toContain("9 finding(s) for stack acme.");
+
+    const discovered = await run(DISCOVER, ["--stack", "acme"]);
+    expect(discovered.err).toBe("");
+    expect(discovered.code).toBe(0);
+    const row = discovered.out.split("\n").find((l) => l.trimStart().startsWith("Elements By Hand")) ?? "(no row)";
+    expect(row).toMatch(/^ *Elements By Hand\s+ElemHand\s+unknown\s+-$/);
+    expect(discovered.out).toContain(
+      `Role "Elements By Hand": levels unknown, its settings could not be read: ConnectWise 200 InvalidResponse on GET /system/securityRoles/${id}/settings: unexpected answer: settings[0].addLevel is missing`,
+    );
+    await expectReadOnlyAndClean([acme], [result.out, discovered.out]);
+  } finally {
+    await acme.operator.reshape();
+  }
+}, 180_000);
+
 test("--all: the summary first, then each stack; JSON, Markdown and HTML files", async () => {
   const t0 = Date.now();
   const files = { json: "fleet.json", markdown: "fleet.md", html: "fleet.html" };
