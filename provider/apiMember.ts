@@ -90,22 +90,41 @@ const label = (identifier: unknown): string => resourceLabel(TYPE, identifier);
 
 const MARKER = "managed by connectwise-iac: ";
 const ADOPTED = " (adopted)";
+// What destroy leaves in place of the marker on the member it deactivates: the stack no longer
+// holds it, so no other stack is blocked, and the same owner may take it back.
+const RELEASED = "released by connectwise-iac: ";
+const RELEASED_AT = / at (\S+)$/;
 
 /** `managed by connectwise-iac: <project>/<stack>/<resource name>`, plus ` (adopted)` when the stack took it over. */
 export function ownerMarker(owner: string, adopted: boolean): string {
   return `${MARKER}${owner}${adopted ? ADOPTED : ""}`;
 }
 
-/** A member's notes split into the declared part and the marker (owner undefined: no marker). */
-export function splitNotes(notes: string | undefined): { user: string; owner?: string; adopted: boolean } {
+/** `released by connectwise-iac: <owner>[ (adopted)] at <ISO time>`: the marker once destroy deactivated the member. */
+export function releasedMarker(owner: string, adopted: boolean, at: Date): string {
+  return `${RELEASED}${owner}${adopted ? ADOPTED : ""} at ${at.toISOString()}`;
+}
+
+/**
+ * A member's notes split into the declared part and the marker (owner undefined: no marker).
+ * `released` when the last marker is a released one: `owner` then is who held it, not who holds it.
+ */
+export function splitNotes(notes: string | undefined): {
+  user: string;
+  owner?: string;
+  adopted: boolean;
+  released: boolean;
+} {
   const lines = (notes ?? "").split(/\r?\n/);
   let at = lines.length - 1;
-  while (at >= 0 && !lines[at].startsWith(MARKER)) at--;
-  if (at < 0) return { user: notes ?? "", adopted: false };
-  const mark = lines[at].slice(MARKER.length).trimEnd();
+  while (at >= 0 && !lines[at].startsWith(MARKER) && !lines[at].startsWith(RELEASED)) at--;
+  if (at < 0) return { user: notes ?? "", adopted: false, released: false };
+  const released = lines[at].startsWith(RELEASED);
+  let mark = lines[at].slice((released ? RELEASED : MARKER).length).trimEnd();
+  if (released) mark = mark.replace(RELEASED_AT, "");
   const adopted = mark.endsWith(ADOPTED);
   const user = [...lines.slice(0, at), ...lines.slice(at + 1)].join("\n").trimEnd();
-  return { user, owner: adopted ? mark.slice(0, -ADOPTED.length) : mark, adopted };
+  return { user, owner: adopted ? mark.slice(0, -ADOPTED.length) : mark, adopted, released };
 }
 
 /** The notes the member should carry: the declared notes, then the marker (none without an owner). */
@@ -126,6 +145,8 @@ function claimOf(existing: ApiMember, inputs: ApiMemberInputs, tenant: string): 
   if (mark.owner !== undefined) {
     if (inputs.owner !== undefined && mark.owner === inputs.owner)
       return { take: true, adopted: mark.adopted, how: "takes back its own" };
+  }
+  if (mark.owner !== undefined && !mark.released) {
     return {
       take: false,
       reason:
@@ -137,7 +158,10 @@ function claimOf(existing: ApiMember, inputs: ApiMemberInputs, tenant: string): 
   if (!inputs.adopt)
     return {
       take: false,
-      reason: `an API member with identifier "${existing.identifier}" already exists on ${where}; set adopt: true to take it over`,
+      reason:
+        `an API member with identifier "${existing.identifier}" already exists on ${where}` +
+        (mark.released ? ` (released by ${mark.owner}, which no longer holds it)` : "") +
+        `; set adopt: true to take it over`,
     };
   // Without an owner (a handler caller that predates it) nothing is marked, so nothing tells
   // whose the member is: the take-over counts as the stack's own, as before markers existed.
@@ -237,7 +261,8 @@ async function acrossFields(
   const claim = claimOf(existing, checked, client.tenant);
   if (!claim.take) {
     // Another stack's member is refused now; one made by hand is left to create (adopt may be added).
-    if (splitNotes(existing.notes).owner !== undefined) return fail("identifier", claim.reason);
+    const mark = splitNotes(existing.notes);
+    if (mark.owner !== undefined && !mark.released) return fail("identifier", claim.reason);
     report(
       `${label(checked.identifier)}: existing member ${existing.id} (${state}) was not made by this stack: ${claim.reason}`,
     );
@@ -410,12 +435,19 @@ async function update(
 /**
  * Deactivates (the API cannot delete members): a member this stack created stops
  * authenticating. An adopted one is released as it is (the release policy) unless
- * deactivateAdopted is set.
+ * deactivateAdopted is set. In the same PATCH the marker becomes a released one, so the
+ * stack holds the member no longer: another stack may adopt it, this one may take it back.
  */
-async function remove(context: HandlerContext, id: string): Promise<void> {
+async function remove(context: HandlerContext, id: string, props: ApiMemberOutputs): Promise<void> {
   const client = await context.connect();
+  const operations: PatchOperation[] = [{ op: "replace", path: "inactiveFlag", value: true }];
+  if (props.owner) {
+    const mark = releasedMarker(props.owner, props.adopted === true, new Date());
+    const user = props.notes ?? "";
+    operations.push({ op: "replace", path: "notes", value: user ? `${user}\n${mark}` : mark });
+  }
   // A member already gone is the state delete asks for.
-  await goneIsDone(patchApiMember(client, id, [{ op: "replace", path: "inactiveFlag", value: true }]));
+  await goneIsDone(patchApiMember(client, id, operations));
 }
 
 export const provider = lifecycle<ApiMemberInputs, ApiMemberOutputs>({

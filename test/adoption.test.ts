@@ -134,14 +134,17 @@ describe("the stack's own members", () => {
     const again = await checkNew(args("svc-own", "acme/prod/own"));
     expect(again.failures).toBeUndefined();
     expect(printed).toEqual([
-      `ApiMember svc-own: takes back its own member ${first.id} (inactive); up will change: active`,
+      `ApiMember svc-own: takes back its own member ${first.id} (inactive); up will change: notes, active`,
     ]);
     await operator.resetRequests();
     const second = await provider.create(again.inputs);
     expect(second.id).toBe(first.id);
     expect(second.outs).toMatchObject({ adopted: false, inactive: false });
     expect((await operator.requests()).entries.filter((e) => e.method === "PATCH").map((e) => e.requestBody)).toEqual([
-      [{ op: "replace", path: "inactiveFlag", value: false }],
+      [
+        { op: "replace", path: "notes", value: "managed by connectwise-iac: acme/prod/own" },
+        { op: "replace", path: "inactiveFlag", value: false },
+      ],
     ]);
   });
 
@@ -153,6 +156,66 @@ describe("the stack's own members", () => {
     await provider.delete(adopted.id, adopted.outs as ApiMemberOutputs);
     const back = await provider.create((await checkNew(args("svc-again", "acme/prod/again"))).inputs);
     expect(back.outs).toMatchObject({ adopted: true });
+  });
+});
+
+describe("a destroyed stack's member", () => {
+  test("is released: no claim blocks another stack (it adopts with adopt: true), and its notes name the release", async () => {
+    const acme = await provider.create(
+      (await checkNew(args("AcmeReporting", "acme-reporting/acme/acme-reporting-member", { notes: "reports" }))).inputs,
+    );
+    await provider.delete(acme.id, acme.outs as ApiMemberOutputs);
+    const released = await live(acme.id);
+    expect(released.inactiveFlag).toBe(true);
+    expect(released.notes).toMatch(
+      /^reports\nreleased by connectwise-iac: acme-reporting\/acme\/acme-reporting-member at \d{4}-\d\d-\d\dT[\d:.]+Z$/,
+    );
+
+    // Another program's stack: without adopt, the warning for a member it did not make (naming the release), not a refusal.
+    printed.length = 0;
+    const plain = await checkNew(args("AcmeReporting", "other/prod/reporting"));
+    expect(plain.failures).toBeUndefined();
+    expect(printed).toEqual([
+      expect.stringContaining(
+        `(released by acme-reporting/acme/acme-reporting-member, which no longer holds it); set adopt: true to take it over`,
+      ),
+    ]);
+    expect(printed.join("\n")).not.toContain("managed by another stack");
+
+    // With adopt: preview names the take-over, up adopts it under the new stack's marker.
+    printed.length = 0;
+    const adopting = await checkNew(args("AcmeReporting", "other/prod/reporting", { adopt: true }));
+    expect(adopting.failures).toBeUndefined();
+    expect(printed).toEqual([
+      `ApiMember AcmeReporting: adopts existing member ${acme.id} (inactive); up will change: notes, active`,
+    ]);
+    const taken = await provider.create(adopting.inputs);
+    expect(taken.id).toBe(acme.id);
+    expect(taken.outs).toMatchObject({ adopted: true, inactive: false });
+    expect((await live(acme.id)).notes).toBe("managed by connectwise-iac: other/prod/reporting (adopted)");
+
+    // Now truly held by a live stack: the first stack is refused, naming the holder.
+    const back = await checkNew(args("AcmeReporting", "acme-reporting/acme/acme-reporting-member", { adopt: true }));
+    expect(back.failures).toEqual([
+      {
+        property: "identifier",
+        reason: expect.stringContaining("is managed by another stack: other/prod/reporting;"),
+      },
+    ]);
+  });
+
+  test("the same stack takes its released member back without adopt, as its own", async () => {
+    const first = await provider.create((await checkNew(args("svc-rel", "acme/prod/rel"))).inputs);
+    await provider.delete(first.id, first.outs as ApiMemberOutputs);
+    printed.length = 0;
+    const again = await checkNew(args("svc-rel", "acme/prod/rel"));
+    expect(again.failures).toBeUndefined();
+    expect(printed).toEqual([
+      `ApiMember svc-rel: takes back its own member ${first.id} (inactive); up will change: notes, active`,
+    ]);
+    const second = await provider.create(again.inputs);
+    expect(second.outs).toMatchObject({ adopted: false, inactive: false });
+    expect((await live(first.id)).notes).toBe("managed by connectwise-iac: acme/prod/rel");
   });
 });
 

@@ -139,9 +139,11 @@ describe("ApiMember create", () => {
         { op: "replace", path: "name", value: "Adopted Name" },
         { op: "replace", path: "salesDefaultLocation/id", value: 4 },
         { op: "replace", path: "inactiveFlag", value: false },
+        // its marker, back in place of the released one destroy left
+        { op: "replace", path: "notes", value: "managed by connectwise-iac: handlers/test/svc-adopt" },
       ]),
     );
-    expect(writes[0].requestBody).toHaveLength(3);
+    expect(writes[0].requestBody).toHaveLength(4);
     expect(await live(id)).toMatchObject({
       inactiveFlag: false,
       name: "Adopted Name",
@@ -288,11 +290,21 @@ describe("ApiMember read and delete", () => {
     await operator.resetRequests();
     await provider.delete(id, outs);
     const writes = (await requestsSince()).filter((r) => r.method !== "GET");
+    // One PATCH: deactivated, and the ownership marker becomes a released one (the stack holds it no longer).
     expect(writes).toEqual([
       {
         method: "PATCH",
         path: expect.stringMatching(new RegExp(`/system/apiMembers/${id}$`, "i")),
-        requestBody: [{ op: "replace", path: "inactiveFlag", value: true }],
+        requestBody: [
+          { op: "replace", path: "inactiveFlag", value: true },
+          {
+            op: "replace",
+            path: "notes",
+            value: expect.stringMatching(
+              /^released by connectwise-iac: handlers\/test\/svc-delete at \d{4}-\d\d-\d\dT[\d:.]+Z$/,
+            ),
+          },
+        ],
       },
     ]);
     expect((await live(id)).inactiveFlag).toBe(true);
@@ -305,8 +317,12 @@ describe("ApiMember read and delete", () => {
     expect((await provider.diff(id, refreshed.props as ApiMemberOutputs, inputs)).changes).toBe(true);
     await operator.resetRequests();
     await provider.update(id, refreshed.props as ApiMemberOutputs, inputs);
+    // Reactivated, and the stack's marker is written back in place of the released one.
     expect((await requestsSince()).filter((r) => r.method !== "GET").map((r) => r.requestBody)).toEqual([
-      [{ op: "replace", path: "inactiveFlag", value: false }],
+      [
+        { op: "replace", path: "notes", value: "managed by connectwise-iac: handlers/test/svc-delete" },
+        { op: "replace", path: "inactiveFlag", value: false },
+      ],
     ]);
   });
 
