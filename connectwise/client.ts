@@ -316,7 +316,9 @@ export class ConnectWiseClient {
     operations.forEach((op, index) => {
       const checked = PatchOperationSchema.safeParse(op);
       if (!checked.success)
-        throw new Error(`ConnectWise PATCH ${path}: operation ${index} is invalid: ${describeIssues(checked.error, op)}`);
+        throw new Error(
+          `ConnectWise PATCH ${path}: operation ${index} is invalid: ${describeIssues(checked.error, op)}`,
+        );
     });
     const res = await this.send("PATCH", path, {}, operations);
     return this.parse(res, schema, "PATCH", path);

@@ -103,7 +103,7 @@ function reshapes(value: unknown): Reshape[] {
       throw new Error(shape);
     const out: Reshape = { method: rule.method.toUpperCase(), path: rule.path, field: rule.field };
     if ("value" in rule) out.value = rule.value;
-    if (rule.item !== undefined) out.item = rule.item as number;
+    if (rule.item !== undefined) out.item = rule.item;
     return out;
   });
 }
@@ -210,7 +210,8 @@ export function injectFaults(current: () => Faults, next: Plane, path: (req: Pla
 /** The answer with each matching `reshape` rule applied (2xx object or list answers only). */
 function reshaped(faults: Faults, req: PlaneRequest, path: string, answer: PlaneReply): PlaneReply {
   const rules = faults.reshape.filter((r) => matches(r, req.method, path));
-  if (rules.length === 0 || answer.status < 200 || answer.status > 299 || typeof answer.body !== "object") return answer;
+  if (rules.length === 0 || answer.status < 200 || answer.status > 299 || typeof answer.body !== "object")
+    return answer;
   const body: unknown = structuredClone(answer.body);
   for (const rule of rules) {
     const targets = Array.isArray(body) ? (rule.item === undefined ? body : [body[rule.item]]) : [body];

@@ -273,18 +273,32 @@ describe("member drift and adoption through the Pulumi CLI", () => {
       expect(destroy.summary.result).toBe("succeeded");
       expect(destroy.stdout).toContain(`ApiMember HandMember: released as it is: member ${handBefore.id} was adopted`);
       expect(await liveMember("HandMember")).toEqual(handBefore);
-      expect((await liveMember("APIMember")).inactiveFlag).toBe(true);
+      const released = await liveMember("APIMember");
+      expect(released.inactiveFlag).toBe(true);
+      expect(released.notes).toMatch(
+        new RegExp(`^released by connectwise-iac: ${PROJECT}/alpha/APIMember at \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z$`),
+      );
+
+      // Released: another stack declaring it (adopt: true) is not refused; preview names the take-over.
+      const gamma = await memberStack("gamma", [member("Member", "APIMember", { adopt: true })]);
+      const betaPreview = await gamma.preview({ onOutput });
+      expect(betaPreview.stdout).toContain(`ApiMember APIMember: adopts existing member ${ownId} (inactive)`);
+      expect(betaPreview.stdout).not.toContain("managed by another stack");
 
       // The same member declared again (no adopt): the stack's own member comes back.
       alpha = await memberStack("alpha", [member("APIMember", "APIMember")]);
       const preview = await alpha.preview({ onOutput });
       expect(preview.stdout).toContain(
-        `ApiMember APIMember: takes back its own member ${ownId} (inactive); up will change: active`,
+        `ApiMember APIMember: takes back its own member ${ownId} (inactive); up will change: notes, active`,
       );
       const up = await alpha.up({ onOutput });
       expect(up.summary.result).toBe("succeeded");
       expect(up.outputs.memberIds.value).toEqual([ownId]);
-      expect(await liveMember("APIMember")).toMatchObject({ id: ownId, inactiveFlag: false });
+      expect(await liveMember("APIMember")).toMatchObject({
+        id: ownId,
+        inactiveFlag: false,
+        notes: `managed by connectwise-iac: ${PROJECT}/alpha/APIMember`,
+      });
     },
     STEP_TIMEOUT_MS,
   );
