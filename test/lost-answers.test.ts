@@ -85,6 +85,39 @@ describe("loseAnswers", () => {
   });
 });
 
+describe("reshape (a wrong-shaped answer)", () => {
+  afterEach(() => ops.reshape());
+
+  it("drops or replaces a field of matching answers only; the client refuses them naming the endpoint and field", async () => {
+    const [admin] = await rolesNamed("Admin");
+    const path = `/system/securityroles/${admin.id}`;
+    await ops.reshape({ method: "GET", path: "/system/securityroles/*", field: "name" });
+    const missing = await rejection(client.get(path, SecurityRoleSchema));
+    expect(missing.message).toBe(`ConnectWise 200 InvalidResponse on GET ${path}: unexpected answer: name is missing`);
+    // Only the matching path: the list is answered as it is.
+    expect((await rolesNamed("Admin")).map((r) => r.name)).toEqual(["Admin"]);
+
+    // One item of a list, a wrong-typed id.
+    await ops.reshape({ method: "GET", path: "/system/securityroles", field: "id", value: "7", item: 0 });
+    const wrongType = await rejection(client.list("/system/securityroles", SecurityRoleSchema));
+    expect(wrongType.message).toContain(
+      "on GET /system/securityroles: unexpected answer: securityroles[0].id: Invalid input: expected",
+    );
+    expect(wrongType.message).not.toContain('"7"'); // no value of the answer is quoted
+
+    await ops.reshape();
+    expect((await client.get(path, SecurityRoleSchema)).name).toBe("Admin");
+  });
+
+  it("refuses a malformed rule, naming the shape", async () => {
+    for (const bad of [
+      { method: "GET", path: "/a" },
+      { method: "GET", path: "/a", field: "x", item: -1 },
+    ])
+      await expect(ops.setFaults({ reshape: [bad as never] })).rejects.toThrow(/reshape must be a list/);
+  });
+});
+
 describe("outcomeUnknown", () => {
   it("is false for a refusal (4xx): nothing was created", async () => {
     const refused = await rejection(client.post("/system/securityroles", { name: "Admin" }, SecurityRoleSchema));
