@@ -15,6 +15,7 @@ import {
   ErrorResponseSchema,
   LevelSchema,
   MemberSchema,
+  MySecuritySchema,
   PatchOperationSchema,
   SecurityRoleSchema,
   SecurityRoleSettingSchema,
@@ -175,7 +176,21 @@ describe("schemas", () => {
     expect(ApiMemberSchema.safeParse({ identifier: "x".repeat(16) }).success).toBe(false);
     expect(LevelSchema.options).toEqual(["None", "My", "All"]);
     expect(SecurityRoleSettingSchema.safeParse({ addLevel: "Mine" }).success).toBe(false);
-    expect(SecurityRoleSettingSchema.safeParse({ addLevel: null, sortOrder: null }).success).toBe(true);
+    // A settings row is stricter than the spec where the handlers rely on it (issue 20.2): its
+    // four levels and its names; the spec's nullability stays elsewhere (sortOrder, mySecurity rows).
+    const row = {
+      moduleName: "Finance",
+      moduleFunctionName: "Agreements",
+      addLevel: "All",
+      editLevel: "None",
+      deleteLevel: "None",
+      inquireLevel: "My",
+    };
+    expect(SecurityRoleSettingSchema.safeParse({ ...row, sortOrder: null }).success).toBe(true);
+    expect(SecurityRoleSettingSchema.safeParse({ ...row, addLevel: null }).success).toBe(false);
+    expect(SecurityRoleSettingSchema.safeParse({ ...row, addLevel: undefined }).success).toBe(false);
+    expect(SecurityRoleSettingSchema.safeParse({ ...row, moduleName: undefined }).success).toBe(false);
+    expect(MySecuritySchema.safeParse({ addLevel: null, sortOrder: null }).success).toBe(true);
     expect(SecurityRoleSchema.safeParse({ name: "x", id: 2 ** 31 }).success).toBe(false);
     expect(SecurityRoleSchema.safeParse({ name: "x", id: 1.5 }).success).toBe(false);
     expect(MemberSchema.safeParse({ identifier: "a", licenseClass: "Z" }).success).toBe(false);
