@@ -4,6 +4,7 @@
 
 import { createHash } from "crypto";
 import type { z } from "zod";
+import type { Clock } from "./clock";
 import { Connection, siteOrigin } from "./connection";
 import { ConnectWiseError } from "./errors";
 import { tenantLimiter } from "./limiter";
@@ -30,6 +31,8 @@ export interface ClientOptions {
   concurrency?: number;
   /** The `version=` of the Accept header. Default "2025.8". */
   apiVersion?: string;
+  /** What timeouts, the notice and retry waits run on. Default: the system clock (tests pass their own). */
+  clock?: Clock;
 }
 
 export interface ListOptions {
@@ -176,6 +179,7 @@ export class ConnectWiseClient {
         maxMs: options.retryMaxMs ?? DEFAULT_RETRY_MAX_MS,
       },
       limiter: tenantLimiter(tenantKey, options.concurrency),
+      clock: options.clock,
     });
 
     let codebase = codebases.get(tenantKey);
