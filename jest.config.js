@@ -55,6 +55,13 @@ module.exports = {
       testMatch: ["<rootDir>/test/**/*.test.ts"],
       testPathIgnorePatterns: ["/node_modules/", ...CLI_SUITES.map((name) => `/test/${name}\\.test\\.ts$`)],
     },
-    { ...base, displayName: "cli", testMatch: cliPaths },
+    {
+      ...base,
+      displayName: "cli",
+      testMatch: cliPaths,
+      // A folder for the fixtures the tier's suites share (test/e2e/tenantFixture.ts).
+      globalSetup: "<rootDir>/test/e2e/globalSetup.ts",
+      globalTeardown: "<rootDir>/test/e2e/globalTeardown.ts",
+    },
   ],
 };
