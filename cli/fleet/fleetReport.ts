@@ -1,5 +1,6 @@
 // The fleet's results as data (the --json file), as a terminal table, and as one pull-request
 // comment in Markdown that fits GitHub's limit.
+import { ENGINE_MASK, scrubValue } from "../../connectwise/scrub";
 import type { Drift, Operation, ResourceChange } from "./fleetEvents";
 
 export const MARKER = "<!-- connectwise-iac fleet -->";
@@ -56,14 +57,12 @@ export function mergeReports(reports: FleetReport[]): FleetReport {
   };
 }
 
-/** Replaces every known secret value (decrypted config secrets) wherever it appears. */
-export function redact<T>(value: T, secrets: string[]): T {
-  const usable = secrets.filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
-  if (usable.length === 0) return value;
-  const text = JSON.stringify(value, (_k, v: unknown) =>
-    typeof v === "string" ? usable.reduce((acc, s) => acc.split(s).join("[secret]"), v) : v,
-  );
-  return JSON.parse(text) as T;
+/**
+ * Replaces every known secret value (decrypted config secrets) wherever it appears, by the one
+ * scrubbing policy (connectwise/scrub.ts), masked as the engine masks the values beside them.
+ */
+export function redact<T>(value: T, secrets: readonly string[]): T {
+  return scrubValue(value, secrets, ENGINE_MASK);
 }
 
 const COLUMNS = [

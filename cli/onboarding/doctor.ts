@@ -7,6 +7,7 @@ import { parseArgs } from "util";
 import { z } from "zod";
 import { functionKey, findFunction, MODULE_FUNCTIONS, TABLE_SETUP_ENTRIES } from "../../catalog";
 import { ConnectWiseClient } from "../../connectwise/client";
+import { Scrubber } from "../../connectwise/scrub";
 import { eq } from "../../connectwise/conditions";
 import {
   ApiMemberSchema,
@@ -251,8 +252,9 @@ export async function runChecks(
 const MARK: Record<Outcome, string> = { pass: "PASS", fail: "FAIL", "cannot tell": "????" };
 
 export async function doctor(argv: string[], io: CommandIo): Promise<number> {
-  let secrets: string[] = [];
-  const clean = (text: string) => secrets.reduce((t, s) => t.split(s).join("***"), text);
+  // Whatever goes out is scanned for the keys (the client already keeps them out).
+  const scrubber = new Scrubber();
+  const clean = scrubber.text;
   const out = (text: string) => io.out(clean(text));
   try {
     const { values } = parseArgs({
@@ -265,7 +267,7 @@ export async function doctor(argv: string[], io: CommandIo): Promise<number> {
     }
     const stack = checkStackName(values.stack, USAGE);
     const { connection, project, declaredKinds } = await readStackConnection(stack, io);
-    secrets = secretsOf(connection);
+    scrubber.add(...secretsOf(connection));
     out(`doctor: stack "${stack}", company "${connection.companyId}" at ${connection.site} (GET requests only)\n`);
 
     const checks: Check[] = [];
