@@ -36,6 +36,9 @@ const tsJest = [
       module: "commonjs",
       resolveJsonModule: true,
       skipLibCheck: true,
+      // Transpile only: type-checking in each worker costs more than the tests; `npm test` and
+      // `npm run test:unit` type-check the suites once instead (tsc -p test/tsconfig.json).
+      isolatedModules: true,
     },
   },
 ];
