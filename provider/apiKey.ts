@@ -19,7 +19,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { ConnectWiseClient } from "../connectwise/client";
 import { ConnectWiseError, outcomeUnknown } from "../connectwise/errors";
-import { UnansweredToken, revokeWhere, unansweredTokenText } from "./consoleSteps";
+import { type ResourceRef, type UnansweredToken, notice, resourceOf } from "../review/records";
+import { revokeWhere, unansweredTokenText } from "../review/renderLine";
 import { MySecuritySchema, TokenSchema } from "../connectwise/schemas";
 import { parseDuration } from "./duration";
 import {
@@ -47,6 +48,8 @@ export type KeySource = (typeof SOURCES)[number];
 const MAX_MEMBER = 15;
 
 const label = (member: unknown): string => resourceLabel(TYPE, member, "for member ");
+/** The key as its review records name it. */
+const ref = (member: unknown) => resourceOf(TYPE, member, "for member ");
 /** The public key's last four characters: enough to find the key in the UI, too little to use it. */
 const keyHint = (publicKey: string): string => `public key ending "...${publicKey.slice(-4)}"`;
 
@@ -142,12 +145,12 @@ export const check = checker({
  * one line each, and the key is replaced.
  */
 export async function diff(_id: string, olds: ApiKeyOutputs, news: ApiKeyInputs): Promise<DiffResult> {
-  const resource = label(news.member);
+  const resource = ref(news.member);
   const unanswered = olds.unanswered ?? [];
   reportUnanswered(resource, unanswered);
   if (!olds.publicKey) {
     // The last mint's answer was lost: update mints (a replacement's create could not carry the record).
-    report(`${resource}: no key in the state (the last token POST got no answer): up will mint a new key`);
+    report(notice(resource, "no key in the state (the last token POST got no answer): up will mint a new key"));
     return { changes: true, replaces: [], deleteBeforeReplace: false };
   }
   const replaceable: (keyof ApiKeyInputs)[] = ["member", "description", "source"];
@@ -160,7 +163,10 @@ export async function diff(_id: string, olds: ApiKeyOutputs, news: ApiKeyInputs)
   if (replaces.length === 0) {
     if (news.source === "token" && expiresWithin(olds.expiration, news.rotateBefore)) {
       report(
-        `${resource}: drift: expires ${olds.expiration.slice(0, 10)} (within rotateBefore ${news.rotateBefore}): up will rotate it`,
+        notice(
+          resource,
+          `drift: expires ${olds.expiration.slice(0, 10)} (within rotateBefore ${news.rotateBefore}): up will rotate it`,
+        ),
       );
       replaces.push("expiration");
       details.expiration = { kind: "update", inputDiff: false };
@@ -169,7 +175,7 @@ export async function diff(_id: string, olds: ApiKeyOutputs, news: ApiKeyInputs)
         news.source === "token"
           ? "up will mint a new key"
           : `up fails until a new key made in ${revokeWhere(news.member)} is set as publicKey and privateKey`;
-      report(`${resource}: drift: no longer authenticates (401): ${remedy}`);
+      report(notice(resource, `drift: no longer authenticates (401): ${remedy}`));
       replaces.push("publicKey");
       details.publicKey = { kind: "update", inputDiff: false };
     }
@@ -190,10 +196,13 @@ function current(unanswered: UnansweredToken[], now = Date.now()): UnansweredTok
 }
 
 /** One line per token that may have been minted unseen, each time the stack runs. */
-function reportUnanswered(resource: string, unanswered: UnansweredToken[]): void {
+function reportUnanswered(resource: ResourceRef, unanswered: UnansweredToken[]): void {
   for (const token of current(unanswered))
     report(
-      `${resource}: unanswered token: a key may exist that this stack never received: ${unansweredTokenText(token)}`,
+      notice(
+        resource,
+        `unanswered token: a key may exist that this stack never received: ${unansweredTokenText(token)}`,
+      ),
     );
 }
 
@@ -288,7 +297,10 @@ export async function create(inputs: ApiKeyInputs): Promise<pulumi.dynamic.Creat
   }
   // The stack did not make this key: it only verifies it, and destroy leaves it as it is.
   report(
-    `${resource}: adopts the console key (${keyHint(publicKey)}) of member ${identifier}; the published API cannot revoke or delete keys, so destroy will leave it working`,
+    notice(
+      ref(inputs.member),
+      `adopts the console key (${keyHint(publicKey)}) of member ${identifier}; the published API cannot revoke or delete keys, so destroy will leave it working`,
+    ),
   );
   const outs: ApiKeyOutputs = {
     ...inputs,
@@ -311,8 +323,11 @@ function tokenOutputs(
   if (expiresWithin(token.expiration, inputs.rotateBefore)) {
     // A fresh token already inside the window would be replaced by every preview.
     report(
-      `${label(inputs.member)}: tokens on ${client.tenant} expire at ${token.expiration}, sooner than rotateBefore ${inputs.rotateBefore} from now: ` +
-        "every preview will plan to replace this key; set rotateBefore shorter than the token lifetime",
+      notice(
+        ref(inputs.member),
+        `tokens on ${client.tenant} expire at ${token.expiration}, sooner than rotateBefore ${inputs.rotateBefore} from now: ` +
+          "every preview will plan to replace this key; set rotateBefore shorter than the token lifetime",
+      ),
     );
   }
   return {
@@ -371,7 +386,7 @@ export async function update(
 ): Promise<pulumi.dynamic.UpdateResult> {
   const unanswered = current(olds.unanswered ?? []);
   if (!olds.publicKey && news.source === "token") {
-    reportUnanswered(label(news.member), unanswered);
+    reportUnanswered(ref(news.member), unanswered);
     const client = await session.connect();
     const minted = await mint(client, news, id, unanswered);
     return { outs: tokenOutputs(client, news, minted.token, minted.unanswered) };
@@ -390,21 +405,27 @@ export async function update(
 
 /** The published API can neither revoke nor delete a key: say so, and where the operator does it. */
 export function remove(_id: string, props: ApiKeyOutputs): Promise<void> {
-  const resource = label(props.member);
+  const resource = ref(props.member);
   reportUnanswered(resource, props.unanswered ?? []);
   if (!props.publicKey) return Promise.resolve(); // no key was received: nothing else to say
   const key = `the key (${keyHint(props.publicKey)})`;
   if (props.adopted ?? props.source === "console") {
     report(
-      `${resource}: released as it is: ${key} was made in the console, not by this stack, and the published ConnectWise API ` +
-        `cannot revoke or delete keys; it keeps working until revoked in ${revokeWhere(props.member)}.`,
+      notice(
+        resource,
+        `released as it is: ${key} was made in the console, not by this stack, and the published ConnectWise API ` +
+          `cannot revoke or delete keys; it keeps working until revoked in ${revokeWhere(props.member)}.`,
+      ),
     );
     return Promise.resolve();
   }
   const expiry = props.expiration ? ` It stops working by itself at ${props.expiration}.` : "";
   report(
-    `${resource}: removed from the stack; the published ConnectWise API cannot revoke keys, so ${key} ` +
-      `still works until revoked in ${revokeWhere(props.member)}.${expiry}`,
+    notice(
+      resource,
+      `removed from the stack; the published ConnectWise API cannot revoke keys, so ${key} ` +
+        `still works until revoked in ${revokeWhere(props.member)}.${expiry}`,
+    ),
   );
   return Promise.resolve();
 }

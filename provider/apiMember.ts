@@ -32,7 +32,8 @@ import {
   resourceLabel,
   text,
 } from "./handlerKit";
-import { DetailedDiff, report, shown } from "./report";
+import { driftRecord, notice, resourceOf } from "../review/records";
+import { type DetailedDiff, report } from "./report";
 import * as session from "./session";
 
 /** The reference fields, whose tenant ids are kept in the outputs (`refs`). */
@@ -70,6 +71,8 @@ const MAPPINGS: FieldMapping[] = [
 
 const TYPE = "ApiMember";
 const label = (identifier: unknown): string => resourceLabel(TYPE, identifier);
+/** The member as its review records name it. */
+const ref = (identifier: unknown) => resourceOf(TYPE, identifier);
 
 // ---- Ownership marker ------------------------------------------------------------------------
 // The published ApiMember schema has one free-text field, `notes`; the marker is its last line,
@@ -233,7 +236,10 @@ async function acrossFields(olds: Record<string, unknown>, { inputs, valid, fail
     // Another stack's member is refused now; one made by hand is left to create (adopt may be added).
     if (splitNotes(existing.notes).owner !== undefined) return fail("identifier", claim.reason);
     report(
-      `${label(checked.identifier)}: existing member ${existing.id} (${state}) was not made by this stack: ${claim.reason}`,
+      notice(
+        ref(checked.identifier),
+        `existing member ${existing.id} (${state}) was not made by this stack: ${claim.reason}`,
+      ),
     );
     return;
   }
@@ -242,8 +248,11 @@ async function acrossFields(olds: Record<string, unknown>, { inputs, valid, fail
   );
   if (existing.inactiveFlag) changes.push("active");
   report(
-    `${label(checked.identifier)}: ${claim.how} member ${existing.id} (${state}); ` +
-      `up will change: ${changes.length > 0 ? changes.join(", ") : "nothing"}`,
+    notice(
+      ref(checked.identifier),
+      `${claim.how} member ${existing.id} (${state}); ` +
+        `up will change: ${changes.length > 0 ? changes.join(", ") : "nothing"}`,
+    ),
   );
 }
 
@@ -253,7 +262,7 @@ async function acrossFields(olds: Record<string, unknown>, { inputs, valid, fail
  * drift line; `detailedDiff` names the fields.
  */
 export async function diff(id: string, olds: ApiMemberOutputs, news: ApiMemberInputs): Promise<DiffResult> {
-  const resource = label(news.identifier);
+  const resource = ref(news.identifier);
   if (olds.identifier !== news.identifier)
     return detailed({ changes: true, replaces: ["identifier"] }, { identifier: { kind: "update", inputDiff: true } });
 
@@ -267,18 +276,18 @@ export async function diff(id: string, olds: ApiMemberOutputs, news: ApiMemberIn
   const client = await session.connect();
   const live = await memberRecord(client, id);
   if (!live) {
-    report(`${resource}: drift: missing => present`);
+    report(driftRecord(resource, undefined, "missing", "present"));
     return detailed({ changes: true, replaces: ["memberId"] }, { memberId: { kind: "add", inputDiff: false } });
   }
   for (const difference of differences(live, news, notesFor(news, olds.adopted === true))) {
     const field = difference.mapping.input;
     // An input change (a new owner rewrites the marker in the notes) is shown by the engine itself.
     if (changedInputs.includes(field) || (field === "notes" && olds.owner !== news.owner)) continue;
-    report(`${resource}: drift: ${field}: ${shown(difference.live)} => ${shown(difference.declared)}`);
+    report(driftRecord(resource, field, difference.live, difference.declared));
     details[field] = { kind: "update", inputDiff: false };
   }
   if (live.inactiveFlag) {
-    report(`${resource}: drift: inactive => active`);
+    report(driftRecord(resource, undefined, "inactive", "active"));
     details.inactive = { kind: "update", inputDiff: false };
   }
   return detailed({ changes: Object.keys(details).length > 0, replaces: [] }, details);
@@ -357,7 +366,10 @@ async function recoverLostCreate(
   const claim = claimOf(found, inputs, client.tenant);
   if (!claim.take) throw new Error(`${resource}: ${lost}. ${claim.reason}`, { cause: error });
   report(
-    `${resource}: the answer to the POST that creates the member was lost; member ${found.id} ${claim.how === "takes back its own" ? "carries this stack's marker: it is the one the POST created" : "is adopted"}`,
+    notice(
+      ref(inputs.identifier),
+      `the answer to the POST that creates the member was lost; member ${found.id} ${claim.how === "takes back its own" ? "carries this stack's marker: it is the one the POST created" : "is adopted"}`,
+    ),
   );
   const member = await converge(client, found, inputs, claim.adopted, undefined, resource);
   return { id: String(memberIdOf(member)), outs: outputs(inputs, member, claim.adopted) };
@@ -415,9 +427,12 @@ export async function update(
 export async function remove(id: string, props: ApiMemberOutputs): Promise<void> {
   if (props.adopted && !props.deactivateAdopted) {
     report(
-      `${label(props.identifier)}: released as it is: member ${id} was adopted, not created by this stack, so it stays active ` +
-        `and unchanged in ConnectWise (its notes keep the line "${ownerMarker(props.owner ?? "", true)}"; ` +
-        `set deactivateAdopted: true before destroying to deactivate it instead)`,
+      notice(
+        ref(props.identifier),
+        `released as it is: member ${id} was adopted, not created by this stack, so it stays active ` +
+          `and unchanged in ConnectWise (its notes keep the line "${ownerMarker(props.owner ?? "", true)}"; ` +
+          `set deactivateAdopted: true before destroying to deactivate it instead)`,
+      ),
     );
     return;
   }

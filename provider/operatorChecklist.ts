@@ -9,15 +9,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
-import {
-  PendingItem,
-  UnansweredToken,
-  buildChecklist,
-  formatChecklistText,
-  formatRunbook,
-  inClickOrder,
-  toEntry,
-} from "./consoleSteps";
+import type { PendingItem, UnansweredToken } from "../review/records";
+import { appendRecords } from "../review/recordsFile";
+import { buildChecklist, distinctSteps, formatChecklistText, inClickOrder } from "../review/renderChecklist";
+import { formatRunbook } from "../review/renderRunbook";
 import { containsUnknown, isUnknown } from "./handlerKit";
 
 const TYPE = "OperatorChecklist";
@@ -54,13 +49,19 @@ export function check(
   return Promise.resolve(failures.length > 0 ? { failures } : { inputs: news });
 }
 
+/** The items with steps pending now. */
+const pendingItems = (inputs: OperatorChecklistInputs) =>
+  (inputs.items ?? []).filter((item) => (item.steps ?? []).length > 0);
+
+/** The steps pending now, in click order. */
+const stepsOf = (inputs: OperatorChecklistInputs) => inClickOrder(pendingItems(inputs).flatMap((item) => item.steps));
+
 /** The checklist of the steps pending now, in click order. */
 function checklistOf(inputs: OperatorChecklistInputs) {
-  const items = (inputs.items ?? []).filter((item) => (item.steps ?? []).length > 0);
   return buildChecklist(
-    items.map((item) => item.tenant),
+    pendingItems(inputs).map((item) => item.tenant),
     inputs.stack,
-    inClickOrder(items.flatMap((item) => item.steps.map(toEntry))),
+    stepsOf(inputs),
   );
 }
 
@@ -80,8 +81,21 @@ function settle(inputs: OperatorChecklistInputs & Record<string, unknown>): Oper
     fs.mkdirSync(path.dirname(runbookPath), { recursive: true });
     fs.writeFileSync(runbookPath, runbookOf(inputs));
   }
-  // A plain Error, not a partial failure: the engine prints it once, as written.
-  if (checklist.count > 0) throw new Error(formatChecklistText(checklist, runbookPath || undefined));
+  if (checklist.count > 0) {
+    // For the command that asked (checklist, fleet): the same checklist as data. Its terminal
+    // rendering is the error below, so it goes to the records file only.
+    appendRecords([
+      {
+        kind: "checklist",
+        resource: { type: TYPE, name: inputs.stack },
+        stack: inputs.stack,
+        tenants: checklist.tenants,
+        steps: distinctSteps(stepsOf(inputs)),
+      },
+    ]);
+    // A plain Error, not a partial failure: the engine prints it once, as written.
+    throw new Error(formatChecklistText(checklist, runbookPath || undefined));
+  }
   return { ...inputs, pending: 0, runbookPath };
 }
 

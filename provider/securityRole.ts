@@ -24,7 +24,7 @@ import { and, eq } from "../connectwise/conditions";
 import { ConnectWiseError, outcomeUnknown } from "../connectwise/errors";
 import { ApiMemberSchema, MemberSchema, SecurityRoleSchema, SecurityRoleSettingSchema } from "../connectwise/schemas";
 import type { SecurityRole, SecurityRoleSetting } from "../connectwise/schemas";
-import { ConsoleStep, driftLine, operatorLines, report } from "./consoleSteps";
+import { type ConsoleStep, type DriftRecord, driftRecord, notice, resourceOf, stepRecords } from "../review/records";
 import {
   ArgsOf,
   InputsOf,
@@ -48,7 +48,7 @@ import {
 import type { DiffWithDetails } from "../pulumi-runtime/diagnostics";
 import { callerIdentifier } from "./lookups";
 import { roleSettings } from "./reads";
-import type { DetailedDiff } from "./report";
+import { type DetailedDiff, report } from "./report";
 import * as session from "./session";
 
 export type Levels = Record<PermissionField, Level>;
@@ -246,7 +246,7 @@ export async function check(
   if (inputs && Object.keys(olds).length === 0 && typeof inputs.name === "string") {
     if (containsUnknown([inputs.permissions, inputs.exclusive])) return result;
     if (inputs.adopt !== true)
-      report(...operatorLines(label(inputs.name), steps(inputs.name, differences(inputs, new Map()))));
+      report(...stepRecords(ref(inputs.name), steps(inputs.name, differences(inputs, new Map()))));
     else await reportAdoption(inputs);
   }
   return result;
@@ -262,15 +262,18 @@ async function reportAdoption(inputs: SecurityRoleInputs): Promise<void> {
     conditions: eq("name", inputs.name),
   });
   if (!existing?.id) {
-    report(`${label(inputs.name)}: no role of this name to adopt on ${client.tenant}; up creates it`);
-    report(...operatorLines(label(inputs.name), steps(inputs.name, differences(inputs, new Map()))));
+    report(notice(ref(inputs.name), `no role of this name to adopt on ${client.tenant}; up creates it`));
+    report(...stepRecords(ref(inputs.name), steps(inputs.name, differences(inputs, new Map()))));
     return;
   }
   const pending = steps(existing.name, differences(inputs, await readSettings(client, existing.id)));
   report(
-    `${label(inputs.name)}: adopts existing role ${existing.id}; up changes nothing on it through the API` +
-      (pending.length > 0 ? ` and asks the operator for ${pending.length} step(s)` : " (its levels already match)"),
-    ...operatorLines(label(inputs.name), pending),
+    notice(
+      ref(inputs.name),
+      `adopts existing role ${existing.id}; up changes nothing on it through the API` +
+        (pending.length > 0 ? ` and asks the operator for ${pending.length} step(s)` : " (its levels already match)"),
+    ),
+    ...stepRecords(ref(inputs.name), pending),
   );
 }
 
@@ -369,6 +372,8 @@ function steps(roleName: string, diffs: PendingDifference[]): ConsoleStep[] {
 }
 
 const label = (name: string) => resourceLabel(TYPE, name);
+/** The role as its review records name it. */
+const ref = (name: string) => resourceOf(TYPE, name);
 
 /** The declared shape read back from the role: declared functions, plus with exclusive every non-None one. */
 function livePermissions(declared: SecurityRoleInputs, live: LiveLevels): Record<string, Levels> {
@@ -535,8 +540,10 @@ async function postRole(
         `${label(inputs.name)}: the POST that creates it got no answer (${why}). `,
       );
     report(
-      `${label(inputs.name)}: the answer to the POST that creates the role was lost (${why}); ` +
-        `role ${found.id}, which it created, is this stack's`,
+      notice(
+        ref(inputs.name),
+        `the answer to the POST that creates the role was lost (${why}); role ${found.id}, which it created, is this stack's`,
+      ),
     );
     return { role: found, live };
   }
@@ -557,8 +564,11 @@ export async function create(
     const doubts = await doubtsAbout(client, existing, live);
     if (doubts.length > 0) throw notOwn(existing, client.tenant, doubts);
     report(
-      `${label(inputs.name)}: takes back role ${existing.id}: made by this stack's connection at ` +
-        `${existing._info?.dateEntered ?? existing._info?.lastUpdated}, unused since (an earlier up was interrupted before saving it)`,
+      notice(
+        ref(inputs.name),
+        `takes back role ${existing.id}: made by this stack's connection at ` +
+          `${existing._info?.dateEntered ?? existing._info?.lastUpdated}, unused since (an earlier up was interrupted before saving it)`,
+      ),
     );
     found = { role: existing, live };
   }
@@ -587,13 +597,13 @@ export async function diff(
   const client = await session.connect();
   const settings = await roleSettings(client, Number(id));
   if (!settings) {
-    report(driftLine(label(news.name), "role", `deleted (id ${id})`, "exists"));
+    report(driftRecord(ref(news.name), "role", `deleted (id ${id})`, "exists"));
     return { ...base, changes: true, replaces: ["name"] };
   }
   if (containsUnknown([news.permissions, news.exclusive])) return { ...base, changes: true, replaces: [] };
 
   const pending = differences(news, liveLevels(settings));
-  reportDifferences(label(news.name), olds, news.name, pending);
+  reportDifferences(olds, news.name, pending);
   // `adopt` only matters at create; `__provider` is our code, not the role.
   const inputsChanged =
     olds.exclusive !== news.exclusive || JSON.stringify(olds.permissions) !== JSON.stringify(news.permissions);
@@ -617,16 +627,17 @@ export async function diff(
  * Drift: a level the last up verified (no step was left for it) that now reads otherwise, i.e.
  * changed by hand. Every difference is also reported as the operator's step that resolves it.
  */
-function reportDifferences(resource: string, olds: SecurityRoleOutputs, roleName: string, diffs: PendingDifference[]) {
+function reportDifferences(olds: SecurityRoleOutputs, roleName: string, diffs: PendingDifference[]) {
+  const resource = ref(roleName);
   const stepsLeft = new Set((olds.pendingSteps ?? []).map((s) => `${s.menuPath.slice(3).join("/")} ${s.field}`));
-  const drift: string[] = [];
+  const drift: DriftRecord[] = [];
   for (const d of diffs) {
     const before = olds.permissions ? wanted(olds, d.key)?.[d.field] : undefined;
     const key = `${d.key} ${FIELD_LABEL[d.field]}`;
     if (before !== undefined && before !== d.current && !stepsLeft.has(key))
-      drift.push(driftLine(resource, `${d.key} ${d.field}`, d.current, d.desired));
+      drift.push(driftRecord(resource, `${d.key} ${d.field}`, d.current, d.desired));
   }
-  report(...drift, ...operatorLines(resource, steps(roleName, diffs)));
+  report(...drift, ...stepRecords(resource, steps(roleName, diffs)));
 }
 
 export async function update(
@@ -678,8 +689,11 @@ export async function deleteRole(id: string, props: SecurityRoleOutputs): Promis
   if (props.adopted && !props.deleteAdopted) {
     // The stack took this role over; it did not create it. Leave it as the tenant had it.
     report(
-      `${label(props.name)}: released as it is: role ${id} was adopted, not created by this stack, so it stays in ` +
-        "ConnectWise (set deleteAdopted: true before destroying to delete it instead)",
+      notice(
+        ref(props.name),
+        `released as it is: role ${id} was adopted, not created by this stack, so it stays in ` +
+          "ConnectWise (set deleteAdopted: true before destroying to delete it instead)",
+      ),
     );
     return;
   }

@@ -62,11 +62,15 @@ async function up(s: Stack): Promise<{ ok: boolean; output: string }> {
 /** `npm run checklist -- --stack <stack>` as a user runs it (the compiled command), in the stack's project dir. */
 function checklistCommand(cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_DIR, "dist", "cli", "checklist.js"), "--stack", STACK], {
-      cwd,
-      env: { ...process.env, ...env.envVars },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [path.join(PROJECT_DIR, "dist", "cli", "onboarding", "checklist.js"), "--stack", STACK],
+      {
+        cwd,
+        env: { ...process.env, ...env.envVars },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -95,7 +99,7 @@ function checklistBlock(output: string): string[] {
 }
 
 beforeAll(async () => {
-  expect(fs.existsSync(path.join(PROJECT_DIR, "dist", "cli", "checklist.js"))).toBe(true); // compiled first
+  expect(fs.existsSync(path.join(PROJECT_DIR, "dist", "cli", "onboarding", "checklist.js"))).toBe(true); // compiled first
   env = await pulumiEnvironment();
   sandbox = await startSandbox({ port: 0 });
   operator = new SandboxConsole(sandbox.consoleUrl);

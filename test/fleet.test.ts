@@ -15,7 +15,7 @@ import { shippedPreset } from "../program/presets";
 const elements = shippedPreset("elements");
 
 const ROOT = path.resolve(__dirname, "..");
-const FLEET = path.join(ROOT, "dist", "cli", "fleet.js");
+const FLEET = path.join(ROOT, "dist", "cli", "fleet", "fleet.js");
 const BUILD_TIMEOUT_MS = 20 * 60_000;
 const STEP_TIMEOUT_MS = 8 * 60_000;
 // Non-empty, so the stack files hold real ciphertext; a credential like any other for the scans.

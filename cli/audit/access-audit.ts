@@ -42,6 +42,7 @@ import {
   StateResource,
 } from "../shared/stackConnection";
 import { LiveRole, readRoles } from "../shared/tenantRoles";
+import { scrub } from "../../review/scrub";
 
 const USAGE = `usage: npm run access-audit -- (--stack <name> | --all) [options]
 
@@ -285,8 +286,7 @@ function positive(value: string | undefined, flag: string, fallback: number): nu
 export async function accessAudit(argv: string[], io: CommandIo): Promise<number> {
   const secrets: string[] = [];
   // Whatever goes out is scanned for every stack's keys (the client already keeps them out).
-  const clean = (text: string) =>
-    [...secrets].sort((a, b) => b.length - a.length).reduce((t, s) => t.split(s).join("***"), text);
+  const clean = (text: string) => scrub(text, secrets);
   try {
     const { values } = parseArgs({
       args: argv,

@@ -56,15 +56,8 @@ export function mergeReports(reports: FleetReport[]): FleetReport {
   };
 }
 
-/** Replaces every known secret value (decrypted config secrets) wherever it appears. */
-export function redact<T>(value: T, secrets: string[]): T {
-  const usable = secrets.filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
-  if (usable.length === 0) return value;
-  const text = JSON.stringify(value, (_k, v: unknown) =>
-    typeof v === "string" ? usable.reduce((acc, s) => acc.split(s).join("[secret]"), v) : v,
-  );
-  return JSON.parse(text) as T;
-}
+/** How the reports scrub each stack's decrypted config secrets (review/scrub.ts): values of 4 characters or more. */
+export const REDACTION = { mask: "[secret]", minLength: 4 } as const;
 
 const COLUMNS = [
   "stack",
@@ -157,8 +150,8 @@ function section(s: StackReport): string {
     out.push("Drift (the live tenant differs from the state, as a refresh would see it):", "", "```diff");
     for (const d of s.drift)
       out.push(
-        fenced(`- ${d.type} ${d.label}: ${d.field}: ${d.live} (live)`),
-        fenced(`+ ${d.type} ${d.label}: ${d.field}: ${d.declared} (declared)`),
+        fenced(`- ${d.type} ${d.label}: ${d.field === undefined ? "" : `${d.field}: `}${d.live} (live)`),
+        fenced(`+ ${d.type} ${d.label}: ${d.field === undefined ? "" : `${d.field}: `}${d.declared} (declared)`),
       );
     out.push("```", "");
   }

@@ -15,6 +15,7 @@ import { bestMatch, describeDifference, RoleMatch } from "../shared/roleMatch";
 import { readRoles } from "../shared/tenantRoles";
 import { checkStackName, readStackConnection, Refusal, secretsOf } from "../shared/stackConnection";
 import { CommandIo, runAsMain, table } from "../shared/command";
+import { scrub } from "../../review/scrub";
 
 const USAGE = `usage: npm run discover -- --stack <name> [--write]
 Reads the stack's connection (PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE must be set),
@@ -160,7 +161,7 @@ export async function readTenant(
 export async function discover(argv: string[], io: CommandIo): Promise<number> {
   let secrets: string[] = [];
   // A last guard: whatever goes out is scanned for the keys (the client already keeps them out).
-  const clean = (text: string) => secrets.reduce((t, s) => t.split(s).join("***"), text);
+  const clean = (text: string) => scrub(text, secrets);
   const out = (text: string) => io.out(clean(text));
   try {
     const { values } = parseArgs({

@@ -23,6 +23,7 @@ import type { SecurityRole, SecurityRoleSetting } from "../../connectwise/schema
 import { integrationKinds } from "./new-client";
 import { checkStackName, readStackConnection, Refusal, secretsOf } from "../shared/stackConnection";
 import { CommandIo, runAsMain } from "../shared/command";
+import { scrub } from "../../review/scrub";
 
 const USAGE = `usage: npm run doctor -- --stack <name>
 Checks, with GET requests only, each assumption the provider makes about the stack's tenant and
@@ -252,7 +253,7 @@ const MARK: Record<Outcome, string> = { pass: "PASS", fail: "FAIL", "cannot tell
 
 export async function doctor(argv: string[], io: CommandIo): Promise<number> {
   let secrets: string[] = [];
-  const clean = (text: string) => secrets.reduce((t, s) => t.split(s).join("***"), text);
+  const clean = (text: string) => scrub(text, secrets);
   const out = (text: string) => io.out(clean(text));
   try {
     const { values } = parseArgs({
