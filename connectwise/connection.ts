@@ -79,6 +79,13 @@ export function siteOrigin(site: string): string {
   if (url.protocol === "http:" && !isLoopbackHost(url.hostname)) {
     throw new Error(`connectwise:site '${url.host}': plain http:// is refused for a non-loopback host; use https://`);
   }
+  if (url.protocol === "https:" && !isLoopbackHost(url.hostname) && process.env.NODE_TLS_REJECT_UNAUTHORIZED === "0") {
+    // Node then accepts any certificate: the admin key pair would go to whoever answers.
+    throw new Error(
+      `connectwise:site '${url.host}': NODE_TLS_REJECT_UNAUTHORIZED=0 turns off certificate checks, refused for a ` +
+        "non-loopback site; unset it, and give a private CA with NODE_EXTRA_CA_CERTS=<file.pem> instead",
+    );
+  }
   return url.origin;
 }
 

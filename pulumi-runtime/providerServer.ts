@@ -188,21 +188,19 @@ type Unary<Req, Res> = grpcTypes.handleUnaryCall<Req, Res>;
 
 /**
  * One unary method: runs `body` with the request's URN in scope, answers with its result or with
- * its error's status (plus the SDK server's stderr line for the calls whose errors it prints).
+ * its error's status. The engine prints that error once, under the resource. Unlike the SDK's
+ * server, nothing goes to stderr: there the error and its stack trace would be printed again
+ * under the stack, for a mistake (a wrong site, a missing key) that one line names.
  */
 function unary<Req extends { getUrn(): string }, Res>(
   sink: DiagnosticSink,
   body: (request: Req) => Promise<Res>,
-  options: { partialState?: boolean; printError?: boolean } = {},
+  options: { partialState?: boolean } = {},
 ): Unary<Req, Res> {
   return (call, callback) => {
     runInCall(call.request.getUrn(), sink, () => body(call.request)).then(
       (response) => callback(null, response),
-      (error: unknown) => {
-        if (options.printError)
-          console.error(error instanceof Error ? `${String(error)}: ${error.stack}` : String(error));
-        callback(statusOf(error, options.partialState === true));
-      },
+      (error: unknown) => callback(statusOf(error, options.partialState === true)),
     );
   };
 }
@@ -241,37 +239,29 @@ export function resourceProviderService(engineAddress: string): providerRpcTypes
     },
     checkConfig: unimplemented("CheckConfig"),
     diffConfig: unimplemented("DiffConfig"),
-    check: unary(
-      sink,
-      async (request: providerPbTypes.CheckRequest) => {
-        const olds = fromStruct(request.getOlds());
-        const news = fromStruct(request.getNews());
-        const provider = await providerFor(olds, news);
-        const result = provider.check ? await provider.check(olds, news) : { inputs: news, failures: [] };
-        const inputs: Props = { ...((result.inputs as Props | undefined) ?? news), [PROVIDER_KEY]: news[PROVIDER_KEY] };
-        const response = new providerPb.CheckResponse();
-        response.setInputs(toStruct(inputs));
-        for (const f of result.failures ?? []) {
-          const failure = new providerPb.CheckFailure();
-          failure.setProperty(f.property);
-          failure.setReason(f.reason);
-          response.addFailures(failure);
-        }
-        return response;
-      },
-      { printError: true },
-    ),
-    diff: unary(
-      sink,
-      async (request: providerPbTypes.DiffRequest) => {
-        const olds = fromStruct(request.getOlds());
-        const news = fromStruct(request.getNews());
-        const provider = await providerFor(olds, news);
-        if (!provider.diff) return new providerPb.DiffResponse();
-        return diffResponse(await provider.diff(request.getId(), olds, news));
-      },
-      { printError: true },
-    ),
+    check: unary(sink, async (request: providerPbTypes.CheckRequest) => {
+      const olds = fromStruct(request.getOlds());
+      const news = fromStruct(request.getNews());
+      const provider = await providerFor(olds, news);
+      const result = provider.check ? await provider.check(olds, news) : { inputs: news, failures: [] };
+      const inputs: Props = { ...((result.inputs as Props | undefined) ?? news), [PROVIDER_KEY]: news[PROVIDER_KEY] };
+      const response = new providerPb.CheckResponse();
+      response.setInputs(toStruct(inputs));
+      for (const f of result.failures ?? []) {
+        const failure = new providerPb.CheckFailure();
+        failure.setProperty(f.property);
+        failure.setReason(f.reason);
+        response.addFailures(failure);
+      }
+      return response;
+    }),
+    diff: unary(sink, async (request: providerPbTypes.DiffRequest) => {
+      const olds = fromStruct(request.getOlds());
+      const news = fromStruct(request.getNews());
+      const provider = await providerFor(olds, news);
+      if (!provider.diff) return new providerPb.DiffResponse();
+      return diffResponse(await provider.diff(request.getId(), olds, news));
+    }),
     create: unary(
       sink,
       async (request: providerPbTypes.CreateRequest) => {
@@ -286,25 +276,21 @@ export function resourceProviderService(engineAddress: string): providerRpcTypes
       },
       { partialState: true },
     ),
-    read: unary(
-      sink,
-      async (request: providerPbTypes.ReadRequest) => {
-        const props = fromStruct(request.getProperties());
-        const provider = await providerFor({}, props);
-        const response = new providerPb.ReadResponse();
-        if (!provider.read) {
-          response.setId(request.getId());
-          response.setProperties(request.getProperties());
-          return response;
-        }
-        const result = await provider.read(request.getId(), props);
-        response.setId(result.id ?? "");
-        response.setProperties(toStruct(withProvider(result.props as Props | undefined, props)));
-        if (result.inputs) response.setInputs(toStruct(withProvider(result.inputs as Props, props)));
+    read: unary(sink, async (request: providerPbTypes.ReadRequest) => {
+      const props = fromStruct(request.getProperties());
+      const provider = await providerFor({}, props);
+      const response = new providerPb.ReadResponse();
+      if (!provider.read) {
+        response.setId(request.getId());
+        response.setProperties(request.getProperties());
         return response;
-      },
-      { printError: true },
-    ),
+      }
+      const result = await provider.read(request.getId(), props);
+      response.setId(result.id ?? "");
+      response.setProperties(toStruct(withProvider(result.props as Props | undefined, props)));
+      if (result.inputs) response.setInputs(toStruct(withProvider(result.inputs as Props, props)));
+      return response;
+    }),
     update: unary(
       sink,
       async (request: providerPbTypes.UpdateRequest) => {
@@ -318,16 +304,12 @@ export function resourceProviderService(engineAddress: string): providerRpcTypes
       },
       { partialState: true },
     ),
-    delete: unary(
-      sink,
-      async (request: providerPbTypes.DeleteRequest) => {
-        const props = fromStruct(request.getProperties());
-        const provider = await providerFor({}, props);
-        if (provider.delete) await provider.delete(request.getId(), props);
-        return new emptyPb.Empty();
-      },
-      { printError: true },
-    ),
+    delete: unary(sink, async (request: providerPbTypes.DeleteRequest) => {
+      const props = fromStruct(request.getProperties());
+      const provider = await providerFor({}, props);
+      if (provider.delete) await provider.delete(request.getId(), props);
+      return new emptyPb.Empty();
+    }),
     cancel: (_call, callback) => callback(null, new emptyPb.Empty()),
     invoke: (call, callback) =>
       callback({ code: grpc.status.UNKNOWN, details: `unknown function ${call.request.getTok()}` }),

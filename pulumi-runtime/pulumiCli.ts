@@ -53,8 +53,13 @@ export function pulumiBinDir(env: NodeJS.ProcessEnv = process.env): Promise<stri
  * The environment every wrapped pulumi run gets: the project's file backend unless
  * PULUMI_BACKEND_URL says otherwise, no update check, no plugin downloads (every plugin this
  * project needs sits beside the CLI), and the CLI's directory first on PATH.
+ *
+ * It also makes what the CLI writes private to the user (umask 077, inherited by the CLI the
+ * caller starts): at -v=9 the CLI's log files in $TMPDIR, and a PULUMI_DEBUG_GRPC file, hold the
+ * stack's decrypted connection, and the default umask would leave them readable by every user.
  */
 export function pulumiEnv(bin: string, project: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  process.umask(process.umask() | 0o077);
   const env: NodeJS.ProcessEnv = { ...base, PATH: `${bin}${path.delimiter}${base.PATH ?? ""}` };
   if (!env.PULUMI_BACKEND_URL && !projectBackend(project)) {
     const state = path.join(project, ".pulumi-state");
@@ -79,7 +84,7 @@ function projectBackend(project: string): string | undefined {
  * a value the user set passes through untouched:
  * - offline: no update check, no plugin download;
  * - diffs of independent resources overlap, so preview waits about one round trip, not one per
- *   resource (ARCHITECTURE.md, "Parallel diff");
+ *   resource (DECISIONS.md, "Parallel diff");
  * - GOGC=200 for the CLI and the language host (Go): a run collects garbage half as often, about
  *   0.2 s of CPU less per preview on two cores, for a heap up to three times the live data
  *   instead of two (tens of MiB for a tenant stack).

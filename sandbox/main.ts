@@ -15,6 +15,28 @@ const NUMBER_FLAGS: Record<string, (o: SandboxOptions, f: Partial<Faults>, v: nu
   "--token-lifetime": (o, _f, v) => (o.tokenLifetimeSeconds = v),
 };
 
+const USAGE = `Usage: npm run sandbox -- [options]
+
+Starts a local ConnectWise Manage (the published API subset this project uses, plus a console
+plane that plays the operator) and prints one JSON line on stdout: url, companyId, publicKey,
+privateKey, clientId, consoleUrl. Use them as the stack's connectwise:* config. Runs until Ctrl-C.
+
+Options:
+  --port N             port to listen on (default: a free one)
+  --host H             address to listen on (default 127.0.0.1)
+  --allow-remote       allow a non-loopback --host
+  --state FILE         keep the tenant in FILE across restarts
+  --latency MS         delay every answer
+  --rate429 X          answer this share of requests with 429 (0..1)
+  --rate503 X          answer this share of requests with 503 (0..1)
+  --rate-drop X        drop this share of connections (0..1)
+  --retry-after S      the Retry-After of those 429s and 503s
+  --token-lifetime S   lifetime of minted API keys
+  --help               this text
+
+More: sandbox/README.md.
+`;
+
 function parseArgs(argv: string[]): SandboxOptions {
   const options: SandboxOptions = {};
   const faults: Partial<Faults> = {};
@@ -42,6 +64,10 @@ function parseArgs(argv: string[]): SandboxOptions {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes("--help") || process.argv.includes("-h")) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const options = parseArgs(process.argv.slice(2));
   const host = options.host ?? "127.0.0.1";
   if (!isLoopbackHostOption(host)) {

@@ -3,7 +3,7 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { cliDefaults } from "../pulumi-runtime/pulumiCli";
+import { cliDefaults, pulumiBinDir } from "../pulumi-runtime/pulumiCli";
 import { SandboxConsole } from "../sandbox/console";
 import { startSandbox } from "../sandbox/server";
 import type { IntegrationDefinition } from "../program/integration";
@@ -49,19 +49,6 @@ function stackExists(stack: string, env: NodeJS.ProcessEnv): Promise<boolean> {
       const stacks = JSON.parse(out) as Array<{ name: string }>;
       resolve(stacks.some((s) => s.name.split("/").pop() === stack));
     });
-  });
-}
-
-function pulumiBinDir(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", [path.join(ROOT, "scripts/ensure-pulumi.sh")], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.on("exit", (code) =>
-      code === 0 ? resolve(out.trim().split("\n").pop()!) : reject(new Error("could not find or build the Pulumi CLI")),
-    );
   });
 }
 
@@ -131,7 +118,7 @@ async function main(): Promise<void> {
     banner(`The same checklist as a runbook, ${path.relative(ROOT, runbook)}:`);
     console.log(fs.readFileSync(runbook, "utf8"));
     const checklist = () =>
-      run(process.execPath, [path.join(ROOT, "dist", "cli", "checklist.js"), "--stack", STACK], env);
+      run(process.execPath, [path.join(ROOT, "dist", "cli", "onboarding", "checklist.js"), "--stack", STACK], env);
     banner("npm run checklist -- --stack demo (a preview: reads only; exit code 2 while steps are pending)");
     console.log(`exit code ${await checklist()}`);
 

@@ -13,6 +13,8 @@ if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   npm install --no-audit --no-fund --loglevel=error >&2
   cp package-lock.json "$stamp"
 fi
+# `npm run sandbox` needs the dependencies only (it runs from source).
+[ "${1:-}" = --deps-only ] && exit 0
 echo "[setup] compiling TypeScript (tsc)" >&2
 npx tsc -p tsconfig.json
 bin_dir="$(bash scripts/ensure-pulumi.sh)"

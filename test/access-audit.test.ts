@@ -25,8 +25,8 @@ import { HandlerSandbox, startHandlerSandbox } from "./handler-harness";
 import { runCommand, unpublishedGets } from "./read-only-commands";
 
 const PROJECT_ROOT = path.resolve(__dirname, "..");
-const AUDIT = path.join(PROJECT_ROOT, "dist", "cli", "access-audit.js");
-const DISCOVER = path.join(PROJECT_ROOT, "dist", "cli", "discover.js");
+const AUDIT = path.join(PROJECT_ROOT, "dist", "cli", "audit", "access-audit.js");
+const DISCOVER = path.join(PROJECT_ROOT, "dist", "cli", "onboarding", "discover.js");
 const OUTPUT = path.join(PROJECT_ROOT, "test-output", "access-audit");
 const PASSPHRASE = "access-audit-test-passphrase";
 const SCRIPT_ROLE = "<script>alert(1)</script>";

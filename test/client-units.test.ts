@@ -2,7 +2,7 @@
 // the error type. No network.
 
 import { and, eq, or, quote } from "../connectwise/conditions";
-import { noProxyMatches, proxyFor } from "../connectwise/connection";
+import { noProxyMatches, proxyFor, siteOrigin } from "../connectwise/connection";
 import { ConnectWiseError } from "../connectwise/errors";
 import { Limiter } from "../connectwise/limiter";
 import { linkFor, parseLinkHeader } from "../connectwise/paging";
@@ -297,5 +297,25 @@ describe("proxy choice", () => {
       undefined,
     );
     expect(proxyFor("https://api-na.myconnectwise.net", { HTTPS_PROXY: proxy, NO_PROXY: "other.net" })).toBeDefined();
+  });
+});
+
+describe("certificate checks", () => {
+  const saved = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    else process.env.NODE_TLS_REJECT_UNAUTHORIZED = saved;
+  });
+
+  it("refuses NODE_TLS_REJECT_UNAUTHORIZED=0 for a non-loopback https site, naming the way out", () => {
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
+    expect(() => siteOrigin("api-na.myconnectwise.net")).toThrow(
+      "connectwise:site 'api-na.myconnectwise.net': NODE_TLS_REJECT_UNAUTHORIZED=0 turns off certificate checks",
+    );
+    expect(() => siteOrigin("api-na.myconnectwise.net")).toThrow(/NODE_EXTRA_CA_CERTS/);
+    // A loopback site (a local sandbox behind a self-signed certificate) stays allowed.
+    expect(siteOrigin("https://127.0.0.1:8443")).toBe("https://127.0.0.1:8443");
+    delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    expect(siteOrigin("api-na.myconnectwise.net")).toBe("https://api-na.myconnectwise.net");
   });
 });

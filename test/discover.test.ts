@@ -18,7 +18,7 @@ import { HandlerSandbox, startHandlerSandbox } from "./handler-harness";
 import { runCommand, unpublishedGets } from "./read-only-commands";
 
 const PROJECT_ROOT = path.resolve(__dirname, "..");
-const DISCOVER = path.join(PROJECT_ROOT, "dist", "cli", "discover.js");
+const DISCOVER = path.join(PROJECT_ROOT, "dist", "cli", "onboarding", "discover.js");
 const PASSPHRASE = "discover-test-passphrase";
 
 let tempDir: string;

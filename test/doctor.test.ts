@@ -15,7 +15,7 @@ import { HandlerSandbox, startHandlerSandbox } from "./handler-harness";
 import { runCommand, unpublishedGets } from "./read-only-commands";
 
 const PROJECT_ROOT = path.resolve(__dirname, "..");
-const DOCTOR = path.join(PROJECT_ROOT, "dist", "cli", "doctor.js");
+const DOCTOR = path.join(PROJECT_ROOT, "dist", "cli", "onboarding", "doctor.js");
 
 let tempDir: string;
 let projectDir: string;

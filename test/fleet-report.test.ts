@@ -1,6 +1,7 @@
 // The fleet's pure parts: engine events and review records to figures, the exit
 // code, the Markdown comment (structure, escaping, the size limit) and the scrubbing of secrets; and --help of every command.
 import { spawnSync } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { parseArgs } from "../cli/fleet/fleet";
@@ -296,14 +297,15 @@ describe("--help", () => {
   it.each(["fleet", "checklist", "discover", "doctor", "new-client", "access-audit"])(
     "npm run %s -- --help",
     (command) => {
-      const folder = command === "fleet" ? "fleet" : command === "access-audit" ? "audit" : "onboarding";
-      const run = spawnSync(
-        process.execPath,
-        [path.join(__dirname, "..", "dist", "cli", folder, `${command}.js`), "--help"],
-        {
-          encoding: "utf8",
-        },
-      );
+      // The file package.json's script runs (`node dist/cli/.../<command>.js`).
+      const scripts = (
+        JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as {
+          scripts: Record<string, string>;
+        }
+      ).scripts;
+      const file = /^node (dist\/\S+\.js)$/.exec(scripts[command])?.[1];
+      expect(file).toBeDefined();
+      const run = spawnSync(process.execPath, [path.join(__dirname, "..", file!), "--help"], { encoding: "utf8" });
       expect({ status: run.status, usage: run.stdout.startsWith(`usage: npm run ${command} -- `) }).toEqual({
         status: 0,
         usage: true,

@@ -267,7 +267,10 @@ async function foreignProvider(): Promise<string> {
   // The provider contract is async; these methods have nothing to wait for.
   /* eslint-disable @typescript-eslint/require-await */
   const provider: pulumi.dynamic.ResourceProvider = {
-    check: async (_olds, news) => ({ inputs: { ...news, checked: true } }),
+    check: async (_olds, news) => {
+      if (news.explode) throw new Error(`cannot check size ${news.size}`);
+      return { inputs: { ...news, checked: true } };
+    },
     diff: async (id, olds, news) => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const extensions = require(diagnosticsModule);
@@ -601,6 +604,20 @@ describe("a program's own dynamic provider, and the extensions", () => {
       await new Promise((r) => setTimeout(r, 20));
     expect(sdk.output).toContain("size of f-8 drifted (no urn)");
     expect(logged.some((l) => l.message.includes("f-8"))).toBe(false);
+  });
+
+  test("a failed call is answered with its error once; only the SDK server also prints it and its stack", async () => {
+    const before = { ours: ours.output.length, sdk: sdk.output.length };
+    const [viaOurs, viaSdk] = await Promise.all([
+      grpcError(ours.check(foreign, { size: 5, explode: true })),
+      grpcError(sdk.check(foreign, { size: 5, explode: true })),
+    ]);
+    expect(viaOurs.details).toContain("cannot check size 5");
+    expect(viaSdk.details).toContain("cannot check size 5");
+    for (let waited = 0; !sdk.output.slice(before.sdk).includes("    at ") && waited < 5000; waited += 20)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(sdk.output.slice(before.sdk)).toContain("    at ");
+    expect(ours.output.slice(before.ours)).toBe("");
   });
 
   test("with no engine to take them, diagnostics become stderr lines", async () => {

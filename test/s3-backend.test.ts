@@ -18,7 +18,7 @@ import { shippedPreset } from "../program/presets";
 const elements = shippedPreset("elements");
 
 const ROOT = path.resolve(__dirname, "..");
-const FLEET = path.join(ROOT, "dist", "cli", "fleet.js");
+const FLEET = path.join(ROOT, "dist", "cli", "fleet", "fleet.js");
 const BUILD_TIMEOUT_MS = 20 * 60_000; // the first run may build the CLI and install moto
 const STEP_TIMEOUT_MS = 5 * 60_000;
 const PASSPHRASE = "s3-backend-test-passphrase-31d8";

@@ -3,6 +3,7 @@
 // log (README, "Security"). Keys given to the provider through CONNECTWISE_PUBLIC_KEY and
 // CONNECTWISE_PRIVATE_KEY never pass through the engine: this suite runs the real program with the
 // real CLI at -v=9 and proves that nothing it printed holds them.
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { SandboxConsole } from "../sandbox/console";
@@ -84,6 +85,25 @@ test(
     expect(output).toContain("LifecycleManagerAPI");
     const basic = Buffer.from(`${sandbox.companyId}+${sandbox.publicKey}:${sandbox.privateKey}`).toString("base64");
     for (const secret of [sandbox.privateKey, sandbox.publicKey, basic]) expect(output.includes(secret)).toBe(false);
+  },
+  RUN_TIMEOUT_MS,
+);
+
+test(
+  "the log files -v=9 writes through the project's wrapper are readable by their owner alone",
+  () => {
+    // `npm run pulumi` (cli/pulumi.ts) starts the CLI with umask 077; the default 022 would make
+    // them world-readable, and at -v=9 they hold the stack's decrypted connection.
+    const tmp = fs.mkdtempSync(path.join(env.tempDir, "logs-"));
+    const run = spawnSync(process.execPath, [path.resolve(__dirname, "../dist/cli/pulumi.js"), "stack", "ls", "-v=9"], {
+      cwd: path.resolve(__dirname, ".."),
+      env: { ...process.env, TMPDIR: tmp },
+      encoding: "utf8",
+    });
+    expect(run.status).toBe(0);
+    const logs = fs.readdirSync(tmp).filter((name) => name.startsWith("pulumi."));
+    expect(logs.length).toBeGreaterThan(0);
+    for (const name of logs) expect((fs.statSync(path.join(tmp, name)).mode & 0o777).toString(8)).toBe("600");
   },
   RUN_TIMEOUT_MS,
 );

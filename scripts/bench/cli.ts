@@ -379,7 +379,7 @@ function treeRssKiB(pid: number): number {
 function fleet(setup: Setup, dir: string, args: string[]): Promise<{ ms: number; code: number; peakMiB: number }> {
   const start = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "dist", "cli", "fleet.js"), ...args], {
+    const child = spawn(process.execPath, [path.join(ROOT, "dist", "cli", "fleet", "fleet.js"), ...args], {
       cwd: dir,
       env: setup.env, // no PULUMI_PARALLEL_DIFF: the fleet's own default
       stdio: ["ignore", "pipe", "pipe"],
