@@ -81,9 +81,11 @@ export async function checklist(options: Options): Promise<number> {
   const bin = await pulumiBinDir();
   const env = pulumiEnv(bin, options.cwd);
   const pulumiCommand = await PulumiCommand.get({ root: path.dirname(bin) });
-  const records = fs.mkdtempSync(path.join(os.tmpdir(), "cw-iac-checklist-"));
+  const recordsDir = fs.mkdtempSync(path.join(os.tmpdir(), "cw-iac-checklist-"));
   const envVars = Object.fromEntries(
-    Object.entries({ ...env, [RECORDS_ENV]: path.join(records, "records.jsonl") }).filter(([, v]) => v !== undefined),
+    Object.entries({ ...env, [RECORDS_ENV]: path.join(recordsDir, "records.jsonl") }).filter(
+      ([, v]) => v !== undefined,
+    ),
   ) as Record<string, string>;
   let steps: ConsoleStep[];
   let tenant: string;
@@ -99,7 +101,7 @@ export async function checklist(options: Options): Promise<number> {
     await stack.preview({ diff: false });
     steps = pendingSteps(readRecords(envVars[RECORDS_ENV]), roles);
   } finally {
-    fs.rmSync(records, { recursive: true, force: true });
+    fs.rmSync(recordsDir, { recursive: true, force: true });
   }
   if (steps.length === 0) {
     console.log(
