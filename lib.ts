@@ -13,10 +13,9 @@ export type { OperatorChecklistArgs, ChecklistSource } from "./resources/operato
 export type { ConsoleStep, ReviewRecord } from "./review/records";
 export { Integration } from "./program/integration";
 export type { IntegrationArgs, IntegrationMemberArgs } from "./program/integration";
-export { IntegrationDefinitionSchema } from "./program/definition";
 export type { IntegrationDefinition } from "./program/definition";
 export { presets, findPreset } from "./program/presets";
-export { loadIntegrationFiles } from "./program/userIntegrations";
+export { loadIntegrationFiles, parseIntegrationDefinition } from "./program/userIntegrations";
 export type { KnownIntegration } from "./program/userIntegrations";
 export { tenantProgram } from "./program/tenant";
 export type { TenantProgramOptions } from "./program/tenant";

@@ -1,15 +1,10 @@
-// The security-role modules and functions the project knows, and the permission levels.
+// The security-role modules and functions the project knows.
 // Facts written from ../shared/connectwise/module-functions.json (names as the Manage UI shows
 // them, which functions have a Customize link and its API identifier); the sources stay there.
 // Real moduleIdentifier/moduleFunctionIdentifier strings are not published, so none are kept:
 // everything here is keyed by display name, as the API's moduleName/moduleFunctionName are.
 // Used by the provider's input checks and by the sandbox, which seeds every new role with one
-// setting per function listed here.
-
-export type PermissionField = "add" | "edit" | "delete" | "inquire";
-export const PERMISSION_FIELDS: readonly PermissionField[] = ["add", "edit", "delete", "inquire"];
-export type Level = "None" | "My" | "All";
-export const LEVELS: readonly Level[] = ["None", "My", "All"];
+// setting per function listed here. The levels and their comparison are catalog/permissions.ts.
 
 export interface ModuleFunction {
   module: string;

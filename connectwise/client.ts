@@ -5,6 +5,7 @@
 import { createHash } from "crypto";
 import type { z } from "zod";
 import { Connection, siteOrigin } from "./connection";
+import { connectionSecrets } from "./scrub";
 import { ConnectWiseError } from "./errors";
 import { tenantLimiter } from "./limiter";
 import { MAX_PAGES, linkFor } from "./paging";
@@ -140,9 +141,9 @@ export class ConnectWiseClient {
     if (!publicKey || !privateKey) throw new Error("ConnectWise client needs a public key and a private key");
     this.tenant = session.tenant;
     this.#session = session;
-    const token = Buffer.from(`${session.companyId}+${publicKey}:${privateKey}`).toString("base64");
-    this.#authorization = `Basic ${token}`;
-    this.#secrets = [privateKey, publicKey, token];
+    // [privateKey, publicKey, token]: the connection's secrets as the scrubbing policy names them.
+    this.#secrets = connectionSecrets({ companyId: session.companyId, publicKey, privateKey });
+    this.#authorization = `Basic ${this.#secrets[2]}`;
     this.#sharing = sharing;
   }
 

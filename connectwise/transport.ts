@@ -24,6 +24,7 @@ import {
   sleep,
 } from "./retry";
 import { ErrorResponseSchema } from "./schemas";
+import { scrub } from "./scrub";
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -84,12 +85,6 @@ const SNIPPET_CHARS = 200;
 
 /** Less time than this left in a request's limit is not worth another attempt (a TLS handshake takes longer). */
 const MIN_ATTEMPT_MS = 50;
-
-export function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join("***");
-  return out;
-}
 
 function headersOf(raw: unknown): Record<string, string> {
   const out: Record<string, string> = {};

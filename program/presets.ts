@@ -1,6 +1,7 @@
 // The integrations shipped with the project: program/presets.json, every entry with its sources.
 import { z } from "zod";
-import { IntegrationDefinition, IntegrationDefinitionSchema } from "./definition";
+import type { IntegrationDefinition } from "./definition";
+import { IntegrationDefinitionSchema } from "./definitionSchema";
 import { describeIssues, inFile } from "./issues";
 import presetData from "./presets.json";
 

@@ -6,7 +6,8 @@ import * as path from "path";
 import type * as YamlModule from "yaml";
 import { RunError } from "@pulumi/pulumi/errors";
 import { packageRoot } from "../pulumi-runtime/packageRoot";
-import { IntegrationDefinition, IntegrationDefinitionSchema } from "./definition";
+import type { IntegrationDefinition } from "./definition";
+import { IntegrationDefinitionSchema } from "./definitionSchema";
 import { describeIssues, formatPath, inFile } from "./issues";
 import { presets, PRESETS_FILE } from "./presets";
 
@@ -103,6 +104,18 @@ export function loadIntegrationFiles(dir: string, labelBase: string = path.dirna
   }
   if (problems.length > 0) throw new RunError(`integration files are invalid:\n  ${problems.join("\n  ")}`);
   return loaded;
+}
+
+/**
+ * One integration definition (the shape of an integrations/ file) validated as the program
+ * validates files: returned with defaults filled, or an Error listing every problem, each with
+ * its path (`<label>.permissions["Finance/Agreements"].ad: unknown field; ...`).
+ */
+export function parseIntegrationDefinition(value: unknown, label = "definition"): IntegrationDefinition {
+  const parsed = IntegrationDefinitionSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const problems = describeIssues(inFile(label), IntegrationDefinitionSchema, value, parsed.error);
+  throw new Error(`integration definition is invalid:\n  ${problems.join("\n  ")}`);
 }
 
 /**

@@ -7,23 +7,34 @@
 
 import type * as pulumi from "@pulumi/pulumi";
 import {
+  CATALOG_KEYS,
   LEVELS,
   Level,
+  Levels,
+  LiveLevels,
   MODULE_FUNCTIONS,
   MODULE_NAMES,
+  NO_LEVELS,
   PERMISSION_FIELDS,
   PermissionField,
+  PermissionProblem,
+  compareRole,
   didYouMean,
-  findFunction,
   functionKey,
+  grantsAny,
+  inCatalog,
+  liveLevels,
+  moduleAndFunction,
+  parsePermissions,
   quoted,
   suggestion,
+  wantedLevels,
 } from "../catalog";
 import type { ConnectWiseClient } from "../connectwise/client";
 import { and, eq } from "../connectwise/conditions";
 import { ConnectWiseError, outcomeUnknown } from "../connectwise/errors";
 import { ApiMemberSchema, MemberSchema, SecurityRoleSchema, SecurityRoleSettingSchema } from "../connectwise/schemas";
-import type { SecurityRole, SecurityRoleSetting } from "../connectwise/schemas";
+import type { SecurityRole } from "../connectwise/schemas";
 import { type ConsoleStep, type DriftRecord, driftRecord, notice, resourceOf, stepRecords } from "../review/records";
 import {
   ArgsOf,
@@ -39,7 +50,6 @@ import {
   hintFor,
   isUnknown,
   matchName,
-  reject,
   resourceLabel,
   rule,
   text,
@@ -51,7 +61,7 @@ import { roleSettings } from "./reads";
 import { type DetailedDiff, report } from "./report";
 import * as session from "./session";
 
-export type Levels = Record<PermissionField, Level>;
+export type { Levels };
 
 /** A permission level as the Manage UI offers it. Input is case-insensitive; unset means None. */
 export type PermissionLevel = Level;
@@ -94,9 +104,6 @@ const FIELD_LABEL: Record<PermissionField, string> = {
   delete: "Delete Level",
   inquire: "Inquire Level",
 };
-const NONE_LEVELS: Levels = { add: "None", edit: "None", delete: "None", inquire: "None" };
-const CATALOG_KEYS = MODULE_FUNCTIONS.map((f) => functionKey(f.module, f.function));
-const CATALOG_POSITION = new Map(CATALOG_KEYS.map((k, i) => [k, i]));
 
 /** Why "Module/Function" is not in the catalog, with a did-you-mean on the part that is wrong. */
 function unknownFunctionReason(key: string): string {
@@ -114,62 +121,38 @@ function unknownFunctionReason(key: string): string {
   )}`;
 }
 
-const isPermissionField = (field: string): field is PermissionField =>
-  (PERMISSION_FIELDS as readonly string[]).includes(field);
-
-/** One function's levels object: unset fields are None, levels in catalog spelling. */
-function judgeLevels(key: string, property: string, raw: object): { levels: Levels; problems: Problem[] } {
-  const levels: Levels = { ...NONE_LEVELS };
-  const problems: Problem[] = [];
-  for (const [field, value] of Object.entries(raw as Record<string, unknown>)) {
-    const at = `${property}.${field}`;
-    if (!isPermissionField(field)) {
-      problems.push({
-        property: at,
-        reason: `${key} has an unknown field "${field}"; allowed fields are ${quoted([...PERMISSION_FIELDS])}`,
-      });
-    } else if (isUnknown(value)) levels[field] = value as Level;
-    else if (value !== undefined) {
-      const level = matchName(LEVELS, value);
-      if (level) levels[field] = level;
-      else
-        problems.push({
-          property: at,
-          reason: `${key} ${field} level ${JSON.stringify(value)} is not allowed; use ${quoted([...LEVELS])}`,
-        });
-    }
+/** A problem of the permissions map (catalog/permissions.ts), in this resource's words. */
+function permissionProblem(problem: PermissionProblem): Problem {
+  if (problem.kind === "not a map")
+    return { reason: `expected an object keyed by "Module/Function", got ${JSON.stringify(problem.value)}` };
+  const property = `permissions["${problem.rawKey}"]`;
+  switch (problem.kind) {
+    case "unknown function":
+      return { property, reason: unknownFunctionReason(problem.rawKey) };
+    case "declared twice":
+      return { property, reason: `"${problem.rawKey}" declares ${problem.key} a second time` };
+    case "not levels":
+      return {
+        property,
+        reason: `${problem.key} must be an object { add?, edit?, delete?, inquire? }, got ${JSON.stringify(problem.value)}`,
+      };
+    case "unknown field":
+      return {
+        property: `${property}.${problem.field}`,
+        reason: `${problem.key} has an unknown field "${problem.field}"; allowed fields are ${quoted([...PERMISSION_FIELDS])}`,
+      };
+    case "not a level":
+      return {
+        property: `${property}.${problem.field}`,
+        reason: `${problem.key} ${problem.field} level ${JSON.stringify(problem.value)} is not allowed; use ${quoted([...LEVELS])}`,
+      };
   }
-  return { levels, problems };
 }
 
-/** The permissions object: catalog keys, each function once, in catalog order. */
+/** The permissions object: catalog keys, each function once, in catalog order; levels case-insensitive. */
 function judgePermissions(value: unknown): Verdict<Record<string, Levels>> {
-  const declared = value ?? {};
-  if (typeof declared !== "object" || Array.isArray(declared)) {
-    return reject(`expected an object keyed by "Module/Function", got ${JSON.stringify(declared)}`);
-  }
-  const normalised: Record<string, Levels> = {};
-  const problems: Problem[] = [];
-  for (const [rawKey, rawLevels] of Object.entries(declared as Record<string, unknown>)) {
-    const property = `permissions["${rawKey}"]`;
-    const entry = findFunction(rawKey);
-    const key = entry && functionKey(entry.module, entry.function);
-    if (!key) problems.push({ property, reason: unknownFunctionReason(rawKey) });
-    else if (normalised[key]) problems.push({ property, reason: `"${rawKey}" declares ${key} a second time` });
-    else if (isUnknown(rawLevels)) normalised[key] = rawLevels as Levels;
-    else if (typeof rawLevels !== "object" || rawLevels === null || Array.isArray(rawLevels)) {
-      problems.push({
-        property,
-        reason: `${key} must be an object { add?, edit?, delete?, inquire? }, got ${JSON.stringify(rawLevels)}`,
-      });
-    } else {
-      const judged = judgeLevels(key, property, rawLevels);
-      problems.push(...judged.problems);
-      normalised[key] = judged.levels;
-    }
-  }
-  if (problems.length > 0) return { problems };
-  return accept(Object.fromEntries(Object.entries(normalised).sort(([a], [b]) => catalogOrder(a, b))));
+  const { permissions, problems } = parsePermissions(value, { pending: isUnknown });
+  return problems.length > 0 ? { problems: problems.map(permissionProblem) } : accept(permissions);
 }
 
 /**
@@ -277,13 +260,6 @@ async function reportAdoption(inputs: SecurityRoleInputs): Promise<void> {
   );
 }
 
-function catalogOrder(a: string, b: string): number {
-  return (CATALOG_POSITION.get(a) ?? 0) - (CATALOG_POSITION.get(b) ?? 0);
-}
-
-/** Live levels per "Module/Function", from one settings page. */
-type LiveLevels = Map<string, Levels>;
-
 /** The role and its levels (two reads, sent together); undefined when the role is gone. */
 async function readRole(
   client: ConnectWiseClient,
@@ -308,55 +284,9 @@ async function readSettings(client: ConnectWiseClient, roleId: number): Promise<
   );
 }
 
-function liveLevels(settings: SecurityRoleSetting[]): LiveLevels {
-  const live: LiveLevels = new Map();
-  for (const s of settings) {
-    const raw = functionKey(s.moduleName ?? "", s.moduleFunctionName ?? "");
-    const entry = findFunction(raw);
-    // A function the catalog does not know (a newer Manage) keeps its raw name: it cannot be
-    // declared, but under exclusive a level granted there is drift like any other.
-    live.set(entry ? functionKey(entry.module, entry.function) : raw, {
-      add: s.addLevel ?? "None",
-      edit: s.editLevel ?? "None",
-      delete: s.deleteLevel ?? "None",
-      inquire: s.inquireLevel ?? "None",
-    });
-  }
-  return live;
-}
-
-/** What a function must be: declared, None when exclusive and undeclared, undefined when not compared. */
-function wanted(declared: Pick<SecurityRoleInputs, "permissions" | "exclusive">, key: string): Levels | undefined {
-  return declared.permissions?.[key] ?? (declared.exclusive ? NONE_LEVELS : undefined);
-}
-
-/** Every level that differs from the declared state, in catalog (click) order. */
+/** Every level that differs from the declared state, in catalog (click) order (catalog/permissions.ts). */
 function differences(desired: SecurityRoleInputs, live: LiveLevels): PendingDifference[] {
-  const diffs: PendingDifference[] = [];
-  for (const key of CATALOG_KEYS) {
-    const want = wanted(desired, key);
-    if (!want) continue;
-    const have = live.get(key) ?? NONE_LEVELS;
-    for (const field of PERMISSION_FIELDS) {
-      if (have[field] !== want[field]) diffs.push({ key, field, current: have[field], desired: want[field] });
-    }
-  }
-  if (desired.exclusive) {
-    for (const [key, have] of live) {
-      if (CATALOG_POSITION.has(key)) continue;
-      for (const field of PERMISSION_FIELDS)
-        if (have[field] !== "None") diffs.push({ key, field, current: have[field], desired: "None" });
-    }
-  }
-  return diffs;
-}
-
-/** Module and function of a "Module/Function" key: the catalog's entry, else the raw names. */
-function moduleAndFunction(key: string): { module: string; function: string } {
-  const entry = findFunction(key);
-  if (entry) return entry;
-  const slash = key.indexOf("/");
-  return { module: key.slice(0, slash), function: key.slice(slash + 1) };
+  return compareRole(live, desired).map((d) => ({ key: d.key, field: d.field, current: d.have, desired: d.want }));
 }
 
 function steps(roleName: string, diffs: PendingDifference[]): ConsoleStep[] {
@@ -379,13 +309,13 @@ const ref = (name: string) => resourceOf(TYPE, name);
 function livePermissions(declared: SecurityRoleInputs, live: LiveLevels): Record<string, Levels> {
   const granted = (key: string) => {
     const levels = live.get(key);
-    return levels !== undefined && PERMISSION_FIELDS.some((f) => levels[f] !== "None");
+    return levels !== undefined && grantsAny(levels);
   };
-  const unknown = [...live.keys()].filter((key) => !CATALOG_POSITION.has(key));
+  const unknown = [...live.keys()].filter((key) => !inCatalog(key));
   const keys = [...CATALOG_KEYS, ...unknown].filter(
     (key) => declared.permissions?.[key] !== undefined || (declared.exclusive && granted(key)),
   );
-  return Object.fromEntries(keys.map((key) => [key, live.get(key) ?? { ...NONE_LEVELS }]));
+  return Object.fromEntries(keys.map((key) => [key, live.get(key) ?? { ...NO_LEVELS }]));
 }
 
 function roleIdOf(role: SecurityRole): number {
@@ -478,8 +408,7 @@ async function holdersOf(client: ConnectWiseClient, roleId: number, activeOnly: 
   return [...new Set([...members, ...apiMembers].map((m) => m.identifier))].sort();
 }
 
-const grantedCount = (live: LiveLevels): number =>
-  [...live.values()].filter((levels) => PERMISSION_FIELDS.some((f) => levels[f] !== "None")).length;
+const grantedCount = (live: LiveLevels): number => [...live.values()].filter(grantsAny).length;
 
 async function doubtsAbout(
   client: ConnectWiseClient,
@@ -632,7 +561,7 @@ function reportDifferences(olds: SecurityRoleOutputs, roleName: string, diffs: P
   const stepsLeft = new Set((olds.pendingSteps ?? []).map((s) => `${s.menuPath.slice(3).join("/")} ${s.field}`));
   const drift: DriftRecord[] = [];
   for (const d of diffs) {
-    const before = olds.permissions ? wanted(olds, d.key)?.[d.field] : undefined;
+    const before = olds.permissions ? wantedLevels(olds, d.key)?.[d.field] : undefined;
     const key = `${d.key} ${FIELD_LABEL[d.field]}`;
     if (before !== undefined && before !== d.current && !stepsLeft.has(key))
       drift.push(driftRecord(resource, `${d.key} ${d.field}`, d.current, d.desired));

@@ -12,7 +12,7 @@
 // asks for the level itself.
 
 import type * as pulumi from "@pulumi/pulumi";
-import { LEVELS, TABLE_SETUP_ENTRIES, findFunction, functionKey } from "../catalog";
+import { TABLE_SETUP_ENTRIES, TABLE_SETUP_FIX, TABLE_SETUP_FUNCTION, tableSetupRuleBroken } from "../catalog";
 import type { ConnectWiseClient } from "../connectwise/client";
 import { and, eq } from "../connectwise/conditions";
 import { ConnectWiseError } from "../connectwise/errors";
@@ -45,7 +45,6 @@ const TYPE = "TableSetupAccess";
 const ALLOW_LIST = "Allow access to these";
 const MAX_ROLE = 30;
 const MAX_MEMBER = 15;
-const TABLE_SETUP_FUNCTION = "System/Table Setup";
 
 /** What the program declares of the role, when it manages it (a SecurityRole resource). */
 export interface RoleDeclaration {
@@ -125,18 +124,6 @@ export interface TableSetupAccessOutputs extends TableSetupAccessInputs {
 
 const checkFields = checker({ voice: valueFirst(TYPE), fields: FIELDS });
 
-/** The System/Table Setup inquire level a declared role grants; undefined while unknown (preview). */
-function declaredTableSetupInquire(declared: RoleDeclaration): string | undefined {
-  if (containsUnknown(declared)) return undefined;
-  const entry = Object.entries(declared.permissions ?? {}).find(([key]) => {
-    const fn = findFunction(key);
-    return fn !== undefined && functionKey(fn.module, fn.function) === TABLE_SETUP_FUNCTION;
-  });
-  if (!entry) return declared.exclusive === false ? "not declared" : "None";
-  const inquire = (entry[1] as Record<string, unknown> | undefined)?.inquire;
-  return LEVELS.find((l) => typeof inquire === "string" && l.toLowerCase() === inquire.trim().toLowerCase()) ?? "None";
-}
-
 /**
  * Normalises and validates the inputs; no request is made. A declared role that leaves
  * System/Table Setup inquire below All contradicts a non-empty allow-list: refused here, once,
@@ -150,14 +137,16 @@ export async function check(
   const declared = news.roleDeclared as RoleDeclaration | undefined;
   const tables = news.tables;
   if (!declared || isUnknown(declared) || !Array.isArray(tables) || tables.length === 0) return result;
-  const level = declaredTableSetupInquire(declared);
-  if (level === undefined || level === "All") return result;
+  // The rule (catalog/permissions.ts) is judged once the role's declaration is known (not in a preview of its change).
+  if (containsUnknown(declared)) return result;
+  const level = tableSetupRuleBroken(declared.permissions ?? {}, tables, declared.exclusive !== false);
+  if (level === undefined) return result;
   const failure = {
     property: "roleDeclared",
     reason:
       `${label(String(news.role), String(news.member))}: its role is declared by ${declared.resource} with ` +
       `${TABLE_SETUP_FUNCTION} inquire ${level}; a Table Setup allow-list needs Inquire All: ` +
-      `add "${TABLE_SETUP_FUNCTION}": { inquire: "All" } to that role's permissions`,
+      `add ${TABLE_SETUP_FIX} to that role's permissions`,
   };
   return { failures: [...(result.failures ?? []), failure] };
 }

@@ -2,6 +2,7 @@
 // the operation, persist a change. Every answer is an ErrorResponseMessage or the operation's
 // reply; `logRequests` is the step in front that records each request for the console.
 
+import { contentTypeFor, negotiateVersion } from "./apiVersion";
 import { authenticate } from "./auth";
 import { ApiError } from "./errors";
 import { Plane, PlaneRequest, parseJsonBody } from "./http";
@@ -13,7 +14,9 @@ import { ApiRequest, Method, Router, SandboxContext } from "./routing";
 import { CODEBASE } from "./store";
 
 export const API_PREFIX = `/${CODEBASE}apis/3.0`.toLowerCase();
-export const API_CONTENT_TYPE = `application/vnd.connectwise.com+json; version=${API_VERSION}; charset=utf-8`;
+export const API_CONTENT_TYPE = contentTypeFor(API_VERSION);
+/** On every API answer, as the real server sends it (Connect-CWM reads it to learn the server's version). */
+const CURRENT_VERSION_HEADER = { "api-current-version": API_VERSION };
 
 // The query parameters every list/get operation takes, by their canonical names.
 const STANDARD_PARAMS = [
@@ -70,6 +73,7 @@ export function apiPlane({ context, persist, baseUrl }: ApiPlaneDeps): Plane {
       }
       if (match.kind === "notImplemented")
         throw new ApiError(501, "NotImplemented", `The sandbox does not implement ${method} ${path}`);
+      const version = negotiateVersion(req.headers.accept, `${baseUrl()}${req.target.pathname}`);
       requestBody = parseJsonBody(text);
       authorize(context.store, caller, match.operation.need);
       const request: ApiRequest = {
@@ -84,11 +88,22 @@ export function apiPlane({ context, persist, baseUrl }: ApiPlaneDeps): Plane {
       };
       const reply = match.operation.handler(request, context);
       if (method !== "GET") persist();
-      return { ...reply, requestBody };
+      return {
+        ...reply,
+        headers: { ...reply.headers, ...CURRENT_VERSION_HEADER },
+        contentType: contentTypeFor(version),
+        requestBody,
+      };
     } catch (e) {
-      if (e instanceof ApiError) return { status: e.status, body: e.body(), headers: e.headers, requestBody };
+      if (e instanceof ApiError)
+        return { status: e.status, body: e.body(), headers: { ...e.headers, ...CURRENT_VERSION_HEADER }, requestBody };
       process.stderr.write(`sandbox: unexpected error on ${method} ${path}: ${(e as Error).stack ?? String(e)}\n`);
-      return { status: 500, body: { code: "UnexpectedError", message: "An unexpected error occurred" }, requestBody };
+      return {
+        status: 500,
+        body: { code: "UnexpectedError", message: "An unexpected error occurred" },
+        headers: CURRENT_VERSION_HEADER,
+        requestBody,
+      };
     }
   };
 }

@@ -38,17 +38,19 @@ function tokenize(text: string): Token[] {
     } else if (c === "(" || c === ")" || c === ",") {
       tokens.push({ kind: "punct", text: c, at: i });
       i++;
-    } else if (c === '"') {
+    } else if (c === '"' || c === "'") {
+      // Double or single quotes, as the real server's own error text says; a backslash escapes
+      // the quote that opened the string, or a backslash.
       const start = i;
       let value = "";
       i++;
       for (;;) {
         if (i >= text.length) throw invalidCondition(`Unterminated string starting at position ${start}`);
         const d = text[i];
-        if (d === "\\" && (text[i + 1] === '"' || text[i + 1] === "\\")) {
+        if (d === "\\" && (text[i + 1] === c || text[i + 1] === "\\")) {
           value += text[i + 1];
           i += 2;
-        } else if (d === '"') {
+        } else if (d === c) {
           i++;
           break;
         } else {
@@ -208,7 +210,7 @@ class Parser {
     else if (t.kind === "word" && t.text.toLowerCase() === "null") value = null;
     else
       throw invalidCondition(
-        `Expected a value for '${field.path}' at position ${t.at} (strings go in double quotes)`,
+        `Expected a value for '${field.path}' at position ${t.at} (strings go in double or single quotes)`,
         field.path,
       );
     const expected = { string: "string", number: "number", boolean: "boolean", date: "object" }[field.type];

@@ -2,6 +2,8 @@
 // and `orderBy` may name. Written from the schemas in the published spec (a subset of each:
 // the scalar fields and the id/name of references). Lookups are case-insensitive.
 
+import { MEMBER_DEFAULTS } from "./memberDefaults";
+
 export type FieldType = "string" | "number" | "boolean" | "date";
 
 export interface FieldInfo {
@@ -97,7 +99,21 @@ export const API_MEMBER = describe({
   blockCostFlag: "boolean",
 });
 
+/** The scalar defaults every member shows, under their own types (lists are not condition fields). */
+const memberDefaultFields = Object.fromEntries(
+  Object.entries(MEMBER_DEFAULTS).flatMap(([name, value]): [string, FieldType][] =>
+    typeof value === "boolean"
+      ? [[name, "boolean"]]
+      : typeof value === "number"
+        ? [[name, "number"]]
+        : typeof value === "string"
+          ? [[name, "string"]]
+          : [],
+  ),
+);
+
 export const MEMBER = describe({
+  ...memberDefaultFields,
   id: "number",
   identifier: "string",
   licenseClass: "string",

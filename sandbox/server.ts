@@ -10,7 +10,7 @@ import { CONSOLE_PREFIX, consolePlane } from "./consolePlane";
 import { Faults, NO_FAULTS, injectFaults, mergeFaults } from "./faults";
 import { Plane, isLoopbackAddress, parseTarget, planeRequest, send } from "./http";
 import { LOGIN_PREFIX, loginPlane } from "./loginPlane";
-import { loadState, saveState } from "./persistence";
+import { loadState, removeStaleTemps, saveState } from "./persistence";
 import { RequestLog } from "./requestLog";
 import { SandboxContext } from "./routing";
 import { CLIENT_ID, COMPANY_ID, Store } from "./store";
@@ -82,6 +82,7 @@ export function isLoopbackHostOption(host: string): boolean {
 function openStore(options: SandboxOptions): Store {
   const store = new Store(options.tokenLifetimeSeconds ?? 30 * 86400);
   const statePath = options.statePath;
+  if (statePath) removeStaleTemps(statePath);
   const saved = statePath ? loadState(statePath) : undefined;
   if (saved === undefined) {
     store.seed(new Date());

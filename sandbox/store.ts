@@ -228,10 +228,23 @@ export class Store {
     for (const setting of role.settings) this.settingsById.set(setting.id, { role, setting });
   }
 
-  deleteRole(role: RoleRecord): void {
+  /**
+   * Deletes the role. Members that still hold it (inactive ones: the route refuses while an
+   * active member does) lose the reference, so no member names a role that does not exist.
+   * Returns the members it was taken from.
+   */
+  deleteRole(role: RoleRecord, now: Date, by: string): MemberRecord[] {
+    const holders = [...this.members.values()].filter((m) => memberRoleId(m) === role.id);
+    for (const m of holders) {
+      const { securityRole: _dropped, ...rest } = m.fields;
+      m.fields = rest;
+      m.lastUpdated = now.toISOString();
+      m.updatedBy = by;
+    }
     this.roles.delete(role.id);
     this.roleIdByName.delete(role.name.toLowerCase());
     for (const s of role.settings) this.settingsById.delete(s.id);
+    return holders;
   }
 
   setting(roleId: number, settingId: number): SettingRecord | undefined {
@@ -367,6 +380,12 @@ export class Store {
     this.tokenLifetimeSeconds = s.tokenLifetimeSeconds;
     for (const role of s.roles) this.indexRole(role);
     for (const m of s.members) {
+      // A state file written before role deletes cleared their holders may name a deleted role.
+      const roleId = memberRoleId(m);
+      if (roleId !== undefined && !this.roles.has(roleId)) {
+        const { securityRole: _dangling, ...rest } = m.fields;
+        m.fields = rest;
+      }
       this.members.set(m.id, m);
       this.memberIdByIdentifier.set(String(m.fields.identifier).toLowerCase(), m.id);
     }

@@ -2,15 +2,24 @@
 // fields, and references that must name an existing row. Property names match
 // case-insensitively (the server's JSON binder does); unknown properties and read-only ones
 // (id, _info) are ignored. Checks run in this order and the first failing group answers:
-// types -> required -> max length (top-level MaxLengthField) -> references -> uniqueness.
+// types -> required -> max length (top-level MaxLengthField) -> format -> references -> uniqueness.
 
 import { ApiError, ValidationError, invalidObject, maxLength } from "./errors";
 import { DEPARTMENTS, LOCATIONS, Ref, STRUCTURE_LEVELS, Store } from "./store";
 
 export type ReferenceKind = "securityRole" | "structureLevel" | "location" | "department";
 
+/**
+ * What a string must look like beyond its length. "name": no control characters and no
+ * whitespace at either end (a name that differs from what the UI shows only by them could not be
+ * told apart). "identifier": that, and none of the characters that keep it out of a URL path
+ * segment (`/system/members/{memberIdentifier}`): `/`, and what ASP.NET refuses in a path by
+ * default (requestPathInvalidCharacters `< > * % & : \ ?`).
+ */
+export type TextFormat = "name" | "identifier";
+
 export type FieldRule =
-  | { type: "string"; max?: number }
+  | { type: "string"; max?: number; format?: TextFormat }
   | { type: "boolean" }
   | { type: "datetime" }
   | { type: "intArray" }
@@ -55,6 +64,21 @@ function typeError(field: string, value: unknown, rule: FieldRule): string | und
         ? undefined
         : `${field} must be an object like {"id": 1}`;
   }
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const NOT_IN_A_PATH = /[/\\<>*%&:?]/;
+
+/** Why `value` does not fit `format`, or undefined when it does. */
+export function formatError(field: string, value: string, format: TextFormat): string | undefined {
+  const control = CONTROL.exec(value);
+  if (control)
+    return `${field} must not contain control characters (U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")} at position ${control.index})`;
+  if (value.trim() !== value) return `${field} must not begin or end with whitespace`;
+  const bad = format === "identifier" ? NOT_IN_A_PATH.exec(value) : null;
+  if (bad) return `${field} must not contain '${bad[0]}' (it could not be used in a URL path)`;
+  return undefined;
 }
 
 function rowsOf(kind: ReferenceKind, store: Store): readonly (Ref & { identifier?: string })[] {
@@ -160,6 +184,17 @@ export function validateBody(body: unknown, opts: ValidateOptions): Record<strin
     if (rule.type === "string" && rule.max !== undefined && typeof value === "string" && value.length > rule.max)
       throw maxLength(name, rule.max);
   }
+
+  const formatErrors: Errors = [];
+  for (const [name, value] of Object.entries(fields)) {
+    const rule = rules[name];
+    const message =
+      rule.type === "string" && rule.format !== undefined && typeof value === "string"
+        ? formatError(name, value, rule.format)
+        : undefined;
+    if (message) formatErrors.push({ code: "InvalidField", message, field: name });
+  }
+  if (formatErrors.length) throw invalidObject(resource, formatErrors);
 
   const refErrors: Errors = [];
   for (const [name, value] of Object.entries(fields)) {

@@ -5,6 +5,7 @@
 // manage without the entry pair (it falls back to the update pair).
 
 import { TABLE_SETUP_ENTRIES } from "../catalog";
+import { MEMBER_DEFAULTS } from "./memberDefaults";
 import {
   DEPARTMENTS,
   LOCATIONS,
@@ -86,6 +87,23 @@ export function apiMemberView(m: MemberRecord): View {
   return { id: m.id, ...m.fields, _info: info(m) };
 }
 
+/** ApiMember fields that are Member properties under the same name (name and emailAddress are mapped). */
+const API_MEMBER_AS_MEMBER = [
+  "identifier",
+  "inactiveFlag",
+  "inactiveDate",
+  "timeZone",
+  "securityRole",
+  "structureLevel",
+  "securityLocation",
+  "defaultLocation",
+  "defaultDepartment",
+  "salesDefaultLocation",
+  "serviceDefaultBoard",
+  "notes",
+  "excludedServiceBoardIds",
+];
+
 /**
  * What the spec's Member schema requires and a record may lack (an API member has no hire date,
  * phone or email preference; a role is optional on ApiMember). The real values for an API member
@@ -104,18 +122,28 @@ function memberRequired(m: MemberRecord): Record<string, unknown> {
   };
 }
 
+/** A copy of the defaults (their arrays are not shared between answers). */
+function memberDefaults(): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(MEMBER_DEFAULTS).map(([k, v]) => [k, Array.isArray(v) ? [...(v as unknown[])] : v]),
+  );
+}
+
 /** Member view of any member; an API member shows its name as firstName and an empty lastName. */
 export function memberView(m: MemberRecord): View {
-  if (m.licenseClass === "F") return { id: m.id, ...m.fields, ...memberRequired(m), licenseClass: "F", _info: info(m) };
-  const { name, emailAddress, ...rest } = m.fields;
+  if (m.licenseClass === "F")
+    return { id: m.id, ...memberDefaults(), ...m.fields, ...memberRequired(m), licenseClass: "F", _info: info(m) };
+  const f = m.fields;
+  const shared = Object.fromEntries(API_MEMBER_AS_MEMBER.filter((k) => f[k] !== undefined).map((k) => [k, f[k]]));
   return {
     id: m.id,
-    ...rest,
+    ...memberDefaults(),
+    ...shared,
     ...memberRequired(m),
     licenseClass: "A",
-    firstName: name ?? "",
+    firstName: f.name ?? "",
     lastName: "",
-    ...(emailAddress !== undefined ? { officeEmail: emailAddress, primaryEmail: emailAddress } : {}),
+    ...(f.emailAddress !== undefined ? { officeEmail: f.emailAddress, primaryEmail: f.emailAddress } : {}),
     adminFlag: false,
     _info: info(m),
   };

@@ -16,6 +16,9 @@ fi
 # `npm run sandbox` needs the dependencies only (it runs from source).
 [ "${1:-}" = --deps-only ] && exit 0
 echo "[setup] compiling TypeScript (tsc)" >&2
+# From scratch: tsc never removes the output of a source that moved or went, and `npm pack` ships
+# all of dist/.
+rm -rf dist
 npx tsc -p tsconfig.json
 bin_dir="$(bash scripts/ensure-pulumi.sh)"
 mkdir -p .pulumi-state

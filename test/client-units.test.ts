@@ -7,7 +7,7 @@ import { ConnectWiseError } from "../connectwise/errors";
 import { Limiter } from "../connectwise/limiter";
 import { linkFor, parseLinkHeader } from "../connectwise/paging";
 import { backoffMs, failureKind, retryAfterMs } from "../connectwise/retry";
-import { scrub } from "../connectwise/transport";
+import { scrub } from "../connectwise/scrub";
 import {
   ApiMemberSchema,
   CompanyInfoSchema,

@@ -7,11 +7,16 @@
 // statuses must be the documented success codes. Where the subset is incomplete, the test says so
 // by asserting it. Without ../shared the suite fails in CI and reports that it did not run elsewhere.
 
+import { spawn } from "child_process";
 import * as fs from "fs";
+import { tmpdir } from "os";
 import * as path from "path";
 import type { LogEntry } from "../sandbox/console";
+import { RunningSandbox, startSandbox } from "../sandbox/server";
+import { Store } from "../sandbox/store";
 import { MatchedOperation, OpenApiValidator, SchemaObject, Spec } from "./openapi-validator";
 import { SCENARIO_TIMEOUT_MS, driveHandlers, endpointMatches, providerEndpoints } from "./handler-scenario";
+import { call } from "./sandbox-harness";
 
 const SPEC_PATH = path.resolve(__dirname, "../../shared/connectwise/openapi-subset.json");
 const MEDIA_TYPE = "application/vnd.connectwise.com+json; version=2025.8";
@@ -43,10 +48,16 @@ if (!fs.existsSync(SPEC_PATH)) {
   const spec = JSON.parse(fs.readFileSync(SPEC_PATH, "utf8")) as Spec;
   const validator = new OpenApiValidator(spec);
   let entries: LogEntry[];
+  /** What the suite measured, printed once at the end. */
+  const figures: string[] = [];
 
   beforeAll(async () => {
     ({ entries } = await driveHandlers());
   }, SCENARIO_TIMEOUT_MS);
+
+  afterAll(() => {
+    if (figures.length > 0) console.log(`conformance figures (vendor OpenAPI 2025.8 subset):\n${figures.join("\n")}`);
+  });
 
   const label = (e: LogEntry) => `${e.method} ${e.path}`;
   const matched = (e: LogEntry): MatchedOperation => validator.findOperation(e.method, e.path)!;
@@ -148,6 +159,9 @@ if (!fs.existsSync(SPEC_PATH)) {
       expect(unexercised.map((ep) => `${ep.method} ${ep.path} (${ep.where})`)).toEqual([]);
       expect(entries.filter((e) => !endpoints.some((ep) => endpointMatches(ep, e))).map(label)).toEqual([]);
       const templates = [...new Set(entries.map((e) => `${e.method} ${matched(e).template}`))].sort();
+      figures.push(
+        `handler requests: ${entries.length}, on ${templates.length} spec operations; ${endpoints.length} provider endpoints, all exercised`,
+      );
       expect(templates).toEqual([
         "DELETE /system/securityroles/{id}",
         "GET /system/apiMembers",
@@ -209,6 +223,10 @@ if (!fs.existsSync(SPEC_PATH)) {
     it("answers with the documented success status, and bodies match the vendor schemas", () => {
       const problems = entries.flatMap(bodyProblems);
       const known = (p: string) => KNOWN_SANDBOX_GAPS.some((gap) => gap.violation.test(p));
+      const statuses = [...new Set(entries.map((e) => e.status))].sort();
+      figures.push(
+        `bodies and statuses checked: ${entries.length} requests (statuses ${statuses.join(", ")}); violations: ${problems.length}, known gaps: ${KNOWN_SANDBOX_GAPS.length}`,
+      );
       expect(problems.filter((p) => !known(p))).toEqual([]);
       for (const gap of KNOWN_SANDBOX_GAPS) {
         expect(gap.issue).toBe("13.5");
@@ -267,5 +285,360 @@ if (!fs.existsSync(SPEC_PATH)) {
       expect(validator.validate(member, { identifier: "x" }, "PUT", "update")).toContain("PUT/name: required");
       expect(bodyProblems({ ...role, status: 201 })[0]).toMatch(/status 201, the spec documents 200/);
     });
+  });
+
+  // Issue 20: where the sandbox used to part ways with the vendor (or with itself). Each case
+  // runs against a fresh sandbox of its own and is checked against the spec read above.
+  describe("the sandbox keeps the vendor's rules and its own references (issue 20)", () => {
+    let sb: RunningSandbox;
+
+    beforeAll(async () => {
+      sb = await startSandbox({ port: 0 });
+    });
+
+    afterAll(() => sb?.close());
+
+    const errorProblems = (body: unknown, where: string) =>
+      validator.validate({ $ref: "#/components/schemas/ErrorResponseMessage" }, body, where, "response");
+
+    it("a role an active member holds cannot be deleted; one only inactive members hold is deleted and they lose it", async () => {
+      const role = (await call(sb, "/system/securityroles", { method: "POST", body: { name: "Held" } })).body;
+      const member = (
+        await call(sb, "/system/apiMembers", {
+          method: "POST",
+          body: { identifier: "HeldBy", name: "Held By", securityRole: { id: role.id } },
+        })
+      ).body;
+      const refused = await call(sb, `/system/securityroles/${role.id}`, { method: "DELETE" });
+      expect(refused.status).toBe(400);
+      expect(refused.body.errors[0]).toMatchObject({ code: "ObjectInUse", field: "id" });
+      expect(errorProblems(refused.body, "DELETE in use")).toEqual([]);
+      expect((await call(sb, `/system/securityroles/${role.id}`)).status).toBe(200);
+
+      const off = [{ op: "replace", path: "inactiveFlag", value: true }];
+      expect((await call(sb, `/system/apiMembers/${member.id}`, { method: "PATCH", body: off })).status).toBe(200);
+      expect((await call(sb, `/system/securityroles/${role.id}`, { method: "DELETE" })).status).toBe(204);
+      expect((await call(sb, `/system/securityroles/${role.id}`)).status).toBe(404);
+
+      // No member names the deleted role any more, in either view or in a search.
+      const apiView = await call(sb, `/system/apiMembers/${member.id}`);
+      expect(apiView.body.securityRole).toBeUndefined();
+      expect(apiView.body).toMatchObject({ identifier: "HeldBy", inactiveFlag: true });
+      const memberView = await call(sb, `/system/members/${member.id}`);
+      expect(memberView.body.securityRole).toEqual({ id: null });
+      for (const listing of ["/system/members", "/system/apiMembers"]) {
+        const found = await call(sb, `${listing}?conditions=${encodeURIComponent(`securityRole/id=${role.id}`)}`);
+        expect([listing, found.body]).toEqual([listing, []]);
+      }
+      // ... so the member can still be changed, and given a role again.
+      const rename = [{ op: "replace", path: "name", value: "Renamed" }];
+      const renamed = await call(sb, `/system/apiMembers/${member.id}`, { method: "PATCH", body: rename });
+      expect([renamed.status, renamed.body.name]).toEqual([200, "Renamed"]);
+      const admin = [{ op: "replace", path: "securityRole", value: { name: "Admin" } }];
+      const back = await call(sb, `/system/apiMembers/${member.id}`, { method: "PATCH", body: admin });
+      expect([back.status, back.body.securityRole]).toEqual([200, { id: 1, name: "Admin" }]);
+      figures.push("role delete: refused while an active member holds it; inactive holders lose the reference");
+    });
+
+    it("a state file that names a deleted role loads without the dangling reference", () => {
+      const store = new Store(3600);
+      store.seed(new Date());
+      const snapshot = JSON.parse(JSON.stringify(store.snapshot()));
+      snapshot.members.push({
+        id: 150,
+        licenseClass: "A",
+        fields: { identifier: "Dangling", inactiveFlag: true, securityRole: { id: 8, name: "Gone" } },
+        lastUpdated: new Date().toISOString(),
+        updatedBy: "admin",
+      });
+      const restored = new Store(3600);
+      restored.restore(snapshot);
+      expect(restored.members.get(150)!.fields).toEqual({ identifier: "Dangling", inactiveFlag: true });
+      expect(restored.members.get(101)!.fields.securityRole).toEqual({ id: 1, name: "Admin" });
+    });
+
+    it("conditions take strings in single quotes as well as double", async () => {
+      const q = (listing: string, conditions: string) =>
+        call(sb, `${listing}?conditions=${encodeURIComponent(conditions)}`);
+      const cases: [string, string, string[]][] = [
+        ["/system/securityroles", "name = 'Admin'", ["Admin"]],
+        ["/system/securityroles", 'name = "Admin"', ["Admin"]],
+        ["/system/securityroles", "name like 'adm*' and inactiveFlag = false", ["Admin"]],
+        ["/system/securityroles", "name in ('Admin', \"Nobody\")", ["Admin"]],
+        ["/system/members", "identifier='admin' AND inactiveFlag=false", ["admin"]],
+      ];
+      for (const [listing, conditions, expected] of cases) {
+        const res = await q(listing, conditions);
+        const names = (res.body as { name?: string; identifier?: string }[]).map((r) =>
+          listing.endsWith("members") ? r.identifier : r.name,
+        );
+        expect([conditions, res.status, names]).toEqual([conditions, 200, expected]);
+      }
+      // A quote of the other kind is text; a backslash escapes the quote that opened the string.
+      const quoted = (await call(sb, "/system/securityroles", { method: "POST", body: { name: `O'Brien "Ops"` } }))
+        .body;
+      for (const conditions of [`name = 'O\\'Brien "Ops"'`, `name = "O'Brien \\"Ops\\""`]) {
+        const res = await q("/system/securityroles", conditions);
+        expect([conditions, res.status, res.body.map((r: { id: number }) => r.id)]).toEqual([
+          conditions,
+          200,
+          [quoted.id],
+        ]);
+      }
+      expect((await q("/system/securityroles/count", "name = 'Admin'")).body).toEqual({ count: 1 });
+      const unterminated = await q("/system/securityroles", "name = 'Admin");
+      expect([unterminated.status, unterminated.body.code]).toEqual([400, "InvalidCondition"]);
+      expect(unterminated.body.message).toMatch(/Unterminated string/);
+      figures.push(`conditions: ${cases.length + 2} single/double-quoted cases answered, an unterminated one refused`);
+    });
+
+    it("the Member view carries every property of the vendor's Member schema that has a value, enum defaults included", async () => {
+      const member = spec.components.schemas.Member.properties!;
+      // Only a request carries these; the real server never answers with them.
+      const requestOnly = [
+        "password",
+        "token",
+        "copyPodLayouts",
+        "copySharedDefaultViews",
+        "copyColumnLayoutsAndFilters",
+        "fromMemberRecId",
+        "fromMemberTemplateRecId",
+      ];
+      // Every enum, flag, number and list has a value on every member (authenticationServiceType
+      // only once two-factor sign-in is set up: timebasedOneTimePasswordActivated is false).
+      const mustHave = Object.entries(member)
+        .filter(([name]) => !requestOnly.includes(name) && name !== "authenticationServiceType")
+        .filter(([, p]) => p.enum || ["boolean", "number", "integer", "array"].includes(p.type ?? ""))
+        .map(([name]) => name);
+      expect(mustHave.length).toBeGreaterThan(50);
+      const bare = (await call(sb, "/system/apiMembers", { method: "POST", body: { identifier: "ViewBare" } })).body;
+      const views = {
+        apiMember: (await call(sb, `/system/members/${bare.id}`)).body,
+        fullMember: (await call(sb, "/system/members/admin")).body,
+      };
+      for (const [which, view] of Object.entries(views)) {
+        expect([which, mustHave.filter((name) => !(name in view))]).toEqual([which, []]);
+        expect([which, requestOnly.filter((name) => name in view)]).toEqual([which, []]);
+        expect(validator.validate({ $ref: "#/components/schemas/Member" }, view, which, "response")).toEqual([]);
+        // What the rest is: text and references with no value, which the server leaves out like any null.
+        const absent = Object.keys(member).filter((name) => !(name in view) && !requestOnly.includes(name));
+        for (const name of absent) {
+          const p = member[name];
+          expect([which, name, p.type === "string" || !!p.$ref || name === "authenticationServiceType"]).toEqual([
+            which,
+            name,
+            true,
+          ]);
+        }
+        if (which === "apiMember")
+          figures.push(
+            `Member view of an API member: ${Object.keys(member).length} spec properties, ${mustHave.length} flags/numbers/lists/enums all present, ` +
+              `${absent.length} without a value left out, ${requestOnly.length} request-only never sent`,
+          );
+      }
+      // The five a client generated from the spec could not do without, with the enum's default.
+      expect(views.apiMember).toMatchObject({
+        agreementInvoicingDisplayOptions: "RemainOnInvoicingScreen",
+        invoiceScreenDefaultTabFormat: "ShowInvoicingTab",
+        invoicingDisplayOptions: "RemainOnInvoicingScreen",
+        companyActivityTabFormat: "SummaryList",
+        invoiceTimeTabFormat: "SummaryList",
+      });
+      for (const name of Object.keys(views.apiMember).filter((n) => member[n]?.enum))
+        expect(member[name].enum).toContain(views.apiMember[name]);
+      // A list of members validates row by row too, and the defaults can be searched like any field.
+      const list = await call(sb, "/system/members?pageSize=1000");
+      const listSchema = { type: "array", items: { $ref: "#/components/schemas/Member" } };
+      expect(validator.validate(listSchema, list.body, "list", "response")).toEqual([]);
+      const byDefault = await call(
+        sb,
+        `/system/members/count?conditions=${encodeURIComponent("invoiceScreenDefaultTabFormat='ShowInvoicingTab'")}`,
+      );
+      expect(byDefault.body).toEqual({ count: list.body.length });
+    });
+
+    it("honours `Accept: ...; version=` for 2019.5 to 2025.8 and refuses other versions as the real server does", async () => {
+      const asked = async (accept: string) => {
+        const res = await call(sb, "/system/securityroles?pageSize=1", { headers: { Accept: accept } });
+        return { status: res.status, type: res.headers.get("content-type"), body: res.body, res };
+      };
+      const served: [string, string][] = [
+        ["application/vnd.connectwise.com+json; version=2025.8", "2025.8"],
+        ["application/vnd.connectwise.com+json; version=2022.1", "2022.1"],
+        ["application/vnd.connectwise.com+json; version=2019.5", "2019.5"],
+        // connectwise-rest's form: the vendor type with a version, then application/json.
+        ["application/vnd.connectwise.com+json; version=2025.1, application/json", "2025.1"],
+        // Connect-CWM without a version, and plain JSON: the server's own version.
+        ["application/vnd.connectwise.com+json", "2025.8"],
+        ["application/json", "2025.8"],
+      ];
+      for (const [accept, version] of served) {
+        const got = await asked(accept);
+        expect([accept, got.status, got.type]).toEqual([
+          accept,
+          200,
+          `application/vnd.connectwise.com+json; version=${version}; charset=utf-8`,
+        ]);
+        expect(got.res.headers.get("api-current-version")).toBe("2025.8");
+      }
+      const refused = ["2025.16", "2026.4", "2019.4", "3.0.0", "latest"];
+      for (const version of refused) {
+        const got = await asked(`application/vnd.connectwise.com+json; version=${version}`);
+        expect([version, got.status, got.body.code]).toEqual([version, 400, "ConnectWiseApi"]);
+        expect(got.body.message).toBe(
+          `The HTTP resource that matches the request URI '${sb.url}/v4_6_release/apis/3.0/system/securityroles' ` +
+            `does not support the API version '${version}'.`,
+        );
+        expect(errorProblems(got.body, `version ${version}`)).toEqual([]);
+      }
+      // The spec's own media type is among those served.
+      const specTypes = new Set(
+        Object.values(spec.paths).flatMap((ops) =>
+          Object.values(ops).flatMap((op) => Object.values(op.responses).flatMap((r) => Object.keys(r.content ?? {}))),
+        ),
+      );
+      expect([...specTypes]).toEqual([MEDIA_TYPE]);
+      expect((await asked(MEDIA_TYPE)).status).toBe(200);
+      figures.push(
+        `Accept versions: ${served.length} forms served (2019.5 to 2025.8), ${refused.length} refused with 400 ConnectWiseApi`,
+      );
+    });
+
+    it("identifiers follow the vendor's field rules: length, no control characters, no edge spaces, nothing a URL path cannot carry", async () => {
+      const post = (body: unknown, where = "/system/apiMembers") => call(sb, where, { method: "POST", body });
+      const refused: [string, string][] = [
+        ["nul\u0000byte", "control characters"],
+        ["tab\there", "control characters"],
+        [" leading", "whitespace"],
+        ["trailing ", "whitespace"],
+        ["a/b", "'/'"],
+        ["a\\b", "'\\'"],
+        ["what?", "'?'"],
+        ["50%", "'%'"],
+      ];
+      for (const [identifier, why] of refused) {
+        const res = await post({ identifier });
+        expect([JSON.stringify(identifier), res.status, res.body.code]).toEqual([
+          JSON.stringify(identifier),
+          400,
+          "InvalidObject",
+        ]);
+        expect(res.body.errors[0]).toMatchObject({ code: "InvalidField", field: "identifier", resource: "apiMember" });
+        expect(res.body.errors[0].message).toContain(why);
+        expect(errorProblems(res.body, identifier)).toEqual([]);
+      }
+      const tooLong = await post({ identifier: "x".repeat(16) });
+      expect([tooLong.status, tooLong.body.code]).toEqual([400, "MaxLengthField"]);
+      // Nothing refused was made.
+      const all = (await call(sb, "/system/members?pageSize=1000&fields=identifier")).body as { identifier: string }[];
+      expect(all.filter((m) => refused.some(([id]) => id === m.identifier))).toEqual([]);
+
+      const fine = ["Svc-Api.01", "svc_api", "ÄpiMitglied", "x".repeat(15)];
+      for (const identifier of fine) {
+        const made = await post({ identifier });
+        expect([identifier, made.status]).toEqual([identifier, 201]);
+        const byPath = await call(sb, `/system/members/${encodeURIComponent(identifier)}`);
+        expect([identifier, byPath.status, byPath.body.identifier]).toEqual([identifier, 200, identifier]);
+      }
+      // PATCH and PUT are held to the same rules; role names to those for names.
+      const made = (await call(sb, "/system/members/svc_api")).body;
+      const patched = await call(sb, `/system/apiMembers/${made.id}`, {
+        method: "PATCH",
+        body: [
+          { op: "add", path: "name", value: "Svc" },
+          { op: "replace", path: "identifier", value: "svc/api" },
+        ],
+      });
+      expect([patched.status, patched.body.errors?.[0]?.field]).toEqual([400, "identifier"]);
+      const put = await call(sb, `/system/apiMembers/${made.id}`, {
+        method: "PUT",
+        body: { identifier: "svc_api", name: " Padded" },
+      });
+      expect([put.status, put.body.errors?.[0]?.field]).toEqual([400, "name"]);
+      for (const name of ["Nul\u0000Role", " Lead", "Trail "]) {
+        const res = await post({ name }, "/system/securityroles");
+        expect([JSON.stringify(name), res.status, res.body.errors?.[0]?.field]).toEqual([
+          JSON.stringify(name),
+          400,
+          "name",
+        ]);
+      }
+      expect((await post({ name: "Sales / Support" }, "/system/securityroles")).status).toBe(201);
+      figures.push(`identifiers: ${refused.length + 1} refused, ${fine.length} accepted and addressable by path`);
+    });
+
+    it("no temporary state file survives a kill: a start removes those of processes that are gone", async () => {
+      const dir = fs.mkdtempSync(path.join(tmpdir(), "cw-conformance-"));
+      const statePath = path.join(dir, "state.json");
+      const temps = () => fs.readdirSync(dir).filter((n) => n.endsWith(".tmp"));
+      const run = (): Promise<{ info: { url: string }; pid: number; kill: (s: NodeJS.Signals) => Promise<void> }> => {
+        const child = spawn(
+          process.execPath,
+          ["-r", "ts-node/register/transpile-only", "sandbox/main.ts", "--port", "0", "--state", statePath],
+          { cwd: path.join(__dirname, ".."), stdio: ["ignore", "pipe", "inherit"] },
+        );
+        const exited = new Promise((r) => child.once("exit", r));
+        const kill = async (signal: NodeJS.Signals) => {
+          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+          await exited;
+        };
+        return new Promise((resolve, reject) => {
+          let out = "";
+          child.stdout.on("data", (c: Buffer) => {
+            out += c.toString();
+            if (out.includes("\n")) resolve({ info: JSON.parse(out), pid: child.pid!, kill });
+          });
+          void exited.then(() => reject(new Error(`sandbox exited before it started: ${out}`)));
+        });
+      };
+      try {
+        const first = await run();
+        const keys = { ...first.info } as unknown as RunningSandbox;
+        // Writes in flight when SIGKILL lands.
+        const writes = Array.from({ length: 40 }, (_, i) =>
+          call(keys, "/system/securityroles", { method: "POST", body: { name: `Kill ${i}` } }).catch(() => undefined),
+        );
+        await writes[5];
+        await first.kill("SIGKILL");
+        await Promise.all(writes);
+        const leftByKill = temps().length;
+        // What a kill in the middle of a write leaves: the dead process's temp files (both the
+        // current naming and the older `<file>.<pid>.tmp`), beside one of a process still running.
+        fs.writeFileSync(`${statePath}.${first.pid}.0a1b2c3d4e5f.tmp`, "{half");
+        fs.writeFileSync(`${statePath}.${first.pid}.tmp`, "{half");
+        const live = `${statePath}.${process.pid}.aaaaaaaaaaaa.tmp`;
+        fs.writeFileSync(live, "{in progress");
+        // A live pid on a file older than any write: the pid was reused since the kill.
+        const reused = `${statePath}.${process.pid}.bbbbbbbbbbbb.tmp`;
+        fs.writeFileSync(reused, "{half");
+        const hourAgo = new Date(Date.now() - 3600_000);
+        fs.utimesSync(reused, hourAgo, hourAgo);
+
+        const second = await run();
+        try {
+          expect(temps()).toEqual([path.basename(live)]);
+          const roles = await call(second.info as unknown as RunningSandbox, "/system/securityroles?pageSize=1000");
+          expect(roles.status).toBe(200);
+          expect(roles.body.length).toBeGreaterThan(1);
+          for (let i = 0; i < 10; i++)
+            await call(second.info as unknown as RunningSandbox, "/system/securityroles", {
+              method: "POST",
+              body: { name: `After ${i}` },
+            });
+        } finally {
+          await second.kill("SIGTERM");
+        }
+        fs.rmSync(live);
+        expect(temps()).toEqual([]);
+        expect(JSON.parse(fs.readFileSync(statePath, "utf8")).roles.length).toBeGreaterThan(10);
+        figures.push(
+          `state file: SIGKILL amid ${writes.length} writes left ${leftByKill} temp files; the next start removed ` +
+            "those of the dead process (2 planted as a kill mid-write leaves them) and an hour-old one of a reused pid, " +
+            "and kept a live process's; none after SIGTERM",
+        );
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }, 60_000);
   });
 }

@@ -299,7 +299,7 @@ describe("role matching (cli/shared/roleMatch.ts)", () => {
     expect(compare(both, elements).verdict).toBe("differs");
   });
 
-  test("a role with nothing granted, or everything, matches no table; a function the catalog lacks is ignored", () => {
+  test("a role with nothing granted, or everything, matches no table; a function the catalog lacks grants more", () => {
     expect(bestMatch(new Map(), [elements])).toBeUndefined();
     const everything = asSettings(
       Object.fromEntries(
@@ -319,6 +319,13 @@ describe("role matching (cli/shared/roleMatch.ts)", () => {
       ...asSettings(elements.permissions),
       row("Service Desk/Ticket Robots", { inquireLevel: "All" }),
     ];
-    expect(bestMatch(liveLevels(withUnknown), [elements])?.verdict).toBe("exact");
+    // As the SecurityRole handler compares it under exclusive (catalog/permissions.ts): a level there is beyond the table.
+    const match = bestMatch(liveLevels(withUnknown), [elements]);
+    expect(match?.verdict).toBe("grants more");
+    expect(match?.differences.map((d) => d.key)).toEqual(["Service Desk/Ticket Robots"]);
+    expect(
+      bestMatch(liveLevels([...asSettings(elements.permissions), row("Service Desk/Ticket Robots", {})]), [elements])
+        ?.verdict,
+    ).toBe("exact");
   });
 });

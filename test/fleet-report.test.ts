@@ -7,7 +7,6 @@ import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { parseArgs } from "../cli/fleet/fleet";
 import { EventCollector, leafChanges } from "../cli/fleet/fleetEvents";
 import { driftRecord, resourceOf, stepRecords, type ConsoleStep, type ReviewRecord } from "../review/records";
-import { scrubData } from "../review/scrub";
 import {
   exitCode,
   FleetReport,
@@ -15,7 +14,7 @@ import {
   MARKER,
   markdown,
   mergeReports,
-  REDACTION,
+  redact,
   StackReport,
   textTable,
 } from "../cli/fleet/fleetReport";
@@ -256,13 +255,12 @@ describe("markdown", () => {
   });
 });
 
-describe("scrubbing, mergeReports, textTable, parseArgs", () => {
+describe("redact, mergeReports, textTable, parseArgs", () => {
   it("replaces every secret value wherever it appears", () => {
-    const r = scrubData(
-      fleet([stackReport("a", { errors: ["401 for key s3cr3t-value in s3cr3t-value"] })]),
-      ["s3cr3t-value", ""],
-      REDACTION,
-    );
+    const r = redact(fleet([stackReport("a", { errors: ["401 for key s3cr3t-value in s3cr3t-value"] })]), [
+      "s3cr3t-value",
+      "",
+    ]);
     expect(JSON.stringify(r)).not.toContain("s3cr3t-value");
     expect(r.stacks[0].errors[0]).toBe("401 for key [secret] in [secret]");
   });

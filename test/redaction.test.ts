@@ -11,6 +11,9 @@ import * as util from "util";
 import { ConnectWiseClient } from "../connectwise/client";
 import { Connection } from "../connectwise/connection";
 import { ConnectWiseError } from "../connectwise/errors";
+import { connectionSecrets, scrub, Scrubber } from "../connectwise/scrub";
+import { redact } from "../cli/fleet/fleetReport";
+import { secretsOf } from "../cli/shared/stackConnection";
 import { ApiMemberSchema, SecurityRoleSchema, SystemInfoSchema, TokenSchema } from "../connectwise/schemas";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
@@ -192,6 +195,14 @@ describe("failed calls at the limits", () => {
       const url = req.url ?? "";
       if (url.startsWith("/login/companyinfo/")) return void res.end(JSON.stringify({ Codebase: "v4_6_release/" }));
       if (url.includes("/hang")) return;
+      if (url.includes("/echo")) {
+        // An error message that repeats the credentials: the Basic token and the key pair in it.
+        const token = (req.headers.authorization ?? "").replace(/^Basic /, "");
+        const [, keys = ""] = Buffer.from(token, "base64").toString().split("+");
+        const [publicKey, privateKey] = keys.split(":");
+        res.writeHead(400, { "Content-Type": "application/json" });
+        return void res.end(JSON.stringify({ code: "Bad", message: `token ${token} for ${publicKey}:${privateKey}` }));
+      }
       if (url.includes("/cut")) {
         res.writeHead(200, { "Content-Length": "100" });
         res.write(`{"echo":"${req.headers.authorization ?? ""}`);
@@ -227,6 +238,13 @@ describe("failed calls at the limits", () => {
     expect((await fails("huge", limited.get("/system/huge", SystemInfoSchema))).code).toBe("ERESPONSETOOLARGE");
   });
 
+  it("an error message repeating the Basic token and both keys", async () => {
+    const echoing = await ConnectWiseClient.connect({ ...connectionOf(sb), site }, { maxRetries: 0 });
+    const err = await fails("echo", echoing.get("/system/echo", SystemInfoSchema));
+    expect(err.status).toBe(400);
+    expect(err.cwMessage).toBe("token *** for ***:***");
+  });
+
   it("a proxy refusing CONNECT, its own password kept out too", async () => {
     const proxy = http.createServer();
     proxy.on("connect", (_req, socket: import("net").Socket) =>
@@ -253,6 +271,44 @@ describe("failed calls at the limits", () => {
   });
 });
 
+describe("one scrubbing policy (connectwise/scrub.ts): the client, the commands and the fleet's report", () => {
+  const connection = { companyId: "acme", publicKey: "PubKey0123456789", privateKey: "PrivKey987654321" };
+  const token = Buffer.from("acme+PubKey0123456789:PrivKey987654321").toString("base64");
+
+  it("name the same secrets of a connection: the key pair and the Basic token", () => {
+    expect(connectionSecrets(connection).sort()).toEqual([connection.privateKey, connection.publicKey, token].sort());
+    expect(secretsOf({ ...connection, site: "http://127.0.0.1:1", clientId: "c" })).toEqual(
+      connectionSecrets(connection),
+    );
+  });
+
+  it("never leave a key in what they print or write, however the keys sit in the text", () => {
+    // A key that contains another (a state key, a config secret), keys back to back, repeated,
+    // and inside words; 500 texts built at random from them.
+    const inner = connection.publicKey.slice(0, 8);
+    const secrets = [...connectionSecrets(connection), inner, `${connection.publicKey}-rotated`];
+    const pieces = [...secrets, "key ", ":", " and ", "x", "Basic ", "\n", "PubKey", "***"];
+    let seed = 17;
+    const next = () => (seed = (seed * 48271) % 2147483647);
+    const scrubber = new Scrubber().add(...connectionSecrets(connection));
+    scrubber.add(inner, `${connection.publicKey}-rotated`);
+    for (let i = 0; i < 500; i++) {
+      const text = Array.from({ length: 1 + (next() % 12) }, () => pieces[next() % pieces.length]).join("");
+      const report = { stacks: [{ errors: [text], drift: [{ live: text }] }] };
+      const outputs = [scrub(text, secrets), scrubber.text(text), JSON.stringify(redact(report, secrets))];
+      for (const out of outputs) for (const secret of secrets) expect(out.includes(secret)).toBe(false);
+    }
+  });
+
+  it("mask the longest first, so a key containing another is not left half-shown; shorter values are no key", () => {
+    const inner = connection.publicKey.slice(0, 8);
+    const text = `key ${connection.publicKey} and ${inner}`;
+    expect(scrub(text, [inner, connection.publicKey])).toBe("key *** and ***");
+    expect(redact({ e: text }, [inner, connection.publicKey])).toEqual({ e: "key [secret] and [secret]" });
+    expect(scrub("abc and ab", ["abc", "ab", ""])).toBe("abc and ab");
+  });
+});
+
 describe("nothing shows a credential", () => {
   it("collected failures of every kind", () => {
     const kinds = new Set(failures.map((f) => (f.err as ConnectWiseError).status ?? (f.err as ConnectWiseError).code));
@@ -264,7 +320,7 @@ describe("nothing shows a credential", () => {
   it("collected the failures at the limits too", () => {
     const codes = new Set(failures.map((f) => (f.err as ConnectWiseError).code));
     for (const code of ["ETIMEDOUT", "ECONNRESET", "ERESPONSETOOLARGE", "EPROXY"]) expect(codes).toContain(code);
-    expect(failures.filter((f) => ["hang", "cut", "huge", "proxy 407"].includes(f.what))).toHaveLength(4);
+    expect(failures.filter((f) => ["hang", "cut", "huge", "echo", "proxy 407"].includes(f.what))).toHaveLength(5);
   });
 
   it("in any rendering of any failure", () => {

@@ -1,6 +1,6 @@
 // Review records and their renderings: the terminal line of each record, one report() per call
 // (one diagnostic, and the records to the file a command names), the records file read back,
-// the checklist, the runbook, and the one scrubbing.
+// the checklist and the runbook.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -10,7 +10,6 @@ import { RECORDS_ENV, appendRecords, distinctRecords, readRecords } from "../rev
 import { buildChecklist, formatChecklistText, inClickOrder } from "../review/renderChecklist";
 import { formatStep, lineOf } from "../review/renderLine";
 import { formatRunbook } from "../review/renderRunbook";
-import { scrub, scrubData } from "../review/scrub";
 
 const agreements = {
   menuPath: ["System", "Security Roles", "ElementsAPI", "Finance", "Agreements"],
@@ -172,19 +171,5 @@ describe("console steps", () => {
       "LMAPI Service Desk > Service Tickets: set Inquire Level to All (now None)",
       "LMAPI System > Table Setup > Customize: add 'Service / Service Board' in Allow access to these",
     ]);
-  });
-});
-
-describe("scrub (the one scrubbing)", () => {
-  it("masks every secret, longest first, in text and in every string of data", () => {
-    expect(scrub("key abcd-1234 and abcd", ["abcd", "abcd-1234", ""])).toBe("key *** and ***");
-    expect(scrubData({ a: ["x s3cr3t y"], s3cr3t: 1 }, ["s3cr3t"], { mask: "[secret]" })).toEqual({
-      a: ["x [secret] y"],
-      s3cr3t: 1,
-    });
-    // The fleet leaves values shorter than 4 characters alone.
-    expect(scrubData({ a: "abc abcd" }, ["abc", "abcd"], { mask: "[secret]", minLength: 4 })).toEqual({
-      a: "abc [secret]",
-    });
   });
 });

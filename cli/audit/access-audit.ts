@@ -12,6 +12,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { z } from "zod";
 import { ConnectWiseClient } from "../../connectwise/client";
+import { Scrubber } from "../../connectwise/scrub";
 import { MemberSchema, MySecuritySchema } from "../../connectwise/schemas";
 import type { ApiMember, Member } from "../../connectwise/schemas";
 import type { IntegrationDefinition } from "../../program/integration";
@@ -42,7 +43,6 @@ import {
   StateResource,
 } from "../shared/stackConnection";
 import { LiveRole, readRoles } from "../shared/tenantRoles";
-import { scrub } from "../../review/scrub";
 
 const USAGE = `usage: npm run access-audit -- (--stack <name> | --all) [options]
 
@@ -199,7 +199,7 @@ export function keysFromState(resources: StateResource[], now: Date, expiryDays:
     .sort((a, b) => a.member.localeCompare(b.member));
 }
 
-/** The plain strings of a state's outputs that are keys (public keys): scrubbed from every report as a backstop. */
+/** The plain strings of a state's outputs that are keys (public keys): scrubbed from every report as a backstop (connectwise/scrub.ts). */
 function stateSecrets(resources: StateResource[]): string[] {
   return resources
     .filter((r) => r.type === KEY_TYPE)
@@ -217,7 +217,7 @@ export async function readTenantAccess(client: ConnectWiseClient): Promise<Tenan
   return { roles, apiMembers, members, connectionMember: me[0]?.member?.identifier };
 }
 
-async function auditStack(stack: string, io: CommandIo, expiryDays: number, secrets: string[]): Promise<StackAudit> {
+async function auditStack(stack: string, io: CommandIo, expiryDays: number, scrubber: Scrubber): Promise<StackAudit> {
   const empty = {
     integrations: [],
     undeclared: [],
@@ -230,7 +230,7 @@ async function auditStack(stack: string, io: CommandIo, expiryDays: number, secr
   let tenant = "";
   try {
     const { connection, project, declared } = await readStackConnection(stack, io);
-    secrets.push(...secretsOf(connection));
+    scrubber.add(...secretsOf(connection));
     tenant = `${connection.companyId} at ${connection.site}`;
     const known = new Map(integrationKinds(project).map((d) => [d.id, d]));
     const client = await ConnectWiseClient.connect(connection);
@@ -242,7 +242,7 @@ async function auditStack(stack: string, io: CommandIo, expiryDays: number, secr
         (error: Error) => ({ resources: [] as StateResource[], note: `state not readable: ${error.message}` }),
       ),
     ]);
-    secrets.push(...stateSecrets(state.resources));
+    scrubber.add(...stateSecrets(state.resources));
     const keys = keysFromState(state.resources, new Date(), expiryDays);
     const note =
       state.note || (state.resources.length === 0 ? "no state yet (the stack has never been up): no key known" : "");
@@ -284,9 +284,9 @@ function positive(value: string | undefined, flag: string, fallback: number): nu
 }
 
 export async function accessAudit(argv: string[], io: CommandIo): Promise<number> {
-  const secrets: string[] = [];
   // Whatever goes out is scanned for every stack's keys (the client already keeps them out).
-  const clean = (text: string) => scrub(text, secrets);
+  const scrubber = new Scrubber();
+  const clean = scrubber.text;
   try {
     const { values } = parseArgs({
       args: argv,
@@ -314,7 +314,7 @@ export async function accessAudit(argv: string[], io: CommandIo): Promise<number
     const expiryDays = positive(values["expiry-days"], "--expiry-days", 14);
     const parallel = positive(values.parallel, "--parallel", os.availableParallelism());
 
-    const audited = await pool(stacks, parallel, (stack) => auditStack(stack, io, expiryDays, secrets));
+    const audited = await pool(stacks, parallel, (stack) => auditStack(stack, io, expiryDays, scrubber));
     const audit: AccessAudit = {
       tool: "connectwise-iac access-audit",
       generatedAt: new Date().toISOString(),

@@ -10,14 +10,13 @@ import { EventCollector, Operation } from "./fleetEvents";
 import type { ReviewRecord } from "../../review/records";
 import { pulumiBinDir, pulumiEnv } from "../../pulumi-runtime/pulumiCli";
 import { RECORDS_ENV, readRecords } from "../../review/recordsFile";
-import { scrubData } from "../../review/scrub";
 import {
   exitCode,
   EXIT_FAILED,
   FleetReport,
   markdown,
   mergeReports,
-  REDACTION,
+  redact,
   StackReport,
   StackResult,
   textTable,
@@ -485,7 +484,7 @@ export async function main(argv: string[]): Promise<number> {
   process.off("SIGINT", stop);
   process.off("SIGTERM", stop);
   const secrets = runs.flatMap((r) => r.secrets);
-  const report: FleetReport = scrubData(
+  const report: FleetReport = redact(
     {
       tool: "connectwise-iac fleet",
       operation,
@@ -494,7 +493,6 @@ export async function main(argv: string[]): Promise<number> {
       stacks: runs.map((r) => r.report),
     },
     secrets,
-    REDACTION,
   );
   writeOutputs(report, options);
   process.stdout.write(`\n${textTable(report)}\n`);

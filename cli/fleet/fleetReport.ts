@@ -1,5 +1,6 @@
 // The fleet's results as data (the --json file), as a terminal table, and as one pull-request
 // comment in Markdown that fits GitHub's limit.
+import { ENGINE_MASK, scrubValue } from "../../connectwise/scrub";
 import type { Drift, Operation, ResourceChange } from "./fleetEvents";
 
 export const MARKER = "<!-- connectwise-iac fleet -->";
@@ -56,8 +57,13 @@ export function mergeReports(reports: FleetReport[]): FleetReport {
   };
 }
 
-/** How the reports scrub each stack's decrypted config secrets (review/scrub.ts): values of 4 characters or more. */
-export const REDACTION = { mask: "[secret]", minLength: 4 } as const;
+/**
+ * Replaces every known secret value (decrypted config secrets) wherever it appears, by the one
+ * scrubbing policy (connectwise/scrub.ts), masked as the engine masks the values beside them.
+ */
+export function redact<T>(value: T, secrets: readonly string[]): T {
+  return scrubValue(value, secrets, ENGINE_MASK);
+}
 
 const COLUMNS = [
   "stack",

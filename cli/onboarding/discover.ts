@@ -8,6 +8,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import YAML, { isMap, isSeq, YAMLMap, YAMLSeq } from "yaml";
 import { ConnectWiseClient } from "../../connectwise/client";
+import { Scrubber } from "../../connectwise/scrub";
 import type { ApiMember, SecurityRole } from "../../connectwise/schemas";
 import type { IntegrationDefinition } from "../../program/integration";
 import { defaultIdentifier, integrationKinds } from "./new-client";
@@ -15,7 +16,6 @@ import { bestMatch, describeDifference, RoleMatch } from "../shared/roleMatch";
 import { readRoles } from "../shared/tenantRoles";
 import { checkStackName, readStackConnection, Refusal, secretsOf } from "../shared/stackConnection";
 import { CommandIo, runAsMain, table } from "../shared/command";
-import { scrub } from "../../review/scrub";
 
 const USAGE = `usage: npm run discover -- --stack <name> [--write]
 Reads the stack's connection (PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE must be set),
@@ -159,9 +159,9 @@ export async function readTenant(
 }
 
 export async function discover(argv: string[], io: CommandIo): Promise<number> {
-  let secrets: string[] = [];
   // A last guard: whatever goes out is scanned for the keys (the client already keeps them out).
-  const clean = (text: string) => scrub(text, secrets);
+  const scrubber = new Scrubber();
+  const clean = scrubber.text;
   const out = (text: string) => io.out(clean(text));
   try {
     const { values } = parseArgs({
@@ -178,7 +178,7 @@ export async function discover(argv: string[], io: CommandIo): Promise<number> {
     }
     const stack = checkStackName(values.stack, USAGE);
     const { connection, project, projectName, stackFile, declaredKinds } = await readStackConnection(stack, io);
-    secrets = secretsOf(connection);
+    scrubber.add(...secretsOf(connection));
     const definitions = integrationKinds(project);
     const client = await ConnectWiseClient.connect(connection);
     const { found, members } = await readTenant(client, definitions);

@@ -7,6 +7,7 @@ import { parseArgs } from "util";
 import { z } from "zod";
 import { functionKey, findFunction, MODULE_FUNCTIONS, TABLE_SETUP_ENTRIES } from "../../catalog";
 import { ConnectWiseClient } from "../../connectwise/client";
+import { Scrubber } from "../../connectwise/scrub";
 import { eq } from "../../connectwise/conditions";
 import {
   ApiMemberSchema,
@@ -23,7 +24,6 @@ import type { SecurityRole, SecurityRoleSetting } from "../../connectwise/schema
 import { integrationKinds } from "./new-client";
 import { checkStackName, readStackConnection, Refusal, secretsOf } from "../shared/stackConnection";
 import { CommandIo, runAsMain } from "../shared/command";
-import { scrub } from "../../review/scrub";
 
 const USAGE = `usage: npm run doctor -- --stack <name>
 Checks, with GET requests only, each assumption the provider makes about the stack's tenant and
@@ -252,8 +252,9 @@ export async function runChecks(
 const MARK: Record<Outcome, string> = { pass: "PASS", fail: "FAIL", "cannot tell": "????" };
 
 export async function doctor(argv: string[], io: CommandIo): Promise<number> {
-  let secrets: string[] = [];
-  const clean = (text: string) => scrub(text, secrets);
+  // Whatever goes out is scanned for the keys (the client already keeps them out).
+  const scrubber = new Scrubber();
+  const clean = scrubber.text;
   const out = (text: string) => io.out(clean(text));
   try {
     const { values } = parseArgs({
@@ -266,7 +267,7 @@ export async function doctor(argv: string[], io: CommandIo): Promise<number> {
     }
     const stack = checkStackName(values.stack, USAGE);
     const { connection, project, declaredKinds } = await readStackConnection(stack, io);
-    secrets = secretsOf(connection);
+    scrubber.add(...secretsOf(connection));
     out(`doctor: stack "${stack}", company "${connection.companyId}" at ${connection.site} (GET requests only)\n`);
 
     const checks: Check[] = [];

@@ -1,12 +1,22 @@
 // Matching a tenant's security roles against the known integrations' permission tables, for
-// `npm run discover`. A role is compared as the provider would compare it when adopted with
-// `exclusive` (the default): every catalog function the table does not list must be None.
-import { LEVELS, MODULE_FUNCTIONS, PERMISSION_FIELDS, findFunction, functionKey } from "../../catalog";
-import type { Level, PermissionField } from "../../catalog";
-import type { SecurityRoleSetting } from "../../connectwise/schemas";
+// `npm run discover` and the access audit. A role is compared as the provider compares it when
+// adopted with `exclusive` (the default), by the catalog's permission model (catalog/permissions.ts):
+// every function the table does not list must be None, a function the catalog lacks included.
+import {
+  CATALOG_KEYS,
+  NO_LEVELS,
+  PERMISSION_FIELDS,
+  catalogKey,
+  compareLevel,
+  compareRole,
+  grantsAny,
+  inCatalog,
+} from "../../catalog";
+import type { Level, Levels, LiveLevels, PermissionField } from "../../catalog";
 import type { IntegrationDefinition } from "../../program/integration";
 
-export type Levels = Record<PermissionField, Level>;
+export type { Levels };
+export { liveLevels } from "../../catalog";
 export type Verdict = "exact" | "grants more" | "grants less" | "differs";
 
 /** One function whose levels differ: what the role has against what the table asks. */
@@ -25,51 +35,33 @@ export interface RoleMatch {
   differences: FunctionDifference[];
 }
 
-const NONE: Levels = { add: "None", edit: "None", delete: "None", inquire: "None" };
-const RANK: Record<Level, number> = Object.fromEntries(LEVELS.map((l, i) => [l, i])) as Record<Level, number>;
-const CATALOG_KEYS = MODULE_FUNCTIONS.map((f) => functionKey(f.module, f.function));
-
-/** A role's levels per catalog "Module/Function", from its settings; functions the catalog lacks are left out. */
-export function liveLevels(settings: SecurityRoleSetting[]): Map<string, Levels> {
-  const live = new Map<string, Levels>();
-  for (const s of settings) {
-    const entry = findFunction(functionKey(s.moduleName ?? "", s.moduleFunctionName ?? ""));
-    if (!entry) continue;
-    live.set(functionKey(entry.module, entry.function), {
-      add: s.addLevel ?? "None",
-      edit: s.editLevel ?? "None",
-      delete: s.deleteLevel ?? "None",
-      inquire: s.inquireLevel ?? "None",
-    });
-  }
-  return live;
-}
-
 /** The table's levels per catalog key (unset levels None). */
-function wanted(definition: IntegrationDefinition): Map<string, Levels> {
-  const want = new Map<string, Levels>();
+function wanted(definition: IntegrationDefinition): Record<string, Levels> {
+  const want: Record<string, Levels> = {};
   for (const [key, levels] of Object.entries(definition.permissions)) {
-    const entry = findFunction(key);
-    if (entry) want.set(functionKey(entry.module, entry.function), { ...NONE, ...levels });
+    const known = catalogKey(key);
+    if (known) want[known] = { ...NO_LEVELS, ...levels };
   }
   return want;
 }
 
-/** The role against one table, every catalog function compared. */
-export function compare(live: Map<string, Levels>, definition: IntegrationDefinition): RoleMatch {
+/** The role against one table: every catalog function, and any function the catalog lacks, compared. */
+export function compare(live: LiveLevels, definition: IntegrationDefinition): RoleMatch {
   const want = wanted(definition);
-  const differences: FunctionDifference[] = [];
-  for (const key of CATALOG_KEYS) {
-    const have = live.get(key) ?? NONE;
-    const should = want.get(key) ?? NONE;
-    let more = false;
-    let less = false;
-    for (const field of PERMISSION_FIELDS) {
-      if (RANK[have[field]] > RANK[should[field]]) more = true;
-      if (RANK[have[field]] < RANK[should[field]]) less = true;
-    }
-    if (more || less) differences.push({ key, have, want: should, more, less });
+  const byKey = new Map<string, FunctionDifference>();
+  for (const d of compareRole(live, { permissions: want, exclusive: true })) {
+    const entry = byKey.get(d.key) ?? {
+      key: d.key,
+      have: live.get(d.key) ?? NO_LEVELS,
+      want: want[d.key] ?? NO_LEVELS,
+      more: false,
+      less: false,
+    };
+    if (d.grant === "more") entry.more = true;
+    else entry.less = true;
+    byKey.set(d.key, entry);
   }
+  const differences = [...byKey.values()];
   const more = differences.some((d) => d.more);
   const less = differences.some((d) => d.less);
   const verdict: Verdict = !more && !less ? "exact" : more && less ? "differs" : more ? "grants more" : "grants less";
@@ -81,12 +73,9 @@ export function compare(live: Map<string, Levels>, definition: IntegrationDefini
  * the role's granted ones) differ, and never more than 8. Beyond that the role is something else
  * (an admin role, another tool's) and adopting it under this kind would be a guess.
  */
-function isClose(match: RoleMatch, live: Map<string, Levels>): boolean {
-  const granted = [...live].filter(([, l]) => PERMISSION_FIELDS.some((f) => l[f] !== "None")).map(([k]) => k);
-  const declared = Object.keys(match.definition.permissions).map((k) => {
-    const entry = findFunction(k)!;
-    return functionKey(entry.module, entry.function);
-  });
+function isClose(match: RoleMatch, live: LiveLevels): boolean {
+  const granted = [...live].filter(([, l]) => grantsAny(l)).map(([k]) => k);
+  const declared = Object.keys(match.definition.permissions).map((k) => catalogKey(k)!);
   const involved = new Set([...granted, ...declared]);
   return match.differences.length <= Math.min(8, Math.max(1, Math.floor(involved.size / 3)));
 }
@@ -94,10 +83,7 @@ function isClose(match: RoleMatch, live: Map<string, Levels>): boolean {
 const ORDER: Record<Verdict, number> = { exact: 0, "grants more": 1, "grants less": 2, differs: 3 };
 
 /** The best match of a role among the tables (fewest differing functions), or undefined when none is close. */
-export function bestMatch(
-  live: Map<string, Levels>,
-  definitions: readonly IntegrationDefinition[],
-): RoleMatch | undefined {
+export function bestMatch(live: LiveLevels, definitions: readonly IntegrationDefinition[]): RoleMatch | undefined {
   const candidates = definitions
     .map((d) => compare(live, d))
     .filter((m) => isClose(m, live))
@@ -130,16 +116,21 @@ export function fieldDifferences(match: RoleMatch): { beyond: FieldDifference[];
   for (const d of match.differences) {
     for (const field of PERMISSION_FIELDS) {
       const entry = { function: d.key, field, have: d.have[field], need: d.want[field] };
-      if (RANK[d.have[field]] > RANK[d.want[field]]) beyond.push(entry);
-      else if (RANK[d.have[field]] < RANK[d.want[field]]) lacks.push(entry);
+      const grant = compareLevel(d.have[field], d.want[field]);
+      if (grant === "more") beyond.push(entry);
+      else if (grant === "less") lacks.push(entry);
     }
   }
   return { beyond, lacks };
 }
 
-/** What a role grants, per catalog function with any level above None: "Finance/Invoicing add All, inquire All". */
-export function grantedFunctions(live: Map<string, Levels>): string[] {
-  return CATALOG_KEYS.flatMap((key) => {
+/**
+ * What a role grants, per function with any level above None (catalog order, then the functions
+ * the catalog lacks): "Finance/Invoicing add All, inquire All".
+ */
+export function grantedFunctions(live: LiveLevels): string[] {
+  const keys = [...CATALOG_KEYS, ...[...live.keys()].filter((key) => !inCatalog(key))];
+  return keys.flatMap((key) => {
     const levels = live.get(key);
     const fields = levels ? PERMISSION_FIELDS.filter((f) => levels[f] !== "None") : [];
     return fields.length > 0 ? [`${key} ${fields.map((f) => `${f} ${levels![f]}`).join(", ")}`] : [];

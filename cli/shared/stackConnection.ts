@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
 import { Connection, resolveConnection } from "../../connectwise/connection";
+import { connectionSecrets } from "../../connectwise/scrub";
 import { projectDir, pulumiBinDir, pulumiEnv, runPulumi } from "../../pulumi-runtime/pulumiCli";
 
 /** A refusal: the command stops with this message and exit code 2, nothing was sent. */
@@ -120,9 +121,9 @@ export async function readStackConnection(
   }
 }
 
-/** The values of the connection that must never be printed: the key pair. */
+/** The values of the connection that must never be printed: the key pair and its Basic token (connectwise/scrub.ts). */
 export function secretsOf(connection: Connection): string[] {
-  return [connection.publicKey, connection.privateKey].filter((s) => s.length > 0);
+  return connectionSecrets(connection);
 }
 
 /** A resource of the stack's state, as `pulumi stack export` writes it (secret values stay ciphertext). */

@@ -4,12 +4,13 @@
 import { ConnectWiseClient } from "../../connectwise/client";
 import { ApiMemberSchema, SecurityRoleSchema, SecurityRoleSettingSchema } from "../../connectwise/schemas";
 import type { ApiMember, SecurityRole } from "../../connectwise/schemas";
-import { Levels, liveLevels } from "./roleMatch";
+import { liveLevels } from "../../catalog";
+import type { LiveLevels } from "../../catalog";
 
-/** A role as read: the role and its levels per catalog "Module/Function". */
+/** A role as read: the role and its levels per "Module/Function" (catalog/permissions.ts liveLevels). */
 export interface LiveRole {
   role: SecurityRole;
-  levels: Map<string, Levels>;
+  levels: LiveLevels;
 }
 
 /** Every role (by name) with its settings page, and every API member (by identifier). */

@@ -14,8 +14,8 @@ import { apiMemberView } from "../views";
 const MEMBERS = "System/Member Maintenance";
 
 export const API_MEMBER_RULES: Rules = {
-  identifier: { type: "string", max: 15 },
-  name: { type: "string", max: 30 },
+  identifier: { type: "string", max: 15, format: "identifier" },
+  name: { type: "string", max: 30, format: "name" },
   emailAddress: { type: "string", max: 250 },
   inactiveFlag: { type: "boolean" },
   inactiveDate: { type: "datetime" },

@@ -12,7 +12,7 @@ import { memberRef, roleInfoView, roleView, settingView } from "../views";
 
 const SECURITY = "System/Security";
 const ROLE_RULES: Rules = {
-  name: { type: "string", max: 30 },
+  name: { type: "string", max: 30, format: "name" },
   roleType: { type: "string", max: 30 },
   adminFlag: { type: "boolean" },
   inactiveFlag: { type: "boolean" },
@@ -110,7 +110,7 @@ export const securityRoleRoutes: Route[] = [
               },
             ]);
           }
-          ctx.store.deleteRole(role);
+          ctx.store.deleteRole(role, ctx.now(), String(req.caller.member.fields.identifier));
           return { status: 204 };
         },
       },

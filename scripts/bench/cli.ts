@@ -76,20 +76,55 @@ function elementsTimes(count: number, prefix: string): Integration[] {
 }
 
 /**
- * A project directory whose program is this package's compiled tenant program (or `main`), with
- * the runtime options of the shipped Pulumi.yaml (`typescript: false`): the empty program gets
- * them too, so the floor is the same CLI, language host and options.
+ * A project directory whose program is this package's compiled tenant program, with the runtime
+ * options of the shipped Pulumi.yaml (`typescript: false`); its node_modules holds this package.
  */
-function project(setup: Setup, dir: string, name: string, main = path.join(ROOT, "dist", "index.js")): string {
+function project(setup: Setup, dir: string, name: string): string {
   const full = path.join(setup.temp, dir);
   fs.mkdirSync(full, { recursive: true });
   const settings = {
     name,
     runtime: { name: "nodejs", options: { typescript: false } },
-    main: path.relative(full, main),
+    main: path.relative(full, path.join(ROOT, "dist", "index.js")),
   };
   fs.writeFileSync(path.join(full, "Pulumi.yaml"), toYaml(settings));
   return full;
+}
+
+/**
+ * The tenant as a user has it: a checkout of this project (its own Pulumi.yaml and package.json,
+ * dist/ and node_modules/ linked from this one), so the CLI, the language host, the program and
+ * the provider plugin start where and as they do for `npm run pulumi -- preview`.
+ */
+function userCheckout(setup: Setup): string {
+  const dir = path.join(setup.temp, "checkout");
+  fs.mkdirSync(dir);
+  for (const file of ["Pulumi.yaml", "package.json"]) fs.copyFileSync(path.join(ROOT, file), path.join(dir, file));
+  for (const link of ["dist", "node_modules"]) fs.symlinkSync(path.join(ROOT, link), path.join(dir, link), "dir");
+  return dir;
+}
+
+/**
+ * The true floor: an empty program in a plain directory, outside any node_modules of this
+ * project, holding what \`pulumi new\` would (Pulumi.yaml with the same runtime options,
+ * package.json, index.js, node_modules/@pulumi/pulumi), run by the same CLI with the same
+ * environment. Its stack file is a copy of the tenant's (config and encrypted key pair).
+ */
+function floorProject(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cw-iac-floor-"));
+  fs.writeFileSync(
+    path.join(dir, "Pulumi.yaml"),
+    toYaml({ name: "floor", runtime: { name: "nodejs", options: { typescript: false } }, main: "index.js" }),
+  );
+  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "floor", private: true, main: "index.js" }));
+  fs.writeFileSync(path.join(dir, "index.js"), "// no resources\n");
+  fs.mkdirSync(path.join(dir, "node_modules", "@pulumi"), { recursive: true });
+  fs.symlinkSync(
+    fs.realpathSync(path.join(ROOT, "node_modules", "@pulumi", "pulumi")),
+    path.join(dir, "node_modules", "@pulumi", "pulumi"),
+    "dir",
+  );
+  return dir;
 }
 
 function writeStackConfig(dir: string, stack: string, config: Record<string, string>): void {
@@ -124,9 +159,28 @@ async function playOperator(setup: Setup, integrations: Integration[]): Promise<
 }
 
 /** A converged tenant stack: `up` until it succeeds, playing the operator in between. */
-async function convergedStack(setup: Setup, dir: string, stack: string, integrations: Integration[]): Promise<void> {
+async function convergedStack(
+  setup: Setup,
+  dir: string,
+  stack: string,
+  integrations: Integration[],
+  options: { secretKeys?: boolean } = {},
+): Promise<void> {
   await mustPulumi(setup, dir, ["stack", "init", stack]);
   writeStackConfig(dir, stack, stackConfig(setup, integrations));
+  if (options.secretKeys) {
+    await mustPulumi(setup, dir, ["config", "set", "connectwise:clientId", setup.sandbox.clientId, "--stack", stack]);
+    for (const [key, value] of [
+      ["connectwise:publicKey", setup.sandbox.publicKey],
+      ["connectwise:privateKey", setup.sandbox.privateKey],
+    ])
+      // on stdin, never on a command line
+      await runPulumi(setup.bin, ["config", "set", "--secret", key, "--stack", stack, "--non-interactive"], {
+        cwd: dir,
+        env: setup.env,
+        input: value,
+      });
+  }
   for (let round = 0; ; round++) {
     const up = await pulumi(setup, dir, ["up", "--yes", "--skip-preview", "--continue-on-error", "--stack", stack]);
     if (up.code === 0) break;
@@ -213,18 +267,14 @@ async function requestsOf(setup: Setup, work: () => Promise<unknown>): Promise<{
   return { total, writes: log.entries.filter((e) => e.method !== "GET").length };
 }
 
-/** The CLI part: previews of a converged tenant against an empty program, latency, scale, parallel diff. */
+/** The CLI part: previews of a converged tenant against the true floor, latency, scale, parallel diff. */
 export async function benchCli(options: BenchOptions): Promise<void> {
   const setup = await prepare();
+  const empty = floorProject();
   try {
     const { operator } = setup;
-    const emptyDir = path.join(setup.temp, "empty-program");
-    fs.mkdirSync(emptyDir);
-    fs.writeFileSync(path.join(emptyDir, "index.js"), "// no resources\n");
-    const empty = project(setup, "empty", "bench-empty", path.join(emptyDir, "index.js"));
-    const tenant = project(setup, "tenant", "connectwise-iac");
-    progress("creating the empty stack and converging the two-integration tenant (Elements + Lifecycle Manager)");
-    await mustPulumi(setup, empty, ["stack", "init", "empty"]);
+    const tenant = userCheckout(setup);
+    progress("converging the two-integration tenant (Elements + Lifecycle Manager) and creating the floor's stack");
     const two: Integration[] = [
       { definition: elements, kind: "elements", roleName: elements.roleName, member: "APIMember" },
       {
@@ -234,15 +284,18 @@ export async function benchCli(options: BenchOptions): Promise<void> {
         member: "LMXMember",
       },
     ];
-    await convergedStack(setup, tenant, "two", two);
+    // The README's tenant: its key pair in the stack file, encrypted (passphrase), as new-client writes it.
+    await convergedStack(setup, tenant, "two", two, { secretKeys: true });
+    await mustPulumi(setup, empty, ["stack", "init", "two"]);
+    fs.copyFileSync(path.join(tenant, "Pulumi.two.yaml"), path.join(empty, "Pulumi.two.yaml"));
     const sizes = options.sizes;
     for (const n of sizes) {
       progress(`converging a tenant of ${n} Elements integrations`);
-      await convergedStack(setup, tenant, `n${n}`, elementsTimes(n, `N${n}`));
+      await convergedStack(setup, project(setup, `n${n}`, "connectwise-iac"), `n${n}`, elementsTimes(n, `N${n}`));
     }
 
     console.log(
-      `\nCLI level: pulumi ${(await mustPulumi(setup, empty, ["version"])).stdout.trim()}, file backend, ` +
+      `\nCLI level: pulumi ${(await mustPulumi(setup, empty, ["version"])).stdout.trim()} (${setup.bin}), file backend, ` +
         `Node ${process.version}, rounds: ${options.rounds} (medians); load average at start ${loadavg()} on ${os.availableParallelism()} CPUs`,
     );
 
@@ -279,7 +332,7 @@ export async function benchCli(options: BenchOptions): Promise<void> {
       const t = await interleaved(
         `no-op preview at ${latency} ms`,
         [
-          { label: "empty", run: () => timedPreview(setup, empty, "empty", false) },
+          { label: "empty", run: () => timedPreview(setup, empty, "two", false) },
           { label: "serial", run: () => timedPreview(setup, tenant, "two", false) },
           { label: "parallel", run: () => timedPreview(setup, tenant, "two", true) },
         ],
@@ -299,16 +352,20 @@ export async function benchCli(options: BenchOptions): Promise<void> {
         String(req.total),
       ]);
     }
-    console.log(`\nNo-op preview of a converged two-integration tenant (Elements + Lifecycle Manager)`);
+    console.log(
+      `\nNo-op preview of the README's tenant (Elements + Lifecycle Manager, converged, its key pair encrypted in ` +
+        `its stack file, run from a checkout of this project) against the floor: an empty program in a plain ` +
+        `directory (${empty}), the same CLI, runtime options, environment and stack file`,
+    );
     console.log(
       table(
         [
           "latency",
-          "empty program",
+          "floor (empty program)",
           "tenant, serial diff",
           "tenant, parallel diff",
-          "serial / empty",
-          "parallel / empty",
+          "serial / floor",
+          "parallel / floor",
           "serial / parallel",
           "requests",
         ],
@@ -323,14 +380,14 @@ export async function benchCli(options: BenchOptions): Promise<void> {
 
     await operator.setFaults({ latencyMs: options.cliLatency });
     const variants: Variant[] = sizes.flatMap((n) => [
-      { label: `${n} serial`, run: () => timedPreview(setup, tenant, `n${n}`, false) },
-      { label: `${n} parallel`, run: () => timedPreview(setup, tenant, `n${n}`, true) },
+      { label: `${n} serial`, run: () => timedPreview(setup, path.join(setup.temp, `n${n}`), `n${n}`, false) },
+      { label: `${n} parallel`, run: () => timedPreview(setup, path.join(setup.temp, `n${n}`), `n${n}`, true) },
     ]);
     const t = await interleaved(`scaling at ${options.cliLatency} ms`, variants, options.rounds);
     await operator.setFaults({ latencyMs: 0 });
     const scaleRows: string[][] = [];
     for (const n of sizes) {
-      const req = await requestsOf(setup, () => timedPreview(setup, tenant, `n${n}`, true));
+      const req = await requestsOf(setup, () => timedPreview(setup, path.join(setup.temp, `n${n}`), `n${n}`, true));
       const [s, p] = [median(t.get(`${n} serial`)!), median(t.get(`${n} parallel`)!)];
       scaleRows.push([String(n), ms(s), ms(p), (s / p).toFixed(2), String(req.total)]);
     }
@@ -341,6 +398,7 @@ export async function benchCli(options: BenchOptions): Promise<void> {
   } finally {
     await setup.sandbox.close();
     dispose(setup);
+    fs.rmSync(empty, { recursive: true, force: true });
   }
 }
 

@@ -1,0 +1,68 @@
+// The Member view's defaults: data shared by the views and the condition field types.
+
+/**
+ * What every member shows that its record does not hold: the Member schema's flags, numbers,
+ * lists and enum preferences with the values a member gets when nobody set them (false, 0, [],
+ * and for an enum its first value: a .NET enum's default, 0, is its first member, and the spec
+ * lists them in declaration order). Clients generated from the spec treat these as present
+ * (e.g. invoiceScreenDefaultTabFormat), so a member without them cannot be read by such a client.
+ * The Member properties left out are those without a value (free text, references to rows the
+ * sandbox does not have, authenticationServiceType without two-factor sign-in), which the real
+ * server leaves out as it does every null, and the ones only a request carries (password,
+ * token, copy*, from*RecId). test/sandbox-spec.test.ts holds this list against the spec.
+ */
+export const MEMBER_DEFAULTS: Readonly<Record<string, unknown>> = {
+  disableOnlineFlag: false,
+  enableMobileGpsFlag: false,
+  inactiveFlag: false,
+  calendarSyncIntegrationFlag: false,
+  timebasedOneTimePasswordActivated: false,
+  enableLdapAuthenticationFlag: false,
+  phoneIntegrationType: "TAPI",
+  useBrowserLanguageFlag: false,
+  enableMobileFlag: false,
+  partnerPortalFlag: false,
+  toastNotificationFlag: false,
+  memberPersonas: [],
+  adminFlag: false,
+  restrictLocationFlag: false,
+  restrictDepartmentFlag: false,
+  billableForecast: 0,
+  dailyCapacity: 0,
+  hourlyCost: 0,
+  hourlyRate: 0,
+  includeInUtilizationReportingFlag: false,
+  requireExpenseEntryFlag: false,
+  requireTimeSheetEntryFlag: false,
+  requireStartAndEndTimeOnTimeEntryFlag: false,
+  allowInCellEntryOnTimeSheet: false,
+  enterTimeAgainstCompanyFlag: false,
+  allowExpensesEnteredAgainstCompaniesFlag: false,
+  timeReminderEmailFlag: false,
+  daysTolerance: 0,
+  minimumHours: 0,
+  restrictServiceDefaultLocationFlag: false,
+  restrictServiceDefaultDepartmentFlag: false,
+  excludedServiceBoardIds: [],
+  teams: [],
+  serviceBoardTeamIds: [],
+  restrictProjectDefaultLocationFlag: false,
+  restrictProjectDefaultDepartmentFlag: false,
+  excludedProjectBoardIds: [],
+  scheduleCapacity: 0,
+  restrictScheduleFlag: false,
+  hideMemberInDispatchPortalFlag: false,
+  restrictDefaultSalesTerritoryFlag: false,
+  restrictDefaultWarehouseFlag: false,
+  restrictDefaultWarehouseBinFlag: false,
+  companyActivityTabFormat: "SummaryList",
+  invoiceTimeTabFormat: "SummaryList",
+  invoiceScreenDefaultTabFormat: "ShowInvoicingTab",
+  invoicingDisplayOptions: "RemainOnInvoicingScreen",
+  agreementInvoicingDisplayOptions: "RemainOnInvoicingScreen",
+  autoStartStopwatch: false,
+  autoPopupQuickNotesWithStopwatch: false,
+  globalSearchDefaultTicketFilter: "OpenRecords",
+  globalSearchDefaultSort: "None",
+  customFields: [],
+};
