@@ -8,7 +8,7 @@ import type { Clock } from "./clock";
 import { Connection, siteOrigin } from "./connection";
 import { connectionSecrets } from "./scrub";
 import { ConnectWiseError } from "./errors";
-import { tenantLimiter } from "./limiter";
+import { Limiter, tenantLimiter } from "./limiter";
 import { MAX_PAGES, linkFor } from "./paging";
 import { forgetSharedReads, readsShared, sharedRead } from "./sharedReads";
 import { CompanyInfoSchema, PatchOperation, PatchOperationSchema } from "./schemas";
@@ -34,6 +34,18 @@ export interface ClientOptions {
   apiVersion?: string;
   /** What timeouts, the notice and retry waits run on. Default: the system clock (tests pass their own). */
   clock?: Clock;
+  /** What the clients of one tenant share (codebase, limiter); by default the process's. */
+  tenants?: TenantCaches;
+}
+
+/** Per tenant: the codebase discovered once, and the bound on requests in flight. */
+export interface TenantCaches {
+  codebases: Map<string, Promise<string>>;
+  limiters: Map<string, Limiter>;
+}
+
+export function newTenantCaches(): TenantCaches {
+  return { codebases: new Map(), limiters: new Map() };
 }
 
 export interface ListOptions {
@@ -56,9 +68,10 @@ const DEFAULT_API_VERSION = "2025.8";
 const MAX_PAGE_SIZE = 1000;
 const MAX_REPORTED_ISSUES = 5;
 
-// Codebase ("v4_6_release/") per site and company, discovered once per process. Holds no
-// credential: /login/companyinfo needs none.
-const codebases = new Map<string, Promise<string>>();
+// Codebase ("v4_6_release/") per site and company, discovered once per process unless the
+// caller brings its own caches (ClientOptions.tenants). Holds no credential: /login/companyinfo
+// needs none.
+const processCodebases = new Map<string, Promise<string>>();
 
 /** What all clients of one tenant built by one connect() share. */
 interface Session {
@@ -179,10 +192,11 @@ export class ConnectWiseClient {
         baseMs: options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS,
         maxMs: options.retryMaxMs ?? DEFAULT_RETRY_MAX_MS,
       },
-      limiter: tenantLimiter(tenantKey, options.concurrency),
+      limiter: tenantLimiter(tenantKey, options.concurrency, options.tenants?.limiters),
       clock: options.clock,
     });
 
+    const codebases = options.tenants?.codebases ?? processCodebases;
     let codebase = codebases.get(tenantKey);
     if (!codebase) {
       codebase = discoverCodebase(transport, origin, companyId);

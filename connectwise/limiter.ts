@@ -49,10 +49,15 @@ function checkLimit(limit: number): void {
 
 export const DEFAULT_CONCURRENCY = 4;
 
-// Process-wide on purpose: the limit is per tenant, not per client. Holds no credentials.
-const tenantLimiters = new Map<string, Limiter>();
+// By default process-wide: the limit is per tenant, not per client. Holds no credentials. A
+// provider context brings its own map (ClientOptions.tenants), shared by all its clients.
+const processLimiters = new Map<string, Limiter>();
 
-export function tenantLimiter(tenantKey: string, concurrency: number | undefined): Limiter {
+export function tenantLimiter(
+  tenantKey: string,
+  concurrency: number | undefined,
+  tenantLimiters: Map<string, Limiter> = processLimiters,
+): Limiter {
   let limiter = tenantLimiters.get(tenantKey);
   if (!limiter) {
     limiter = new Limiter(concurrency ?? DEFAULT_CONCURRENCY);

@@ -9,6 +9,7 @@ import {
   parseFunction,
   PERMISSION_FIELDS,
   quoted,
+  ROLE_NAME_MAX,
   suggestion,
   TABLE_SETUP_ENTRIES,
   TABLE_SETUP_FIX,
@@ -98,7 +99,7 @@ export const IntegrationDefinitionSchema = z
       .string()
       .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "must be lower-case letters and digits, words joined by '-' (e.g. my-tool)"),
     integration: z.string().min(1),
-    roleName: z.string().min(1).max(30),
+    roleName: z.string().min(1).max(ROLE_NAME_MAX),
     keyDescription: z.string().min(1),
     permissions: PermissionsSchema,
     tableSetup: z

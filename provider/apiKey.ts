@@ -16,18 +16,21 @@
 
 import { createHash } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import { z } from "zod";
+import { MEMBER_IDENTIFIER_MAX } from "../catalog";
 import type { ConnectWiseClient } from "../connectwise/client";
+import { callingMember, mintToken } from "../connectwise/endpoints";
 import { ConnectWiseError, outcomeUnknown } from "../connectwise/errors";
-import { UnansweredToken, revokeWhere, unansweredTokenText } from "./consoleSteps";
-import { MySecuritySchema, TokenSchema } from "../connectwise/schemas";
+import { type ResourceRef, type UnansweredToken, notice, resourceOf } from "../review/records";
+import { revokeWhere, unansweredTokenText } from "../review/renderLine";
+import type { Token } from "../connectwise/schemas";
 import { parseDuration } from "./duration";
 import {
   ArgsOf,
+  CheckContext,
   InputsOf,
   PartialFailure,
   accept,
-  checker,
+  field,
   fieldFirst,
   isUnknown,
   judgedAcross,
@@ -37,44 +40,59 @@ import {
   rule,
   text,
 } from "./handlerKit";
+import {
+  DetailedDiff,
+  DiffResult,
+  HandlerContext,
+  InputDiff,
+  diffResult,
+  inputDetails,
+  lifecycle,
+} from "./kit/lifecycle";
 import { tableSetupItems } from "./reads";
-import { DetailedDiff, report } from "./report";
-import * as session from "./session";
+import { report } from "./report";
 
 const TYPE = "ApiKey";
 const SOURCES = ["token", "console"] as const;
 export type KeySource = (typeof SOURCES)[number];
-const MAX_MEMBER = 15;
 
 const label = (member: unknown): string => resourceLabel(TYPE, member, "for member ");
+/** The resource as its review records name it. */
+const ref = (member: unknown) => resourceOf(TYPE, member, "for member ");
 /** The public key's last four characters: enough to find the key in the UI, too little to use it. */
 const keyHint = (publicKey: string): string => `public key ending "...${publicKey.slice(-4)}"`;
 
 /** The input shape of an ApiKey (resources/apiKey.ts derives its args from it) and its rules. */
 const FIELDS = {
   /** Identifier of the member the key belongs to, e.g. an ApiMember's `identifier` output. */
-  member: text({
-    max: MAX_MEMBER,
-    tooLong: (member, max) =>
-      `member "${member}" has ${member.length} characters; member identifiers have at most ${max}`,
-  }),
+  member: field(
+    text({
+      max: MEMBER_IDENTIFIER_MAX,
+      tooLong: (member, max) =>
+        `member "${member}" has ${member.length} characters; member identifiers have at most ${max}`,
+    }),
+    { replaces: true },
+  ),
   /** What the key is for; changing it replaces the key. */
-  description: text(),
+  description: field(text(), { replaces: true }),
   /**
    * "token" (default): minted through POST /system/members/{member}/tokens; such keys expire
    * and are replaced `rotateBefore` ahead of their expiration. "console": a persistent key made
    * by the operator in System > Members > API Members > {member} > API Keys, given as `publicKey` and
    * `privateKey` and verified by authenticating with it.
    */
-  source: oneOf(SOURCES, {
-    default: "token",
-    reason: (value) =>
-      `source ${JSON.stringify(value)} is not allowed; use "token" (minted through the API) or "console" (a key made in ${revokeWhere("<member>")})`,
-  }),
+  source: field(
+    oneOf(SOURCES, {
+      default: "token",
+      reason: (value) =>
+        `source ${JSON.stringify(value)} is not allowed; use "token" (minted through the API) or "console" (a key made in ${revokeWhere("<member>")})`,
+    }),
+    { replaces: true },
+  ),
   /** With source "console" only: the key's public key. */
-  publicKey: judgedAcross<string>(),
+  publicKey: field(judgedAcross<string>(), { replaces: isConsole, secret: true }),
   /** With source "console" only: the key's private key (kept secret in the state). */
-  privateKey: judgedAcross<string>(),
+  privateKey: field(judgedAcross<string>(), { replaces: isConsole, secret: true }),
   /**
    * How long before its expiration a token is replaced by a new one: days, hours or minutes,
    * e.g. "7d" (default), "12h", "30m", "1d12h". Checked at every preview and up.
@@ -112,28 +130,28 @@ export interface ApiKeyOutputs extends ApiKeyInputs {
   unanswered?: UnansweredToken[];
 }
 
-/** Normalises and validates; no request is made. Key values are never echoed in a failure. */
-export const check = checker({
-  voice: fieldFirst((news) => label(news.member)),
-  fields: FIELDS,
-  // The key inputs belong to console keys only.
-  across: ({ news, inputs, fail }) => {
-    const member = typeof inputs.member === "string" ? inputs.member : "<member>";
-    for (const field of ["publicKey", "privateKey"] as const) {
-      const value = news[field];
-      if (inputs.source === "console") {
-        if (!isUnknown(value) && (typeof value !== "string" || value.trim() === "")) {
-          fail(field, `${field} is required with source "console": set it to the key made in ${revokeWhere(member)}`);
-        } else if (typeof value === "string" && !isUnknown(value)) inputs[field] = value.trim();
-      } else if (inputs.source === "token" && value !== undefined) {
-        fail(
-          field,
-          `${field} is only allowed with source "console"; with source "token" the key is minted through the API`,
-        );
-      }
+/** The key inputs of a console key are the key: a new one replaces it. */
+function isConsole(news: Record<string, unknown>): boolean {
+  return news.source === "console";
+}
+
+/** check() makes no request. Key values are never echoed in a failure; the key inputs belong to console keys only. */
+function across({ news, inputs, fail }: CheckContext): void {
+  const member = typeof inputs.member === "string" ? inputs.member : "<member>";
+  for (const name of ["publicKey", "privateKey"] as const) {
+    const value = news[name];
+    if (inputs.source === "console") {
+      if (!isUnknown(value) && (typeof value !== "string" || value.trim() === "")) {
+        fail(name, `${name} is required with source "console": set it to the key made in ${revokeWhere(member)}`);
+      } else if (typeof value === "string" && !isUnknown(value)) inputs[name] = value.trim();
+    } else if (inputs.source === "token" && value !== undefined) {
+      fail(
+        name,
+        `${name} is only allowed with source "console"; with source "token" the key is minted through the API`,
+      );
     }
-  },
-});
+  }
+}
 
 /**
  * Compares the inputs, the stored expiration and the live key: one request authenticated as the
@@ -141,47 +159,47 @@ export const check = checker({
  * A key that no longer authenticates, or a token within rotateBefore of its expiration, is drift:
  * one line each, and the key is replaced.
  */
-export async function diff(_id: string, olds: ApiKeyOutputs, news: ApiKeyInputs): Promise<DiffResult> {
-  const resource = label(news.member);
+async function diff(
+  context: HandlerContext,
+  _id: string,
+  olds: ApiKeyOutputs,
+  news: ApiKeyInputs,
+  input: InputDiff,
+): Promise<DiffResult> {
+  const subject = ref(news.member);
   const unanswered = olds.unanswered ?? [];
-  reportUnanswered(resource, unanswered);
+  reportUnanswered(subject, unanswered);
   if (!olds.publicKey) {
     // The last mint's answer was lost: update mints (a replacement's create could not carry the record).
-    report(`${resource}: no key in the state (the last token POST got no answer): up will mint a new key`);
-    return { changes: true, replaces: [], deleteBeforeReplace: false };
+    report(notice(subject, `no key in the state (the last token POST got no answer): up will mint a new key`));
+    return diffResult(true);
   }
-  const replaceable: (keyof ApiKeyInputs)[] = ["member", "description", "source"];
-  if (news.source === "console") replaceable.push("publicKey", "privateKey");
-  const replaces: string[] = replaceable.filter((field) => olds[field] !== news[field]);
-  const details: DetailedDiff = Object.fromEntries(
-    replaces.map((field) => [field, { kind: "update", inputDiff: true } as const]),
-  );
-  if (olds.rotateBefore !== news.rotateBefore) details.rotateBefore = { kind: "update", inputDiff: true };
+  // Everything but rotateBefore replaces the key (the table's flags; the key inputs only for a console key).
+  const replaces = [...input.replaces];
+  const details: DetailedDiff = inputDetails([...replaces, ...input.changed.filter((name) => name === "rotateBefore")]);
   if (replaces.length === 0) {
     if (news.source === "token" && expiresWithin(olds.expiration, news.rotateBefore)) {
       report(
-        `${resource}: drift: expires ${olds.expiration.slice(0, 10)} (within rotateBefore ${news.rotateBefore}): up will rotate it`,
+        notice(
+          subject,
+          `drift: expires ${olds.expiration.slice(0, 10)} (within rotateBefore ${news.rotateBefore}): up will rotate it`,
+        ),
       );
       replaces.push("expiration");
       details.expiration = { kind: "update", inputDiff: false };
-    } else if (!(await authenticates(olds))) {
+    } else if (!(await authenticates(context, olds))) {
       const remedy =
         news.source === "token"
           ? "up will mint a new key"
           : `up fails until a new key made in ${revokeWhere(news.member)} is set as publicKey and privateKey`;
-      report(`${resource}: drift: no longer authenticates (401): ${remedy}`);
+      report(notice(subject, `drift: no longer authenticates (401): ${remedy}`));
       replaces.push("publicKey");
       details.publicKey = { kind: "update", inputDiff: false };
     }
   }
   // A record past its expiry is dropped by update.
   if (current(unanswered).length !== unanswered.length) details.unanswered = { kind: "update", inputDiff: false };
-  return {
-    changes: Object.keys(details).length > 0,
-    replaces,
-    deleteBeforeReplace: false,
-    ...(Object.keys(details).length > 0 ? { detailedDiff: details } : {}),
-  };
+  return diffResult(Object.keys(details).length > 0, replaces, details);
 }
 
 /** The records of tokens that may still work: those not known to have expired. */
@@ -190,10 +208,13 @@ function current(unanswered: UnansweredToken[], now = Date.now()): UnansweredTok
 }
 
 /** One line per token that may have been minted unseen, each time the stack runs. */
-function reportUnanswered(resource: string, unanswered: UnansweredToken[]): void {
+function reportUnanswered(subject: ResourceRef, unanswered: UnansweredToken[]): void {
   for (const token of current(unanswered))
     report(
-      `${resource}: unanswered token: a key may exist that this stack never received: ${unansweredTokenText(token)}`,
+      notice(
+        subject,
+        `unanswered token: a key may exist that this stack never received: ${unansweredTokenText(token)}`,
+      ),
     );
 }
 
@@ -206,14 +227,10 @@ async function mint(
   inputs: ApiKeyInputs & Record<string, unknown>,
   id: string | undefined,
   earlier: UnansweredToken[],
-): Promise<{ token: z.infer<typeof TokenSchema>; unanswered: UnansweredToken[] }> {
+): Promise<{ token: Token; unanswered: UnansweredToken[] }> {
   const sentAt = new Date();
   try {
-    const token = await client.post(
-      `/system/members/${encodeURIComponent(inputs.member)}/tokens`,
-      undefined,
-      TokenSchema,
-    );
+    const token = await mintToken(client, inputs.member);
     // The tenant's token lifetime, now known, bounds how long an unanswered token can work.
     const lifetime = Date.parse(token.expiration) - sentAt.getTime();
     const unanswered = earlier.map((t) =>
@@ -242,8 +259,6 @@ async function mint(
   }
 }
 
-type DiffResult = pulumi.dynamic.DiffResult & { detailedDiff?: DetailedDiff };
-
 /**
  * Whether the stored key still authenticates: one request as the key, the Table Setup list of its
  * member (tableSetupItems), which a TableSetupAccess verified with this key reads too, so under
@@ -251,9 +266,9 @@ type DiffResult = pulumi.dynamic.DiffResult & { detailedDiff?: DetailedDiff };
  * Setup access gets an empty list; 401 is the only answer of a key that does not authenticate
  * (a 403 would still prove that it does).
  */
-async function authenticates(olds: ApiKeyOutputs): Promise<boolean> {
+async function authenticates(context: HandlerContext, olds: ApiKeyOutputs): Promise<boolean> {
   if (!olds.publicKey || !olds.privateKey) return false;
-  const client = await session.connect();
+  const client = await context.connect();
   try {
     await tableSetupItems(client, olds.publicKey, olds.privateKey);
     return true;
@@ -264,8 +279,8 @@ async function authenticates(olds: ApiKeyOutputs): Promise<boolean> {
   }
 }
 
-export async function create(inputs: ApiKeyInputs): Promise<pulumi.dynamic.CreateResult> {
-  const client = await session.connect();
+async function create(context: HandlerContext, inputs: ApiKeyInputs): Promise<pulumi.dynamic.CreateResult> {
+  const client = await context.connect();
   if (inputs.source === "token") {
     const { token } = await mint(client, inputs, undefined, []);
     const outs = tokenOutputs(client, inputs, token, []);
@@ -274,6 +289,7 @@ export async function create(inputs: ApiKeyInputs): Promise<pulumi.dynamic.Creat
   const publicKey = inputs.publicKey ?? "";
   const privateKey = inputs.privateKey ?? "";
   const resource = label(inputs.member);
+  const subject = ref(inputs.member);
   const identifier = await authenticatedMember(client, publicKey, privateKey);
   if (identifier === undefined) {
     throw new Error(
@@ -288,7 +304,10 @@ export async function create(inputs: ApiKeyInputs): Promise<pulumi.dynamic.Creat
   }
   // The stack did not make this key: it only verifies it, and destroy leaves it as it is.
   report(
-    `${resource}: adopts the console key (${keyHint(publicKey)}) of member ${identifier}; the published API cannot revoke or delete keys, so destroy will leave it working`,
+    notice(
+      subject,
+      `adopts the console key (${keyHint(publicKey)}) of member ${identifier}; the published API cannot revoke or delete keys, so destroy will leave it working`,
+    ),
   );
   const outs: ApiKeyOutputs = {
     ...inputs,
@@ -305,14 +324,17 @@ export async function create(inputs: ApiKeyInputs): Promise<pulumi.dynamic.Creat
 function tokenOutputs(
   client: ConnectWiseClient,
   inputs: ApiKeyInputs,
-  token: z.infer<typeof TokenSchema>,
+  token: Token,
   unanswered: UnansweredToken[],
 ): ApiKeyOutputs {
   if (expiresWithin(token.expiration, inputs.rotateBefore)) {
     // A fresh token already inside the window would be replaced by every preview.
     report(
-      `${label(inputs.member)}: tokens on ${client.tenant} expire at ${token.expiration}, sooner than rotateBefore ${inputs.rotateBefore} from now: ` +
-        "every preview will plan to replace this key; set rotateBefore shorter than the token lifetime",
+      notice(
+        ref(inputs.member),
+        `tokens on ${client.tenant} expire at ${token.expiration}, sooner than rotateBefore ${inputs.rotateBefore} from now: ` +
+          "every preview will plan to replace this key; set rotateBefore shorter than the token lifetime",
+      ),
     );
   }
   return {
@@ -332,7 +354,7 @@ function tokenOutputs(
  * One request as the key (the same as diff's); whose key it is was settled when it was minted or
  * verified (a key never changes member), so only a state without `memberIdentifier` asks.
  */
-export async function read(id: string, props: ApiKeyOutputs): Promise<pulumi.dynamic.ReadResult> {
+async function read(context: HandlerContext, id: string, props: ApiKeyOutputs): Promise<pulumi.dynamic.ReadResult> {
   if (!props.publicKey) {
     const inputs: ApiKeyInputs = {
       member: props.member,
@@ -343,9 +365,9 @@ export async function read(id: string, props: ApiKeyOutputs): Promise<pulumi.dyn
     return { id, props, inputs };
   }
   if (props.expiration && Date.parse(props.expiration) <= Date.now()) return { id: "" };
-  const client = await session.connect();
+  const client = await context.connect();
   const identifier = props.memberIdentifier
-    ? (await authenticates(props))
+    ? (await authenticates(context, props))
       ? props.memberIdentifier
       : undefined
     : await authenticatedMember(client, props.publicKey, props.privateKey);
@@ -364,15 +386,16 @@ export async function read(id: string, props: ApiKeyOutputs): Promise<pulumi.dyn
  * Only rotateBefore can change in place (everything else replaces the key): nothing to send.
  * After a lost answer (no key in the state) it says so and mints a new key.
  */
-export async function update(
+async function update(
+  context: HandlerContext,
   id: string,
   olds: ApiKeyOutputs,
   news: ApiKeyInputs & Record<string, unknown>,
 ): Promise<pulumi.dynamic.UpdateResult> {
   const unanswered = current(olds.unanswered ?? []);
   if (!olds.publicKey && news.source === "token") {
-    reportUnanswered(label(news.member), unanswered);
-    const client = await session.connect();
+    reportUnanswered(ref(news.member), unanswered);
+    const client = await context.connect();
     const minted = await mint(client, news, id, unanswered);
     return { outs: tokenOutputs(client, news, minted.token, minted.unanswered) };
   }
@@ -389,35 +412,46 @@ export async function update(
 }
 
 /** The published API can neither revoke nor delete a key: say so, and where the operator does it. */
-export function remove(_id: string, props: ApiKeyOutputs): Promise<void> {
-  const resource = label(props.member);
-  reportUnanswered(resource, props.unanswered ?? []);
+function remove(_context: HandlerContext, _id: string, props: ApiKeyOutputs): Promise<void> {
+  const subject = ref(props.member);
+  reportUnanswered(subject, props.unanswered ?? []);
   if (!props.publicKey) return Promise.resolve(); // no key was received: nothing else to say
   const key = `the key (${keyHint(props.publicKey)})`;
-  if (props.adopted ?? props.source === "console") {
-    report(
-      `${resource}: released as it is: ${key} was made in the console, not by this stack, and the published ConnectWise API ` +
-        `cannot revoke or delete keys; it keeps working until revoked in ${revokeWhere(props.member)}.`,
-    );
-    return Promise.resolve();
-  }
   const expiry = props.expiration ? ` It stops working by itself at ${props.expiration}.` : "";
   report(
-    `${resource}: removed from the stack; the published ConnectWise API cannot revoke keys, so ${key} ` +
-      `still works until revoked in ${revokeWhere(props.member)}.${expiry}`,
+    notice(
+      subject,
+      `removed from the stack; the published ConnectWise API cannot revoke keys, so ${key} ` +
+        `still works until revoked in ${revokeWhere(props.member)}.${expiry}`,
+    ),
   );
   return Promise.resolve();
 }
 
-export const provider: Required<pulumi.dynamic.ResourceProvider> = {
-  configure: session.configure,
-  check,
+export const provider = lifecycle<ApiKeyInputs, ApiKeyOutputs>({
+  type: TYPE,
+  fields: FIELDS,
+  voice: fieldFirst((news) => label(news.member)),
+  across,
+  // A console key was made by the operator, not by this stack (a console key never has
+  // unanswered mints: only tokens are minted).
+  release: {
+    keeps: (props) => !!props.publicKey && (props.adopted ?? props.source === "console"),
+    announce: (_id, props) =>
+      report(
+        notice(
+          ref(props.member),
+          `released as it is: the key (${keyHint(props.publicKey)}) was made in the console, not by this stack, and the published ConnectWise API ` +
+            `cannot revoke or delete keys; it keeps working until revoked in ${revokeWhere(props.member)}.`,
+        ),
+      ),
+  },
   diff,
   create,
   read,
   update,
   delete: remove,
-};
+});
 
 /** A stable id that reveals nothing of the key: member and a fingerprint of the public key. */
 function keyId(member: string, publicKey: string): string {
@@ -441,14 +475,12 @@ async function authenticatedMember(
   privateKey: string,
 ): Promise<string | undefined> {
   try {
-    const [row] = await client
-      .asMember(publicKey, privateKey)
-      .get("/system/mySecurity", z.array(MySecuritySchema), { pageSize: 1, fields: "member" });
-    if (!row?.member?.identifier)
+    const identifier = await callingMember(client.asMember(publicKey, privateKey));
+    if (!identifier)
       throw new Error(
         `${TYPE}: /system/mySecurity named no member for the key (${keyHint(publicKey)}); cannot tell whose key it is`,
       );
-    return row.member.identifier;
+    return identifier;
   } catch (err) {
     if (err instanceof ConnectWiseError && err.status === 401) return undefined;
     throw err;

@@ -11,19 +11,19 @@
 //   email -> emailAddress.
 
 import type * as pulumi from "@pulumi/pulumi";
+import { MEMBER_IDENTIFIER_MAX, MEMBER_NAME_MAX, ROLE_NAME_MAX } from "../catalog";
 import type { ConnectWiseClient } from "../connectwise/client";
-import { eq } from "../connectwise/conditions";
-import { ConnectWiseError, outcomeUnknown } from "../connectwise/errors";
-import { ApiMemberSchema } from "../connectwise/schemas";
+import { apiMember, createApiMember, memberByIdentifier, patchApiMember } from "../connectwise/endpoints";
+import { ConnectWiseError } from "../connectwise/errors";
 import type { ApiMember, PatchOperation } from "../connectwise/schemas";
-import { LookupKind, lookupName, requireName } from "./lookups";
+import { LookupKind } from "./lookups";
 import { memberRecord } from "./reads";
 import {
   ArgsOf,
   CheckContext,
   InputsOf,
-  checker,
   email,
+  field,
   fieldFirst,
   flag,
   goneIsDone,
@@ -32,8 +32,22 @@ import {
   resourceLabel,
   text,
 } from "./handlerKit";
-import { DetailedDiff, report, shown } from "./report";
-import * as session from "./session";
+import {
+  DetailedDiff,
+  DiffResult,
+  HandlerContext,
+  InputDiff,
+  diffResult,
+  inputDetails,
+  NaturalKey,
+  createOrRecover,
+  lifecycle,
+  releaseAdopted,
+  sameName,
+  sameText,
+} from "./kit/lifecycle";
+import { driftRecord, notice, resourceOf } from "../review/records";
+import { report } from "./report";
 
 /** The reference fields, whose tenant ids are kept in the outputs (`refs`). */
 type LookupField = "securityRole" | "level" | "businessUnit" | "location" | "defaultTerritory";
@@ -70,6 +84,8 @@ const MAPPINGS: FieldMapping[] = [
 
 const TYPE = "ApiMember";
 const label = (identifier: unknown): string => resourceLabel(TYPE, identifier);
+/** The resource as its review records name it. */
+const ref = (identifier: unknown) => resourceOf(TYPE, identifier);
 
 // ---- Ownership marker ------------------------------------------------------------------------
 // The published ApiMember schema has one free-text field, `notes`; the marker is its last line,
@@ -138,32 +154,32 @@ function claimOf(existing: ApiMember, inputs: ApiMemberInputs, tenant: string): 
  */
 const FIELDS = {
   /** Member ID, at most 15 characters. Changing it replaces the member (a new one is created, the old one deactivated). */
-  identifier: text({ max: 15 }),
+  identifier: field(text({ max: MEMBER_IDENTIFIER_MAX }), { replaces: true }),
   /** Member name, at most 30 characters. */
-  name: text({ max: 30 }),
+  name: field(text({ max: MEMBER_NAME_MAX }), { same: sameText }),
   /** Email address (emailAddress), at most 250 characters. */
-  email: email({ max: 250 }),
+  email: field(email({ max: 250 }), { same: sameText }),
   /** Name of the security role the member holds, e.g. a SecurityRole's `name` output. */
-  securityRole: text({ max: 30 }),
+  securityRole: field(text({ max: ROLE_NAME_MAX }), { same: sameName }),
   /** Corporate structure level name, e.g. "Corporate" (structureLevel). */
-  level: text(),
+  level: field(text(), { same: sameName }),
   /** Business unit (department) name, e.g. "Admin" (defaultDepartment). */
-  businessUnit: text(),
+  businessUnit: field(text(), { same: sameName }),
   /** Location name (securityLocation and defaultLocation). */
-  location: text(),
+  location: field(text(), { same: sameName }),
   /** Default territory: a location name (salesDefaultLocation). */
-  defaultTerritory: text(),
+  defaultTerritory: field(text(), { same: sameName }),
   /**
    * Free-text notes on the member; leaving it out after setting it clears the notes. The
    * stack's ownership marker is kept on a last line of its own below them.
    */
-  notes: optionalText(),
+  notes: field(optionalText(), { same: sameText }),
   /**
    * Take over an API member that already exists with this identifier and carries no other
    * stack's marker (it is updated to these values and reactivated). Without it, an existing
    * identifier fails, unless the member is this stack's own (its marker names this resource).
    */
-  adopt: flag(),
+  adopt: field(flag(), { same: "ignored" }),
   /**
    * Destroy deactivates the member even though the stack adopted it. By default an adopted
    * member is released as it is (left active and unchanged).
@@ -181,39 +197,34 @@ export type ApiMemberInputs = InputsOf<typeof FIELDS>;
 /** What users write (resources/apiMember.ts); the owner comes from the program's project and stack. */
 export type ApiMemberArgs = Omit<ArgsOf<typeof FIELDS>, "owner">;
 
-const sameName = (a: unknown, b: unknown): boolean =>
+const namesMatch = (a: unknown, b: unknown): boolean =>
   typeof a === "string" && typeof b === "string" && a.trim().toLowerCase() === b.trim().toLowerCase();
 
 /**
- * Normalises and validates. A name unchanged since the last run is not looked up again; other
- * names are looked up (cached per process). A new member (no olds) with an owner or adopt costs
- * one lookup by identifier: another stack's member is refused; otherwise a line says which
+ * The rules across fields of check(). A name unchanged since the last run is not looked up again;
+ * other names are looked up (cached per context). A new member (no olds) with an owner or adopt
+ * costs one lookup by identifier: another stack's member is refused; otherwise a line says which
  * member `up` takes over (adopts, or takes back its own) and which fields it will change.
  */
-export function check(
+async function acrossFields(
+  { inputs, valid, fail }: CheckContext,
   olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): Promise<pulumi.dynamic.CheckResult> {
-  return checker({
-    voice: fieldFirst((n) => label(n.identifier)),
-    fields: FIELDS,
-    across: (context) => acrossFields(olds, context),
-  })(olds, news);
-}
-
-async function acrossFields(olds: Record<string, unknown>, { inputs, valid, fail }: CheckContext): Promise<void> {
+  context: HandlerContext,
+): Promise<void> {
   // Names of the tenant's reference data (not the role: it may be created in this same update).
   const lookups = MAPPINGS.filter((m) => m.lookup && m.input !== "securityRole" && valid.has(m.input)).filter((m) => {
-    if (!sameName(olds[m.input], inputs[m.input])) return true;
+    if (!namesMatch(olds[m.input], inputs[m.input])) return true;
     inputs[m.input] = olds[m.input]; // already checked, in the tenant's spelling
     return false;
   });
   const creating = olds.identifier === undefined && valid.has("identifier");
   if (lookups.length === 0 && !creating) return;
-  const client = await session.connect();
+  const client = await context.connect();
   // Independent lookups go out together; failures are reported in table order.
   const results = await Promise.all(
-    lookups.map((mapping) => lookupName(client, mapping.lookup!, mapping.input, inputs[mapping.input] as string)),
+    lookups.map((mapping) =>
+      context.lookups.lookupName(client, mapping.lookup!, mapping.input, inputs[mapping.input] as string),
+    ),
   );
   lookups.forEach((mapping, i) => {
     const result = results[i];
@@ -223,9 +234,7 @@ async function acrossFields(olds: Record<string, unknown>, { inputs, valid, fail
   if (!creating) return;
   const checked = inputs as ApiMemberInputs;
   if (checked.owner === undefined && !checked.adopt) return; // nothing to claim, nothing to refuse
-  const [existing] = await client.list("/system/apiMembers", ApiMemberSchema, {
-    conditions: eq("identifier", checked.identifier),
-  });
+  const existing = await memberByIdentifier(client, checked.identifier);
   if (!existing) return;
   const state = existing.inactiveFlag ? "inactive" : "active";
   const claim = claimOf(existing, checked, client.tenant);
@@ -233,7 +242,10 @@ async function acrossFields(olds: Record<string, unknown>, { inputs, valid, fail
     // Another stack's member is refused now; one made by hand is left to create (adopt may be added).
     if (splitNotes(existing.notes).owner !== undefined) return fail("identifier", claim.reason);
     report(
-      `${label(checked.identifier)}: existing member ${existing.id} (${state}) was not made by this stack: ${claim.reason}`,
+      notice(
+        ref(checked.identifier),
+        `existing member ${existing.id} (${state}) was not made by this stack: ${claim.reason}`,
+      ),
     );
     return;
   }
@@ -242,8 +254,11 @@ async function acrossFields(olds: Record<string, unknown>, { inputs, valid, fail
   );
   if (existing.inactiveFlag) changes.push("active");
   report(
-    `${label(checked.identifier)}: ${claim.how} member ${existing.id} (${state}); ` +
-      `up will change: ${changes.length > 0 ? changes.join(", ") : "nothing"}`,
+    notice(
+      ref(checked.identifier),
+      `${claim.how} member ${existing.id} (${state}); ` +
+        `up will change: ${changes.length > 0 ? changes.join(", ") : "nothing"}`,
+    ),
   );
 }
 
@@ -252,120 +267,117 @@ async function acrossFields(olds: Record<string, unknown>, { inputs, valid, fail
  * changes, which replaces it anyway). Each field that differs live from what is declared is one
  * drift line; `detailedDiff` names the fields.
  */
-export async function diff(id: string, olds: ApiMemberOutputs, news: ApiMemberInputs): Promise<DiffResult> {
-  const resource = label(news.identifier);
-  if (olds.identifier !== news.identifier)
-    return detailed({ changes: true, replaces: ["identifier"] }, { identifier: { kind: "update", inputDiff: true } });
+async function diff(
+  context: HandlerContext,
+  id: string,
+  olds: ApiMemberOutputs,
+  news: ApiMemberInputs,
+  input: InputDiff,
+): Promise<DiffResult> {
+  const subject = ref(news.identifier);
+  if (input.replaces.length > 0) return diffResult(true, input.replaces, inputDetails(input.replaces));
 
-  const details: DetailedDiff = {};
-  const changedInputs = changedMappings(olds, news).map((m) => m.input);
-  for (const field of changedInputs) details[field] = { kind: "update", inputDiff: true };
-  for (const field of ["owner", "deactivateAdopted"] as const)
-    if (olds[field] !== news[field])
-      details[field] = { kind: olds[field] === undefined ? "add" : "update", inputDiff: true };
+  // Names of tenant data compare case-insensitively, as ConnectWise matches them (the table's flags).
+  const changedInputs = input.changed.filter((name) => !STEERING.includes(name));
+  const details: DetailedDiff = {
+    ...inputDetails(changedInputs),
+    ...inputDetails(
+      input.changed.filter((name) => STEERING.includes(name)),
+      olds,
+    ),
+  };
 
-  const client = await session.connect();
+  const client = await context.connect();
   const live = await memberRecord(client, id);
   if (!live) {
-    report(`${resource}: drift: missing => present`);
-    return detailed({ changes: true, replaces: ["memberId"] }, { memberId: { kind: "add", inputDiff: false } });
+    report(driftRecord(subject, undefined, "missing", "present"));
+    return diffResult(true, ["memberId"], { memberId: { kind: "add", inputDiff: false } });
   }
   for (const difference of differences(live, news, notesFor(news, olds.adopted === true))) {
-    const field = difference.mapping.input;
+    const name = difference.mapping.input;
     // An input change (a new owner rewrites the marker in the notes) is shown by the engine itself.
-    if (changedInputs.includes(field) || (field === "notes" && olds.owner !== news.owner)) continue;
-    report(`${resource}: drift: ${field}: ${shown(difference.live)} => ${shown(difference.declared)}`);
-    details[field] = { kind: "update", inputDiff: false };
+    if (changedInputs.includes(name) || (name === "notes" && olds.owner !== news.owner)) continue;
+    report(driftRecord(subject, name, difference.live, difference.declared));
+    details[name] = { kind: "update", inputDiff: false };
   }
   if (live.inactiveFlag) {
-    report(`${resource}: drift: inactive => active`);
+    report(driftRecord(subject, undefined, "inactive", "active"));
     details.inactive = { kind: "update", inputDiff: false };
   }
-  return detailed({ changes: Object.keys(details).length > 0, replaces: [] }, details);
+  return diffResult(Object.keys(details).length > 0, [], details);
 }
 
-type DiffResult = pulumi.dynamic.DiffResult & { detailedDiff?: DetailedDiff };
+/** Inputs that steer what the stack does with the member, not the member itself. */
+const STEERING = ["owner", "deactivateAdopted"];
 
-function detailed(result: { changes: boolean; replaces: string[] }, details: DetailedDiff): DiffResult {
-  return {
-    ...result,
-    deleteBeforeReplace: false,
-    ...(Object.keys(details).length > 0 ? { detailedDiff: details } : {}),
-  };
-}
-
-export async function create(inputs: ApiMemberInputs): Promise<pulumi.dynamic.CreateResult> {
-  const client = await session.connect();
-  const resource = label(inputs.identifier);
-
-  const [existing] = await client.list("/system/apiMembers", ApiMemberSchema, {
-    conditions: eq("identifier", inputs.identifier),
-  });
-  if (existing) {
-    const claim = claimOf(existing, inputs, client.tenant);
-    if (!claim.take) throw new Error(`${resource}: ${claim.reason}`);
-    const member = await converge(client, existing, inputs, claim.adopted, undefined, resource);
-    return { id: String(memberIdOf(member)), outs: outputs(inputs, member, claim.adopted) };
-  }
-
-  const desired: Record<string, ApiValue> = {};
-  for (const mapping of MAPPINGS) {
-    const value = await valueOf(client, mapping, inputs, notesFor(inputs, false), undefined, resource);
-    for (const field of mapping.api) desired[field] = value;
-  }
-  try {
-    const member = await client.post(
-      "/system/apiMembers",
-      { identifier: inputs.identifier, ...desired },
-      ApiMemberSchema,
-    );
-    return { id: String(memberIdOf(member)), outs: outputs(inputs, member, false) };
-  } catch (err) {
-    // Identifiers are shared with full members, which the apiMembers lookup does not list.
-    if (err instanceof ConnectWiseError && err.errors.some((e) => e.code === "ObjectExists")) {
-      throw new Error(
-        `${resource}: ConnectWise refused the identifier "${inputs.identifier}": a member with that identifier already exists on ` +
-          `${client.tenant} (a full member cannot be adopted as an API member; choose another identifier). ${err.message}`,
-        { cause: err },
-      );
-    }
-    if (!outcomeUnknown(err)) throw err;
-    return recoverLostCreate(client, inputs, resource, err as Error);
-  }
-}
+/** A member is known by its identifier (shared with full members, which the apiMembers list does not show). */
+const NATURAL_KEY: NaturalKey<ApiMemberInputs, ApiMember> = {
+  noun: "member",
+  absent: (inputs) => `no API member "${inputs.identifier}"`,
+  find: (client, inputs) => memberByIdentifier(client, inputs.identifier),
+};
 
 /**
- * The POST got no answer but may have created the member: look it up by identifier. It is the one
- * this POST made when its notes carry this resource's marker (written by that POST); anything else
- * is refused as any existing member is.
+ * Finds the member by identifier, else POSTs it. A member that exists is taken over when this
+ * resource may claim it (adopt, or its own marker), else refused. After a POST whose answer was
+ * lost, the member found is the one this POST made when its notes carry this resource's marker
+ * (written by that POST); anything else is refused as any existing member is.
  */
-async function recoverLostCreate(
-  client: ConnectWiseClient,
-  inputs: ApiMemberInputs,
-  resource: string,
-  error: Error,
-): Promise<pulumi.dynamic.CreateResult> {
-  const lost = `the POST that creates the member got no answer (${error.message})`;
-  const [found] = await client.list("/system/apiMembers", ApiMemberSchema, {
-    conditions: eq("identifier", inputs.identifier),
+async function create(context: HandlerContext, inputs: ApiMemberInputs): Promise<pulumi.dynamic.CreateResult> {
+  const client = await context.connect();
+  const resource = label(inputs.identifier);
+  const subject = ref(inputs.identifier);
+  const claimed = async (found: ApiMember, claim: Claim & { take: true }) => {
+    const member = await converge(context, client, found, inputs, claim.adopted, undefined, resource);
+    return { id: String(memberIdOf(member)), outs: outputs(inputs, member, claim.adopted) };
+  };
+  const desired: Record<string, ApiValue> = {};
+  return createOrRecover(NATURAL_KEY, client, inputs, {
+    label: resource,
+    existing: (existing) => {
+      const claim = claimOf(existing, inputs, client.tenant);
+      if (!claim.take) throw new Error(`${resource}: ${claim.reason}`);
+      return claimed(existing, claim);
+    },
+    prepare: async () => {
+      for (const mapping of MAPPINGS) {
+        const value = await valueOf(context, client, mapping, inputs, notesFor(inputs, false), undefined, resource);
+        for (const name of mapping.api) desired[name] = value;
+      }
+    },
+    post: async () => {
+      const member = await createApiMember(client, { identifier: inputs.identifier, ...desired });
+      return { id: String(memberIdOf(member)), outs: outputs(inputs, member, false) };
+    },
+    // Identifiers are shared with full members, which the apiMembers lookup does not list.
+    refused: (err) =>
+      err instanceof ConnectWiseError && err.errors.some((e) => e.code === "ObjectExists")
+        ? new Error(
+            `${resource}: ConnectWise refused the identifier "${inputs.identifier}": a member with that identifier already exists on ` +
+              `${client.tenant} (a full member cannot be adopted as an API member; choose another identifier). ${err.message}`,
+            { cause: err },
+          )
+        : undefined,
+    take: (found, why, error) => {
+      const claim = claimOf(found, inputs, client.tenant);
+      if (!claim.take)
+        throw new Error(`${resource}: the POST that creates the member got no answer (${why}). ${claim.reason}`, {
+          cause: error,
+        });
+      report(
+        notice(
+          subject,
+          `the answer to the POST that creates the member was lost; member ${found.id} ${claim.how === "takes back its own" ? "carries this stack's marker: it is the one the POST created" : "is adopted"}`,
+        ),
+      );
+      return claimed(found, claim);
+    },
   });
-  if (!found)
-    throw new Error(
-      `${resource}: ${lost}, and no API member "${inputs.identifier}" exists on ${client.tenant}: nothing was created; the next up creates it`,
-      { cause: error },
-    );
-  const claim = claimOf(found, inputs, client.tenant);
-  if (!claim.take) throw new Error(`${resource}: ${lost}. ${claim.reason}`, { cause: error });
-  report(
-    `${resource}: the answer to the POST that creates the member was lost; member ${found.id} ${claim.how === "takes back its own" ? "carries this stack's marker: it is the one the POST created" : "is adopted"}`,
-  );
-  const member = await converge(client, found, inputs, claim.adopted, undefined, resource);
-  return { id: String(memberIdOf(member)), outs: outputs(inputs, member, claim.adopted) };
 }
 
 /** Refresh: the live member in the input shape; its reference ids become the kept `refs`. */
-export async function read(id: string, props: ApiMemberOutputs): Promise<pulumi.dynamic.ReadResult> {
-  const client = await session.connect();
+async function read(context: HandlerContext, id: string, props: ApiMemberOutputs): Promise<pulumi.dynamic.ReadResult> {
+  const client = await context.connect();
   const member = await memberRecord(client, id);
   if (!member) return { id: "" };
   const securityLocation = member.securityLocation?.name ?? "";
@@ -392,58 +404,54 @@ export async function read(id: string, props: ApiMemberOutputs): Promise<pulumi.
 }
 
 /** Brings the live member to the inputs: one GET, then one PATCH of only what differs (if anything). */
-export async function update(
+async function update(
+  context: HandlerContext,
   id: string,
   olds: ApiMemberOutputs,
   news: ApiMemberInputs,
 ): Promise<pulumi.dynamic.UpdateResult> {
-  const client = await session.connect();
+  const client = await context.connect();
   const resource = label(news.identifier);
-  const live = await client.getOrUndefined(`/system/apiMembers/${id}`, ApiMemberSchema);
+  const live = await apiMember(client, id);
   if (!live)
     throw new Error(`${resource}: API member ${id} no longer exists on ${client.tenant}; run pulumi refresh, then up`);
   const adopted = olds.adopted === true;
-  const member = await converge(client, live, news, adopted, olds, resource);
+  const member = await converge(context, client, live, news, adopted, olds, resource);
   return { outs: outputs(news, member, adopted) };
 }
 
 /**
- * Releases or deactivates. The API cannot delete members: a member this stack created is
- * deactivated (its keys stop authenticating); an adopted one is left as it is unless
+ * Deactivates (the API cannot delete members): a member this stack created stops
+ * authenticating. An adopted one is released as it is (the release policy) unless
  * deactivateAdopted is set.
  */
-export async function remove(id: string, props: ApiMemberOutputs): Promise<void> {
-  if (props.adopted && !props.deactivateAdopted) {
-    report(
-      `${label(props.identifier)}: released as it is: member ${id} was adopted, not created by this stack, so it stays active ` +
-        `and unchanged in ConnectWise (its notes keep the line "${ownerMarker(props.owner ?? "", true)}"; ` +
-        `set deactivateAdopted: true before destroying to deactivate it instead)`,
-    );
-    return;
-  }
-  const client = await session.connect();
+async function remove(context: HandlerContext, id: string): Promise<void> {
+  const client = await context.connect();
   // A member already gone is the state delete asks for.
-  await goneIsDone(
-    client.patch(`/system/apiMembers/${id}`, [{ op: "replace", path: "inactiveFlag", value: true }], ApiMemberSchema),
-  );
+  await goneIsDone(patchApiMember(client, id, [{ op: "replace", path: "inactiveFlag", value: true }]));
 }
 
-export const provider: Required<pulumi.dynamic.ResourceProvider> = {
-  configure: session.configure,
-  check,
+export const provider = lifecycle<ApiMemberInputs, ApiMemberOutputs>({
+  type: TYPE,
+  fields: FIELDS,
+  voice: fieldFirst((n) => label(n.identifier)),
+  across: acrossFields,
+  release: releaseAdopted("deactivateAdopted", (id, props) =>
+    report(
+      notice(
+        ref(props.identifier),
+        `released as it is: member ${id} was adopted, not created by this stack, so it stays active ` +
+          `and unchanged in ConnectWise (its notes keep the line "${ownerMarker(props.owner ?? "", true)}"; ` +
+          `set deactivateAdopted: true before destroying to deactivate it instead)`,
+      ),
+    ),
+  ),
   diff,
   create,
   read,
   update,
   delete: remove,
-};
-
-/** Input fields whose value differs; names of tenant data compare case-insensitively, as ConnectWise matches them. */
-function changedMappings(olds: Partial<ApiMemberInputs>, news: ApiMemberInputs): FieldMapping[] {
-  const comparable = (m: FieldMapping, value: string | undefined) =>
-    m.lookup ? (value ?? "").toLowerCase() : (value ?? "");
-  return MAPPINGS.filter((m) => comparable(m, olds[m.input]) !== comparable(m, news[m.input]));
-}
+});
 
 interface Difference {
   mapping: FieldMapping;
@@ -465,7 +473,7 @@ function differences(live: ApiMember, inputs: ApiMemberInputs, notes: string): D
         ? ((current[field] as { name?: string } | undefined)?.name ?? "")
         : ((current[field] as string | undefined) ?? "");
     const api = mapping.api.filter((field) =>
-      mapping.lookup ? !sameName(liveOf(field), declared) : liveOf(field) !== declared,
+      mapping.lookup ? !namesMatch(liveOf(field), declared) : liveOf(field) !== declared,
     );
     if (api.length > 0) result.push({ mapping, api, live: liveOf(api[0]), declared });
   }
@@ -480,6 +488,7 @@ type ApiValue = string | { id: number };
  * replace them). An unknown name throws, naming the ones that exist.
  */
 async function valueOf(
+  context: HandlerContext,
   client: ConnectWiseClient,
   mapping: FieldMapping,
   inputs: ApiMemberInputs,
@@ -491,13 +500,14 @@ async function valueOf(
   const name = inputs[mapping.input] ?? "";
   if (!mapping.lookup) return name;
   const keptId = kept?.refs?.[mapping.input as LookupField];
-  if (mapping.lookup !== "securityRole" && keptId !== undefined && sameName(kept?.[mapping.input], name))
+  if (mapping.lookup !== "securityRole" && keptId !== undefined && namesMatch(kept?.[mapping.input], name))
     return { id: keptId };
-  return { id: (await requireName(client, mapping.lookup, mapping.input, name, resource)).id };
+  return { id: (await context.lookups.requireName(client, mapping.lookup, mapping.input, name, resource)).id };
 }
 
 /** One PATCH of what differs between `live` and the inputs (and reactivation), or none. */
 async function converge(
+  context: HandlerContext,
   client: ConnectWiseClient,
   live: ApiMember,
   inputs: ApiMemberInputs,
@@ -508,7 +518,7 @@ async function converge(
   const notes = notesFor(inputs, adopted);
   const operations: PatchOperation[] = [];
   for (const difference of differences(live, inputs, notes)) {
-    const value = await valueOf(client, difference.mapping, inputs, notes, kept, resource);
+    const value = await valueOf(context, client, difference.mapping, inputs, notes, kept, resource);
     for (const field of difference.api)
       operations.push(
         typeof value === "string"
@@ -518,7 +528,7 @@ async function converge(
   }
   if (live.inactiveFlag) operations.push({ op: "replace", path: "inactiveFlag", value: false });
   if (operations.length === 0) return live;
-  return client.patch(`/system/apiMembers/${memberIdOf(live)}`, operations, ApiMemberSchema);
+  return patchApiMember(client, memberIdOf(live), operations);
 }
 
 function memberIdOf(member: ApiMember): number {

@@ -2,7 +2,9 @@
 // still unknown during preview, resource labels for messages, and a delete that treats 404 as
 // done. A resource's field table is also the one definition of its input shape: the checked
 // inputs type (provider side) and the args type (resources/, each field a pulumi.Input) are both
-// inferred from it, so the three cannot drift apart.
+// inferred from it, so the three cannot drift apart. A field's flags (`field(rule, flags)`) say
+// what diff() makes of a change; provider/kit/lifecycle.ts turns a resource's definition (its
+// table among it) into the provider.
 
 import type * as pulumi from "@pulumi/pulumi";
 import { didYouMean, suggestion } from "../catalog";
@@ -125,12 +127,33 @@ export type Presence = "required" | "defaulted" | "optional";
  * is itself unknown (unknowns nested inside it are its own business), and gets undefined only
  * for a required field.
  */
-export interface FieldRule<T, A = T, P extends Presence = Presence> {
+export interface FieldRule<T, A = T, P extends Presence = Presence> extends FieldFlags {
   readonly presence: P;
   readonly default?: T;
   judge: (value: unknown, field: string, voice: Voice) => Verdict<T>;
   /** Type only: the shape users write. */
   readonly arg?: A;
+}
+
+/** What a field means to diff() (provider/kit/lifecycle.ts `inputDiff`) besides its rule. */
+export interface FieldFlags {
+  /**
+   * A change replaces the object (the API cannot change it in place); a function: only for such
+   * inputs (e.g. the key inputs of a console key).
+   */
+  readonly replaces?: boolean | ((news: Record<string, unknown>) => boolean);
+  /** Key material: a failure never echoes it. */
+  readonly secret?: boolean;
+  /**
+   * When a change counts: "ignored" (the field only steers create or delete, so changing it alone
+   * is no update), or an equality of the old and new value. Default: the same JSON.
+   */
+  readonly same?: "ignored" | ((old: unknown, now: unknown) => boolean);
+}
+
+/** The rule with flags for diff(). */
+export function field<R extends FieldRule<unknown, unknown>>(fieldRule: R, flags: FieldFlags): R {
+  return { ...fieldRule, ...flags };
 }
 
 export type Fields = Record<string, FieldRule<unknown, unknown>>;
@@ -157,13 +180,14 @@ export interface TextOptions {
 /** A non-empty string, trimmed, of at most `max` characters. */
 export function text(options: TextOptions = {}): FieldRule<string, string, "required"> {
   const { max = Infinity, secret = false } = options;
-  return rule("required", (value, field, voice) => {
+  const judged = rule<string, string, "required">("required", (value, name, voice) => {
     const trimmed = typeof value === "string" ? value.trim() : "";
-    if (!trimmed) return reject(options.missing?.(value) ?? voice.missing(field, value, secret));
+    if (!trimmed) return reject(options.missing?.(value) ?? voice.missing(name, value, secret));
     if (trimmed.length > max)
-      return reject(options.tooLong?.(trimmed, max) ?? voice.tooLong(field, value, trimmed, max, secret));
+      return reject(options.tooLong?.(trimmed, max) ?? voice.tooLong(name, value, trimmed, max, secret));
     return accept(trimmed);
   });
+  return secret ? field(judged, { secret }) : judged;
 }
 
 /** Any string, trimmed, or left out. */

@@ -1,74 +1,47 @@
 // Name -> id lookups for the tenant's reference data that API members point at: corporate
 // structure levels, business units (departments), locations (also used as territories) and
 // security roles. Levels, business units and locations are read once per tenant per provider
-// process (a name that is not found triggers one re-read, e.g. a location added by hand since);
+// context (a name that is not found triggers one re-read, e.g. a location added by hand since);
 // roles are read every time, because the same `pulumi up` creates, replaces and deletes them.
 
-import { z } from "zod";
 import { didYouMean } from "../catalog";
 import type { ConnectWiseClient } from "../connectwise/client";
-import { MySecuritySchema } from "../connectwise/schemas";
+import { NamedItem, NamedList, callingMember, namedItems } from "../connectwise/endpoints";
 
 export type LookupKind = "level" | "businessUnit" | "location" | "securityRole";
-
-export interface NamedItem {
-  id: number;
-  name: string;
-}
+export type { NamedItem };
 
 interface LookupSource {
-  path: string;
+  list: NamedList;
   /** What the list holds, for messages ("corporate structure levels"). */
   plural: string;
   /** Where the operator finds it in the Manage UI. */
   where: string;
-  /** Read once per process; false: read at every lookup. */
+  /** Read once per context; false: read at every lookup. */
   cached: boolean;
 }
 
 const SOURCES: Record<LookupKind, LookupSource> = {
   level: {
-    path: "/system/myCompany/corporateStructureLevels",
+    list: "corporateStructureLevels",
     plural: "corporate structure levels",
     where: "System > Setup Tables > Corporate Structure",
     cached: true,
   },
   businessUnit: {
-    path: "/system/departments",
+    list: "departments",
     plural: "business units",
     where: "System > Setup Tables > Business Unit",
     cached: true,
   },
-  location: { path: "/system/locations", plural: "locations", where: "System > Setup Tables > Location", cached: true },
+  location: { list: "locations", plural: "locations", where: "System > Setup Tables > Location", cached: true },
   securityRole: {
-    path: "/system/securityroles",
+    list: "securityRoles",
     plural: "security roles",
     where: "System > Security Roles",
     cached: false,
   },
 };
-
-// Only id and name are requested (fields projection), so the full spec schemas do not apply.
-const IdAndName = z.looseObject({ id: z.number(), name: z.string() });
-
-const cache = new Map<string, Promise<NamedItem[]>>();
-
-function fetchList(client: ConnectWiseClient, kind: LookupKind): Promise<NamedItem[]> {
-  const key = `${client.tenant}\u0000${kind}`;
-  const pending = client
-    .list(SOURCES[kind].path, IdAndName, { fields: ["id", "name"], orderBy: "name asc" })
-    .then((rows) => rows.map(({ id, name }) => ({ id, name })));
-  cache.set(key, pending);
-  // A failed read is not cached: the next lookup tries again.
-  pending.catch(() => {
-    if (cache.get(key) === pending) cache.delete(key);
-  });
-  return pending;
-}
-
-function cachedList(client: ConnectWiseClient, kind: LookupKind): Promise<NamedItem[]> {
-  return cache.get(`${client.tenant}\u0000${kind}`) ?? fetchList(client, kind);
-}
 
 function match(items: NamedItem[], name: string): NamedItem | undefined {
   const wanted = name.trim().toLowerCase();
@@ -77,46 +50,61 @@ function match(items: NamedItem[], name: string): NamedItem | undefined {
 
 export type LookupResult = { found: NamedItem } | { unknown: string };
 
-/**
- * The tenant's item called `name` (case-insensitive; `found.name` is the tenant's spelling), or
- * `unknown`: a sentence naming the value, the names that exist and the closest ones, e.g.
- * `level "Corprate" is not one of the corporate structure levels on sandbox at 127.0.0.1:4000;
- * did you mean "Corporate"? Known corporate structure levels: Corporate, Region (System > Setup Tables > Corporate Structure)`.
- */
-export async function lookupName(
-  client: ConnectWiseClient,
-  kind: LookupKind,
-  field: string,
-  name: string,
-): Promise<LookupResult> {
-  if (SOURCES[kind].cached) {
-    const hit = match(await cachedList(client, kind), name);
-    if (hit) return { found: hit };
-  }
-  const items = await fetchList(client, kind);
-  const fresh = match(items, name);
-  if (fresh) return { found: fresh };
-  const names = items.map((item) => item.name);
-  const suggestions = didYouMean(name.trim(), names);
-  const hint = suggestions.length > 0 ? `; did you mean ${suggestions.map((s) => `"${s}"`).join(" or ")}?` : ".";
-  const source = SOURCES[kind];
-  const known = names.length > 0 ? names.join(", ") : "none";
-  return {
-    unknown: `${field} "${name}" is not one of the ${source.plural} on ${client.tenant}${hint} Known ${source.plural}: ${known} (${source.where})`,
-  };
-}
+/** The tenant's reference lists, read once per tenant (a provider context holds one). */
+export class Lookups {
+  readonly #cache = new Map<string, Promise<NamedItem[]>>();
 
-/** Like lookupName, but an unknown name throws an Error whose message starts with `resource`. */
-export async function requireName(
-  client: ConnectWiseClient,
-  kind: LookupKind,
-  field: string,
-  name: string,
-  resource: string,
-): Promise<NamedItem> {
-  const result = await lookupName(client, kind, field, name);
-  if ("unknown" in result) throw new Error(`${resource}: ${result.unknown}`);
-  return result.found;
+  private fetchList(client: ConnectWiseClient, kind: LookupKind): Promise<NamedItem[]> {
+    const key = `${client.tenant}\u0000${kind}`;
+    const pending = namedItems(client, SOURCES[kind].list);
+    this.#cache.set(key, pending);
+    // A failed read is not cached: the next lookup tries again.
+    pending.catch(() => {
+      if (this.#cache.get(key) === pending) this.#cache.delete(key);
+    });
+    return pending;
+  }
+
+  private cachedList(client: ConnectWiseClient, kind: LookupKind): Promise<NamedItem[]> {
+    return this.#cache.get(`${client.tenant}\u0000${kind}`) ?? this.fetchList(client, kind);
+  }
+
+  /**
+   * The tenant's item called `name` (case-insensitive; `found.name` is the tenant's spelling), or
+   * `unknown`: a sentence naming the value, the names that exist and the closest ones, e.g.
+   * `level "Corprate" is not one of the corporate structure levels on sandbox at 127.0.0.1:4000;
+   * did you mean "Corporate"? Known corporate structure levels: Corporate, Region (System > Setup Tables > Corporate Structure)`.
+   */
+  async lookupName(client: ConnectWiseClient, kind: LookupKind, field: string, name: string): Promise<LookupResult> {
+    if (SOURCES[kind].cached) {
+      const hit = match(await this.cachedList(client, kind), name);
+      if (hit) return { found: hit };
+    }
+    const items = await this.fetchList(client, kind);
+    const fresh = match(items, name);
+    if (fresh) return { found: fresh };
+    const names = items.map((item) => item.name);
+    const suggestions = didYouMean(name.trim(), names);
+    const hint = suggestions.length > 0 ? `; did you mean ${suggestions.map((s) => `"${s}"`).join(" or ")}?` : ".";
+    const source = SOURCES[kind];
+    const known = names.length > 0 ? names.join(", ") : "none";
+    return {
+      unknown: `${field} "${name}" is not one of the ${source.plural} on ${client.tenant}${hint} Known ${source.plural}: ${known} (${source.where})`,
+    };
+  }
+
+  /** Like lookupName, but an unknown name throws an Error whose message starts with `resource`. */
+  async requireName(
+    client: ConnectWiseClient,
+    kind: LookupKind,
+    field: string,
+    name: string,
+    resource: string,
+  ): Promise<NamedItem> {
+    const result = await this.lookupName(client, kind, field, name);
+    if ("unknown" in result) throw new Error(`${resource}: ${result.unknown}`);
+    return result.found;
+  }
 }
 
 /**
@@ -124,8 +112,7 @@ export async function requireName(
  * names the calling member on every row (one row is enough).
  */
 export async function callerIdentifier(client: ConnectWiseClient): Promise<string> {
-  const [row] = await client.get("/system/mySecurity", z.array(MySecuritySchema), { pageSize: 1, fields: "member" });
-  const identifier = row?.member?.identifier;
+  const identifier = await callingMember(client);
   if (!identifier)
     throw new Error(`/system/mySecurity on ${client.tenant} named no member: cannot tell who the stack connects as`);
   return identifier;

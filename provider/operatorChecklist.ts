@@ -9,16 +9,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
-import {
-  PendingItem,
-  UnansweredToken,
-  buildChecklist,
-  formatChecklistText,
-  formatRunbook,
-  inClickOrder,
-  toEntry,
-} from "./consoleSteps";
-import { containsUnknown, isUnknown } from "./handlerKit";
+import type { PendingItem, UnansweredToken } from "../review/records";
+import { appendRecords } from "../review/recordsFile";
+import { buildChecklist, distinctSteps, formatChecklistText, inClickOrder } from "../review/renderChecklist";
+import { formatRunbook } from "../review/renderRunbook";
+import { accept, containsUnknown, field, reject, rule, valueFirst } from "./handlerKit";
+import { DiffResult, HandlerContext, InputDiff, diffResult, lifecycle } from "./kit/lifecycle";
 
 const TYPE = "OperatorChecklist";
 
@@ -40,27 +36,35 @@ export interface OperatorChecklistOutputs extends OperatorChecklistInputs {
 
 const countSteps = (items: PendingItem[]) => items.reduce((n, item) => n + (item.steps?.length ?? 0), 0);
 
-export function check(
-  _olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): Promise<pulumi.dynamic.CheckResult> {
-  const failures: pulumi.dynamic.CheckFailure[] = [];
-  if (!isUnknown(news.stack) && (typeof news.stack !== "string" || !news.stack.trim()))
-    failures.push({ property: "stack", reason: `${TYPE} stack: give the stack's name` });
-  if (!isUnknown(news.items) && !Array.isArray(news.items))
-    failures.push({ property: "items", reason: `${TYPE} items: expected a list of { resource, tenant, steps }` });
-  if (news.runbook !== undefined && !isUnknown(news.runbook) && typeof news.runbook !== "string")
-    failures.push({ property: "runbook", reason: `${TYPE} runbook: give a file path, or leave it out` });
-  return Promise.resolve(failures.length > 0 ? { failures } : { inputs: news });
-}
+/** The input rules (values are kept as given), and which changes count: items are compared by diff() itself. */
+const FIELDS = {
+  stack: rule<string>("required", (value) =>
+    typeof value === "string" && value.trim() ? accept(value) : reject("give the stack's name"),
+  ),
+  items: field(
+    rule<PendingItem[]>("required", (value) =>
+      Array.isArray(value) ? accept(value as PendingItem[]) : reject("expected a list of { resource, tenant, steps }"),
+    ),
+    { same: "ignored" },
+  ),
+  runbook: rule<string, string, "optional">("optional", (value) =>
+    typeof value === "string" ? accept(value) : reject("give a file path, or leave it out"),
+  ),
+};
+
+/** The items with steps pending now. */
+const pendingItems = (inputs: OperatorChecklistInputs) =>
+  (inputs.items ?? []).filter((item) => (item.steps ?? []).length > 0);
+
+/** The steps pending now, in click order. */
+const stepsOf = (inputs: OperatorChecklistInputs) => inClickOrder(pendingItems(inputs).flatMap((item) => item.steps));
 
 /** The checklist of the steps pending now, in click order. */
 function checklistOf(inputs: OperatorChecklistInputs) {
-  const items = (inputs.items ?? []).filter((item) => (item.steps ?? []).length > 0);
   return buildChecklist(
-    items.map((item) => item.tenant),
+    pendingItems(inputs).map((item) => item.tenant),
     inputs.stack,
-    inClickOrder(items.flatMap((item) => item.steps.map(toEntry))),
+    stepsOf(inputs),
   );
 }
 
@@ -80,8 +84,21 @@ function settle(inputs: OperatorChecklistInputs & Record<string, unknown>): Oper
     fs.mkdirSync(path.dirname(runbookPath), { recursive: true });
     fs.writeFileSync(runbookPath, runbookOf(inputs));
   }
-  // A plain Error, not a partial failure: the engine prints it once, as written.
-  if (checklist.count > 0) throw new Error(formatChecklistText(checklist, runbookPath || undefined));
+  if (checklist.count > 0) {
+    // For the command that asked (checklist, fleet): the same checklist as data. Its terminal
+    // rendering is the error below, so it goes to the records file only.
+    appendRecords([
+      {
+        kind: "checklist",
+        resource: { type: TYPE, name: inputs.stack },
+        stack: inputs.stack,
+        tenants: checklist.tenants,
+        steps: distinctSteps(stepsOf(inputs)),
+      },
+    ]);
+    // A plain Error, not a partial failure: the engine prints it once, as written.
+    throw new Error(formatChecklistText(checklist, runbookPath || undefined));
+  }
   return { ...inputs, pending: 0, runbookPath };
 }
 
@@ -95,13 +112,15 @@ function runbookStale(inputs: OperatorChecklistInputs): boolean {
   return fs.existsSync(file) && fs.readFileSync(file, "utf8") !== runbookOf(inputs);
 }
 
-export function create(
+function create(
+  _context: HandlerContext,
   inputs: OperatorChecklistInputs & Record<string, unknown>,
 ): Promise<pulumi.dynamic.CreateResult> {
   return Promise.resolve().then(() => ({ id: `checklist-${inputs.stack}`, outs: settle(inputs) }));
 }
 
-export function update(
+function update(
+  _context: HandlerContext,
   _id: string,
   _olds: OperatorChecklistOutputs,
   news: OperatorChecklistInputs & Record<string, unknown>,
@@ -115,42 +134,42 @@ export function update(
  * change of its own: their diff already shows theirs, and at `up` this diff runs again with the
  * steps known (so a fleet preview counts one update for a drifted role, not two).
  */
-export function diff(
+function diff(
+  _context: HandlerContext,
   _id: string,
   olds: OperatorChecklistOutputs,
   news: OperatorChecklistInputs,
-): Promise<pulumi.dynamic.DiffResult> {
-  const base = { replaces: [], deleteBeforeReplace: false };
-  const own =
-    isUnknown(news.stack) ||
-    isUnknown(news.runbook) ||
-    olds.stack !== news.stack ||
-    olds.runbook !== news.runbook ||
-    (olds.pending ?? 0) > 0;
-  if (containsUnknown(news.items)) return Promise.resolve({ ...base, changes: own });
+  input: InputDiff,
+): Promise<DiffResult> {
+  // The stack or the runbook changed (or is still unknown), or steps were left at the last up.
+  const own = input.changed.length > 0 || (olds.pending ?? 0) > 0;
+  if (containsUnknown(news.items)) return Promise.resolve(diffResult(own));
   // A changed list of unanswered tokens rewrites the runbook.
   const tokensChanged = JSON.stringify(unansweredOf(olds.items)) !== JSON.stringify(unansweredOf(news.items));
-  return Promise.resolve({
-    ...base,
-    changes: own || tokensChanged || countSteps(news.items ?? []) > 0 || runbookStale(news),
-  });
+  return Promise.resolve(diffResult(own || tokensChanged || countSteps(news.items ?? []) > 0 || runbookStale(news)));
 }
 
-export function read(id: string, props: OperatorChecklistOutputs): Promise<pulumi.dynamic.ReadResult> {
+function read(
+  _context: HandlerContext,
+  id: string,
+  props: OperatorChecklistOutputs,
+): Promise<pulumi.dynamic.ReadResult> {
   return Promise.resolve({ id, props });
 }
 
 /** Nothing exists in ConnectWise; the runbook file is left for the record. */
-export function deleteChecklist(): Promise<void> {
+function deleteChecklist(): Promise<void> {
   return Promise.resolve();
 }
 
-export const provider: Required<pulumi.dynamic.ResourceProvider> = {
-  configure: () => Promise.resolve(),
-  check,
+/** It makes no request: its context (built by configure) is never connected. */
+export const provider = lifecycle<OperatorChecklistInputs, OperatorChecklistOutputs>({
+  type: TYPE,
+  fields: FIELDS,
+  voice: valueFirst(TYPE),
   diff,
   create,
   read,
   update,
   delete: deleteChecklist,
-};
+});

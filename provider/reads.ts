@@ -6,14 +6,8 @@
 // Setup check made as that member).
 
 import type { ConnectWiseClient } from "../connectwise/client";
-import { eq } from "../connectwise/conditions";
+import { apiMember, myCustomizeItems, roleSettings, securityRole } from "../connectwise/endpoints";
 import { ConnectWiseError } from "../connectwise/errors";
-import {
-  ApiMemberSchema,
-  MySecurityCustomizeItemSchema,
-  SecurityRoleSchema,
-  SecurityRoleSettingSchema,
-} from "../connectwise/schemas";
 import type { ApiMember, MySecurityCustomizeItem, SecurityRoleSetting } from "../connectwise/schemas";
 
 /** The customize list the Table Setup allow-list is. */
@@ -21,7 +15,7 @@ export const TABLE_SETUP = "SystemTableSetup";
 
 /** An API member's record by id (ApiMember diff and read, TableSetupAccess diff and read); undefined when gone. */
 export function memberRecord(client: ConnectWiseClient, memberId: number | string): Promise<ApiMember | undefined> {
-  return client.sharingReads().getOrUndefined(`/system/apiMembers/${memberId}`, ApiMemberSchema);
+  return apiMember(client.sharingReads(), memberId);
 }
 
 /**
@@ -34,12 +28,7 @@ export function tableSetupItems(
   publicKey: string,
   privateKey: string,
 ): Promise<MySecurityCustomizeItem[]> {
-  return client
-    .sharingReads()
-    .asMember(publicKey, privateKey)
-    .list("/system/mySecurity/customizeItems/", MySecurityCustomizeItemSchema, {
-      conditions: eq("customizeIdentifier", TABLE_SETUP),
-    });
+  return myCustomizeItems(client.sharingReads().asMember(publicKey, privateKey), TABLE_SETUP);
 }
 
 /**
@@ -48,20 +37,18 @@ export function tableSetupItems(
  * so the role's own record is read only when the list comes back empty, which no existing role
  * does (a role has a setting per module function): then it tells a gone role from an empty one.
  */
-export async function roleSettings(
+export async function roleSettingsOrGone(
   client: ConnectWiseClient,
   roleId: number,
 ): Promise<SecurityRoleSetting[] | undefined> {
   const shared = client.sharingReads();
   let settings: SecurityRoleSetting[];
   try {
-    settings = await shared.list(`/system/securityRoles/${roleId}/settings`, SecurityRoleSettingSchema, {
-      pageSize: 1000,
-    });
+    settings = await roleSettings(shared, roleId);
   } catch (error) {
     if (error instanceof ConnectWiseError && error.status === 404) return undefined;
     throw error;
   }
   if (settings.length > 0) return settings;
-  return (await shared.getOrUndefined(`/system/securityroles/${roleId}`, SecurityRoleSchema)) ? settings : undefined;
+  return (await securityRole(shared, roleId)) ? settings : undefined;
 }

@@ -18,6 +18,7 @@ import {
   PERMISSION_FIELDS,
   PermissionField,
   PermissionProblem,
+  ROLE_NAME_MAX,
   compareRole,
   didYouMean,
   functionKey,
@@ -32,19 +33,36 @@ import {
 } from "../catalog";
 import type { ConnectWiseClient } from "../connectwise/client";
 import { and, eq } from "../connectwise/conditions";
-import { ConnectWiseError, outcomeUnknown } from "../connectwise/errors";
-import { ApiMemberSchema, MemberSchema, SecurityRoleSchema, SecurityRoleSettingSchema } from "../connectwise/schemas";
+import {
+  createSecurityRole,
+  deleteSecurityRole,
+  listApiMembers,
+  listMembers,
+  roleSettings,
+  securityRole,
+  securityRoleNamed,
+} from "../connectwise/endpoints";
+import { ConnectWiseError } from "../connectwise/errors";
 import type { SecurityRole } from "../connectwise/schemas";
-import { ConsoleStep, driftLine, operatorLines, report } from "./consoleSteps";
+import {
+  type ConsoleStep,
+  type DriftRecord,
+  type ResourceRef,
+  driftRecord,
+  notice,
+  resourceOf,
+  stepRecords,
+} from "../review/records";
+import { report } from "./report";
 import {
   ArgsOf,
+  CheckContext,
   InputsOf,
   PartialFailure,
   Problem,
   Verdict,
   accept,
-  checker,
-  containsUnknown,
+  field,
   flag,
   goneIsDone,
   hintFor,
@@ -55,11 +73,20 @@ import {
   text,
   valueFirst,
 } from "./handlerKit";
-import type { DiffWithDetails } from "../pulumi-runtime/diagnostics";
+import {
+  DetailedDiff,
+  DiffResult,
+  HandlerContext,
+  InputDiff,
+  diffResult,
+  NaturalKey,
+  createOrRecover,
+  lifecycle,
+  releaseAdopted,
+  stillUnknown,
+} from "./kit/lifecycle";
 import { callerIdentifier } from "./lookups";
-import { roleSettings } from "./reads";
-import type { DetailedDiff } from "./report";
-import * as session from "./session";
+import { roleSettingsOrGone } from "./reads";
 
 export type { Levels };
 
@@ -97,7 +124,6 @@ interface PendingDifference {
 }
 
 const TYPE = "SecurityRole";
-const MAX_NAME = 30;
 const FIELD_LABEL: Record<PermissionField, string> = {
   add: "Add Level",
   edit: "Edit Level",
@@ -161,12 +187,15 @@ function judgePermissions(value: unknown): Verdict<Record<string, Levels>> {
  */
 const FIELDS = {
   /** The role name (at most 30 characters). The API cannot rename a role: a change replaces it. */
-  name: text({
-    max: MAX_NAME,
-    missing: (value) =>
-      `${JSON.stringify(value)} is not allowed; give a non-empty string of at most ${MAX_NAME} characters`,
-    tooLong: (name, max) => `"${name}" has ${name.length} characters; ConnectWise allows at most ${max}`,
-  }),
+  name: field(
+    text({
+      max: ROLE_NAME_MAX,
+      missing: (value) =>
+        `${JSON.stringify(value)} is not allowed; give a non-empty string of at most ${ROLE_NAME_MAX} characters`,
+      tooLong: (name, max) => `"${name}" has ${name.length} characters; ConnectWise allows at most ${max}`,
+    }),
+    { replaces: true },
+  ),
   /**
    * True (default): every catalog function not declared must be None, so a level granted by
    * hand is drift. False: only the declared functions are checked (then permissions must not
@@ -178,12 +207,12 @@ const FIELDS = {
    * an existing role is taken back only when provably this stack's own (an interrupted up's:
    * entered by the member the stack connects as within 24 h, no member on it, every level None).
    */
-  adopt: flag(false),
+  adopt: field(flag(false), { same: "ignored" }),
   /**
    * Destroy deletes an adopted role too. Default false: a role the stack took over, not created,
    * is released as it is on destroy (nothing is sent to ConnectWise).
    */
-  deleteAdopted: flag(false),
+  deleteAdopted: field(flag(false), { same: "ignored" }),
   /**
    * Levels per module function, keyed "Module/Function" as the Manage UI names them (e.g.
    * "Finance/Agreements", "Service Desk/Service Tickets"; see catalog/moduleFunctions.ts). The
@@ -201,36 +230,34 @@ export type SecurityRoleInputs = InputsOf<typeof FIELDS>;
 /** What users write (resources/securityRole.ts). */
 export type SecurityRoleArgs = ArgsOf<typeof FIELDS>;
 
-const checkInputs = checker({
-  voice: valueFirst(TYPE),
-  fields: FIELDS,
-  across: ({ news, inputs, valid, fail }) => {
-    const declared = inputs.permissions as Record<string, Levels>;
-    if (valid.has("permissions") && Object.keys(declared).length === 0 && news.exclusive === false) {
-      fail(
-        "permissions",
-        'empty with exclusive false would declare nothing; declare at least one "Module/Function" or leave exclusive true (every function None)',
-      );
-    }
-  },
-});
+/** The empty-permissions rule, across fields. */
+function across({ news, inputs, valid, fail }: CheckContext): void {
+  const declared = inputs.permissions as Record<string, Levels>;
+  if (valid.has("permissions") && Object.keys(declared).length === 0 && news.exclusive === false) {
+    fail(
+      "permissions",
+      'empty with exclusive false would declare nothing; declare at least one "Module/Function" or leave exclusive true (every function None)',
+    );
+  }
+}
 
 /**
- * Normalises and validates the inputs; no request is made. For a role about to be created
- * (no olds, not adopted) it reports the console steps `up` will ask for: a new role has every
- * level None, so they are known before the role exists.
+ * After the rules (no request so far): for a role about to be created (no olds, not adopted) it
+ * reports the console steps `up` will ask for: a new role has every level None, so they are
+ * known before the role exists.
  */
-export async function check(
+async function afterCheck(
+  result: pulumi.dynamic.CheckResult,
   olds: Record<string, unknown>,
-  news: Record<string, unknown>,
+  _news: Record<string, unknown>,
+  context: HandlerContext,
 ): Promise<pulumi.dynamic.CheckResult> {
-  const result = await checkInputs(olds, news);
   const inputs = result.inputs as SecurityRoleInputs | undefined;
   if (inputs && Object.keys(olds).length === 0 && typeof inputs.name === "string") {
-    if (containsUnknown([inputs.permissions, inputs.exclusive])) return result;
+    if (stillUnknown(inputs, ["permissions", "exclusive"])) return result;
     if (inputs.adopt !== true)
-      report(...operatorLines(label(inputs.name), steps(inputs.name, differences(inputs, new Map()))));
-    else await reportAdoption(inputs);
+      report(...stepRecords(ref(inputs.name), steps(inputs.name, differences(inputs, new Map()))));
+    else await reportAdoption(context, inputs);
   }
   return result;
 }
@@ -239,21 +266,22 @@ export async function check(
  * Preview of a role to be adopted: which existing role it takes over and the console steps `up`
  * will then ask for (two reads: the role by name, its settings). A missing role will be created.
  */
-async function reportAdoption(inputs: SecurityRoleInputs): Promise<void> {
-  const client = await session.connect();
-  const [existing] = await client.list("/system/securityroles", SecurityRoleSchema, {
-    conditions: eq("name", inputs.name),
-  });
+async function reportAdoption(context: HandlerContext, inputs: SecurityRoleInputs): Promise<void> {
+  const client = await context.connect();
+  const existing = await securityRoleNamed(client, inputs.name);
   if (!existing?.id) {
-    report(`${label(inputs.name)}: no role of this name to adopt on ${client.tenant}; up creates it`);
-    report(...operatorLines(label(inputs.name), steps(inputs.name, differences(inputs, new Map()))));
+    report(notice(ref(inputs.name), `no role of this name to adopt on ${client.tenant}; up creates it`));
+    report(...stepRecords(ref(inputs.name), steps(inputs.name, differences(inputs, new Map()))));
     return;
   }
   const pending = steps(existing.name, differences(inputs, await readSettings(client, existing.id)));
   report(
-    `${label(inputs.name)}: adopts existing role ${existing.id}; up changes nothing on it through the API` +
-      (pending.length > 0 ? ` and asks the operator for ${pending.length} step(s)` : " (its levels already match)"),
-    ...operatorLines(label(inputs.name), pending),
+    notice(
+      ref(inputs.name),
+      `adopts existing role ${existing.id}; up changes nothing on it through the API` +
+        (pending.length > 0 ? ` and asks the operator for ${pending.length} step(s)` : " (its levels already match)"),
+    ),
+    ...stepRecords(ref(inputs.name), pending),
   );
 }
 
@@ -263,22 +291,18 @@ async function readRole(
   roleId: number,
 ): Promise<{ role: SecurityRole; live: LiveLevels } | undefined> {
   const [role, settings] = await Promise.all([
-    client.getOrUndefined(`/system/securityroles/${roleId}`, SecurityRoleSchema),
-    client
-      .list(`/system/securityRoles/${roleId}/settings`, SecurityRoleSettingSchema, { pageSize: 1000 })
-      .catch((error: unknown) => {
-        // The settings of a role deleted meanwhile: the role's own 404 says so.
-        if (error instanceof ConnectWiseError && error.status === 404) return [];
-        throw error;
-      }),
+    securityRole(client, roleId),
+    roleSettings(client, roleId).catch((error: unknown) => {
+      // The settings of a role deleted meanwhile: the role's own 404 says so.
+      if (error instanceof ConnectWiseError && error.status === 404) return [];
+      throw error;
+    }),
   ]);
   return role ? { role, live: liveLevels(settings) } : undefined;
 }
 
 async function readSettings(client: ConnectWiseClient, roleId: number): Promise<LiveLevels> {
-  return liveLevels(
-    await client.list(`/system/securityRoles/${roleId}/settings`, SecurityRoleSettingSchema, { pageSize: 1000 }),
-  );
+  return liveLevels(await roleSettings(client, roleId));
 }
 
 /** Every level that differs from the declared state, in catalog (click) order (catalog/permissions.ts). */
@@ -299,6 +323,8 @@ function steps(roleName: string, diffs: PendingDifference[]): ConsoleStep[] {
 }
 
 const label = (name: string) => resourceLabel(TYPE, name);
+/** The resource as its review records name it. */
+const ref = (name: string) => resourceOf(TYPE, name);
 
 /** The declared shape read back from the role: declared functions, plus with exclusive every non-None one. */
 function livePermissions(declared: SecurityRoleInputs, live: LiveLevels): Record<string, Levels> {
@@ -370,7 +396,12 @@ export interface RoleEvidence {
 }
 
 /** Why a role found by name is not provably this stack's own; empty when it is. */
-export function ownershipDoubts(role: SecurityRole, evidence: RoleEvidence): string[] {
+/** What ownershipDoubts reads of a role record (written out: the library's types import no zod). */
+export interface RoleRecordInfo {
+  _info?: Record<string, string>;
+}
+
+export function ownershipDoubts(role: RoleRecordInfo, evidence: RoleEvidence): string[] {
   const doubts: string[] = [];
   const info = role._info ?? {};
   const by = info.enteredBy ?? info.updatedBy;
@@ -396,8 +427,8 @@ async function holdersOf(client: ConnectWiseClient, roleId: number, activeOnly: 
     ? and(eq("securityRole/id", roleId), eq("inactiveFlag", false))
     : eq("securityRole/id", roleId);
   const [members, apiMembers] = await Promise.all([
-    client.list("/system/members", MemberSchema, { conditions, fields: ["id", "identifier"] }),
-    client.list("/system/apiMembers", ApiMemberSchema, { conditions, fields: ["id", "identifier"] }),
+    listMembers(client, { conditions, fields: ["id", "identifier"] }),
+    listApiMembers(client, { conditions, fields: ["id", "identifier"] }),
   ]);
   // /system/members lists API members too: name each member once.
   return [...new Set([...members, ...apiMembers].map((m) => m.identifier))].sort();
@@ -427,105 +458,105 @@ function notOwn(role: SecurityRole, tenant: string, doubts: string[], lead = "")
   );
 }
 
-async function findRole(client: ConnectWiseClient, name: string): Promise<SecurityRole | undefined> {
-  const [role] = await client.list("/system/securityroles", SecurityRoleSchema, { conditions: eq("name", name) });
-  return role;
-}
+/** A role is known by its name (the API matches names case-insensitively). */
+const NATURAL_KEY: NaturalKey<SecurityRoleInputs, SecurityRole> = {
+  noun: "role",
+  absent: () => "no role of that name",
+  find: (client, inputs) => securityRoleNamed(client, inputs.name),
+};
 
 /**
- * POSTs the role. When the answer is lost (the server may have created it), the role is looked up
- * by name and taken as the one this POST created only on the ownership evidence; else the failure
- * says what exists and what to do.
+ * Finds the role by name, else POSTs it. A role that exists is adopted (adopt), taken back when
+ * provably this stack's own (an interrupted up's), or refused. When the POST's answer is lost
+ * (the server may have created it), the role found by name is taken as the one this POST created
+ * only on the same ownership evidence; else the failure says what exists and what to do.
  */
-async function postRole(
-  client: ConnectWiseClient,
-  inputs: SecurityRoleInputs,
-  absentAt: number,
-): Promise<{ role: SecurityRole; live?: LiveLevels }> {
-  try {
-    return { role: await client.post("/system/securityroles", { name: inputs.name }, SecurityRoleSchema) };
-  } catch (error) {
-    if (!outcomeUnknown(error)) throw error;
-    const why = (error as Error).message;
-    const found = await findRole(client, inputs.name);
-    if (!found)
-      throw new Error(
-        `${label(inputs.name)}: the POST that creates the role got no answer (${why}), and no role of that name exists ` +
-          `on ${client.tenant}: nothing was created; the next up creates it`,
-        { cause: error },
-      );
-    const live = await readSettings(client, roleIdOf(found));
-    const doubts = await doubtsAbout(client, found, live, absentAt);
-    if (doubts.length > 0)
-      throw notOwn(
-        found,
-        client.tenant,
-        doubts,
-        `${label(inputs.name)}: the POST that creates it got no answer (${why}). `,
-      );
-    report(
-      `${label(inputs.name)}: the answer to the POST that creates the role was lost (${why}); ` +
-        `role ${found.id}, which it created, is this stack's`,
-    );
-    return { role: found, live };
-  }
-}
-
-export async function create(
+async function create(
+  context: HandlerContext,
   inputs: SecurityRoleInputs & Record<string, unknown>,
 ): Promise<pulumi.dynamic.CreateResult> {
-  const client = await session.connect();
+  const client = await context.connect();
   const absentAt = Date.now();
-  const existing = await findRole(client, inputs.name);
-  let found: { role: SecurityRole; live?: LiveLevels };
-  if (!existing) found = await postRole(client, inputs, absentAt);
-  else if (inputs.adopt) found = { role: existing };
-  else {
-    // No state, yet the role exists: an earlier up may have made it and been interrupted.
-    const live = await readSettings(client, roleIdOf(existing));
-    const doubts = await doubtsAbout(client, existing, live);
-    if (doubts.length > 0) throw notOwn(existing, client.tenant, doubts);
-    report(
-      `${label(inputs.name)}: takes back role ${existing.id}: made by this stack's connection at ` +
-        `${existing._info?.dateEntered ?? existing._info?.lastUpdated}, unused since (an earlier up was interrupted before saving it)`,
-    );
-    found = { role: existing, live };
-  }
-  const adopted = existing !== undefined && inputs.adopt;
+  const found = await createOrRecover<SecurityRoleInputs, SecurityRole, Found>(NATURAL_KEY, client, inputs, {
+    label: label(inputs.name),
+    existing: async (existing) => {
+      if (inputs.adopt) return { role: existing, adopted: true };
+      // No state, yet the role exists: an earlier up may have made it and been interrupted.
+      const live = await readSettings(client, roleIdOf(existing));
+      const doubts = await doubtsAbout(client, existing, live);
+      if (doubts.length > 0) throw notOwn(existing, client.tenant, doubts);
+      report(
+        notice(
+          ref(inputs.name),
+          `takes back role ${existing.id}: made by this stack's connection at ` +
+            `${existing._info?.dateEntered ?? existing._info?.lastUpdated}, unused since (an earlier up was interrupted before saving it)`,
+        ),
+      );
+      return { role: existing, live, adopted: false };
+    },
+    post: async () => ({ role: await createSecurityRole(client, inputs.name), adopted: false }),
+    take: async (role, why) => {
+      const live = await readSettings(client, roleIdOf(role));
+      const doubts = await doubtsAbout(client, role, live, absentAt);
+      if (doubts.length > 0)
+        throw notOwn(
+          role,
+          client.tenant,
+          doubts,
+          `${label(inputs.name)}: the POST that creates it got no answer (${why}). `,
+        );
+      report(
+        notice(
+          ref(inputs.name),
+          `the answer to the POST that creates the role was lost (${why}); ` +
+            `role ${role.id}, which it created, is this stack's`,
+        ),
+      );
+      return { role, live, adopted: false };
+    },
+  });
   const roleId = roleIdOf(found.role);
   const id = String(roleId);
   try {
     const live = found.live ?? (await readSettings(client, roleId));
-    return { id, outs: { ...verified(client, inputs, found.role, live), adopted } };
+    return { id, outs: { ...verified(client, inputs, found.role, live), adopted: found.adopted } };
   } catch (error) {
     throw partialFailure(error, id, { ...inputs, roleId, tenant: client.tenant, pendingSteps: [] });
   }
 }
 
-export async function diff(
+/** The role a create ends with, its levels when already read, and whether it was adopted. */
+interface Found {
+  role: SecurityRole;
+  live?: LiveLevels;
+  adopted: boolean;
+}
+
+async function diff(
+  context: HandlerContext,
   id: string,
   olds: SecurityRoleOutputs,
   news: SecurityRoleInputs,
-): Promise<pulumi.dynamic.DiffResult> {
-  const base = { deleteBeforeReplace: false };
-  if (isUnknown(news.name) || olds.name !== news.name) return { ...base, changes: true, replaces: ["name"] };
+  input: InputDiff,
+): Promise<DiffResult> {
+  if (input.replaces.length > 0) return diffResult(true, input.replaces);
 
   // One read: the settings page holds every level, and answers 404 for a deleted role. The name
   // is not read here (the role's record would be a second request): a role renamed in the UI
   // shows at refresh, which reads the record (and on its member, whose role reference changes).
-  const client = await session.connect();
-  const settings = await roleSettings(client, Number(id));
+  const client = await context.connect();
+  const settings = await roleSettingsOrGone(client, Number(id));
   if (!settings) {
-    report(driftLine(label(news.name), "role", `deleted (id ${id})`, "exists"));
-    return { ...base, changes: true, replaces: ["name"] };
+    report(driftRecord(ref(news.name), "role", `deleted (id ${id})`, "exists"));
+    return diffResult(true, ["name"]);
   }
-  if (containsUnknown([news.permissions, news.exclusive])) return { ...base, changes: true, replaces: [] };
+  if (stillUnknown(news, ["permissions", "exclusive"])) return diffResult(true);
 
   const pending = differences(news, liveLevels(settings));
-  reportDifferences(label(news.name), olds, news.name, pending);
-  // `adopt` only matters at create; `__provider` is our code, not the role.
-  const inputsChanged =
-    olds.exclusive !== news.exclusive || JSON.stringify(olds.permissions) !== JSON.stringify(news.permissions);
+  reportDifferences(ref(news.name), olds, news.name, pending);
+  // `adopt` and `deleteAdopted` only matter at create and delete (the table ignores them);
+  // `__provider` is our code, not the role.
+  const inputsChanged = input.changed.length > 0;
   // Steps left at the last up keep the role changed even if the levels match now: up must verify.
   const stepsLeft = (olds.pendingSteps ?? []).length > 0;
   // Each level the operator must set, as a property of the role (our provider server shows them
@@ -533,37 +564,37 @@ export async function diff(
   const detailedDiff: DetailedDiff = Object.fromEntries(
     pending.map((d) => [`permissions[${JSON.stringify(d.key)}].${d.field}`, { kind: "update", inputDiff: false }]),
   );
-  const result: DiffWithDetails = {
-    ...base,
-    changes: pending.length > 0 || inputsChanged || stepsLeft,
-    replaces: [],
-    ...(pending.length > 0 ? { detailedDiff } : {}),
-  };
-  return result;
+  return diffResult(pending.length > 0 || inputsChanged || stepsLeft, [], detailedDiff);
 }
 
 /**
  * Drift: a level the last up verified (no step was left for it) that now reads otherwise, i.e.
  * changed by hand. Every difference is also reported as the operator's step that resolves it.
  */
-function reportDifferences(resource: string, olds: SecurityRoleOutputs, roleName: string, diffs: PendingDifference[]) {
+function reportDifferences(
+  subject: ResourceRef,
+  olds: SecurityRoleOutputs,
+  roleName: string,
+  diffs: PendingDifference[],
+) {
   const stepsLeft = new Set((olds.pendingSteps ?? []).map((s) => `${s.menuPath.slice(3).join("/")} ${s.field}`));
-  const drift: string[] = [];
+  const drift: DriftRecord[] = [];
   for (const d of diffs) {
     const before = olds.permissions ? wantedLevels(olds, d.key)?.[d.field] : undefined;
     const key = `${d.key} ${FIELD_LABEL[d.field]}`;
     if (before !== undefined && before !== d.current && !stepsLeft.has(key))
-      drift.push(driftLine(resource, `${d.key} ${d.field}`, d.current, d.desired));
+      drift.push(driftRecord(subject, `${d.key} ${d.field}`, d.current, d.desired));
   }
-  report(...drift, ...operatorLines(resource, steps(roleName, diffs)));
+  report(...drift, ...stepRecords(subject, steps(roleName, diffs)));
 }
 
-export async function update(
+async function update(
+  context: HandlerContext,
   id: string,
   olds: SecurityRoleOutputs,
   news: SecurityRoleInputs & Record<string, unknown>,
 ): Promise<pulumi.dynamic.UpdateResult> {
-  const client = await session.connect();
+  const client = await context.connect();
   const current = await readRole(client, Number(id));
   if (!current) {
     throw new Error(
@@ -574,16 +605,17 @@ export async function update(
   return { outs: { ...verified(client, news, current.role, current.live), adopted: olds.adopted ?? false } };
 }
 
-export async function read(
+async function read(
+  context: HandlerContext,
   id: string,
   props: SecurityRoleOutputs & Record<string, unknown>,
 ): Promise<pulumi.dynamic.ReadResult> {
-  const client = await session.connect();
+  const client = await context.connect();
   // The role's record (its name: a rename by hand shows here) and its settings, together; the
   // settings are the read diff() makes, which refresh calls after read(), so it is sent once.
   const [record, settings] = await Promise.all([
-    client.sharingReads().getOrUndefined(`/system/securityroles/${id}`, SecurityRoleSchema),
-    roleSettings(client, Number(id)),
+    securityRole(client.sharingReads(), id),
+    roleSettingsOrGone(client, Number(id)),
   ]);
   const current = record && settings ? { role: record, live: liveLevels(settings) } : undefined;
   if (!current) return { id: "" };
@@ -603,16 +635,8 @@ export async function read(
   };
 }
 
-export async function deleteRole(id: string, props: SecurityRoleOutputs): Promise<void> {
-  if (props.adopted && !props.deleteAdopted) {
-    // The stack took this role over; it did not create it. Leave it as the tenant had it.
-    report(
-      `${label(props.name)}: released as it is: role ${id} was adopted, not created by this stack, so it stays in ` +
-        "ConnectWise (set deleteAdopted: true before destroying to delete it instead)",
-    );
-    return;
-  }
-  const client = await session.connect();
+async function deleteRole(context: HandlerContext, id: string, props: SecurityRoleOutputs): Promise<void> {
+  const client = await context.connect();
   const users = await holdersOf(client, Number(id), true);
   if (users.length > 0) {
     throw new Error(
@@ -621,15 +645,28 @@ export async function deleteRole(id: string, props: SecurityRoleOutputs): Promis
     );
   }
   // A role already deleted in the UI is the state delete asks for.
-  await goneIsDone(client.delete(`/system/securityroles/${id}`));
+  await goneIsDone(deleteSecurityRole(client, id));
 }
 
-export const provider: Required<pulumi.dynamic.ResourceProvider> = {
-  configure: session.configure,
-  check,
+export const provider = lifecycle<SecurityRoleInputs, SecurityRoleOutputs>({
+  type: TYPE,
+  fields: FIELDS,
+  voice: valueFirst(TYPE),
+  across,
+  afterCheck,
+  // The stack took an adopted role over; it did not create it. Leave it as the tenant had it.
+  release: releaseAdopted("deleteAdopted", (id, props) =>
+    report(
+      notice(
+        ref(props.name),
+        `released as it is: role ${id} was adopted, not created by this stack, so it stays in ` +
+          "ConnectWise (set deleteAdopted: true before destroying to delete it instead)",
+      ),
+    ),
+  ),
   diff,
   create,
   read,
   update,
   delete: deleteRole,
-};
+});

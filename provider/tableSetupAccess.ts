@@ -12,21 +12,29 @@
 // asks for the level itself.
 
 import type * as pulumi from "@pulumi/pulumi";
-import { TABLE_SETUP_ENTRIES, TABLE_SETUP_FIX, TABLE_SETUP_FUNCTION, tableSetupRuleBroken } from "../catalog";
+import {
+  MEMBER_IDENTIFIER_MAX,
+  ROLE_NAME_MAX,
+  TABLE_SETUP_ENTRIES,
+  TABLE_SETUP_FIX,
+  TABLE_SETUP_FUNCTION,
+  tableSetupRuleBroken,
+} from "../catalog";
 import type { ConnectWiseClient } from "../connectwise/client";
 import { and, eq } from "../connectwise/conditions";
+import { memberByIdentifier, myCustomizeItems, mySecurity } from "../connectwise/endpoints";
 import { ConnectWiseError } from "../connectwise/errors";
-import { ApiMemberSchema, MySecurityCustomizeItemSchema, MySecuritySchema } from "../connectwise/schemas";
 import type { ApiMember } from "../connectwise/schemas";
-import { ConsoleStep, driftLine, operatorLines, report } from "./consoleSteps";
+import { type ConsoleStep, type DriftRecord, driftRecord, resourceOf, stepRecords } from "../review/records";
+import { report } from "./report";
 import {
   ArgsOf,
   InputsOf,
   Problem,
   Verdict,
   accept,
-  checker,
   containsUnknown,
+  field,
   hintFor,
   isUnknown,
   matchName,
@@ -37,13 +45,11 @@ import {
   text,
   valueFirst,
 } from "./handlerKit";
+import { DiffResult, HandlerContext, InputDiff, diffResult, lifecycle, stillUnknown } from "./kit/lifecycle";
 import { TABLE_SETUP, memberRecord, tableSetupItems } from "./reads";
-import * as session from "./session";
 
 const TYPE = "TableSetupAccess";
 const ALLOW_LIST = "Allow access to these";
-const MAX_ROLE = 30;
-const MAX_MEMBER = 15;
 
 /** What the program declares of the role, when it manages it (a SecurityRole resource). */
 export interface RoleDeclaration {
@@ -56,6 +62,8 @@ export interface RoleDeclaration {
 }
 
 const label = (role: string, member: string) => resourceLabel(TYPE, `${role}/${member}`);
+/** The resource as its review records name it. */
+const ref = (role: string, member: string) => resourceOf(TYPE, `${role}/${member}`);
 
 /** A set of Table Setup entries: catalog spelling, sorted, each once; a list with an entry still unknown is left as given. */
 function judgeTables(value: unknown): Verdict<string[]> {
@@ -83,9 +91,9 @@ function judgeTables(value: unknown): Verdict<string[]> {
 /** The input shape of a TableSetupAccess (resources/tableSetupAccess.ts derives its args from it) and its rules. */
 const FIELDS = {
   /** The security role whose Table Setup "Allow access to these" list this declares (e.g. a SecurityRole's `name`). */
-  role: text({ max: MAX_ROLE }),
+  role: field(text({ max: ROLE_NAME_MAX }), { replaces: true }),
   /** The identifier of an API member on `role`; its key reads the list back (e.g. an ApiMember's `identifier`). */
-  member: text({ max: MAX_MEMBER }),
+  member: field(text({ max: MEMBER_IDENTIFIER_MAX }), { replaces: true }),
   /** That member's public key (e.g. an ApiKey's `publicKey`). */
   publicKey: text({ secret: true }),
   /** That member's private key (e.g. an ApiKey's `privateKey`); kept secret in the state. */
@@ -119,25 +127,23 @@ export interface TableSetupAccessOutputs extends TableSetupAccessInputs {
   memberId?: number;
 }
 
-const checkFields = checker({ voice: valueFirst(TYPE), fields: FIELDS });
-
 /**
- * Normalises and validates the inputs; no request is made. A declared role that leaves
- * System/Table Setup inquire below All contradicts a non-empty allow-list: refused here, once,
- * naming both resources, instead of two resources asking the operator for opposite levels.
+ * After the rules; no request is made. A declared role that leaves System/Table Setup inquire
+ * below All contradicts a non-empty allow-list: refused here, once, naming both resources,
+ * instead of two resources asking the operator for opposite levels.
  */
-export async function check(
-  olds: Record<string, unknown>,
+function afterCheck(
+  result: pulumi.dynamic.CheckResult,
+  _olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<pulumi.dynamic.CheckResult> {
-  const result = await checkFields(olds, news);
   const declared = news.roleDeclared as RoleDeclaration | undefined;
   const tables = news.tables;
-  if (!declared || isUnknown(declared) || !Array.isArray(tables) || tables.length === 0) return result;
+  if (!declared || isUnknown(declared) || !Array.isArray(tables) || tables.length === 0) return Promise.resolve(result);
   // The rule (catalog/permissions.ts) is judged once the role's declaration is known (not in a preview of its change).
-  if (containsUnknown(declared)) return result;
+  if (containsUnknown(declared)) return Promise.resolve(result);
   const level = tableSetupRuleBroken(declared.permissions ?? {}, tables, declared.exclusive !== false);
-  if (level === undefined) return result;
+  if (level === undefined) return Promise.resolve(result);
   const failure = {
     property: "roleDeclared",
     reason:
@@ -145,7 +151,7 @@ export async function check(
       `${TABLE_SETUP_FUNCTION} inquire ${level}; a Table Setup allow-list needs Inquire All: ` +
       `add ${TABLE_SETUP_FIX} to that role's permissions`,
   };
-  return { failures: [...(result.failures ?? []), failure] };
+  return Promise.resolve({ failures: [...(result.failures ?? []), failure] });
 }
 
 /** What the member's key shows: whose key it is, its role, and the Table Setup entries it may use. */
@@ -178,20 +184,9 @@ function keyRejected(error: unknown, inputs: TableSetupAccessInputs, tenant: str
 
 /** The member's System/Table Setup row, read as the member: whose key it is and the role's inquire level. */
 function tableSetupRow(client: ConnectWiseClient, inputs: TableSetupAccessInputs) {
-  return client
-    .asMember(inputs.publicKey, inputs.privateKey)
-    .list("/system/mySecurity", MySecuritySchema, {
-      conditions: and(eq("moduleName", "System"), eq("moduleFunctionName", "Table Setup")),
-    })
-    .then((rows) => rows[0]);
-}
-
-/** The member by identifier (as the connection's member): an id is not known before the first verification. */
-async function memberByIdentifier(client: ConnectWiseClient, identifier: string): Promise<ApiMember | undefined> {
-  const [member] = await client.list("/system/apiMembers", ApiMemberSchema, {
-    conditions: eq("identifier", identifier),
-  });
-  return member;
+  return mySecurity(client.asMember(inputs.publicKey, inputs.privateKey), {
+    conditions: and(eq("moduleName", "System"), eq("moduleFunctionName", "Table Setup")),
+  }).then((rows) => rows[0]);
 }
 
 /** The requests of one check, sent together; a member that does not exist makes the key's answer moot. */
@@ -212,12 +207,7 @@ async function readAccess(client: ConnectWiseClient, inputs: TableSetupAccessInp
   const asMember = client.asMember(inputs.publicKey, inputs.privateKey);
   const { member, seen } = await together(
     memberByIdentifier(client, inputs.member),
-    Promise.all([
-      tableSetupRow(client, inputs),
-      asMember.list("/system/mySecurity/customizeItems/", MySecurityCustomizeItemSchema, {
-        conditions: eq("customizeIdentifier", TABLE_SETUP),
-      }),
-    ]),
+    Promise.all([tableSetupRow(client, inputs), myCustomizeItems(asMember, TABLE_SETUP)]),
   ).catch((error: unknown) => {
     throw keyRejected(error, inputs, client.tenant);
   });
@@ -323,8 +313,11 @@ function pending(inputs: TableSetupAccessInputs, live: LiveAccess): { diffs: Ent
 }
 
 /** The outputs after a verification through the member's key; a wrong member or role is an error, not a step. */
-async function verify(inputs: TableSetupAccessInputs & Record<string, unknown>): Promise<TableSetupAccessOutputs> {
-  const client = await session.connect();
+async function verify(
+  context: HandlerContext,
+  inputs: TableSetupAccessInputs & Record<string, unknown>,
+): Promise<TableSetupAccessOutputs> {
+  const client = await context.connect();
   const live = await readAccess(client, inputs);
   const wrong = mismatch(inputs, live, client.tenant);
   if (wrong) throw new Error(wrong);
@@ -341,75 +334,69 @@ async function verify(inputs: TableSetupAccessInputs & Record<string, unknown>):
 
 const idOf = (inputs: { role: string; member: string }) => `${inputs.role}/${inputs.member}`;
 
-export async function create(
+async function create(
+  context: HandlerContext,
   inputs: TableSetupAccessInputs & Record<string, unknown>,
 ): Promise<pulumi.dynamic.CreateResult> {
-  return { id: idOf(inputs), outs: await verify(inputs) };
+  return { id: idOf(inputs), outs: await verify(context, inputs) };
 }
 
-export async function update(
+async function update(
+  context: HandlerContext,
   _id: string,
   _olds: TableSetupAccessOutputs,
   news: TableSetupAccessInputs & Record<string, unknown>,
 ): Promise<pulumi.dynamic.UpdateResult> {
-  return { outs: await verify(news) };
+  return { outs: await verify(context, news) };
 }
 
-export async function diff(
+async function diff(
+  context: HandlerContext,
   _id: string,
   olds: TableSetupAccessOutputs,
   news: TableSetupAccessInputs,
-): Promise<pulumi.dynamic.DiffResult> {
-  const base = { deleteBeforeReplace: false };
-  const replaces = (["role", "member"] as const).filter((k) => isUnknown(news[k]) || olds[k] !== news[k]);
-  if (replaces.length > 0) return { ...base, changes: true, replaces };
-  const keysChanged = olds.publicKey !== news.publicKey || olds.privateKey !== news.privateKey;
+  input: InputDiff,
+): Promise<DiffResult> {
+  if (input.replaces.length > 0) return diffResult(true, input.replaces);
   // A key not known yet (an ApiKey being replaced) cannot verify anything during preview.
-  if (
-    [news.publicKey, news.privateKey, news.tables, ...(Array.isArray(news.tables) ? news.tables : [])].some(isUnknown)
-  )
-    return { ...base, changes: true, replaces: [] };
+  if (stillUnknown(news, ["publicKey", "privateKey", "tables"])) return diffResult(true);
 
-  const client = await session.connect();
+  const client = await context.connect();
   const live = await liveAccess(client, news, olds.memberId);
-  const resource = label(news.role, news.member);
+  const subject = ref(news.role, news.member);
   const stepsLeft = (olds.pendingSteps ?? []).length > 0;
   if (live.memberRole !== undefined && live.memberRole.toLowerCase() !== news.role.toLowerCase()) {
     // Not the operator's: the member's ApiMember resource moves it back on the next up.
-    report(driftLine(resource, `member ${news.member} securityRole`, live.memberRole, news.role));
-    return { ...base, changes: true, replaces: [] };
+    report(driftRecord(subject, `member ${news.member} securityRole`, live.memberRole, news.role));
+    return diffResult(true);
   }
   const { diffs, steps } = pending(news, live);
   // Drift: an entry the last verification saw otherwise (only while the list is readable).
-  const drift: string[] = [];
+  const drift: DriftRecord[] = [];
   if (live.readable && !stepsLeft) {
     const before = olds.verified ?? [];
     for (const d of diffs) {
       if ((d.current === "allowed") !== before.includes(d.table))
-        drift.push(driftLine(resource, `Table Setup '${d.table}'`, d.current, d.desired));
+        drift.push(driftRecord(subject, `Table Setup '${d.table}'`, d.current, d.desired));
     }
   }
-  report(...drift, ...operatorLines(resource, steps));
-  // The role's declaration rides along so check() can judge it: keep the state's copy current.
-  const inputsChanged =
-    JSON.stringify(olds.tables) !== JSON.stringify(news.tables) ||
-    JSON.stringify(olds.roleDeclared ?? null) !== JSON.stringify(news.roleDeclared ?? null);
+  report(...drift, ...stepRecords(subject, steps));
+  // A new key, a new list; and the role's declaration rides along so check() can judge it: keep
+  // the state's copy current.
+  const inputsChanged = input.changed.length > 0;
   const unverifiable = mismatch(news, live, client.tenant) !== undefined;
-  return {
-    ...base,
-    changes: steps.length > 0 || stepsLeft || unverifiable || inputsChanged || keysChanged,
-    replaces: [],
-  };
+  return diffResult(steps.length > 0 || stepsLeft || unverifiable || inputsChanged);
 }
 
 /** The verifying member's key does not authenticate. */
 class KeyRejected extends Error {}
 
-export async function read(
+async function read(
+  context: HandlerContext,
   id: string,
   props: TableSetupAccessOutputs & Record<string, unknown>,
 ): Promise<pulumi.dynamic.ReadResult> {
-  const client = await session.connect();
+  const client = await context.connect();
   let live: LiveAccess;
   try {
     live = await liveAccess(client, props, props.memberId);
@@ -447,7 +434,7 @@ export async function read(
 }
 
 /** Nothing exists remotely for this resource: say what the operator may undo by hand. */
-export function deleteAccess(_id: string, props: TableSetupAccessOutputs): Promise<void> {
+function deleteAccess(_context: HandlerContext, _id: string, props: TableSetupAccessOutputs): Promise<void> {
   console.error(
     `${label(props.role, props.member)}: nothing to delete in ConnectWise (the API cannot change Table Setup access). ` +
       `If the role should lose it, remove ${props.tables.map((t) => `'${t}'`).join(", ") || "the entries"} in ` +
@@ -456,12 +443,14 @@ export function deleteAccess(_id: string, props: TableSetupAccessOutputs): Promi
   return Promise.resolve();
 }
 
-export const provider: Required<pulumi.dynamic.ResourceProvider> = {
-  configure: session.configure,
-  check,
+export const provider = lifecycle<TableSetupAccessInputs, TableSetupAccessOutputs>({
+  type: TYPE,
+  fields: FIELDS,
+  voice: valueFirst(TYPE),
+  afterCheck,
   diff,
   create,
   read,
   update,
   delete: deleteAccess,
-};
+});

@@ -144,11 +144,11 @@ if (!fs.existsSync(SPEC_PATH)) {
             `${label(e)} (case-insensitive match: ${validator.caseInsensitiveTemplates(e.method, e.path).join(", ") || "none"})`,
         ),
       ).toEqual([]);
-      // Every endpoint the handlers use (each API path written in provider/) was exercised, so
-      // each is checked here against its spec operation.
+      // Every endpoint the handlers use (the typed layer, connectwise/endpoints.ts) was exercised,
+      // so each is checked here against its spec operation.
       const endpoints = providerEndpoints();
       const unexercised = endpoints.filter((ep) => !entries.some((e) => endpointMatches(ep, e)));
-      expect(unexercised.map((ep) => `${ep.method} ${ep.path} (${ep.where})`)).toEqual([]);
+      expect(unexercised.map((ep) => `${ep.method} ${ep.path} (${ep.name})`)).toEqual([]);
       expect(entries.filter((e) => !endpoints.some((ep) => endpointMatches(ep, e))).map(label)).toEqual([]);
       const templates = [...new Set(entries.map((e) => `${e.method} ${matched(e).template}`))].sort();
       figures.push(

@@ -1,26 +1,13 @@
 // Contract: every request the real handlers make (test/handler-scenario.ts drives SecurityRole,
 // ApiMember, ApiKey and TableSetupAccess through every path) and every answer the sandbox gave,
-// as the sandbox logged them, match the project's own zod schemas (connectwise/schemas.ts).
-// Every API path written in provider/ must have been exercised, and nothing else called.
+// as the sandbox logged them, match the project's own zod schemas (connectwise/schemas.ts), as
+// the typed endpoint layer (connectwise/endpoints.ts) pairs them with each endpoint. Every
+// endpoint of the layer must have been exercised, and nothing else called.
 
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { z } from "zod";
-import {
-  ApiMemberSchema,
-  CorporateStructureLevelSchema,
-  DepartmentSchema,
-  ErrorResponseSchema,
-  LocationSchema,
-  MemberSchema,
-  MySecurityCustomizeItemSchema,
-  MySecuritySchema,
-  PatchOperationSchema,
-  SecurityRoleSchema,
-  SecurityRoleSettingSchema,
-  TokenSchema,
-} from "../connectwise/schemas";
+import { ErrorResponseSchema } from "../connectwise/schemas";
+import { ENDPOINTS, Endpoint } from "../connectwise/endpoints";
 import type { LogEntry } from "../sandbox/console";
 import {
   HANDLER_METHODS,
@@ -28,12 +15,13 @@ import {
   SCENARIO_TIMEOUT_MS,
   driveHandlers,
   endpointMatches,
+  pathsWrittenIn,
   providerEndpoints,
 } from "./handler-scenario";
 
 interface Shape {
   method: string;
-  /** Matched against the logged path (numeric ids as \d+). */
+  /** Matched against the logged path. */
   path: RegExp;
   request?: z.ZodType;
   /** The 2xx answer (each row of it when `list`); absent means an empty body (204). */
@@ -41,46 +29,12 @@ interface Shape {
   list?: boolean;
 }
 
-const id = "\\d+";
-/** One per endpoint the handlers call; each must be exercised (a stale entry fails the suite). */
-const SHAPES: Shape[] = [
-  {
-    method: "GET",
-    path: /^\/system\/myCompany\/corporateStructureLevels$/,
-    response: CorporateStructureLevelSchema,
-    list: true,
-  },
-  { method: "GET", path: /^\/system\/locations$/, response: LocationSchema, list: true },
-  { method: "GET", path: /^\/system\/departments$/, response: DepartmentSchema, list: true },
-  { method: "GET", path: /^\/system\/securityroles$/, response: SecurityRoleSchema, list: true },
-  { method: "POST", path: /^\/system\/securityroles$/, request: SecurityRoleSchema, response: SecurityRoleSchema },
-  { method: "GET", path: new RegExp(`^/system/securityroles/${id}$`), response: SecurityRoleSchema },
-  { method: "DELETE", path: new RegExp(`^/system/securityroles/${id}$`) },
-  {
-    method: "GET",
-    path: new RegExp(`^/system/securityRoles/${id}/settings$`),
-    response: SecurityRoleSettingSchema,
-    list: true,
-  },
-  { method: "GET", path: /^\/system\/apiMembers$/, response: ApiMemberSchema, list: true },
-  { method: "POST", path: /^\/system\/apiMembers$/, request: ApiMemberSchema, response: ApiMemberSchema },
-  { method: "GET", path: new RegExp(`^/system/apiMembers/${id}$`), response: ApiMemberSchema },
-  {
-    method: "PATCH",
-    path: new RegExp(`^/system/apiMembers/${id}$`),
-    request: z.array(PatchOperationSchema),
-    response: ApiMemberSchema,
-  },
-  { method: "GET", path: /^\/system\/members$/, response: MemberSchema, list: true },
-  { method: "POST", path: /^\/system\/members\/[^/]+\/tokens$/, response: TokenSchema },
-  { method: "GET", path: /^\/system\/mySecurity$/, response: MySecuritySchema, list: true },
-  {
-    method: "GET",
-    path: /^\/system\/mySecurity\/customizeItems$/,
-    response: MySecurityCustomizeItemSchema,
-    list: true,
-  },
-];
+const endpoints = providerEndpoints();
+/** One per endpoint of the layer; each must be exercised (a stale entry fails the suite). */
+const SHAPES: Shape[] = endpoints.map(({ name, method, pattern }) => {
+  const spec: Endpoint = ENDPOINTS[name];
+  return { method, path: pattern, request: spec.request, response: spec.response, list: spec.list };
+});
 
 function problems(schema: z.ZodType, value: unknown): string[] {
   const result = schema.safeParse(value);
@@ -129,7 +83,6 @@ function check(entry: LogEntry): string[] {
 
 let entries: LogEntry[];
 let handlerCalls: Set<string>;
-const endpoints = providerEndpoints();
 
 beforeAll(async () => {
   ({ entries, handlerCalls } = await driveHandlers());
@@ -147,50 +100,34 @@ describe("contract with the project's schemas", () => {
     expect(expected.filter((call) => !handlerCalls.has(call))).toEqual([]);
   });
 
-  it("exercised every API path written in provider/, and called nothing else", () => {
-    // Found by reading provider/: a new call there fails this test until the scenario exercises it.
-    expect(endpoints.length).toBeGreaterThanOrEqual(12);
+  it("exercised every endpoint of the typed layer, and called nothing else", () => {
+    // From connectwise/endpoints.ts: a new endpoint there fails this test until the scenario exercises it.
     const unexercised = endpoints.filter((e) => !entries.some((entry) => endpointMatches(e, entry)));
-    expect(unexercised.map((e) => `${e.method} ${e.path} (${e.where})`)).toEqual([]);
+    expect(unexercised.map((e) => `${e.method} ${e.path} (${e.name})`)).toEqual([]);
     expect(entries.filter((e) => !endpointOf(e)).map((e) => `${e.method} ${e.path}`)).toEqual([]);
     expect([...new Set(entries.map(endpointOf))].sort()).toEqual([
-      "DELETE /system/securityroles/{param}",
+      "DELETE /system/securityroles/{id}",
       "GET /system/apiMembers",
-      "GET /system/apiMembers/{param}",
+      "GET /system/apiMembers/{id}",
       "GET /system/departments",
       "GET /system/locations",
       "GET /system/members",
       "GET /system/myCompany/corporateStructureLevels",
       "GET /system/mySecurity",
-      "GET /system/mySecurity/customizeItems",
-      "GET /system/securityRoles/{param}/settings",
+      "GET /system/mySecurity/customizeItems/",
+      "GET /system/securityRoles/{id}/settings",
       "GET /system/securityroles",
-      "GET /system/securityroles/{param}",
-      "PATCH /system/apiMembers/{param}",
+      "GET /system/securityroles/{id}",
+      "PATCH /system/apiMembers/{id}",
       "POST /system/apiMembers",
-      "POST /system/members/{param}/tokens",
+      "POST /system/members/{memberIdentifier}/tokens",
       "POST /system/securityroles",
     ]);
   });
 
-  it("would notice a new handler call that the scenario does not exercise", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "provider-"));
-    try {
-      fs.writeFileSync(
-        path.join(dir, "newHandler.ts"),
-        "const m = await client.get(`/system/members/${encodeURIComponent(id)}`, MemberSchema);\n" +
-          'const SOURCE = { path: "/system/departments/" };\n',
-      );
-      const found = providerEndpoints(dir);
-      expect(found.map(({ method, path: p, where }) => `${method} ${p} ${where}`)).toEqual([
-        "GET /system/members/{param} newHandler.ts:1",
-        "* /system/departments newHandler.ts:2",
-      ]);
-      expect(entries.some((e) => endpointMatches(found[0], e))).toBe(false);
-      expect(entries.some((e) => endpointMatches(found[1], e))).toBe(true);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+  it("the handlers reach the API only through the typed layer", () => {
+    // A path written in provider/ itself would bypass the layer, and with it these suites.
+    expect(pathsWrittenIn(path.resolve(__dirname, "../provider"))).toEqual([]);
   });
 
   it("has one schema per exercised endpoint, none stale", () => {
@@ -201,14 +138,14 @@ describe("contract with the project's schemas", () => {
   it("includes the failures the handlers handle: a refused identifier (400), revoked keys (401), gone objects (404)", () => {
     const failed = (status: number) => [...new Set(entries.filter((e) => e.status === status).map(endpointOf))].sort();
     expect(failed(400)).toEqual(["POST /system/apiMembers"]);
-    expect(failed(401)).toEqual(["GET /system/mySecurity", "GET /system/mySecurity/customizeItems"]);
+    expect(failed(401)).toEqual(["GET /system/mySecurity", "GET /system/mySecurity/customizeItems/"]);
     expect(failed(404)).toEqual([
-      "DELETE /system/securityroles/{param}",
-      "GET /system/apiMembers/{param}",
+      "DELETE /system/securityroles/{id}",
+      "GET /system/apiMembers/{id}",
       // A deleted role's settings: how diff tells the role is gone (one read, no role GET).
-      "GET /system/securityRoles/{param}/settings",
-      "GET /system/securityroles/{param}",
-      "PATCH /system/apiMembers/{param}",
+      "GET /system/securityRoles/{id}/settings",
+      "GET /system/securityroles/{id}",
+      "PATCH /system/apiMembers/{id}",
     ]);
     expect(entries.filter((e) => ![200, 201, 204, 400, 401, 404].includes(e.status))).toEqual([]);
   });

@@ -65,14 +65,18 @@ async function up(s: Stack): Promise<{ ok: boolean; output: string }> {
 }
 
 /** `npm run checklist -- --stack <stack>` as a user runs it (the compiled command), in the stack's project dir. */
-function checklistCommand(cwd: string, stackName = STACK): Promise<{ code: number; stdout: string; stderr: string }> {
+function checklistCommand(
+  cwd: string,
+  extraEnv: Record<string, string> = {},
+  stackName = STACK,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
       [path.join(PROJECT_DIR, "dist", "cli", "onboarding", "checklist.js"), "--stack", stackName],
       {
         cwd,
-        env: { ...process.env, ...env.envVars },
+        env: { ...process.env, ...env.envVars, ...extraEnv },
         stdio: ["ignore", "pipe", "pipe"],
       },
     );
@@ -248,6 +252,10 @@ describe("a new client with Elements and Lifecycle Manager: two rounds", () => {
       const elementsAt = result.stdout.indexOf("\nSystem > Security Roles > ElementsAPI\n");
       expect(elementsAt).toBeGreaterThan(0);
       expect(elementsAt).toBeLessThan(result.stdout.indexOf("\nSystem > Security Roles > LifecycleManagerAPI\n"));
+      // The steps come as records, not as lines: under the SDK's own dynamic-provider server (no
+      // URN in scope, lines on stderr under the stack) the command prints the very same checklist.
+      const sdk = await checklistCommand(path.join(env.tempDir, STACK), { CW_IAC_SDK_PROVIDER: "1" });
+      expect({ code: sdk.code, stdout: sdk.stdout }).toEqual({ code: 2, stdout: result.stdout });
       expect(await writes()).toEqual([]);
 
       // After the operator's steps, the second up converges, and preview shows no changes.
@@ -302,7 +310,7 @@ describe("a new client with Elements and Lifecycle Manager: two rounds", () => {
       );
       expect(roleLines.map((d) => d.urn)).toEqual([role.urn]);
 
-      const result = await checklistCommand(workDir, TENANT_STACK);
+      const result = await checklistCommand(workDir, {}, TENANT_STACK);
       expect(result.code).toBe(2);
       expect(result.stdout).toContain("  1. Finance > Agreements: set Add Level to All (now None)");
     },

@@ -5,12 +5,13 @@
 // revocation, token lifetime), so every path runs: create with a checklist, verify, adopt,
 // drift, rotation, duplicates, gone objects, refused and repeated deletes. Nothing else speaks
 // to the API, so the sandbox's request log holds exactly the handlers' requests; the contract
-// and conformance suites validate that log. `providerEndpoints()` lists the API paths written in
-// provider/ so the suites can prove that every one of them was exercised.
+// and conformance suites validate that log. `providerEndpoints()` lists the endpoints of the
+// typed layer (connectwise/endpoints.ts) so the suites can prove that every one was exercised.
 
 import * as fs from "fs";
 import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
+import { ENDPOINTS, EndpointName } from "../connectwise/endpoints";
 import { provider as apiKeyProvider } from "../provider/apiKey";
 import { provider as apiMemberProvider } from "../provider/apiMember";
 import { provider as securityRoleProvider } from "../provider/securityRole";
@@ -229,60 +230,48 @@ export async function driveHandlers(): Promise<HandlerRun> {
   }
 }
 
-/** "METHOD /path" for every API path written in provider/ (any method when the literal is not a call's argument). */
+/** An endpoint of the typed layer (connectwise/endpoints.ts), the only way the handlers reach the API. */
 export interface ProviderEndpoint {
+  /** Its name in ENDPOINTS. */
+  name: EndpointName;
   method: string;
-  /** The path as written, `${...}` as `{param}`, without a trailing slash. */
+  /** The path as the layer writes it, `{...}` a parameter. */
   path: string;
-  /** Where it is written: file:line. */
-  where: string;
   /** Matches a logged path. */
   pattern: RegExp;
 }
 
-const CALL_METHODS: Record<string, string> = {
-  get: "GET",
-  getOrUndefined: "GET",
-  list: "GET",
-  post: "POST",
-  put: "PUT",
-  patch: "PATCH",
-  delete: "DELETE",
-};
-
-function sourceFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(full);
-    return entry.name.endsWith(".ts") ? [full] : [];
+/** Every endpoint of the typed layer, with the pattern of the paths it sends. */
+export function providerEndpoints(): ProviderEndpoint[] {
+  return (Object.keys(ENDPOINTS) as EndpointName[]).map((name) => {
+    const { method, path: written } = ENDPOINTS[name];
+    const pattern = new RegExp(
+      `^${written
+        .replace(/\/+$/, "")
+        .split(/\{\w+\}/)
+        .map((part) => part.replace(/[.*+?^$()|[\]\\]/g, "\\$&"))
+        .join("[^/]+")}/?$`,
+    );
+    return { name, method, path: written, pattern };
   });
 }
 
-/** Every string or template literal under provider/ that starts with /system/: the API paths handlers use. */
-export function providerEndpoints(root = path.resolve(__dirname, "../provider")): ProviderEndpoint[] {
-  const found = new Map<string, ProviderEndpoint>();
-  for (const file of sourceFiles(root)) {
+/** Each string or template literal under `root` that starts with /system/, as file:line: an API path written outside the layer. */
+export function pathsWrittenIn(root: string): string[] {
+  const files = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) return files(full);
+      return entry.name.endsWith(".ts") ? [full] : [];
+    });
+  return files(root).flatMap((file) => {
     const text = fs.readFileSync(file, "utf8");
-    for (const m of text.matchAll(/(["'`])(\/system\/[^"'`\s]*)\1/g)) {
-      const before = text.slice(Math.max(0, m.index - 40), m.index);
-      const call = /\.(\w+)\(\s*$/.exec(before)?.[1];
-      const method = (call && CALL_METHODS[call]) ?? "*";
-      const written = m[2].replace(/\$\{[^}]*\}/g, "{param}").replace(/\/+$/, "");
-      const pattern = new RegExp(
-        `^${written
-          .split("{param}")
-          .map((part) => part.replace(/[.*+?^$()|[\]\\]/g, "\\$&"))
-          .join("[^/]+")}/?$`,
-      );
-      const line = text.slice(0, m.index).split("\n").length;
-      const key = `${method} ${written}`;
-      if (!found.has(key))
-        found.set(key, { method, path: written, where: `${path.relative(root, file)}:${line}`, pattern });
-    }
-  }
-  return [...found.values()];
+    return [...text.matchAll(/(["'`])(\/system\/[^"'`\s]*)\1/g)].map(
+      (m) => `${path.relative(root, file)}:${text.slice(0, m.index).split("\n").length} ${m[2]}`,
+    );
+  });
 }
 
 export function endpointMatches(endpoint: ProviderEndpoint, entry: { method: string; path: string }): boolean {
-  return (endpoint.method === "*" || endpoint.method === entry.method) && endpoint.pattern.test(entry.path);
+  return endpoint.method === entry.method && endpoint.pattern.test(entry.path);
 }

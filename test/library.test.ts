@@ -18,10 +18,18 @@ const STEP_TIMEOUT_MS = 5 * 60_000;
 const PERMISSIONS = { "Companies/Company Maintenance": { inquire: "All" as const } };
 
 // The user's program: typed against the installed package's declarations, compiled by tsc.
-const PROGRAM = `import { ApiKey, ApiMember, Integration, OperatorChecklist, SecurityRole, TableSetupAccess } from "connectwise-iac";
+const PROGRAM = `import {
+  ApiKey,
+  ApiMember,
+  Integration,
+  OperatorChecklist,
+  parseIntegrationDefinition,
+  SecurityRole,
+  TableSetupAccess,
+} from "connectwise-iac";
 
 // Only the constructors' types are used from these two: the import itself must be harmless.
-export type Unused = [typeof Integration, typeof TableSetupAccess];
+export type Unused = [typeof Integration, typeof TableSetupAccess, typeof parseIntegrationDefinition];
 
 const role = new SecurityRole("role", { name: "LibUserAPI", permissions: ${JSON.stringify(PERMISSIONS)} });
 const member = new ApiMember("member", {
@@ -103,8 +111,10 @@ describe("connectwise-iac as a library in another Pulumi project", () => {
         JSON.stringify({ name: "lib-user", private: true, main: "index.js" }),
       );
       fs.writeFileSync(path.join(appDir, "Pulumi.yaml"), "name: lib-user\nruntime: nodejs\nmain: index.js\n");
+      // Strict, and every declaration file checked (no skipLibCheck, no esModuleInterop): the
+      // package's types must not pull in a dependency's that fail there (zod's do).
       const tsconfig = {
-        compilerOptions: { strict: true, module: "commonjs", target: "ES2022", skipLibCheck: true, types: [] },
+        compilerOptions: { strict: true, module: "commonjs", target: "ES2022", skipLibCheck: false, types: [] },
         files: ["index.ts"],
       };
       fs.writeFileSync(path.join(appDir, "tsconfig.json"), JSON.stringify(tsconfig));

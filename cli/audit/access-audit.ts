@@ -10,10 +10,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
-import { z } from "zod";
 import { ConnectWiseClient } from "../../connectwise/client";
+import { listMembers, mySecurityPage } from "../../connectwise/endpoints";
 import { Scrubber } from "../../connectwise/scrub";
-import { MemberSchema, MySecuritySchema } from "../../connectwise/schemas";
 import type { ApiMember, Member } from "../../connectwise/schemas";
 import type { IntegrationDefinition } from "../../program/integration";
 import {
@@ -211,8 +210,8 @@ function stateSecrets(resources: StateResource[]): string[] {
 export async function readTenantAccess(client: ConnectWiseClient): Promise<TenantReading> {
   const [{ roles, apiMembers }, members, me] = await Promise.all([
     readRoles(client),
-    client.list("/system/members", MemberSchema, { orderBy: "identifier asc" }),
-    client.get("/system/mySecurity", z.array(MySecuritySchema), { pageSize: 1 }),
+    listMembers(client, { orderBy: "identifier asc" }),
+    mySecurityPage(client, { pageSize: 1 }),
   ]);
   return { roles, apiMembers, members, connectionMember: me[0]?.member?.identifier };
 }

@@ -8,19 +8,17 @@ import { z } from "zod";
 import { functionKey, findFunction, MODULE_FUNCTIONS, TABLE_SETUP_ENTRIES } from "../../catalog";
 import { ConnectWiseClient } from "../../connectwise/client";
 import { Scrubber } from "../../connectwise/scrub";
-import { eq } from "../../connectwise/conditions";
 import {
-  ApiMemberSchema,
-  CorporateStructureLevelSchema,
-  DepartmentSchema,
-  LocationSchema,
-  MemberSchema,
-  MySecurityCustomizeItemSchema,
-  MySecuritySchema,
-  SecurityRoleSchema,
-  SecurityRoleSettingSchema,
-} from "../../connectwise/schemas";
-import type { SecurityRole, SecurityRoleSetting } from "../../connectwise/schemas";
+  ENDPOINTS,
+  EndpointName,
+  listSecurityRoles,
+  myCustomizeItems,
+  mySecurityPage,
+  pathOf,
+  roleSettings,
+} from "../../connectwise/endpoints";
+import { SecurityRoleSchema } from "../../connectwise/schemas";
+import type { SecurityRoleSetting } from "../../connectwise/schemas";
 import { integrationKinds } from "./new-client";
 import { checkStackName, readStackConnection, Refusal, secretsOf } from "../shared/stackConnection";
 import { CommandIo, runAsMain } from "../shared/command";
@@ -41,6 +39,11 @@ export interface Check {
 
 const LEVEL_FIELDS = ["addLevel", "editLevel", "deleteLevel", "inquireLevel"] as const;
 const TABLE_SETUP = "SystemTableSetup";
+/** Why a GET of one object cannot be probed: its list endpoint listed nothing. */
+const NOTHING_LISTED: Partial<Record<EndpointName, string>> = {
+  securityRoles: "no role listed to read",
+  apiMembers: "no API member listed to read",
+};
 
 /** The first few of a list, and how many more. */
 function some(items: string[], max = 5): string {
@@ -60,7 +63,7 @@ export async function runChecks(
 
   // Authentication and clientId: mySecurity needs no permission, only a key, a company and a clientId.
   try {
-    const [row] = await client.get("/system/mySecurity", z.array(MySecuritySchema), { pageSize: 1 });
+    const [row] = await mySecurityPage(client, { pageSize: 1 });
     add(
       "authentication and clientId",
       "pass",
@@ -72,8 +75,8 @@ export async function runChecks(
     return checks;
   }
 
-  // Every GET the handlers make, once each, one row where it is a list.
-  const endpoint = async (path: string, schema: z.ZodType, list = true, label = path): Promise<unknown> => {
+  // Every GET the handlers make (connectwise/endpoints.ts), once each, one row where it is a list.
+  const endpoint = async (path: string, schema: z.ZodType, list: boolean, label: string): Promise<unknown> => {
     try {
       const body = await client.get(path, list ? z.array(schema) : schema, list ? { pageSize: 1 } : undefined);
       const rows = Array.isArray(body)
@@ -86,43 +89,33 @@ export async function runChecks(
       return undefined;
     }
   };
-  const roles = ((await endpoint("/system/securityroles", SecurityRoleSchema)) as SecurityRole[] | undefined) ?? [];
-  const roleId = roles[0]?.id;
-  if (roleId === undefined) {
-    add("GET /system/securityroles/{id}", "cannot tell", "no role listed to read");
-    add("GET /system/securityRoles/{id}/settings", "cannot tell", "no role listed to read");
-  } else {
-    await endpoint(`/system/securityroles/${roleId}`, SecurityRoleSchema, false, "/system/securityroles/{id}");
-    await endpoint(
-      `/system/securityRoles/${roleId}/settings`,
-      SecurityRoleSettingSchema,
-      true,
-      "/system/securityRoles/{id}/settings",
-    );
+  // A GET of one object reads the first row its list endpoint gave.
+  const firstIds = new Map<string, number | undefined>();
+  for (const [name, spec] of Object.entries(ENDPOINTS) as [EndpointName, (typeof ENDPOINTS)[EndpointName]][]) {
+    if (spec.method !== "GET") continue;
+    const list = "list" in spec && spec.list;
+    let path: string = spec.path;
+    if ("idFrom" in spec) {
+      const id = firstIds.get(spec.idFrom);
+      if (id === undefined) {
+        add(`GET ${spec.path}`, "cannot tell", NOTHING_LISTED[spec.idFrom] ?? `${spec.idFrom} listed nothing to read`);
+        continue;
+      }
+      path = pathOf(name, { id });
+    }
+    const body = await endpoint(path, spec.response, list, spec.path);
+    if (list) firstIds.set(name, (body as { id?: number }[] | undefined)?.[0]?.id);
   }
-  const members = (await endpoint("/system/apiMembers", ApiMemberSchema)) as { id?: number }[] | undefined;
-  if (members?.[0]?.id !== undefined)
-    await endpoint(`/system/apiMembers/${members[0].id}`, ApiMemberSchema, false, "/system/apiMembers/{id}");
-  else add("GET /system/apiMembers/{id}", "cannot tell", "no API member listed to read");
-  await endpoint("/system/members", MemberSchema);
-  await endpoint("/system/myCompany/corporateStructureLevels", CorporateStructureLevelSchema);
-  await endpoint("/system/locations", LocationSchema);
-  await endpoint("/system/departments", DepartmentSchema);
-  await endpoint("/system/mySecurity", MySecuritySchema);
-  await endpoint("/system/mySecurity/customizeItems/", MySecurityCustomizeItemSchema);
 
   // The settings page, read as the provider reads it (pageSize 1000), on every role.
   const settings = new Map<string, SecurityRoleSetting[]>();
   try {
-    const all = await client.list("/system/securityroles", SecurityRoleSchema, { fields: ["id", "name"] });
+    const all = await listSecurityRoles(client, { fields: ["id", "name"] });
     // Concurrently: the client's per-tenant limit bounds the requests in flight.
     const read = await Promise.all(
       all
         .filter((role) => role.id !== undefined)
-        .map(async (role) => {
-          const path = `/system/securityRoles/${role.id}/settings`;
-          return [role.name, await client.list(path, SecurityRoleSettingSchema, { pageSize: 1000 })] as const;
-        }),
+        .map(async (role) => [role.name, await roleSettings(client, role.id!)] as const),
     );
     for (const [name, list] of read) settings.set(name, list);
   } catch (error) {
@@ -190,9 +183,7 @@ export async function runChecks(
   // The Table Setup item format the TableSetupAccess check compares ("Category / Table"): only
   // the calling member's own items are visible, so it takes a member whose role allows some.
   try {
-    const items = await client.list("/system/mySecurity/customizeItems/", MySecurityCustomizeItemSchema, {
-      conditions: eq("customizeIdentifier", TABLE_SETUP),
-    });
+    const items = await myCustomizeItems(client, TABLE_SETUP);
     const identifiers = items.map((i) => i.itemIdentifier ?? "");
     // TableSetupAccess compares these strings with the catalog's entries as they are.
     const malformed = identifiers.filter((id) => !/^\S.* \/ \S.*$/.test(id));
@@ -222,14 +213,14 @@ export async function runChecks(
 
   // Paging: two roles with pageSize 1 must come as two pages joined by Link rel="next".
   try {
-    const firstTwo = await client.get("/system/securityroles", z.array(SecurityRoleSchema), {
+    const firstTwo = await client.get(pathOf("securityRoles"), z.array(SecurityRoleSchema), {
       pageSize: 2,
       orderBy: "id asc",
     });
     if (firstTwo.length < 2 || firstTwo[1].id === undefined) {
       add("paging with Link headers", "cannot tell", "the tenant has fewer than 2 roles to page through");
     } else {
-      const paged = await client.list("/system/securityroles", SecurityRoleSchema, {
+      const paged = await listSecurityRoles(client, {
         pageSize: 1,
         conditions: `id<=${firstTwo[1].id}`,
         orderBy: "id asc",

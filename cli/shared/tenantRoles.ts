@@ -2,7 +2,7 @@
 // access-audit read before matching roles against the integrations' tables (cli/shared/roleMatch.ts).
 // GET requests only.
 import { ConnectWiseClient } from "../../connectwise/client";
-import { ApiMemberSchema, SecurityRoleSchema, SecurityRoleSettingSchema } from "../../connectwise/schemas";
+import { listApiMembers, listSecurityRoles, roleSettings } from "../../connectwise/endpoints";
 import type { ApiMember, SecurityRole } from "../../connectwise/schemas";
 import { liveLevels } from "../../catalog";
 import type { LiveLevels } from "../../catalog";
@@ -16,17 +16,15 @@ export interface LiveRole {
 /** Every role (by name) with its settings page, and every API member (by identifier). */
 export async function readRoles(client: ConnectWiseClient): Promise<{ roles: LiveRole[]; apiMembers: ApiMember[] }> {
   const [roles, apiMembers] = await Promise.all([
-    client.list("/system/securityroles", SecurityRoleSchema, { orderBy: "name asc" }),
-    client.list("/system/apiMembers", ApiMemberSchema, { orderBy: "identifier asc" }),
+    listSecurityRoles(client, { orderBy: "name asc" }),
+    listApiMembers(client, { orderBy: "identifier asc" }),
   ]);
   // Concurrently: the client's per-tenant limit bounds the requests in flight.
   const live = await Promise.all(
     roles
       .filter((role) => role.id !== undefined)
       .map(async (role): Promise<LiveRole> => {
-        const settings = await client.list(`/system/securityRoles/${role.id}/settings`, SecurityRoleSettingSchema, {
-          pageSize: 1000,
-        });
+        const settings = await roleSettings(client, role.id!);
         return { role, levels: liveLevels(settings) };
       }),
   );
