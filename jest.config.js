@@ -1,23 +1,70 @@
+// Two tiers, one jest run (`npm test`, every suite):
+//   unit - the unit, handler, sandbox, contract and engine suites: loopback servers and child
+//          Node processes, no Pulumi CLI. `npm run test:unit` runs this tier alone, in parallel.
+//   cli  - the suites that drive a real CLI (Pulumi through the Automation API or a compiled
+//          command of ours that runs it, actionlint, Chromium, moto): `npm run test:cli`.
+// CLI_SUITES is the one list that decides; a new suite belongs to the unit tier unless named here.
+
+const CLI_SUITES = [
+  "access-audit",
+  "discover",
+  "doctor",
+  "e2e-adoption",
+  "e2e-loop",
+  "e2e-recovery",
+  "e2e-smoke",
+  "e2e-tenant",
+  "fleet",
+  "integrations-cli",
+  "library",
+  "new-client",
+  "reliability",
+  "s3-backend",
+  "verbose-logs",
+  "walkthrough",
+  "workflows",
+];
+
+const tsJest = [
+  "ts-jest",
+  {
+    tsconfig: {
+      types: ["node", "jest"],
+      esModuleInterop: true,
+      strict: true,
+      target: "ES2022",
+      module: "commonjs",
+      resolveJsonModule: true,
+      skipLibCheck: true,
+      // Transpile only: type-checking in each worker costs more than the tests; `npm test` and
+      // `npm run test:unit` type-check the suites once instead (tsc -p test/tsconfig.json).
+      isolatedModules: true,
+    },
+  },
+];
+
+const cliPaths = CLI_SUITES.map((name) => `<rootDir>/test/${name}.test.ts`);
+const base = { preset: "ts-jest", testEnvironment: "node", transform: { "^.+\\.ts$": tsJest } };
+
 /** @type {import('jest').Config} */
 module.exports = {
-  preset: "ts-jest",
-  testEnvironment: "node",
-  testMatch: ["<rootDir>/test/**/*.test.ts"],
+  // Both cores: jest's default (cores - 1) would run every suite one after another here.
+  maxWorkers: 2,
   testTimeout: 60000,
-  transform: {
-    "^.+\\.ts$": [
-      "ts-jest",
-      {
-        tsconfig: {
-          types: ["node", "jest"],
-          esModuleInterop: true,
-          strict: true,
-          target: "ES2022",
-          module: "commonjs",
-          resolveJsonModule: true,
-          skipLibCheck: true,
-        },
-      },
-    ],
-  },
+  projects: [
+    {
+      ...base,
+      displayName: "unit",
+      testMatch: ["<rootDir>/test/**/*.test.ts"],
+      testPathIgnorePatterns: ["/node_modules/", ...CLI_SUITES.map((name) => `/test/${name}\\.test\\.ts$`)],
+    },
+    {
+      ...base,
+      displayName: "cli",
+      testMatch: cliPaths,
+      // A folder for the fixtures the tier's suites share (test/e2e/tenantFixture.ts).
+      globalSetup: "<rootDir>/test/e2e/globalSetup.ts",
+      globalTeardown: "<rootDir>/test/e2e/globalTeardown.ts",
+    },
+  ],
 };

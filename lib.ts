@@ -10,7 +10,7 @@ export { TableSetupAccess } from "./resources/tableSetupAccess";
 export type { TableSetupAccessArgs } from "./resources/tableSetupAccess";
 export { OperatorChecklist } from "./resources/operatorChecklist";
 export type { OperatorChecklistArgs, ChecklistSource } from "./resources/operatorChecklist";
-export type { ConsoleStep } from "./provider/consoleSteps";
+export type { ConsoleStep, ReviewRecord } from "./review/records";
 export { Integration } from "./program/integration";
 export type { IntegrationArgs, IntegrationMemberArgs } from "./program/integration";
 export type { IntegrationDefinition } from "./program/definition";

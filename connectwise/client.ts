@@ -4,6 +4,7 @@
 
 import { createHash } from "crypto";
 import type { z } from "zod";
+import type { Clock } from "./clock";
 import { Connection, siteOrigin } from "./connection";
 import { connectionSecrets } from "./scrub";
 import { ConnectWiseError } from "./errors";
@@ -31,6 +32,8 @@ export interface ClientOptions {
   concurrency?: number;
   /** The `version=` of the Accept header. Default "2025.8". */
   apiVersion?: string;
+  /** What timeouts, the notice and retry waits run on. Default: the system clock (tests pass their own). */
+  clock?: Clock;
   /** What the clients of one tenant share (codebase, limiter); by default the process's. */
   tenants?: TenantCaches;
 }
@@ -211,6 +214,7 @@ export class ConnectWiseClient {
         maxMs: options.retryMaxMs ?? DEFAULT_RETRY_MAX_MS,
       },
       limiter: tenantLimiter(tenantKey, options.concurrency, options.tenants?.limiters),
+      clock: options.clock,
     });
 
     const codebases = options.tenants?.codebases ?? processCodebases;

@@ -65,5 +65,3 @@ export function mayHaveBeenCarriedOut(kind: FailureKind, code: string): boolean 
 export function isIdempotent(method: string): boolean {
   return method !== "POST";
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

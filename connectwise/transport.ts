@@ -8,6 +8,7 @@ import * as http from "http";
 import * as https from "https";
 import type { Duplex, Readable } from "stream";
 import * as tls from "tls";
+import { Clock, sleepOn, systemClock } from "./clock";
 import { proxyFor } from "./connection";
 import { ConnectWiseError, ConnectWiseErrorDetail } from "./errors";
 import { Limiter } from "./limiter";
@@ -21,7 +22,6 @@ import {
   isIdempotent,
   mayHaveBeenCarriedOut,
   retryAfterMs,
-  sleep,
 } from "./retry";
 import { ErrorResponseSchema } from "./schemas";
 import { scrub } from "./scrub";
@@ -59,6 +59,8 @@ export interface TransportOptions {
   limiter: Limiter;
   /** PEM certificates trusted for https sites besides Node's bundled roots. */
   ca?: string;
+  /** What the limits, the notice and the waits between attempts run on. Default: the system clock. */
+  clock?: Clock;
 }
 
 /**
@@ -242,8 +244,10 @@ function httpsAgentFor(proxy: URL | undefined, ca: string | undefined, timeoutMs
 
 export class Transport {
   private readonly http: AxiosInstance;
+  private readonly clock: Clock;
 
   constructor(private readonly options: TransportOptions) {
+    this.clock = options.clock ?? systemClock;
     this.http = axios.create({
       // Status handling, parsing and redirects are decided here, not by axios.
       validateStatus: () => true,
@@ -280,22 +284,22 @@ export class Transport {
         const n = state.attempts;
         throw this.failure(req, outcome, n, `${why}, after ${n} attempt${n === 1 ? "" : "s"}`);
       }
-      await this.timed(state, () => sleep(decision.retryInMs!));
+      await this.timed(state, () => sleepOn(this.clock, decision.retryInMs!));
     }
   }
 
   /** Runs one step of a request on its own clock, saying once on stderr when it is slow. */
   private async timed<T>(state: RequestState, step: () => Promise<T>): Promise<T> {
-    const started = Date.now();
+    const started = this.clock.now();
     const { slowNoticeMs } = this.options;
     const notice = state.noticed
       ? undefined
-      : setTimeout(() => this.notice(state), Math.max(0, slowNoticeMs - state.spentMs));
+      : this.clock.setTimeout(() => this.notice(state), Math.max(0, slowNoticeMs - state.spentMs));
     try {
       return await step();
     } finally {
-      clearTimeout(notice);
-      state.spentMs += Date.now() - started;
+      if (notice !== undefined) this.clock.clearTimeout(notice);
+      state.spentMs += this.clock.now() - started;
     }
   }
 
@@ -319,7 +323,7 @@ export class Transport {
     const agents = this.agents(req.url);
     const controller = new AbortController();
     let timedOut = false;
-    const timer = setTimeout(() => {
+    const timer = this.clock.setTimeout(() => {
       timedOut = true;
       controller.abort();
     }, limitMs);
@@ -348,7 +352,7 @@ export class Transport {
       const message = err instanceof Error ? err.message : "request failed";
       return { kind: "failure", failure: failureKind(code), code, description: scrub(message, req.secrets) };
     } finally {
-      clearTimeout(timer);
+      this.clock.clearTimeout(timer);
     }
   }
 
@@ -361,7 +365,7 @@ export class Transport {
       if (method === "POST" && outcome.status !== 429)
         return { why: "a POST is not repeated once it may have reached the server" };
       if (attempt >= retry.maxRetries) return {};
-      const after = retryAfterMs(outcome.headers["retry-after"]);
+      const after = retryAfterMs(outcome.headers["retry-after"], this.clock.now());
       if (after === undefined) return { retryInMs: backoffMs(attempt, retry) };
       if (after > MAX_RETRY_AFTER_MS)
         return {

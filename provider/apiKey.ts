@@ -20,7 +20,8 @@ import { MEMBER_IDENTIFIER_MAX } from "../catalog";
 import type { ConnectWiseClient } from "../connectwise/client";
 import { callingMember, mintToken } from "../connectwise/endpoints";
 import { ConnectWiseError, outcomeUnknown } from "../connectwise/errors";
-import { UnansweredToken, revokeWhere, unansweredTokenText } from "./consoleSteps";
+import { type ResourceRef, type UnansweredToken, notice, resourceOf } from "../review/records";
+import { revokeWhere, unansweredTokenText } from "../review/renderLine";
 import type { Token } from "../connectwise/schemas";
 import { parseDuration } from "./duration";
 import {
@@ -56,6 +57,8 @@ const SOURCES = ["token", "console"] as const;
 export type KeySource = (typeof SOURCES)[number];
 
 const label = (member: unknown): string => resourceLabel(TYPE, member, "for member ");
+/** The resource as its review records name it. */
+const ref = (member: unknown) => resourceOf(TYPE, member, "for member ");
 /** The public key's last four characters: enough to find the key in the UI, too little to use it. */
 const keyHint = (publicKey: string): string => `public key ending "...${publicKey.slice(-4)}"`;
 
@@ -163,12 +166,12 @@ async function diff(
   news: ApiKeyInputs,
   input: InputDiff,
 ): Promise<DiffResult> {
-  const resource = label(news.member);
+  const subject = ref(news.member);
   const unanswered = olds.unanswered ?? [];
-  reportUnanswered(resource, unanswered);
+  reportUnanswered(subject, unanswered);
   if (!olds.publicKey) {
     // The last mint's answer was lost: update mints (a replacement's create could not carry the record).
-    report(`${resource}: no key in the state (the last token POST got no answer): up will mint a new key`);
+    report(notice(subject, `no key in the state (the last token POST got no answer): up will mint a new key`));
     return diffResult(true);
   }
   // Everything but rotateBefore replaces the key (the table's flags; the key inputs only for a console key).
@@ -177,7 +180,10 @@ async function diff(
   if (replaces.length === 0) {
     if (news.source === "token" && expiresWithin(olds.expiration, news.rotateBefore)) {
       report(
-        `${resource}: drift: expires ${olds.expiration.slice(0, 10)} (within rotateBefore ${news.rotateBefore}): up will rotate it`,
+        notice(
+          subject,
+          `drift: expires ${olds.expiration.slice(0, 10)} (within rotateBefore ${news.rotateBefore}): up will rotate it`,
+        ),
       );
       replaces.push("expiration");
       details.expiration = { kind: "update", inputDiff: false };
@@ -186,7 +192,7 @@ async function diff(
         news.source === "token"
           ? "up will mint a new key"
           : `up fails until a new key made in ${revokeWhere(news.member)} is set as publicKey and privateKey`;
-      report(`${resource}: drift: no longer authenticates (401): ${remedy}`);
+      report(notice(subject, `drift: no longer authenticates (401): ${remedy}`));
       replaces.push("publicKey");
       details.publicKey = { kind: "update", inputDiff: false };
     }
@@ -202,10 +208,13 @@ function current(unanswered: UnansweredToken[], now = Date.now()): UnansweredTok
 }
 
 /** One line per token that may have been minted unseen, each time the stack runs. */
-function reportUnanswered(resource: string, unanswered: UnansweredToken[]): void {
+function reportUnanswered(subject: ResourceRef, unanswered: UnansweredToken[]): void {
   for (const token of current(unanswered))
     report(
-      `${resource}: unanswered token: a key may exist that this stack never received: ${unansweredTokenText(token)}`,
+      notice(
+        subject,
+        `unanswered token: a key may exist that this stack never received: ${unansweredTokenText(token)}`,
+      ),
     );
 }
 
@@ -280,6 +289,7 @@ async function create(context: HandlerContext, inputs: ApiKeyInputs): Promise<pu
   const publicKey = inputs.publicKey ?? "";
   const privateKey = inputs.privateKey ?? "";
   const resource = label(inputs.member);
+  const subject = ref(inputs.member);
   const identifier = await authenticatedMember(client, publicKey, privateKey);
   if (identifier === undefined) {
     throw new Error(
@@ -294,7 +304,10 @@ async function create(context: HandlerContext, inputs: ApiKeyInputs): Promise<pu
   }
   // The stack did not make this key: it only verifies it, and destroy leaves it as it is.
   report(
-    `${resource}: adopts the console key (${keyHint(publicKey)}) of member ${identifier}; the published API cannot revoke or delete keys, so destroy will leave it working`,
+    notice(
+      subject,
+      `adopts the console key (${keyHint(publicKey)}) of member ${identifier}; the published API cannot revoke or delete keys, so destroy will leave it working`,
+    ),
   );
   const outs: ApiKeyOutputs = {
     ...inputs,
@@ -317,8 +330,11 @@ function tokenOutputs(
   if (expiresWithin(token.expiration, inputs.rotateBefore)) {
     // A fresh token already inside the window would be replaced by every preview.
     report(
-      `${label(inputs.member)}: tokens on ${client.tenant} expire at ${token.expiration}, sooner than rotateBefore ${inputs.rotateBefore} from now: ` +
-        "every preview will plan to replace this key; set rotateBefore shorter than the token lifetime",
+      notice(
+        ref(inputs.member),
+        `tokens on ${client.tenant} expire at ${token.expiration}, sooner than rotateBefore ${inputs.rotateBefore} from now: ` +
+          "every preview will plan to replace this key; set rotateBefore shorter than the token lifetime",
+      ),
     );
   }
   return {
@@ -378,7 +394,7 @@ async function update(
 ): Promise<pulumi.dynamic.UpdateResult> {
   const unanswered = current(olds.unanswered ?? []);
   if (!olds.publicKey && news.source === "token") {
-    reportUnanswered(label(news.member), unanswered);
+    reportUnanswered(ref(news.member), unanswered);
     const client = await context.connect();
     const minted = await mint(client, news, id, unanswered);
     return { outs: tokenOutputs(client, news, minted.token, minted.unanswered) };
@@ -397,14 +413,17 @@ async function update(
 
 /** The published API can neither revoke nor delete a key: say so, and where the operator does it. */
 function remove(_context: HandlerContext, _id: string, props: ApiKeyOutputs): Promise<void> {
-  const resource = label(props.member);
-  reportUnanswered(resource, props.unanswered ?? []);
+  const subject = ref(props.member);
+  reportUnanswered(subject, props.unanswered ?? []);
   if (!props.publicKey) return Promise.resolve(); // no key was received: nothing else to say
   const key = `the key (${keyHint(props.publicKey)})`;
   const expiry = props.expiration ? ` It stops working by itself at ${props.expiration}.` : "";
   report(
-    `${resource}: removed from the stack; the published ConnectWise API cannot revoke keys, so ${key} ` +
-      `still works until revoked in ${revokeWhere(props.member)}.${expiry}`,
+    notice(
+      subject,
+      `removed from the stack; the published ConnectWise API cannot revoke keys, so ${key} ` +
+        `still works until revoked in ${revokeWhere(props.member)}.${expiry}`,
+    ),
   );
   return Promise.resolve();
 }
@@ -420,8 +439,11 @@ export const provider = lifecycle<ApiKeyInputs, ApiKeyOutputs>({
     keeps: (props) => !!props.publicKey && (props.adopted ?? props.source === "console"),
     announce: (_id, props) =>
       report(
-        `${label(props.member)}: released as it is: the key (${keyHint(props.publicKey)}) was made in the console, not by this stack, and the published ConnectWise API ` +
-          `cannot revoke or delete keys; it keeps working until revoked in ${revokeWhere(props.member)}.`,
+        notice(
+          ref(props.member),
+          `released as it is: the key (${keyHint(props.publicKey)}) was made in the console, not by this stack, and the published ConnectWise API ` +
+            `cannot revoke or delete keys; it keeps working until revoked in ${revokeWhere(props.member)}.`,
+        ),
       ),
   },
   diff,

@@ -46,7 +46,8 @@ import {
   sameName,
   sameText,
 } from "./kit/lifecycle";
-import { report, shown } from "./report";
+import { driftRecord, notice, resourceOf } from "../review/records";
+import { report } from "./report";
 
 /** The reference fields, whose tenant ids are kept in the outputs (`refs`). */
 type LookupField = "securityRole" | "level" | "businessUnit" | "location" | "defaultTerritory";
@@ -83,6 +84,8 @@ const MAPPINGS: FieldMapping[] = [
 
 const TYPE = "ApiMember";
 const label = (identifier: unknown): string => resourceLabel(TYPE, identifier);
+/** The resource as its review records name it. */
+const ref = (identifier: unknown) => resourceOf(TYPE, identifier);
 
 // ---- Ownership marker ------------------------------------------------------------------------
 // The published ApiMember schema has one free-text field, `notes`; the marker is its last line,
@@ -264,7 +267,10 @@ async function acrossFields(
     const mark = splitNotes(existing.notes);
     if (mark.owner !== undefined && !mark.released) return fail("identifier", claim.reason);
     report(
-      `${label(checked.identifier)}: existing member ${existing.id} (${state}) was not made by this stack: ${claim.reason}`,
+      notice(
+        ref(checked.identifier),
+        `existing member ${existing.id} (${state}) was not made by this stack: ${claim.reason}`,
+      ),
     );
     return;
   }
@@ -273,8 +279,11 @@ async function acrossFields(
   );
   if (existing.inactiveFlag) changes.push("active");
   report(
-    `${label(checked.identifier)}: ${claim.how} member ${existing.id} (${state}); ` +
-      `up will change: ${changes.length > 0 ? changes.join(", ") : "nothing"}`,
+    notice(
+      ref(checked.identifier),
+      `${claim.how} member ${existing.id} (${state}); ` +
+        `up will change: ${changes.length > 0 ? changes.join(", ") : "nothing"}`,
+    ),
   );
 }
 
@@ -290,7 +299,7 @@ async function diff(
   news: ApiMemberInputs,
   input: InputDiff,
 ): Promise<DiffResult> {
-  const resource = label(news.identifier);
+  const subject = ref(news.identifier);
   if (input.replaces.length > 0) return diffResult(true, input.replaces, inputDetails(input.replaces));
 
   // Names of tenant data compare case-insensitively, as ConnectWise matches them (the table's flags).
@@ -306,18 +315,18 @@ async function diff(
   const client = await context.connect();
   const live = await memberRecord(client, id);
   if (!live) {
-    report(`${resource}: drift: missing => present`);
+    report(driftRecord(subject, undefined, "missing", "present"));
     return diffResult(true, ["memberId"], { memberId: { kind: "add", inputDiff: false } });
   }
   for (const difference of differences(live, news, notesFor(news, olds.adopted === true))) {
     const name = difference.mapping.input;
     // An input change (a new owner rewrites the marker in the notes) is shown by the engine itself.
     if (changedInputs.includes(name) || (name === "notes" && olds.owner !== news.owner)) continue;
-    report(`${resource}: drift: ${name}: ${shown(difference.live)} => ${shown(difference.declared)}`);
+    report(driftRecord(subject, name, difference.live, difference.declared));
     details[name] = { kind: "update", inputDiff: false };
   }
   if (live.inactiveFlag) {
-    report(`${resource}: drift: inactive => active`);
+    report(driftRecord(subject, undefined, "inactive", "active"));
     details.inactive = { kind: "update", inputDiff: false };
   }
   return diffResult(Object.keys(details).length > 0, [], details);
@@ -342,6 +351,7 @@ const NATURAL_KEY: NaturalKey<ApiMemberInputs, ApiMember> = {
 async function create(context: HandlerContext, inputs: ApiMemberInputs): Promise<pulumi.dynamic.CreateResult> {
   const client = await context.connect();
   const resource = label(inputs.identifier);
+  const subject = ref(inputs.identifier);
   const claimed = async (found: ApiMember, claim: Claim & { take: true }) => {
     const member = await converge(context, client, found, inputs, claim.adopted, undefined, resource);
     return { id: String(memberIdOf(member)), outs: outputs(inputs, member, claim.adopted) };
@@ -380,7 +390,10 @@ async function create(context: HandlerContext, inputs: ApiMemberInputs): Promise
           cause: error,
         });
       report(
-        `${resource}: the answer to the POST that creates the member was lost; member ${found.id} ${claim.how === "takes back its own" ? "carries this stack's marker: it is the one the POST created" : "is adopted"}`,
+        notice(
+          subject,
+          `the answer to the POST that creates the member was lost; member ${found.id} ${claim.how === "takes back its own" ? "carries this stack's marker: it is the one the POST created" : "is adopted"}`,
+        ),
       );
       return claimed(found, claim);
     },
@@ -457,9 +470,12 @@ export const provider = lifecycle<ApiMemberInputs, ApiMemberOutputs>({
   across: acrossFields,
   release: releaseAdopted("deactivateAdopted", (id, props) =>
     report(
-      `${label(props.identifier)}: released as it is: member ${id} was adopted, not created by this stack, so it stays active ` +
-        `and unchanged in ConnectWise (its notes keep the line "${ownerMarker(props.owner ?? "", true)}"; ` +
-        `set deactivateAdopted: true before destroying to deactivate it instead)`,
+      notice(
+        ref(props.identifier),
+        `released as it is: member ${id} was adopted, not created by this stack, so it stays active ` +
+          `and unchanged in ConnectWise (its notes keep the line "${ownerMarker(props.owner ?? "", true)}"; ` +
+          `set deactivateAdopted: true before destroying to deactivate it instead)`,
+      ),
     ),
   ),
   diff,

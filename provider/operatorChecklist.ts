@@ -9,15 +9,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
-import {
-  PendingItem,
-  UnansweredToken,
-  buildChecklist,
-  formatChecklistText,
-  formatRunbook,
-  inClickOrder,
-  toEntry,
-} from "./consoleSteps";
+import type { PendingItem, UnansweredToken } from "../review/records";
+import { appendRecords } from "../review/recordsFile";
+import { buildChecklist, distinctSteps, formatChecklistText, inClickOrder } from "../review/renderChecklist";
+import { formatRunbook } from "../review/renderRunbook";
 import { accept, containsUnknown, field, reject, rule, valueFirst } from "./handlerKit";
 import { DiffResult, HandlerContext, InputDiff, diffResult, lifecycle } from "./kit/lifecycle";
 
@@ -57,13 +52,19 @@ const FIELDS = {
   ),
 };
 
+/** The items with steps pending now. */
+const pendingItems = (inputs: OperatorChecklistInputs) =>
+  (inputs.items ?? []).filter((item) => (item.steps ?? []).length > 0);
+
+/** The steps pending now, in click order. */
+const stepsOf = (inputs: OperatorChecklistInputs) => inClickOrder(pendingItems(inputs).flatMap((item) => item.steps));
+
 /** The checklist of the steps pending now, in click order. */
 function checklistOf(inputs: OperatorChecklistInputs) {
-  const items = (inputs.items ?? []).filter((item) => (item.steps ?? []).length > 0);
   return buildChecklist(
-    items.map((item) => item.tenant),
+    pendingItems(inputs).map((item) => item.tenant),
     inputs.stack,
-    inClickOrder(items.flatMap((item) => item.steps.map(toEntry))),
+    stepsOf(inputs),
   );
 }
 
@@ -83,8 +84,21 @@ function settle(inputs: OperatorChecklistInputs & Record<string, unknown>): Oper
     fs.mkdirSync(path.dirname(runbookPath), { recursive: true });
     fs.writeFileSync(runbookPath, runbookOf(inputs));
   }
-  // A plain Error, not a partial failure: the engine prints it once, as written.
-  if (checklist.count > 0) throw new Error(formatChecklistText(checklist, runbookPath || undefined));
+  if (checklist.count > 0) {
+    // For the command that asked (checklist, fleet): the same checklist as data. Its terminal
+    // rendering is the error below, so it goes to the records file only.
+    appendRecords([
+      {
+        kind: "checklist",
+        resource: { type: TYPE, name: inputs.stack },
+        stack: inputs.stack,
+        tenants: checklist.tenants,
+        steps: distinctSteps(stepsOf(inputs)),
+      },
+    ]);
+    // A plain Error, not a partial failure: the engine prints it once, as written.
+    throw new Error(formatChecklistText(checklist, runbookPath || undefined));
+  }
   return { ...inputs, pending: 0, runbookPath };
 }
 

@@ -1,22 +1,23 @@
-// The one way the member and key handlers tell a reviewer what preview found: drift and adoption
-// lines. A fleet command parses these lines, so their shapes are fixed:
-//   `<Type> <label>: drift: <field>: <live> => <declared>`
-//   `<Type> <label>: drift: inactive => active`
-//   `<Type> <label>: adopts existing member <id> (<active|inactive>); up will change: <fields>`
-// Under our provider server they are diagnostics attached to the resource (its URN in
-// `pulumi preview --json`); under the SDK's server, stderr lines the engine shows under the stack.
+// The one way a handler tells a reviewer what it found: report(records). Each record is rendered
+// as the line users of plain `pulumi preview` read (review/renderLine.ts), all the records of
+// one call as one message so their (click) order holds: under our provider server a diagnostic
+// on the resource (its URN in `pulumi preview --json`), under the SDK's server a stderr line the
+// engine shows under the stack. When a command asked for them (CW_IAC_RECORDS), the same records
+// go, as data, to its records file (review/recordsFile.ts): checklist and fleet read that, never
+// the lines. Callers never put key material in a record.
 
-import { diagnostics, type PropertyDiff } from "../pulumi-runtime/diagnostics";
+import { currentUrn, diagnostics, type PropertyDiff } from "../pulumi-runtime/diagnostics";
+import { appendRecords } from "../review/recordsFile";
+import { lineOf } from "../review/renderLine";
+import type { ReviewRecord } from "../review/records";
 
-/** Prints one line for the reviewer. Callers never pass key material. */
-export function report(line: string): void {
-  diagnostics.info(line);
+export function report(...records: ReviewRecord[]): void {
+  if (records.length === 0) return;
+  const lines = records.map(lineOf).filter((line): line is string => line !== undefined);
+  if (lines.length > 0) diagnostics.info(lines.join("\n"));
+  const urn = currentUrn();
+  appendRecords(urn ? records.map((record) => ({ ...record, urn })) : records);
 }
 
 export type { PropertyDiff };
 export type DetailedDiff = Record<string, PropertyDiff>;
-
-/** A value as a drift line shows it: on one line, "" as (empty). */
-export function shown(value: string): string {
-  return value === "" ? "(empty)" : value.replace(/\r?\n/g, "\\n");
-}

@@ -44,7 +44,16 @@ import {
 } from "../connectwise/endpoints";
 import { ConnectWiseError } from "../connectwise/errors";
 import type { SecurityRole } from "../connectwise/schemas";
-import { ConsoleStep, driftLine, operatorLines, report } from "./consoleSteps";
+import {
+  type ConsoleStep,
+  type DriftRecord,
+  type ResourceRef,
+  driftRecord,
+  notice,
+  resourceOf,
+  stepRecords,
+} from "../review/records";
+import { report } from "./report";
 import {
   ArgsOf,
   CheckContext,
@@ -247,7 +256,7 @@ async function afterCheck(
   if (inputs && Object.keys(olds).length === 0 && typeof inputs.name === "string") {
     if (stillUnknown(inputs, ["permissions", "exclusive"])) return result;
     if (inputs.adopt !== true)
-      report(...operatorLines(label(inputs.name), steps(inputs.name, differences(inputs, new Map()))));
+      report(...stepRecords(ref(inputs.name), steps(inputs.name, differences(inputs, new Map()))));
     else await reportAdoption(context, inputs);
   }
   return result;
@@ -261,15 +270,18 @@ async function reportAdoption(context: HandlerContext, inputs: SecurityRoleInput
   const client = await context.connect();
   const existing = await securityRoleNamed(client, inputs.name);
   if (!existing?.id) {
-    report(`${label(inputs.name)}: no role of this name to adopt on ${client.tenant}; up creates it`);
-    report(...operatorLines(label(inputs.name), steps(inputs.name, differences(inputs, new Map()))));
+    report(notice(ref(inputs.name), `no role of this name to adopt on ${client.tenant}; up creates it`));
+    report(...stepRecords(ref(inputs.name), steps(inputs.name, differences(inputs, new Map()))));
     return;
   }
   const pending = steps(existing.name, differences(inputs, await readSettings(client, existing.id)));
   report(
-    `${label(inputs.name)}: adopts existing role ${existing.id}; up changes nothing on it through the API` +
-      (pending.length > 0 ? ` and asks the operator for ${pending.length} step(s)` : " (its levels already match)"),
-    ...operatorLines(label(inputs.name), pending),
+    notice(
+      ref(inputs.name),
+      `adopts existing role ${existing.id}; up changes nothing on it through the API` +
+        (pending.length > 0 ? ` and asks the operator for ${pending.length} step(s)` : " (its levels already match)"),
+    ),
+    ...stepRecords(ref(inputs.name), pending),
   );
 }
 
@@ -311,6 +323,8 @@ function steps(roleName: string, diffs: PendingDifference[]): ConsoleStep[] {
 }
 
 const label = (name: string) => resourceLabel(TYPE, name);
+/** The resource as its review records name it. */
+const ref = (name: string) => resourceOf(TYPE, name);
 
 /** The declared shape read back from the role: declared functions, plus with exclusive every non-None one. */
 function livePermissions(declared: SecurityRoleInputs, live: LiveLevels): Record<string, Levels> {
@@ -472,8 +486,11 @@ async function create(
       const doubts = await doubtsAbout(client, existing, live);
       if (doubts.length > 0) throw notOwn(existing, client.tenant, doubts);
       report(
-        `${label(inputs.name)}: takes back role ${existing.id}: made by this stack's connection at ` +
-          `${existing._info?.dateEntered ?? existing._info?.lastUpdated}, unused since (an earlier up was interrupted before saving it)`,
+        notice(
+          ref(inputs.name),
+          `takes back role ${existing.id}: made by this stack's connection at ` +
+            `${existing._info?.dateEntered ?? existing._info?.lastUpdated}, unused since (an earlier up was interrupted before saving it)`,
+        ),
       );
       return { role: existing, live, adopted: false };
     },
@@ -489,8 +506,11 @@ async function create(
           `${label(inputs.name)}: the POST that creates it got no answer (${why}). `,
         );
       report(
-        `${label(inputs.name)}: the answer to the POST that creates the role was lost (${why}); ` +
-          `role ${role.id}, which it created, is this stack's`,
+        notice(
+          ref(inputs.name),
+          `the answer to the POST that creates the role was lost (${why}); ` +
+            `role ${role.id}, which it created, is this stack's`,
+        ),
       );
       return { role, live, adopted: false };
     },
@@ -527,13 +547,13 @@ async function diff(
   const client = await context.connect();
   const settings = await roleSettingsOrGone(client, Number(id));
   if (!settings) {
-    report(driftLine(label(news.name), "role", `deleted (id ${id})`, "exists"));
+    report(driftRecord(ref(news.name), "role", `deleted (id ${id})`, "exists"));
     return diffResult(true, ["name"]);
   }
   if (stillUnknown(news, ["permissions", "exclusive"])) return diffResult(true);
 
   const pending = differences(news, liveLevels(settings));
-  reportDifferences(label(news.name), olds, news.name, pending);
+  reportDifferences(ref(news.name), olds, news.name, pending);
   // `adopt` and `deleteAdopted` only matter at create and delete (the table ignores them);
   // `__provider` is our code, not the role.
   const inputsChanged = input.changed.length > 0;
@@ -551,16 +571,21 @@ async function diff(
  * Drift: a level the last up verified (no step was left for it) that now reads otherwise, i.e.
  * changed by hand. Every difference is also reported as the operator's step that resolves it.
  */
-function reportDifferences(resource: string, olds: SecurityRoleOutputs, roleName: string, diffs: PendingDifference[]) {
+function reportDifferences(
+  subject: ResourceRef,
+  olds: SecurityRoleOutputs,
+  roleName: string,
+  diffs: PendingDifference[],
+) {
   const stepsLeft = new Set((olds.pendingSteps ?? []).map((s) => `${s.menuPath.slice(3).join("/")} ${s.field}`));
-  const drift: string[] = [];
+  const drift: DriftRecord[] = [];
   for (const d of diffs) {
     const before = olds.permissions ? wantedLevels(olds, d.key)?.[d.field] : undefined;
     const key = `${d.key} ${FIELD_LABEL[d.field]}`;
     if (before !== undefined && before !== d.current && !stepsLeft.has(key))
-      drift.push(driftLine(resource, `${d.key} ${d.field}`, d.current, d.desired));
+      drift.push(driftRecord(subject, `${d.key} ${d.field}`, d.current, d.desired));
   }
-  report(...drift, ...operatorLines(resource, steps(roleName, diffs)));
+  report(...drift, ...stepRecords(subject, steps(roleName, diffs)));
 }
 
 async function update(
@@ -632,8 +657,11 @@ export const provider = lifecycle<SecurityRoleInputs, SecurityRoleOutputs>({
   // The stack took an adopted role over; it did not create it. Leave it as the tenant had it.
   release: releaseAdopted("deleteAdopted", (id, props) =>
     report(
-      `${label(props.name)}: released as it is: role ${id} was adopted, not created by this stack, so it stays in ` +
-        "ConnectWise (set deleteAdopted: true before destroying to delete it instead)",
+      notice(
+        ref(props.name),
+        `released as it is: role ${id} was adopted, not created by this stack, so it stays in ` +
+          "ConnectWise (set deleteAdopted: true before destroying to delete it instead)",
+      ),
     ),
   ),
   diff,

@@ -25,7 +25,8 @@ import { and, eq } from "../connectwise/conditions";
 import { memberByIdentifier, myCustomizeItems, mySecurity } from "../connectwise/endpoints";
 import { ConnectWiseError } from "../connectwise/errors";
 import type { ApiMember } from "../connectwise/schemas";
-import { ConsoleStep, driftLine, operatorLines, report } from "./consoleSteps";
+import { type ConsoleStep, type DriftRecord, driftRecord, resourceOf, stepRecords } from "../review/records";
+import { report } from "./report";
 import {
   ArgsOf,
   InputsOf,
@@ -61,6 +62,8 @@ export interface RoleDeclaration {
 }
 
 const label = (role: string, member: string) => resourceLabel(TYPE, `${role}/${member}`);
+/** The resource as its review records name it. */
+const ref = (role: string, member: string) => resourceOf(TYPE, `${role}/${member}`);
 
 /** A set of Table Setup entries: catalog spelling, sorted, each once; a list with an entry still unknown is left as given. */
 function judgeTables(value: unknown): Verdict<string[]> {
@@ -360,24 +363,24 @@ async function diff(
 
   const client = await context.connect();
   const live = await liveAccess(client, news, olds.memberId);
-  const resource = label(news.role, news.member);
+  const subject = ref(news.role, news.member);
   const stepsLeft = (olds.pendingSteps ?? []).length > 0;
   if (live.memberRole !== undefined && live.memberRole.toLowerCase() !== news.role.toLowerCase()) {
     // Not the operator's: the member's ApiMember resource moves it back on the next up.
-    report(driftLine(resource, `member ${news.member} securityRole`, live.memberRole, news.role));
+    report(driftRecord(subject, `member ${news.member} securityRole`, live.memberRole, news.role));
     return diffResult(true);
   }
   const { diffs, steps } = pending(news, live);
   // Drift: an entry the last verification saw otherwise (only while the list is readable).
-  const drift: string[] = [];
+  const drift: DriftRecord[] = [];
   if (live.readable && !stepsLeft) {
     const before = olds.verified ?? [];
     for (const d of diffs) {
       if ((d.current === "allowed") !== before.includes(d.table))
-        drift.push(driftLine(resource, `Table Setup '${d.table}'`, d.current, d.desired));
+        drift.push(driftRecord(subject, `Table Setup '${d.table}'`, d.current, d.desired));
     }
   }
-  report(...drift, ...operatorLines(resource, steps));
+  report(...drift, ...stepRecords(subject, steps));
   // A new key, a new list; and the role's declaration rides along so check() can judge it: keep
   // the state's copy current.
   const inputsChanged = input.changed.length > 0;

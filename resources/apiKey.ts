@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DynamicResource } from "../pulumi-runtime/dynamicResource";
 // Types only (erased at compile time): the args are derived from the provider's field table.
 import type { ApiKeyArgs, KeySource } from "../provider/apiKey";
-import type { UnansweredToken } from "../provider/consoleSteps";
+import type { UnansweredToken } from "../review/records";
 
 export type { ApiKeyArgs };
 

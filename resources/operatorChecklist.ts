@@ -4,7 +4,7 @@ import { DynamicResource } from "../pulumi-runtime/dynamicResource";
 import { SecurityRole } from "./securityRole";
 import { TableSetupAccess } from "./tableSetupAccess";
 // Types only (erased at compile time).
-import type { PendingItem } from "../provider/consoleSteps";
+import type { PendingItem } from "../review/records";
 
 /** A resource whose console steps the checklist gathers (an ApiKey: the tokens that may exist unseen). */
 export type ChecklistSource = SecurityRole | TableSetupAccess | ApiKey;

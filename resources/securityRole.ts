@@ -3,7 +3,7 @@ import { DynamicResource } from "../pulumi-runtime/dynamicResource";
 
 // Types only (erased at compile time): the args are derived from the provider's field table, so
 // this module loads no provider code.
-import type { ConsoleStep } from "../provider/consoleSteps";
+import type { ConsoleStep } from "../review/records";
 import type { PermissionLevel, PermissionLevels, SecurityRoleArgs, SecurityRoleInputs } from "../provider/securityRole";
 
 export type { PermissionLevel, PermissionLevels, SecurityRoleArgs };

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DynamicResource } from "../pulumi-runtime/dynamicResource";
 import { SecurityRole } from "./securityRole";
 // Types only (erased at compile time): the args are derived from the provider's field table.
-import type { ConsoleStep } from "../provider/consoleSteps";
+import type { ConsoleStep } from "../review/records";
 import type { RoleDeclaration, TableSetupAccessArgs as FieldArgs } from "../provider/tableSetupAccess";
 
 /** What users write: `role` is the SecurityRole resource (preferred) or the name of a role the program does not manage. */

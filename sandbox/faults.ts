@@ -1,5 +1,7 @@
 // Injected faults for /apis/3.0 requests: latency, 429 with Retry-After, 503, and connections
-// destroyed without an answer. Each rate is an independent chance per request. `injectFaults`
+// destroyed without an answer. Each rate is an independent chance per request, drawn from a
+// generator seeded with `seed`: the same seed and the same requests draw the same faults, and
+// each change of the faults starts the draws again from the seed. `injectFaults`
 // is the step in front of the API plane, as a rate limiter in front of the real app would be.
 // `loseAnswers` is targeted instead: the API acts on a matching request, then its answer is lost
 // (the connection is destroyed, or a gateway's 502/504 comes back), as when a connection drops
@@ -44,6 +46,8 @@ export interface Faults {
   rate503: number;
   rateDrop: number;
   retryAfterSeconds: number;
+  /** Seeds the draws of the rates above (an integer from 0 to 2^32 - 1). */
+  seed: number;
   loseAnswers: LostAnswer[];
   reshape: Reshape[];
 }
@@ -54,6 +58,7 @@ export const NO_FAULTS: Faults = {
   rate503: 0,
   rateDrop: 0,
   retryAfterSeconds: 1,
+  seed: 1,
   loseAnswers: [],
   reshape: [],
 };
@@ -123,6 +128,8 @@ export function mergeFaults(current: Faults, update: unknown): Faults {
       next.reshape = reshapes(v);
       continue;
     }
+    if (k === "seed" && (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 0xffffffff))
+      throw new Error("fault 'seed' must be an integer from 0 to 4294967295");
     const isRate = k.startsWith("rate");
     if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || (isRate && v > 1)) {
       throw new Error(`fault '${k}' must be a number ${isRate ? "between 0 and 1" : ">= 0"}`);
@@ -130,6 +137,30 @@ export function mergeFaults(current: Faults, update: unknown): Faults {
     next[k as Exclude<keyof Faults, "loseAnswers" | "reshape">] = v;
   }
   return next;
+}
+
+/** A small seeded generator (mulberry32): numbers in [0, 1), the same sequence for the same seed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// One generator per faults setting: a change of the faults (a new object) starts from its seed.
+const generators = new WeakMap<Faults, () => number>();
+
+function generatorFor(faults: Faults): () => number {
+  let random = generators.get(faults);
+  if (!random) {
+    random = seededRandom(faults.seed);
+    generators.set(faults, random);
+  }
+  return random;
 }
 
 export function drawFault(faults: Faults, random: () => number = Math.random): FaultOutcome {
@@ -175,7 +206,7 @@ export function injectFaults(current: () => Faults, next: Plane, path: (req: Pla
     }
     if (current().latencyMs > 0) await sleep(current().latencyMs);
     const faults = current();
-    const fault = drawFault(faults);
+    const fault = drawFault(faults, generatorFor(faults));
     const requestBody = text || undefined;
     if (fault === "drop") return { status: 0, drop: true, fault, requestBody };
     if (fault === "429")

@@ -12,11 +12,14 @@ import { MAX_PAGES } from "../connectwise/paging";
 import { SecurityRoleSchema } from "../connectwise/schemas";
 import { MAX_BODY_BYTES } from "../connectwise/transport";
 import { clientRejection as rejection } from "./client-harness";
+import { ManualClock, until } from "./manual-clock";
 
 const Info = z.looseObject({ version: z.string() });
 const PUBLIC_KEY = "LimitsPublicKey1";
 const PRIVATE_KEY = "LimitsPrivateKey1";
 const FAST_RETRIES = { retryBaseMs: 1, retryMaxMs: 5 };
+/** Retries at once (a zero wait), so the attempts fall where a ManualClock test puts them. */
+const NO_BACKOFF = { retryBaseMs: 0, retryMaxMs: 0 };
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, nth: number) => void;
 
@@ -94,36 +97,52 @@ afterAll(() => Promise.all(sites.map((s) => s.close())));
 describe("a site that never answers", () => {
   const hang: Handler = () => undefined;
 
+  // These run on a ManualClock: time passes only when the test advances it, once the site has
+  // the request, so each attempt's timeout, the notice and the limit fall where the test says.
+
   it("fails within the limit per request, retries included, and says once on stderr what it waits for", async () => {
     const s = await track(site(hang));
+    const clock = new ManualClock();
     // Attempts of 400 ms: several fit in 1.5 s, and the limit, not maxRetries, ends the call.
-    const client = await connect(s, { totalTimeoutMs: 1500, slowNoticeMs: 500, timeoutMs: 400, maxRetries: 50 });
-    const started = Date.now();
-    const { result: err, lines } = await stderrDuring(() => rejection(client.get("/system/info", Info)));
-    const took = Date.now() - started;
-    expect(took).toBeGreaterThanOrEqual(1400);
-    expect(took).toBeLessThan(4000);
+    const client = await connect(s, {
+      totalTimeoutMs: 1500,
+      slowNoticeMs: 500,
+      timeoutMs: 400,
+      maxRetries: 50,
+      ...NO_BACKOFF,
+      clock,
+    });
+    const { result: err, lines } = await stderrDuring(async () => {
+      const failing = rejection(client.get("/system/info", Info));
+      // 0-400, 400-800, 800-1200, and what is left of the limit: 1200-1500.
+      for (const [n, ms] of [400, 400, 400, 300].entries()) {
+        await until(() => s.seen.length === n + 1, `attempt ${n + 1} at the site`);
+        await clock.advance(ms);
+      }
+      return failing;
+    });
+    expect(clock.now()).toBe(1500);
     expect(err).toMatchObject({ status: undefined, code: "ETIMEDOUT", method: "GET", path: "/system/info" });
-    expect(err.message).toMatch(/1\.5 s limit per request/);
-    expect(s.seen.length).toBeGreaterThanOrEqual(3);
-    expect(s.seen.every((r) => r === "GET /system/info")).toBe(true);
+    expect(err.message).toMatch(/gave up: the 1\.5 s limit per request is spent, after 4 attempts/);
+    expect(s.seen).toEqual(Array(4).fill("GET /system/info"));
 
     const notices = lines.filter((l) => l.startsWith("connectwise:"));
-    expect(notices).toHaveLength(1);
-    expect(notices[0]).toMatch(
-      new RegExp(
-        `^connectwise: still waiting for GET /system/info on ${new URL(s.url).host} \\(0\\.5 s, attempt \\d+; gives up after 1\\.5 s\\)\\n$`,
-      ),
-    );
+    expect(notices).toEqual([
+      `connectwise: still waiting for GET /system/info on ${new URL(s.url).host} (0.5 s, attempt 2; gives up after 1.5 s)\n`,
+    ]);
   });
 
   it("cuts a single long attempt short at the limit per request", async () => {
     const s = await track(site(hang));
+    const clock = new ManualClock();
     // The per-attempt timeout (default 30 s) is longer than the whole limit.
-    const client = await connect(s, { totalTimeoutMs: 1000, slowNoticeMs: 300 });
-    const started = Date.now();
-    const { result: err, lines } = await stderrDuring(() => rejection(client.get("/system/info", Info)));
-    expect(Date.now() - started).toBeLessThan(3000);
+    const client = await connect(s, { totalTimeoutMs: 1000, slowNoticeMs: 300, clock });
+    const { result: err, lines } = await stderrDuring(async () => {
+      const failing = rejection(client.get("/system/info", Info));
+      await until(() => s.seen.length === 1, "the request at the site");
+      await clock.advance(1000);
+      return failing;
+    });
     expect(err.code).toBe("ETIMEDOUT");
     expect(err.message).toMatch(
       /no answer within 1000 ms \[gave up: the 1 s limit per request is spent, after 1 attempt/,
@@ -138,9 +157,9 @@ describe("a site that never answers", () => {
     const sockets = new Set<net.Socket>();
     const silent = net.createServer((socket) => void sockets.add(socket));
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const clock = new ManualClock();
     try {
-      const started = Date.now();
-      const err = await rejection(
+      const failing = rejection(
         ConnectWiseClient.connect(
           {
             site: `https://127.0.0.1:${(silent.address() as AddressInfo).port}`,
@@ -149,13 +168,18 @@ describe("a site that never answers", () => {
             publicKey: PUBLIC_KEY,
             privateKey: PRIVATE_KEY,
           },
-          { ...FAST_RETRIES, totalTimeoutMs: 800, timeoutMs: 300, slowNoticeMs: 60_000 },
+          { ...NO_BACKOFF, totalTimeoutMs: 800, timeoutMs: 300, slowNoticeMs: 60_000, clock },
         ),
       );
-      expect(Date.now() - started).toBeLessThan(3000);
+      // Attempts of 300, 300 and the 200 left; each on a new connection.
+      for (const [n, ms] of [300, 300, 200].entries()) {
+        await until(() => sockets.size === n + 1, `connection ${n + 1}`);
+        await clock.advance(ms);
+      }
+      const err = await failing;
       expect(err).toMatchObject({ code: "ETIMEDOUT", path: "/login/companyinfo/silentco" });
-      expect(err.message).toMatch(/0\.8 s limit per request/);
-      expect(sockets.size).toBeGreaterThanOrEqual(2); // it was retried, each time on a new connection
+      expect(err.message).toMatch(/gave up: the 0\.8 s limit per request is spent, after 3 attempts/);
+      expect(sockets.size).toBe(3);
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((r) => silent.close(r));
@@ -164,31 +188,51 @@ describe("a site that never answers", () => {
 
   it("does not repeat a POST that got no answer", async () => {
     const s = await track(site(hang));
-    const client = await connect(s, { totalTimeoutMs: 1000, timeoutMs: 300, slowNoticeMs: 60_000 });
-    const err = await rejection(client.post("/system/securityroles", { name: "x" }, SecurityRoleSchema));
+    const clock = new ManualClock();
+    const client = await connect(s, { totalTimeoutMs: 1000, timeoutMs: 300, slowNoticeMs: 60_000, clock });
+    const failing = rejection(client.post("/system/securityroles", { name: "x" }, SecurityRoleSchema));
+    await until(() => s.seen.length === 1, "the POST at the site");
+    await clock.advance(300);
+    const err = await failing;
     expect(err.code).toBe("ETIMEDOUT");
     expect(err.message).toMatch(/not repeated/);
     expect(s.seen).toEqual(["POST /system/securityroles"]);
   });
 
   it("prints nothing for a request answered before the notice", async () => {
-    const s = await track(site((_req, res) => setTimeout(() => json(res, { version: "v2025.8" }), 100)));
-    const client = await connect(s, { slowNoticeMs: 600 });
-    const { result, lines } = await stderrDuring(() => client.get("/system/info", Info));
+    const held: http.ServerResponse[] = [];
+    const s = await track(site((_req, res) => void held.push(res)));
+    const clock = new ManualClock();
+    const client = await connect(s, { slowNoticeMs: 600, clock });
+    const { result, lines } = await stderrDuring(async () => {
+      const answered = client.get("/system/info", Info);
+      await until(() => held.length === 1, "the request at the site");
+      await clock.advance(599);
+      json(held[0], { version: "v2025.8" });
+      return answered;
+    });
     expect(result.version).toBe("v2025.8");
     expect(lines.filter((l) => l.startsWith("connectwise:"))).toEqual([]);
   });
 
   it("keeps counting across retries: a site that answers 503 slowly is given up on at the limit", async () => {
-    const s = await track(site((_req, res) => setTimeout(() => res.writeHead(503, { "Retry-After": "0" }).end(), 200)));
-    const client = await connect(s, { totalTimeoutMs: 1200, slowNoticeMs: 60_000, maxRetries: 50 });
-    const started = Date.now();
-    const err = await rejection(client.get("/system/info", Info));
-    expect(Date.now() - started).toBeLessThan(3500);
-    expect(err.status === 503 || err.code === "ETIMEDOUT").toBe(true);
-    expect(err.message).toMatch(/1\.2 s limit per request/);
-    expect(s.seen.length).toBeGreaterThanOrEqual(3);
-    expect(s.seen.length).toBeLessThan(50);
+    const clock = new ManualClock();
+    // Each 503 comes 200 ms (of the test's clock) after the request.
+    const s = await track(
+      site((_req, res) => void clock.setTimeout(() => res.writeHead(503, { "Retry-After": "0" }).end(), 200)),
+    );
+    const client = await connect(s, { totalTimeoutMs: 1100, slowNoticeMs: 60_000, maxRetries: 50, clock });
+    const failing = rejection(client.get("/system/info", Info));
+    // Five 503s spend 1 s; the sixth attempt gets the 100 ms left, and its 503 would come later.
+    for (let n = 1; n <= 6; n++) {
+      await until(() => s.seen.length === n, `attempt ${n} at the site`);
+      await clock.advance(200);
+    }
+    const err = await failing;
+    expect(clock.now()).toBe(1200);
+    expect(err).toMatchObject({ status: undefined, code: "ETIMEDOUT" });
+    expect(err.message).toMatch(/gave up: the 1\.1 s limit per request is spent, after 6 attempts/);
+    expect(s.seen).toHaveLength(6);
   });
 });
 

@@ -12,10 +12,14 @@ import { ApiMemberSchema, SecurityRoleSchema, SystemInfoSchema, TokenSchema } fr
 import { LogEntry, SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
 import { clientRejection as rejection } from "./client-harness";
+import { Gate, startGate } from "./gate";
+import { ManualClock, until } from "./manual-clock";
 
 const NO_FAULTS = { latencyMs: 0, rate429: 0, rate503: 0, rateDrop: 0, retryAfterSeconds: 1 };
-// Retries fast enough that fault tests stay short; Retry-After is tested on its own.
-const FAST_RETRIES = { retryBaseMs: 1, retryMaxMs: 5 };
+// The sandbox draws its random faults from this seed (printed, and in the failures that depend on it).
+const FAULT_SEED = Number(process.env.CW_IAC_FAULT_SEED ?? 20261206);
+// Retries at once (zero backoff), so fault tests never sleep; Retry-After is tested on its own.
+const FAST_RETRIES = { retryBaseMs: 0, retryMaxMs: 0 };
 
 function connectionOf(sb: RunningSandbox): Connection {
   return {
@@ -212,18 +216,25 @@ describe("retries", () => {
   it("gets through 429s, 503s and dropped connections on GET, and the log shows every attempt", async () => {
     const patient = await ConnectWiseClient.connect(connectionOf(sb), { ...FAST_RETRIES, maxRetries: 40 });
     await ops.resetRequests();
-    await ops.setFaults({ rate429: 0.25, rate503: 0.25, rateDrop: 0.2, retryAfterSeconds: 0 });
+    process.stderr.write(`client.test: fault seed ${FAULT_SEED} (CW_IAC_FAULT_SEED)\n`);
+    await ops.setFaults({ rate429: 0.25, rate503: 0.25, rateDrop: 0.2, retryAfterSeconds: 0, seed: FAULT_SEED });
     const calls = 30;
     const results = await Promise.all(
       Array.from({ length: calls }, () => patient.get("/system/securityroles/1", SecurityRoleSchema)),
     );
-    expect(results.every((r) => r.name === "Admin")).toBe(true);
+    expect({ seed: FAULT_SEED, allAdmin: results.every((r) => r.name === "Admin") }).toEqual({
+      seed: FAULT_SEED,
+      allAdmin: true,
+    });
 
     const attempts = entriesFor((await ops.requests()).entries, "GET", "/system/securityroles/1");
-    expect(attempts.filter((e) => e.status === 200)).toHaveLength(calls);
     const faults = attempts.filter((e) => e.fault !== undefined);
-    expect(new Set(faults.map((e) => e.fault))).toEqual(new Set(["429", "503", "drop"]));
-    expect(attempts).toHaveLength(calls + faults.length);
+    expect({
+      seed: FAULT_SEED,
+      answered: attempts.filter((e) => e.status === 200).length,
+      kinds: [...new Set(faults.map((e) => e.fault))].sort(),
+      attempts: attempts.length,
+    }).toEqual({ seed: FAULT_SEED, answered: calls, kinds: ["429", "503", "drop"], attempts: calls + faults.length });
   });
 
   it("sends a POST refused with 429 again (the rate limiter did not process it)", async () => {
@@ -237,7 +248,7 @@ describe("retries", () => {
       429, 429, 429,
     ]);
 
-    await ops.setFaults({ rate429: 0.5 });
+    await ops.setFaults({ rate429: 0.5, seed: FAULT_SEED });
     const patient = await ConnectWiseClient.connect(connectionOf(sb), { ...FAST_RETRIES, maxRetries: 40 });
     const created = await patient.post("/system/securityroles", { name: "Limited" }, SecurityRoleSchema);
     expect(created.name).toBe("Limited");
@@ -318,59 +329,68 @@ describe("retries", () => {
   });
 
   it("waits the Retry-After interval, not its own (zero) backoff", async () => {
+    const clock = new ManualClock();
     const noBackoff = await ConnectWiseClient.connect(connectionOf(sb), {
       maxRetries: 1,
       retryBaseMs: 0,
       retryMaxMs: 0,
+      clock,
     });
     await ops.resetRequests();
     await ops.setFaults({ rate429: 1, retryAfterSeconds: 1 });
-    const started = Date.now();
-    await rejection(noBackoff.get("/system/securityroles/1", SecurityRoleSchema));
-    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
-    const [first, second] = entriesFor((await ops.requests()).entries, "GET", "/system/securityroles/1");
-    expect(Date.parse(second.at) - Date.parse(first.at)).toBeGreaterThanOrEqual(950);
+    const failing = rejection(noBackoff.get("/system/securityroles/1", SecurityRoleSchema));
+    const logged = async () => entriesFor((await ops.requests()).entries, "GET", "/system/securityroles/1").length;
+    await until(async () => (await logged()) === 1 && clock.pending()[0] === 1000, "the wait after the first 429");
+    await clock.advance(999);
+    expect(await logged()).toBe(1); // not sent again before the interval is over
+    await clock.advance(1);
+    expect(await failing).toMatchObject({ status: 429, code: "TooManyRequests" });
+    expect(await logged()).toBe(2);
   });
 });
 
 describe("limits", () => {
-  it("keeps at most `concurrency` requests of one tenant in flight, across all its clients", async () => {
-    const slow = await startSandbox({ port: 0, faults: { latencyMs: 200 } });
-    try {
-      const a = await ConnectWiseClient.connect(connectionOf(slow), { concurrency: 2 });
-      const b = await ConnectWiseClient.connect(connectionOf(slow));
-      const token = await a.post("/system/members/admin/tokens", undefined, TokenSchema);
-      const c = b.asMember(token.publicKey, token.privateKey);
-      const slowOps = new SandboxConsole(slow.consoleUrl);
-      await slowOps.resetRequests();
-      await Promise.all([a, a, b, b, c, c].map((cl) => cl.get("/system/securityroles/1", SecurityRoleSchema)));
+  // A gate in front of the sandbox (test/gate.ts) holds each request until the test lets it
+  // through, so what is in flight at once is seen where it arrives.
+  let gate: Gate;
+  beforeEach(async () => (gate = await startGate(sb.url)));
+  afterEach(() => gate.close());
+  const viaGate = () => ({ ...connectionOf(sb), site: gate.url });
 
-      // Arrival times: with 2 in flight and 200 ms per request, the (i)th can only start once
-      // the (i-2)th has finished.
-      const arrivals = entriesFor((await slowOps.requests()).entries, "GET", "/system/securityroles/1")
-        .map((e) => Date.parse(e.at))
-        .sort((x, y) => x - y);
-      expect(arrivals).toHaveLength(6);
-      for (let i = 2; i < arrivals.length; i++) expect(arrivals[i] - arrivals[i - 2]).toBeGreaterThanOrEqual(190);
-    } finally {
-      await slow.close();
+  it("keeps at most `concurrency` requests of one tenant in flight, across all its clients", async () => {
+    const a = await ConnectWiseClient.connect(viaGate(), { concurrency: 2 });
+    const b = await ConnectWiseClient.connect(viaGate());
+    const token = await client.post("/system/members/admin/tokens", undefined, TokenSchema);
+    const c = b.asMember(token.publicKey, token.privateKey);
+    await ops.resetRequests();
+    const all = Promise.all([a, a, b, b, c, c].map((cl) => cl.get("/system/securityroles/1", SecurityRoleSchema)));
+    // Let one through whenever two wait (or the last one waits): a third never arrives before.
+    for (let released = 0; released < 6; released++) {
+      await until(() => gate.held() >= Math.min(2, 6 - released), `request ${released + 1} at the gate`);
+      gate.release();
     }
+    expect((await all).map((r) => r.name)).toEqual(Array(6).fill("Admin"));
+    expect(gate.arrived).toEqual(Array(6).fill("GET /system/securityroles/1"));
+    expect(gate.maxHeld).toBe(2);
+    expect(entriesFor((await ops.requests()).entries, "GET", "/system/securityroles/1")).toHaveLength(6);
   });
 
   it("gives up on an attempt after timeoutMs", async () => {
+    const clock = new ManualClock();
+    const hasty = await ConnectWiseClient.connect(viaGate(), { timeoutMs: 250, maxRetries: 0, clock });
     await ops.resetRequests();
-    await ops.setFaults({ latencyMs: 1000 });
-    const hasty = await ConnectWiseClient.connect(connectionOf(sb), { timeoutMs: 250, maxRetries: 0 });
-    const started = Date.now();
-    const err = await rejection(hasty.get("/system/info", SystemInfoSchema));
-    expect(Date.now() - started).toBeLessThan(900);
+    const failing = rejection(hasty.get("/system/info", SystemInfoSchema));
+    await until(() => gate.held() === 1, "the request at the gate");
+    await clock.advance(250);
+    const err = await failing;
     expect(err).toMatchObject({ status: undefined, code: "ETIMEDOUT", method: "GET", path: "/system/info" });
     expect(err.message).toMatch(/no answer within 250 ms/);
-    // The server did get it and answers late, to nobody; wait for that so nothing is left running.
-    for (let i = 0; i < 40 && entriesFor((await ops.requests()).entries, "GET", "/system/info").length === 0; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(entriesFor((await ops.requests()).entries, "GET", "/system/info")).toHaveLength(1);
+    // The request goes on to the sandbox, which answers it to nobody.
+    gate.release();
+    await until(
+      async () => entriesFor((await ops.requests()).entries, "GET", "/system/info").length === 1,
+      "the late answer in the log",
+    );
   });
 
   it("rejects nonsensical options", async () => {
@@ -379,6 +399,35 @@ describe("limits", () => {
     await expect(ConnectWiseClient.connect(connectionOf(sb), { timeoutMs: 0 })).rejects.toThrow(/timeoutMs/);
     await expect(ConnectWiseClient.connect(connectionOf(sb), { apiVersion: "2025.8, evil" })).rejects.toThrow(
       /apiVersion/,
+    );
+  });
+
+  it("ends a request whose answers are held at the limit per request, retries included", async () => {
+    const clock = new ManualClock();
+    const bounded = await ConnectWiseClient.connect(viaGate(), {
+      retryBaseMs: 0,
+      retryMaxMs: 0,
+      timeoutMs: 300,
+      totalTimeoutMs: 1000,
+      maxRetries: 20,
+      slowNoticeMs: 60_000,
+      clock,
+    });
+    await ops.resetRequests();
+    const failing = rejection(bounded.get("/system/info", SystemInfoSchema));
+    // Attempts of 300 ms in a 1 s limit: three, then the 100 ms left; far fewer than maxRetries allows.
+    for (const [n, ms] of [300, 300, 300, 100].entries()) {
+      await until(() => gate.arrived.length === n + 1, `attempt ${n + 1} at the gate`);
+      await clock.advance(ms);
+    }
+    const err = await failing;
+    expect(clock.now()).toBe(1000);
+    expect(err).toMatchObject({ status: undefined, code: "ETIMEDOUT" });
+    expect(err.message).toMatch(/gave up: the 1 s limit per request is spent, after 4 attempts/);
+    gate.release(4); // the late answers arrive and are logged
+    await until(
+      async () => entriesFor((await ops.requests()).entries, "GET", "/system/info").length === 4,
+      "the four attempts in the sandbox's log",
     );
   });
 });
@@ -390,28 +439,6 @@ describe("limit options", () => {
     await expect(
       ConnectWiseClient.connect(connectionOf(sb), { totalTimeoutMs: Number.POSITIVE_INFINITY }),
     ).rejects.toThrow(/totalTimeoutMs/);
-  });
-
-  it("ends a request against the sandbox's injected latency at the limit per request, retries included", async () => {
-    await ops.resetRequests();
-    await ops.setFaults({ latencyMs: 700 });
-    const bounded = await ConnectWiseClient.connect(connectionOf(sb), {
-      ...FAST_RETRIES,
-      timeoutMs: 300,
-      totalTimeoutMs: 1000,
-      maxRetries: 20,
-      slowNoticeMs: 60_000,
-    });
-    const started = Date.now();
-    const err = await rejection(bounded.get("/system/info", SystemInfoSchema));
-    expect(Date.now() - started).toBeLessThan(3000);
-    expect(err).toMatchObject({ status: undefined, code: "ETIMEDOUT" });
-    expect(err.message).toMatch(/1 s limit per request/);
-    // 300 ms attempts in a 1 s limit: about three, far fewer than maxRetries allows.
-    await new Promise((r) => setTimeout(r, 800)); // the late answers arrive and are logged
-    const attempts = entriesFor((await ops.requests()).entries, "GET", "/system/info").length;
-    expect(attempts).toBeGreaterThanOrEqual(2);
-    expect(attempts).toBeLessThanOrEqual(5);
   });
 });
 

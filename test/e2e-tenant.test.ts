@@ -1,41 +1,48 @@
 // End to end: the project's real program (Pulumi.yaml -> dist/index.js) run by the real Pulumi
-// CLI through the Automation API, on a local file backend, against the sandbox. The steps run in
-// order and share one sandbox; after each, the state files and every line the CLI printed
-// (provider output included) are scanned for credentials and private keys.
+// CLI through the Automation API, on a local file backend, against the sandbox. Each test starts
+// from its own copy of the converged Elements + Lifecycle Manager tenant the real-CLI tier shares
+// (test/e2e/tenantFixture.ts: converged once per run, restored with `pulumi stack import`), so
+// none depends on another; after each, the state files and every line the CLI printed (provider
+// output included) are scanned for credentials and private keys.
 import * as fs from "fs";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { SandboxConsole } from "../sandbox/console";
-import { RunningSandbox, startSandbox } from "../sandbox/server";
+import { RunningSandbox } from "../sandbox/server";
 import { createStack, PulumiEnvironment, pulumiEnvironment, sandboxConnection } from "./e2e/pulumi";
+import {
+  PROJECT,
+  RestoredTenant,
+  TENANT_INTEGRATIONS,
+  TENANT_STACK,
+  restoreTenant,
+  tenantMember,
+} from "./e2e/tenantFixture";
 import { shippedPreset } from "../program/presets";
 
 const elements = shippedPreset("elements");
-const lifecycleManager = shippedPreset("lifecycle-manager");
 
-const PROJECT = "connectwise-iac";
 const BUILD_TIMEOUT_MS = 20 * 60_000; // the first run may build the Pulumi CLI from Go modules
 const STEP_TIMEOUT_MS = 5 * 60_000;
+/** A test's first step may converge the shared tenant (once per run). */
+const FIRST_STEP_TIMEOUT_MS = 15 * 60_000;
 
 let env: PulumiEnvironment;
-let sandbox: RunningSandbox;
-let operator: SandboxConsole;
 const printed: string[] = [];
 const secrets: string[] = [];
+const closers: (() => Promise<void>)[] = [];
+let tests = 0;
 
-function member(identifier: string, name = identifier) {
-  return {
-    identifier,
-    name,
-    email: "it@acme.example",
-    level: "Corporate",
-    businessUnit: "Admin",
-    location: "Main",
-    defaultTerritory: "Main",
-  };
+/** A converged copy of the shared tenant, for one test. */
+async function tenant(): Promise<RestoredTenant & { sandbox: RunningSandbox; operator: SandboxConsole }> {
+  const t = await restoreTenant(env, path.join(env.tempDir, `test-${++tests}`));
+  closers.push(() => t.sandbox.close());
+  secrets.push(...t.secrets);
+  printed.push(t.firstUp, t.secondUp);
+  return t;
 }
 
-async function tenantStack(stackName: string, integrations: unknown[]): Promise<Stack> {
+async function tenantStack(sandbox: RunningSandbox, stackName: string, integrations: unknown[]): Promise<Stack> {
   const stack = await createStack({ stackName, projectName: PROJECT, workDir: path.join(env.tempDir, stackName), env });
   await stack.setAllConfig({
     ...sandboxConnection(sandbox),
@@ -57,7 +64,11 @@ async function up(stack: Stack): Promise<{ ok: boolean; output: string }> {
 }
 
 /** Two rounds: the first up fails with the stack's one checklist; the operator does all of it; the second converges. */
-async function converge(stack: Stack, definitions: { roleName: string; permissions: object; tableSetup: string[] }[]) {
+async function converge(
+  operator: SandboxConsole,
+  stack: Stack,
+  definitions: { roleName: string; permissions: object; tableSetup: string[] }[],
+) {
   const first = await up(stack);
   expect(first.ok).toBe(false);
   for (const d of definitions) {
@@ -86,41 +97,31 @@ async function rememberKeys(stack: Stack): Promise<void> {
 beforeAll(async () => {
   expect(fs.existsSync(path.resolve(__dirname, "../dist/index.js"))).toBe(true); // `npm test` compiles first
   env = await pulumiEnvironment();
-  sandbox = await startSandbox({ port: 0 });
-  operator = new SandboxConsole(sandbox.consoleUrl);
-  secrets.push(
-    sandbox.privateKey,
-    sandbox.publicKey,
-    Buffer.from(`${sandbox.companyId}+${sandbox.publicKey}:${sandbox.privateKey}`).toString("base64"),
-  );
 }, BUILD_TIMEOUT_MS);
 
 afterAll(async () => {
-  await sandbox?.close();
+  for (const close of closers.splice(0)) await close();
   env?.dispose();
   // The runbooks the tenant program wrote into the project (runbooks/<stack>.md).
-  for (const name of ["acme", "globex"])
+  for (const name of [TENANT_STACK, "globex"])
     fs.rmSync(path.resolve(__dirname, "..", "runbooks", `${name}.md`), { force: true });
 });
 
-afterEach(() => {
+afterEach(async () => {
   // Raw state files (not `stack export --show-secrets`), and everything the CLI printed.
   const texts = [...filesUnder(env.backendDir).map((f) => fs.readFileSync(f, "utf8")), printed.join("\n")];
   for (const secret of secrets) for (const text of texts) expect(text.includes(secret)).toBe(false);
+  for (const close of closers.splice(0)) await close();
 });
 
 describe("a client tenant with Elements and Lifecycle Manager", () => {
-  let acme: Stack;
-  const integrations = [
-    { kind: "elements", member: member("APIMember", "API member") },
-    { kind: "lifecycle-manager", member: member("LMXMember") },
-  ];
-
   it(
     "the first up lists every console step in one checklist, and the second converges once the operator has done them",
     async () => {
-      acme = await tenantStack("acme", integrations);
-      const { first } = await converge(acme, [elements, lifecycleManager]);
+      const { stack: acme, operator, firstUp, firstUpOk, secondUpOk, secrets: restored } = await tenant();
+      const first = { ok: firstUpOk, output: firstUp };
+      expect(first.ok).toBe(false);
+      expect(secondUpOk).toBe(true);
       // One checklist: the role levels and the Table Setup entry together, grouped by role screen.
       const elementsScreen = first.output.indexOf("\n    System > Security Roles > ElementsAPI\n");
       const lmScreen = first.output.indexOf("\n    System > Security Roles > LifecycleManagerAPI\n");
@@ -136,17 +137,18 @@ describe("a client tenant with Elements and Lifecycle Manager", () => {
       const outputs = await acme.outputs();
       expect(outputs.integrations.value.elements.memberIdentifier).toBe("APIMember");
       expect(outputs.integrations.value.elements.publicKey).toMatch(/\w+/);
-      await rememberKeys(acme);
-      expect(secrets).toHaveLength(5); // the admin key (3 forms) and the two minted private keys
+      // The admin key (3 forms) and the two minted private keys.
+      expect(new Set(restored).size).toBe(5);
       const state = await operator.state();
       expect(state.members.find((m) => m.identifier === "APIMember")?.securityRole?.name).toBe("ElementsAPI");
     },
-    STEP_TIMEOUT_MS,
+    FIRST_STEP_TIMEOUT_MS,
   );
 
   it(
     "preview then shows no changes",
     async () => {
+      const { stack: acme, operator } = await tenant();
       await operator.resetRequests();
       await acme.preview({ expectNoChanges: true, onOutput });
       const log = await operator.requests();
@@ -159,6 +161,7 @@ describe("a client tenant with Elements and Lifecycle Manager", () => {
   it(
     "drift made in the console shows in preview and refresh; up lists the step that restores it",
     async () => {
+      const { stack: acme, operator } = await tenant();
       await operator.setPermissions("ElementsAPI", { "Finance/Agreements": { add: "None" } });
       const preview = await acme.preview({ onOutput });
       expect(preview.changeSummary.update).toBeGreaterThanOrEqual(1);
@@ -181,7 +184,11 @@ describe("a client tenant with Elements and Lifecycle Manager", () => {
   it(
     "a member setting changed in the program is written with one PATCH and nothing else",
     async () => {
-      integrations[0] = { kind: "elements", member: member("APIMember", "Elements API member") };
+      const { stack: acme, operator } = await tenant();
+      const integrations = [
+        { kind: "elements", member: tenantMember("APIMember", "Elements API member") },
+        TENANT_INTEGRATIONS[1],
+      ];
       await acme.setConfig(`${PROJECT}:integrations`, { value: JSON.stringify(integrations) });
       await operator.resetRequests();
       expect((await up(acme)).ok).toBe(true);
@@ -200,7 +207,8 @@ describe("a client tenant with Elements and Lifecycle Manager", () => {
   it(
     "renaming the role replaces it new-before-old, and its member follows",
     async () => {
-      integrations[0] = { ...integrations[0], roleName: "ElementsAPI v2" } as (typeof integrations)[0];
+      const { stack: acme, operator } = await tenant();
+      const integrations = [{ ...TENANT_INTEGRATIONS[0], roleName: "ElementsAPI v2" }, TENANT_INTEGRATIONS[1]];
       await acme.setConfig(`${PROJECT}:integrations`, { value: JSON.stringify(integrations) });
       const first = await up(acme);
       expect(first.ok).toBe(false); // the new role needs its levels set in the console
@@ -216,39 +224,32 @@ describe("a client tenant with Elements and Lifecycle Manager", () => {
     STEP_TIMEOUT_MS,
   );
 
-  describe("beside a second client stack on the same tenant", () => {
-    let globex: Stack;
+  it(
+    "a second stack on the same tenant converges on its own objects; destroying the first deletes its roles, " +
+      "deactivates its members, and leaves the other's",
+    async () => {
+      const { stack: acme, operator, sandbox } = await tenant();
+      const globex = await tenantStack(sandbox, "globex", [
+        { kind: "elements", roleName: "ElementsAPI globex", member: tenantMember("GlobexAPI") },
+      ]);
+      await converge(operator, globex, [{ ...elements, roleName: "ElementsAPI globex" }]);
+      await rememberKeys(globex);
+      await acme.preview({ expectNoChanges: true, onOutput });
 
-    it(
-      "the second stack converges on its own objects",
-      async () => {
-        globex = await tenantStack("globex", [
-          { kind: "elements", roleName: "ElementsAPI globex", member: member("GlobexAPI") },
-        ]);
-        await converge(globex, [{ ...elements, roleName: "ElementsAPI globex" }]);
-        await rememberKeys(globex);
-        await acme.preview({ expectNoChanges: true, onOutput });
-      },
-      STEP_TIMEOUT_MS,
-    );
-
-    it(
-      "destroy deletes the first stack's roles and deactivates its members, and leaves the other's",
-      async () => {
-        await acme.destroy({ onOutput });
-        const state = await operator.state();
-        const roles = state.roles.map((r) => r.name);
-        expect(roles).not.toContain("ElementsAPI v2");
-        expect(roles).not.toContain("LifecycleManagerAPI");
-        expect(roles).toContain("ElementsAPI globex");
-        const byId = (id: string) => state.members.find((m) => m.identifier === id);
-        expect(byId("APIMember")?.inactiveFlag).toBe(true);
-        expect(byId("LMXMember")?.inactiveFlag).toBe(true);
-        expect(byId("GlobexAPI")?.inactiveFlag).toBe(false);
-        await globex.preview({ expectNoChanges: true, onOutput });
-        await globex.destroy({ onOutput });
-      },
-      STEP_TIMEOUT_MS,
-    );
-  });
+      await acme.destroy({ onOutput });
+      const state = await operator.state();
+      const roles = state.roles.map((r) => r.name);
+      expect(roles).not.toContain("ElementsAPI");
+      expect(roles).not.toContain("LifecycleManagerAPI");
+      expect(roles).toContain("ElementsAPI globex");
+      const byId = (id: string) => state.members.find((m) => m.identifier === id);
+      expect(byId("APIMember")?.inactiveFlag).toBe(true);
+      expect(byId("LMXMember")?.inactiveFlag).toBe(true);
+      expect(byId("GlobexAPI")?.inactiveFlag).toBe(false);
+      await globex.preview({ expectNoChanges: true, onOutput });
+      await globex.destroy({ onOutput });
+      await globex.workspace.removeStack("globex");
+    },
+    STEP_TIMEOUT_MS,
+  );
 });

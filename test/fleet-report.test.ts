@@ -1,11 +1,12 @@
-// The fleet's pure parts: the provider-diagnostics contract, engine events to figures, the exit
+// The fleet's pure parts: engine events and review records to figures, the exit
 // code, the Markdown comment (structure, escaping, the size limit) and the scrubbing of secrets; and --help of every command.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { parseArgs } from "../cli/fleet/fleet";
-import { checklistSteps, EventCollector, leafChanges, parseProviderLine } from "../cli/fleet/fleetEvents";
+import { EventCollector, leafChanges } from "../cli/fleet/fleetEvents";
+import { driftRecord, resourceOf, stepRecords, type ConsoleStep, type ReviewRecord } from "../review/records";
 import {
   exitCode,
   FleetReport,
@@ -37,86 +38,6 @@ const diagnostic = (message: string, severity: "info#err" | "error" = "info#err"
   diagnosticEvent: { message, severity, color: "never", urn: u },
 });
 
-describe("parseProviderLine (the provider's diagnostics contract)", () => {
-  it("reads today's per-level line", () => {
-    expect(parseProviderLine("SecurityRole ElementsAPI v2: Finance/Agreements add: None => All\n")).toEqual({
-      kind: "difference",
-      type: "SecurityRole",
-      label: "ElementsAPI v2",
-      key: "Finance/Agreements",
-      field: "add",
-      live: "None",
-      declared: "All",
-    });
-  });
-
-  it("reads the new step and drift lines", () => {
-    expect(
-      parseProviderLine("TableSetupAccess LMX/LMXMember: needs the operator: add 'Service / Service Board'"),
-    ).toEqual({
-      kind: "step",
-      type: "TableSetupAccess",
-      label: "LMX/LMXMember",
-      step: "add 'Service / Service Board'",
-    });
-    expect(parseProviderLine("ApiMember APIMember: drift: name: API member => Elements API member")).toEqual({
-      kind: "drift",
-      type: "ApiMember",
-      label: "APIMember",
-      field: "name",
-      live: "API member",
-      declared: "Elements API member",
-    });
-  });
-
-  it("ignores anything else", () => {
-    expect(
-      parseProviderLine("ApiKey APIMember: the token expires at 2026-01-01, within rotateBefore 7d"),
-    ).toBeUndefined();
-    expect(parseProviderLine("")).toBeUndefined();
-  });
-});
-
-describe("checklistSteps", () => {
-  it("reads the engine's rendering of a partial failure's reasons", () => {
-    const message =
-      "2 errors occurred:\n\t* 1. System > Security Roles > R > Finance > Agreements: set Add Level to All (now None)\n\t* 2. x: y\n\n";
-    expect(checklistSteps(message)).toEqual([
-      "System > Security Roles > R > Finance > Agreements: set Add Level to All (now None)",
-      "x: y",
-    ]);
-  });
-
-  it("reads the provider's own checklist message, and refuses other errors", () => {
-    expect(checklistSteps("SecurityRole R on acme at host needs 1 console step:\n1. a > b: set c")).toEqual([
-      "a > b: set c",
-    ]);
-    expect(checklistSteps("1 error occurred:\n\t* connect ECONNREFUSED 127.0.0.1:1")).toBeUndefined();
-    // The stack's one checklist: steps under one heading per screen, then the runbook and what to run next.
-    expect(
-      checklistSteps(
-        [
-          "Operator checklist for stack acme: 7 at host needs 2 console steps:",
-          "what the published ConnectWise API cannot write; do them in the Manage UI, in this order.",
-          "",
-          "System > Security Roles > R",
-          "  1. Finance > Agreements: set Add Level to All (now None)",
-          "",
-          "System > Security Roles > S",
-          "  2. System > Table Setup > Customize: add 'Service / Service Board' in Allow access to these",
-          "",
-          "Runbook: /p/runbooks/acme.md",
-          "Next: do these in the Manage UI, then run `pulumi up --stack acme` again.",
-        ].join("\n"),
-      ),
-    ).toEqual([
-      "System > Security Roles > R > Finance > Agreements: set Add Level to All (now None)",
-      "System > Security Roles > S > System > Table Setup > Customize: add 'Service / Service Board' in Allow access to these",
-    ]);
-    expect(checklistSteps("update failed")).toBeUndefined();
-  });
-});
-
 describe("EventCollector", () => {
   const role = (add: string) => ({ name: "ElementsAPI", permissions: { "Finance/Agreements": { add } } });
 
@@ -137,59 +58,91 @@ describe("EventCollector", () => {
     expect(f.changes.find((x) => x.type === "ApiKey")?.fields).toEqual([{ field: "member", old: "A", new: "B" }]);
   });
 
-  it("tells drift (the state recorded another level) from a pending step (the program asks for more)", () => {
+  const ROLE = resourceOf("SecurityRole", "ElementsAPI");
+  const agreementsAdd: ConsoleStep = {
+    menuPath: ["System", "Security Roles", "ElementsAPI", "Finance", "Agreements"],
+    field: "Add Level",
+    value: "All",
+    current: "None",
+  };
+  const AGREEMENTS = "System > Security Roles > ElementsAPI > Finance > Agreements: set Add Level to All (now None)";
+
+  it("takes drift and console steps from the records, and marks an update that only restores drift", () => {
     const c = new EventCollector("preview");
     c.add(step("update", ROLE_TYPE, "elements-role", role("All"), role("All")));
-    c.add(diagnostic("SecurityRole ElementsAPI: Finance/Agreements add: None => All\n\n"));
-    let f = c.figures();
+    // Lines the provider printed are not read: only records count.
+    c.add(diagnostic("SecurityRole ElementsAPI: drift: Finance/Agreements add: None => All\n"));
+    const records: ReviewRecord[] = [
+      driftRecord(ROLE, "Finance/Agreements add", "None", "All"),
+      ...stepRecords(ROLE, [agreementsAdd]),
+    ];
+    let f = c.figures(records);
     expect(f.drift).toEqual([
       { type: "SecurityRole", label: "ElementsAPI", field: "Finance/Agreements add", live: "None", declared: "All" },
     ]);
-    expect(f.consoleSteps).toEqual(["SecurityRole ElementsAPI: Finance/Agreements add: None => All"]);
+    expect(f.consoleSteps).toEqual([AGREEMENTS]);
     expect(f.changes[0].driftOnly).toBe(true);
+    expect(c.figures()).toMatchObject({ drift: [], consoleSteps: [] });
 
     const d = new EventCollector("preview");
     d.add(step("update", ROLE_TYPE, "elements-role", role("None"), role("All")));
-    d.add(diagnostic("SecurityRole ElementsAPI: Finance/Agreements add: None => All\n"));
-    f = d.figures();
+    f = d.figures(stepRecords(ROLE, [agreementsAdd]));
     expect(f.drift).toEqual([]);
     expect(f.consoleSteps).toHaveLength(1);
     expect(f.changes[0].fields).toEqual([{ field: "permissions Finance/Agreements add", old: "None", new: "All" }]);
   });
 
-  it("treats an up that failed only with a checklist as steps pending, and anything else as a failure", () => {
+  it("treats an up whose only error is the checklist (with its record) as steps pending, and anything else as a failure", () => {
+    const checklistUrn = urn("acme", "pulumi-nodejs:dynamic/connectwise:OperatorChecklist", "checklist");
+    const checklistError = diagnostic("Operator checklist for stack acme: ...\n", "error", checklistUrn);
+    const checklist: ReviewRecord = {
+      kind: "checklist",
+      resource: { type: "OperatorChecklist", name: "acme" },
+      stack: "acme",
+      tenants: ["7 at h"],
+      steps: [agreementsAdd],
+    };
     const c = new EventCollector("up");
-    c.add(diagnostic("SecurityRole R: Finance/Agreements add: None => All\n"));
-    c.add(
-      diagnostic(
-        "1 error occurred:\n\t* 1. System > Security Roles > R > Finance > Agreements: set Add Level to All\n",
-        "error",
-        "u",
-      ),
-    );
+    c.add(checklistError);
     c.add(diagnostic("update failed\n", "error"));
-    expect(c.figures()).toMatchObject({
-      onlyStepsPending: true,
-      errors: [],
-      consoleSteps: ["System > Security Roles > R > Finance > Agreements: set Add Level to All"],
-    });
+    // The preview half of up reported the step too: the checklist's list is the one kept.
+    const records = [...stepRecords(ROLE, [agreementsAdd, { ...agreementsAdd, field: "Edit Level" }]), checklist];
+    expect(c.figures(records)).toMatchObject({ onlyStepsPending: true, errors: [], consoleSteps: [AGREEMENTS] });
+    // Without the record the same error is a failure: nothing parses its text.
+    expect(c.figures([]).onlyStepsPending).toBe(false);
+    expect(c.figures([]).errors).toHaveLength(2);
+
     const d = new EventCollector("up");
-    d.add(diagnostic("1 error occurred:\n\t* 401 Unauthorized\n", "error", "u"));
-    expect(d.figures().onlyStepsPending).toBe(false);
-    expect(d.figures().errors).toHaveLength(1);
+    d.add(checklistError);
+    d.add(diagnostic("1 error occurred:\n\t* 401 Unauthorized\n", "error", urn("acme", ROLE_TYPE, "elements-role")));
+    expect(d.figures([checklist]).onlyStepsPending).toBe(false);
+    expect(d.figures([checklist]).errors).toEqual(["1 error occurred:\n\t* 401 Unauthorized"]);
   });
 
-  it("counts new-format step and drift lines, once each", () => {
+  it("counts each record once, whole-object drift included", () => {
     const c = new EventCollector("preview");
-    c.add(
-      diagnostic(
-        "TableSetupAccess R/M: needs the operator: add 'Service / Service Board'\nApiMember M: drift: name: a => b\n",
-      ),
-    );
-    c.add(diagnostic("TableSetupAccess R/M: needs the operator: add 'Service / Service Board'\n"));
-    const f = c.figures();
-    expect(f.consoleSteps).toEqual(["TableSetupAccess R/M: add 'Service / Service Board'"]);
-    expect(f.drift).toHaveLength(1);
+    const access = resourceOf("TableSetupAccess", "R/M");
+    const member = resourceOf("ApiMember", "M");
+    const entry: ConsoleStep = {
+      menuPath: ["System", "Security Roles", "R", "System", "Table Setup", "Customize"],
+      field: "Allow access to these",
+      value: "Service / Service Board",
+      action: "add",
+    };
+    const f = c.figures([
+      ...stepRecords(access, [entry]),
+      { ...driftRecord(member, "name", "a", "b"), urn: "urn:1" },
+      ...stepRecords(access, [entry]),
+      driftRecord(member, "name", "a", "b"),
+      driftRecord(member, undefined, "inactive", "active"),
+    ]);
+    expect(f.consoleSteps).toEqual([
+      "System > Security Roles > R > System > Table Setup > Customize: add 'Service / Service Board' in Allow access to these",
+    ]);
+    expect(f.drift).toEqual([
+      { type: "ApiMember", label: "M", field: "name", live: "a", declared: "b" },
+      { type: "ApiMember", label: "M", live: "inactive", declared: "active" },
+    ]);
   });
 });
 

@@ -10,6 +10,7 @@ import { FleetReport, MARKER } from "../cli/fleet/fleetReport";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
 import { PulumiEnvironment, pulumiEnvironment, sandboxConnection } from "./e2e/pulumi";
+import { until } from "./manual-clock";
 import { shippedPreset } from "../program/presets";
 
 const elements = shippedPreset("elements");
@@ -143,7 +144,6 @@ function commandLine(pid: number): string {
 }
 
 const alive = (pid: number) => fs.existsSync(`/proc/${pid}`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const read = (file: string) => fs.readFileSync(path.join(projectDir, file), "utf8");
 const readReport = (file: string) => JSON.parse(read(file)) as FleetReport;
@@ -165,7 +165,25 @@ beforeAll(async () => {
   fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(projectDir, "Pulumi.yaml"));
   fs.symlinkSync(path.join(ROOT, "dist"), path.join(projectDir, "dist"));
   fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(projectDir, "node_modules"));
+
+  const acme = await tenantStack("acme", "AcmeAPI");
+  const globex = await tenantStack("globex", "GlobexAPI");
+  await converge(acme, ROLES.acme);
+  await converge(globex, ROLES.globex);
+  await tenantStack("initech", "InitechAPI");
+  // A new client arrives as a config file in a pull request: not on the backend yet.
+  await acme.workspace.removeStack("initech", { preserveConfig: true });
+  if (!fs.existsSync(path.join(projectDir, "Pulumi.initech.yaml"))) throw new Error("Pulumi.initech.yaml is gone");
+  for (const stack of [acme, globex]) {
+    const outputs = await stack.outputs();
+    const key = (outputs.integrations?.value as Record<string, { privateKey?: string }>)?.elements?.privateKey;
+    if (key) secrets.push(key);
+  }
+  await driftGlobex();
 }, BUILD_TIMEOUT_MS);
+
+/** The hand-made change of globex the fixture holds: Finance/Agreements add None in the console. */
+const driftGlobex = () => operator.setPermissions(ROLES.globex, { "Finance/Agreements": { add: "None" } });
 
 afterAll(async () => {
   await sandbox?.close();
@@ -181,27 +199,8 @@ afterEach(() => {
 });
 
 describe("fleet over three client stacks", () => {
-  it(
-    "sets up a converged, a drifted and a new client",
-    async () => {
-      const acme = await tenantStack("acme", "AcmeAPI");
-      const globex = await tenantStack("globex", "GlobexAPI");
-      await converge(acme, ROLES.acme);
-      await converge(globex, ROLES.globex);
-      await tenantStack("initech", "InitechAPI");
-      // A new client arrives as a config file in a pull request: not on the backend yet.
-      await acme.workspace.removeStack("initech", { preserveConfig: true });
-      expect(fs.existsSync(path.join(projectDir, "Pulumi.initech.yaml"))).toBe(true);
-      for (const stack of [acme, globex]) {
-        const outputs = await stack.outputs();
-        const key = (outputs.integrations?.value as Record<string, { privateKey?: string }>)?.elements?.privateKey;
-        if (key) secrets.push(key);
-      }
-      await operator.setPermissions(ROLES.globex, { "Finance/Agreements": { add: "None" } });
-    },
-    STEP_TIMEOUT_MS,
-  );
-
+  // The fixture every test starts from (set up once here, never by a test): acme converged,
+  // globex converged then drifted by hand in the console, initech a config file only.
   it(
     "preview exits 2 and reports each stack, the drift apart from the changes, in JSON and Markdown",
     async () => {
@@ -301,24 +300,32 @@ describe("fleet over three client stacks", () => {
   it(
     "up leaves console steps (exit 2); once the operator has done them, up and preview exit 0",
     async () => {
-      const first = await fleet(["up", "--json", "up.json"]);
-      expect(first.code).toBe(2);
-      const report = readReport("up.json");
-      expect(byStack(report, "acme").result).toBe("no changes");
-      expect(byStack(report, "globex").result).toBe("steps pending");
-      expect(byStack(report, "globex").consoleSteps.join("\n")).toContain(
-        `${ROLES.globex} > Finance > Agreements: set Add Level to All (now None)`,
-      );
-      expect(byStack(report, "initech").result).toBe("steps pending");
-      await operator.setPermissions(ROLES.globex, elements.permissions);
-      await operator.setPermissions(ROLES.initech, elements.permissions);
-      let last = await fleet(["up", "--json", "up2.json"]);
-      for (let i = 0; i < 2 && last.code === 2; i++) last = await fleet(["up", "--json", "up2.json"]);
-      expect(last.code).toBe(0);
-      const preview = await fleet(["preview", "--json", "final.json", "--markdown", "final.md"]);
-      expect(preview.code).toBe(0);
-      expect(readReport("final.json").stacks.every((s) => s.result === "no changes")).toBe(true);
-      console.log(`final fleet preview (direct): ${preview.seconds.toFixed(1)} s\n${preview.stdout}`);
+      try {
+        const first = await fleet(["up", "--json", "up.json"]);
+        expect(first.code).toBe(2);
+        const report = readReport("up.json");
+        expect(byStack(report, "acme").result).toBe("no changes");
+        expect(byStack(report, "globex").result).toBe("steps pending");
+        expect(byStack(report, "globex").consoleSteps.join("\n")).toContain(
+          `${ROLES.globex} > Finance > Agreements: set Add Level to All (now None)`,
+        );
+        expect(byStack(report, "initech").result).toBe("steps pending");
+        await operator.setPermissions(ROLES.globex, elements.permissions);
+        await operator.setPermissions(ROLES.initech, elements.permissions);
+        let last = await fleet(["up", "--json", "up2.json"]);
+        for (let i = 0; i < 2 && last.code === 2; i++) last = await fleet(["up", "--json", "up2.json"]);
+        expect(last.code).toBe(0);
+        const preview = await fleet(["preview", "--json", "final.json", "--markdown", "final.md"]);
+        expect(preview.code).toBe(0);
+        expect(readReport("final.json").stacks.every((s) => s.result === "no changes")).toBe(true);
+        console.log(`final fleet preview (direct): ${preview.seconds.toFixed(1)} s\n${preview.stdout}`);
+      } finally {
+        // Back to the fixture for whatever runs next: globex drifted again, initech new again.
+        await driftGlobex();
+        const initech = await tenantStack("initech", "InitechAPI");
+        await initech.destroy({ onOutput: (l) => printed.push(l) });
+        await initech.workspace.removeStack("initech", { preserveConfig: true });
+      }
     },
     STEP_TIMEOUT_MS,
   );
@@ -339,7 +346,7 @@ describe("fleet over three client stacks", () => {
         },
       );
       clearInterval(timer);
-      expect(run.code).not.toBe(1); // 0 after the up test; 2 when run on its own
+      expect(run.code).toBe(2); // the fixture: globex drifted, initech new
       // Control: in this set-up a backgrounded command does start with SIGINT ignored.
       const control = spawnSync("bash", ["-c", "grep SigIgn /proc/self/status & wait $!"], { encoding: "utf8" });
       expect(BigInt(`0x${control.stdout.split(/\s+/)[1]}`) & 2n).toBe(2n);
@@ -373,11 +380,10 @@ describe("fleet over three client stacks", () => {
       const stopSeconds = (Date.now() - interruptedAt) / 1000;
       expect(pids.length).toBeGreaterThanOrEqual(3);
       expect(run.code).toBe(1);
-      expect(stopSeconds).toBeLessThan(30);
       expect(run.stdout).toMatch(/cancelled/);
       expect(run.stderr).toContain("SIGINT: stopping");
-      await sleep(500);
-      expect(pids.filter(alive)).toEqual([]);
+      // Every process it started ends (the test's timeout bounds the wait; no time is asserted).
+      await until(() => pids.filter(alive).length === 0, `the end of ${pids.filter(alive).join(", ")}`);
       console.log(`Ctrl-C: ${pids.length} processes stopped ${stopSeconds.toFixed(1)} s after SIGINT`);
     },
     STEP_TIMEOUT_MS,

@@ -5,11 +5,13 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { ConsoleStep, PendingItem } from "../provider/consoleSteps";
+import type { ConsoleStep, PendingItem } from "../review/records";
 import { provider } from "../provider/operatorChecklist";
 import { PartialFailure } from "../provider/handlerKit";
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { rejection } from "./handler-harness";
+import { RECORDS_ENV, readRecords } from "../review/recordsFile";
+import { formatStep } from "../review/renderLine";
 
 const TENANT = "cw_company at 127.0.0.1:1234";
 const level = (role: string, module: string, fn: string, field: string): ConsoleStep => ({
@@ -116,6 +118,31 @@ describe("OperatorChecklist", () => {
     fs.rmSync(runbook);
     const updated = await provider.update("checklist-acme", outs, done);
     expect(updated.outs.pending).toBe(0);
+  });
+
+  it("hands the command that asked (CW_IAC_RECORDS) the same checklist as one record, in click order", async () => {
+    const file = path.join(dir, "records.jsonl");
+    process.env[RECORDS_ENV] = file;
+    try {
+      await rejection(provider.create({ stack: "acme", items }));
+      // Converged: no record at all.
+      await provider.create({ stack: "acme", items: items.map((i) => ({ ...i, steps: [] })) });
+    } finally {
+      delete process.env[RECORDS_ENV];
+    }
+    const records = readRecords(file);
+    expect(records).toHaveLength(1);
+    const [record] = records;
+    if (record.kind !== "checklist") throw new Error(`expected the checklist record, got ${record.kind}`);
+    expect(record).toMatchObject({ stack: "acme", tenants: [TENANT], resource: { type: "OperatorChecklist" } });
+    expect(record.steps.map(formatStep)).toEqual([
+      "System > Security Roles > ElementsAPI > Companies > Company Maintenance: set Inquire Level to All (now None)",
+      "System > Security Roles > LifecycleManagerAPI > Service Desk > Service Tickets: set Add Level to All (now None)",
+      "System > Security Roles > LifecycleManagerAPI > System > Table Setup: set Inquire Level to All (now None)",
+      "System > Security Roles > LifecycleManagerAPI > System > Table Setup > Customize: add 'Service / Service Board' in Allow access to these",
+      "System > Security Roles > Outside > System > Table Setup: set Inquire Level to All (now None)",
+      "System > Security Roles > Outside > System > Table Setup > Customize: add 'Company / Country' in Allow access to these",
+    ]);
   });
 
   it("check refuses a missing stack name", async () => {

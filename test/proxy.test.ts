@@ -15,6 +15,7 @@ import * as path from "path";
 import { z } from "zod";
 import { ConnectWiseClient, ClientOptions } from "../connectwise/client";
 import { clientRejection as rejection } from "./client-harness";
+import { ManualClock, until } from "./manual-clock";
 
 const Info = z.looseObject({ version: z.string() });
 const COMPANY = "proxyco";
@@ -233,15 +234,27 @@ describe("an https site behind HTTPS_PROXY", () => {
     const mute = net.createServer((socket) => void sockets.add(socket));
     const port = await listen(mute);
     process.env.HTTPS_PROXY = `http://127.0.0.1:${port}`;
+    const clock = new ManualClock();
     try {
-      const started = Date.now();
-      const err = await rejection(
-        connect(`https://cw.test:${sitePort}`, { totalTimeoutMs: 800, timeoutMs: 300, maxRetries: 10 }),
+      const failing = rejection(
+        connect(`https://cw.test:${sitePort}`, {
+          totalTimeoutMs: 800,
+          timeoutMs: 300,
+          maxRetries: 10,
+          retryBaseMs: 0,
+          retryMaxMs: 0,
+          clock,
+        }),
       );
-      expect(Date.now() - started).toBeLessThan(3000);
+      // Attempts of 300, 300 and the 200 left, each a new CONNECT the proxy never answers.
+      for (const [n, ms] of [300, 300, 200].entries()) {
+        await until(() => sockets.size === n + 1, `CONNECT ${n + 1} at the proxy`);
+        await clock.advance(ms);
+      }
+      const err = await failing;
       expect(err.code).toBe("ETIMEDOUT");
-      expect(err.message).toMatch(/0\.8 s limit per request/);
-      expect(sockets.size).toBeGreaterThanOrEqual(2);
+      expect(err.message).toMatch(/gave up: the 0\.8 s limit per request is spent, after 3 attempts/);
+      expect(sockets.size).toBe(3);
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((r) => mute.close(r));

@@ -1,9 +1,8 @@
 // What the suites of the read-only commands (discover, doctor, access-audit) share: running the
 // compiled command as a user does, and Rule 1 for the paths it requested.
 import { spawn } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
 import { OpenApiValidator, Spec } from "./openapi-validator";
+import { readSharedJson } from "./shared-data";
 
 export interface CommandRun {
   code: number;
@@ -24,16 +23,8 @@ export function runCommand(script: string, args: string[], cwd: string, env: Nod
   });
 }
 
-const SPEC_PATH = path.resolve(__dirname, "../../shared/connectwise/openapi-subset.json");
-const IN_CI = !!process.env.CI && !["false", "0"].includes(process.env.CI.toLowerCase());
-
-/** The paths that the vendor's spec does not list for GET (Rule 1); checked where ../shared is, required in CI. */
+/** The paths that the vendor's spec does not list for GET (Rule 1); throws, naming the file, without ../shared. */
 export function unpublishedGets(paths: string[]): string[] {
-  if (!fs.existsSync(SPEC_PATH)) {
-    if (IN_CI) throw new Error(`../shared is required in CI: ${SPEC_PATH} does not exist`);
-    process.stderr.write(`not checked against the published spec: ${SPEC_PATH} is missing\n`);
-    return [];
-  }
-  const validator = new OpenApiValidator(JSON.parse(fs.readFileSync(SPEC_PATH, "utf8")) as Spec);
+  const validator = new OpenApiValidator(readSharedJson<Spec>("connectwise/openapi-subset.json"));
   return paths.map((p) => p.replace(/^.*\/apis\/3\.0/, "")).filter((p) => !validator.findOperation("GET", p));
 }

@@ -17,6 +17,7 @@ import { secretsOf } from "../cli/shared/stackConnection";
 import { ApiMemberSchema, SecurityRoleSchema, SystemInfoSchema, TokenSchema } from "../connectwise/schemas";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
+import { until } from "./manual-clock";
 
 const NO_FAULTS = { latencyMs: 0, rate429: 0, rate503: 0, rateDrop: 0, retryAfterSeconds: 1 };
 
@@ -164,9 +165,13 @@ describe("failed calls", () => {
       (await fails("drop post", quick.post("/system/securityroles", { name: "RDrop" }, SecurityRoleSchema))).code,
     ).toBe("ECONNRESET");
     await ops.setFaults({ rateDrop: 0, latencyMs: 600 });
+    const answeredLate = async () =>
+      (await ops.requests()).entries.filter((e) => e.path === "/system/info" && e.status === 200).length;
+    const before = await answeredLate();
     expect((await fails("timeout", quick.get("/system/info", SystemInfoSchema))).code).toBe("ETIMEDOUT");
     await ops.setFaults(NO_FAULTS);
-    await new Promise((r) => setTimeout(r, 700)); // let the late answers finish server-side
+    // The sandbox answers both attempts late, to nobody: wait for that, so nothing is left running.
+    await until(async () => (await answeredLate()) === before + 2, "the two late answers in the log");
   });
 
   it("a refused connection, with credentials ready to send", async () => {

@@ -27,21 +27,55 @@ describe("faults", () => {
       await ops.setFaults({ rate503: 0, rateDrop: 1 });
       await expect(call(sb, "/system/securityroles")).rejects.toThrow();
 
-      await ops.setFaults({ rateDrop: 0, latencyMs: 150 });
-      const started = Date.now();
-      expect((await call(sb, "/system/securityroles")).status).toBe(200);
-      expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+      // Latency, shown without a clock: a request under it is still unanswered when discovery
+      // (which faults never touch) and the console have answered requests sent after it.
+      await ops.setFaults({ rateDrop: 0, latencyMs: 2000 });
+      let slowStatus: number | undefined;
+      const slow = call(sb, "/system/securityroles").then((r) => (slowStatus = r.status));
+      expect((await fetch(`${sb.url}/login/companyinfo/sandbox`)).status).toBe(200);
+      expect((await ops.requests()).entries).toHaveLength(3);
+      expect(slowStatus).toBeUndefined();
+      await slow;
+      expect(slowStatus).toBe(200);
+      await ops.setFaults({ latencyMs: 0 });
 
       await expect(ops.setFaults({ rate429: 2 })).rejects.toThrow(/between 0 and 1/);
       const log = await ops.requests();
       expect(log.counts["GET /system/securityroles"]).toBe(4);
       expect(log.faults).toEqual({ "429": 1, "503": 1, drop: 1, lostAnswer: 0 });
-      expect(log.entries.map((e) => [e.status, e.fault])).toEqual([
-        [429, "429"],
-        [503, "503"],
-        [0, "drop"],
-        [200, undefined],
+      expect(log.entries.map((e) => [e.path, e.status, e.fault])).toEqual([
+        ["/system/securityroles", 429, "429"],
+        ["/system/securityroles", 503, "503"],
+        ["/system/securityroles", 0, "drop"],
+        ["/system/securityroles", 200, undefined],
       ]);
+    } finally {
+      await sb.close();
+    }
+  });
+
+  it("draws the rates from its seed: the same seed gives the same faults, and GET /faults shows it", async () => {
+    const seed = 20261206;
+    process.stderr.write(`sandbox-ops: fault seed ${seed}\n`);
+    const sb = await startSandbox({ port: 0, faults: { seed } });
+    const ops = new SandboxConsole(sb.consoleUrl);
+    const pattern = async (faults: { seed?: number }) => {
+      await ops.setFaults({ rate503: 0.5, rate429: 0.2, ...faults });
+      const statuses: number[] = [];
+      for (let i = 0; i < 24; i++) statuses.push((await call(sb, "/system/info")).status);
+      return statuses.join(" ");
+    };
+    try {
+      expect((await ops.setFaults({})).seed).toBe(seed);
+      const first = await pattern({});
+      // Each change of the faults starts the draws again from the seed. The seed is in each
+      // compared value, so a failure names it.
+      expect({ seed, statuses: await pattern({}) }).toEqual({ seed, statuses: first });
+      expect({ seed, statuses: await pattern({ seed }) }).toEqual({ seed, statuses: first });
+      expect({ seed, statuses: first }).toEqual({ seed, statuses: expect.stringMatching(/503.*200|200.*503/) });
+      const other = await pattern({ seed: seed + 1 });
+      expect({ seeds: [seed, seed + 1], same: other === first }).toEqual({ seeds: [seed, seed + 1], same: false });
+      await expect(ops.setFaults({ seed: 1.5 })).rejects.toThrow(/seed/);
     } finally {
       await sb.close();
     }

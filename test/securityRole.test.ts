@@ -1,7 +1,7 @@
 // SecurityRole handlers against the in-process sandbox; SandboxConsole plays the operator and
 // reads the request log.
 
-import { formatStep } from "../provider/consoleSteps";
+import { formatStep } from "../review/renderLine";
 import { provider } from "../provider/securityRole";
 import { SandboxConsole } from "../sandbox/console";
 import type { RunningSandbox } from "../sandbox/server";

@@ -1,7 +1,8 @@
 // TableSetupAccess handlers against the in-process sandbox: an API member on a role, with a key
 // made in the console, verifies the role's Table Setup list; SandboxConsole plays the operator.
 
-import { formatStep, operatorLine } from "../provider/consoleSteps";
+import { resourceOf, stepRecords } from "../review/records";
+import { formatStep, lineOf } from "../review/renderLine";
 import { provider } from "../provider/tableSetupAccess";
 import { SandboxConsole } from "../sandbox/console";
 import type { RunningSandbox } from "../sandbox/server";
@@ -73,7 +74,7 @@ describe("TableSetupAccess", () => {
     // Nothing the handler returns may carry the key, except the key inputs themselves.
     expect(JSON.stringify(outs.pendingSteps)).not.toContain(keys.privateKey);
     expect(await reported(() => provider.diff(id, outs, inputs))).toEqual(
-      outs.pendingSteps.map((step: any) => operatorLine("TableSetupAccess TSRole/tsmember", step)),
+      stepRecords(resourceOf("TableSetupAccess", "TSRole/tsmember"), outs.pendingSteps).map(lineOf),
     );
 
     await operator.setPermissions("TSRole", { "System/Table Setup": { inquire: "All" } });

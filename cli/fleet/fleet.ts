@@ -7,7 +7,9 @@ import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { parse as parseYaml } from "yaml";
 import { EventCollector, Operation } from "./fleetEvents";
+import type { ReviewRecord } from "../../review/records";
 import { pulumiBinDir, pulumiEnv } from "../../pulumi-runtime/pulumiCli";
+import { RECORDS_ENV, readRecords } from "../../review/recordsFile";
 import {
   exitCode,
   EXIT_FAILED,
@@ -176,7 +178,7 @@ function resultOf(
 async function runStack(
   stackName: string,
   options: FleetOptions,
-  workspace: LocalWorkspace,
+  workspaces: StackWorkspaces,
   signal: AbortSignal,
   progress: Progress,
 ): Promise<{ report: StackReport; secrets: string[] }> {
@@ -185,6 +187,21 @@ async function runStack(
   const tenant = tenantOf(options.projectDir, stackName);
   const collector = new EventCollector(operation);
   const secrets: string[] = [];
+  // The stack's own records file: its provider (whichever server runs it) writes what it found there.
+  let records: ReviewRecord[] | undefined;
+  const figuresNow = () => {
+    try {
+      records ??= readRecords(workspaces.recordsFile(stackName));
+    } catch (error) {
+      records = [];
+      collector.add({
+        sequence: 0,
+        timestamp: 0,
+        diagnosticEvent: { message: message(error), severity: "error", color: "never" },
+      });
+    }
+    return collector.figures(records);
+  };
   const finish = (
     result: StackResult,
     extra: Partial<StackReport> = {},
@@ -192,7 +209,7 @@ async function runStack(
     const debugDir = process.env.FLEET_DEBUG_EVENTS;
     if (debugDir && collector.events)
       fs.writeFileSync(path.join(debugDir, `${stackName}.${operation}.events.json`), JSON.stringify(collector.events));
-    const figures = collector.figures();
+    const figures = figuresNow();
     const report: StackReport = {
       stack: stackName,
       tenant,
@@ -217,7 +234,7 @@ async function runStack(
   try {
     // A stack whose config file is new in this change is created on the backend (empty), so its
     // preview shows everything it will create.
-    stack = await Stack.createOrSelect(stackName, workspace);
+    stack = await Stack.createOrSelect(stackName, await workspaces.forStack(stackName));
   } catch (error) {
     return finish(signal.aborted ? "cancelled" : "failed", { errors: [message(error)] });
   }
@@ -232,10 +249,10 @@ async function runStack(
     else if (operation === "up") await stack.up({ onEvent, signal });
     else if (options.previewOnly) await stack.previewRefresh({ onEvent, signal });
     else await stack.refresh({ onEvent, signal });
-    outcome = finish(resultOf(operation, collector.figures(), options.previewOnly));
+    outcome = finish(resultOf(operation, figuresNow(), options.previewOnly));
   } catch (error) {
     if (signal.aborted) return finish("cancelled");
-    const figures = collector.figures();
+    const figures = figuresNow();
     if (figures.onlyStepsPending) outcome = finish("steps pending");
     else outcome = finish("failed", figures.errors.length ? {} : { errors: [lastLines(message(error))] });
   }
@@ -275,24 +292,44 @@ function hasSecretConfig(projectDir: string, stackName: string): boolean {
   }
 }
 
+interface StackWorkspaces {
+  /** The workspace one stack's operation runs in: the fleet's settings, plus that stack's records file. */
+  forStack(stack: string): Promise<LocalWorkspace>;
+  recordsFile(stack: string): string;
+}
+
 /**
- * One workspace for the fleet. The stacks already on the backend are listed once; selecting
- * one of them is skipped (a CLI run per stack, about 0.3 s of CPU), since every command the
- * Automation API runs names its stack (--stack). A stack not there yet is selected, which fails,
- * and created, as Stack.createOrSelect does.
+ * The fleet's workspaces: one per stack, all on the project directory with the same CLI and
+ * settings, so that each operation's CLI (and the provider it starts) gets that stack's records
+ * file in CW_IAC_RECORDS. Making one runs no CLI. The stacks already on the backend are listed
+ * once; selecting one of them is skipped (a CLI run per stack, about 0.3 s of CPU), since every
+ * command the Automation API runs names its stack (--stack). A stack not there yet is selected,
+ * which fails, and created, as Stack.createOrSelect does.
  */
-async function fleetWorkspace(
+async function fleetWorkspaces(
   projectDir: string,
   pulumiCommand: PulumiCommand,
   envVars: Record<string, string>,
-): Promise<LocalWorkspace> {
-  const workspace = await LocalWorkspace.create({ workDir: projectDir, pulumiCommand, envVars });
-  const onBackend = new Set((await workspace.listStacks()).map((s) => s.name));
-  const select = workspace.selectStack.bind(workspace);
-  workspace.selectStack = async (name: string) => {
-    if (!onBackend.has(name)) await select(name);
+  recordsDir: string,
+): Promise<StackWorkspaces> {
+  const listing = await LocalWorkspace.create({ workDir: projectDir, pulumiCommand, envVars });
+  const onBackend = new Set((await listing.listStacks()).map((s) => s.name));
+  const recordsFile = (stack: string) => path.join(recordsDir, `${encodeURIComponent(stack)}.jsonl`);
+  return {
+    recordsFile,
+    forStack: async (stack) => {
+      const workspace = await LocalWorkspace.create({
+        workDir: projectDir,
+        pulumiCommand,
+        envVars: { ...envVars, [RECORDS_ENV]: recordsFile(stack) },
+      });
+      const select = workspace.selectStack.bind(workspace);
+      workspace.selectStack = async (name: string) => {
+        if (!onBackend.has(name)) await select(name);
+      };
+      return workspace;
+    },
   };
-  return workspace;
 }
 
 const plain = (v: unknown) => (v === undefined ? "(none)" : typeof v === "string" ? v : JSON.stringify(v));
@@ -430,15 +467,19 @@ export async function main(argv: string[]): Promise<number> {
   const progress = new Progress(stacks);
   const startedAt = new Date().toISOString();
   const operation = options.operation;
-  let workspace: LocalWorkspace;
+  const recordsDir = fs.mkdtempSync(path.join(os.tmpdir(), "cw-iac-fleet-records-"));
+  let runs: Awaited<ReturnType<typeof runStack>>[];
   try {
-    workspace = await fleetWorkspace(options.projectDir, command, envVars);
-  } catch (error) {
-    throw new Error(`cannot list the project's stacks on the backend: ${message(error)}`, { cause: error });
+    let workspaces: StackWorkspaces;
+    try {
+      workspaces = await fleetWorkspaces(options.projectDir, command, envVars, recordsDir);
+    } catch (error) {
+      throw new Error(`cannot list the project's stacks on the backend: ${message(error)}`, { cause: error });
+    }
+    runs = await pool(stacks, options.parallel, (s) => runStack(s, options, workspaces, controller.signal, progress));
+  } finally {
+    fs.rmSync(recordsDir, { recursive: true, force: true });
   }
-  const runs = await pool(stacks, options.parallel, (s) =>
-    runStack(s, options, workspace, controller.signal, progress),
-  );
   if (controller.signal.aborted) await reap(runningAtInterrupt);
   process.off("SIGINT", stop);
   process.off("SIGTERM", stop);

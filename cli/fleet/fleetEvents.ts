@@ -1,35 +1,13 @@
-// Turns one stack's Automation API engine events into the figures and lines the fleet reports.
-// Pure functions over plain data, so the parsing is unit-tested without the CLI.
+// Turns one stack's Automation API engine events, and the review records its provider wrote
+// (review/recordsFile.ts), into the figures and entries the fleet reports. Pure functions over
+// plain data, so they are unit-tested without the CLI. Nothing here reads the provider's lines:
+// console steps, drift and the checklist come as records.
 import type { EngineEvent, StepEventMetadata } from "@pulumi/pulumi/automation";
+import type { ReviewRecord } from "../../review/records";
+import { distinctRecords } from "../../review/recordsFile";
+import { formatStep, shown } from "../../review/renderLine";
 
 export type Operation = "preview" | "up" | "refresh";
-
-/** One line of the provider's diagnostics, read by parseProviderLine. */
-export type ProviderLine =
-  | { kind: "step"; type: string; label: string; step: string }
-  | { kind: "drift"; type: string; label: string; field: string; live: string; declared: string }
-  /** Today's role/Table Setup format: "<Type> <label>: <key> <field>: <live> => <declared>" (drift or step: unknown). */
-  | { kind: "difference"; type: string; label: string; key: string; field: string; live: string; declared: string };
-
-const STEP = /^(\w+) (.+?): needs the operator: (.+)$/;
-const DRIFT = /^(\w+) (.+?): drift: (.+?): (.*) => (.*)$/;
-const DIFFERENCE = /^(\w+) (.+?): (.+) (\w+): (.*) => (.*)$/;
-
-/**
- * The contract with the provider's diagnostics, in one place. New format: "<Type> <label>: needs
- * the operator: <step>" and "<Type> <label>: drift: <field>: <live> => <declared>"; old format:
- * "SecurityRole <name>: <Module>/<Function> <field>: <live> => <declared>". Anything else: undefined.
- */
-export function parseProviderLine(raw: string): ProviderLine | undefined {
-  const line = raw.trim();
-  let m = STEP.exec(line);
-  if (m) return { kind: "step", type: m[1], label: m[2], step: m[3] };
-  m = DRIFT.exec(line);
-  if (m) return { kind: "drift", type: m[1], label: m[2], field: m[3], live: m[4], declared: m[5] };
-  m = DIFFERENCE.exec(line);
-  if (m) return { kind: "difference", type: m[1], label: m[2], key: m[3], field: m[4], live: m[5], declared: m[6] };
-  return undefined;
-}
 
 export interface FieldChange {
   field: string;
@@ -48,10 +26,11 @@ export interface ResourceChange {
   driftOnly?: boolean;
 }
 
+/** One drifted field (absent: the whole object, e.g. a member inactive), as the reports show it. */
 export interface Drift {
   type: string;
   label: string;
-  field: string;
+  field?: string;
   live: string;
   declared: string;
 }
@@ -73,39 +52,20 @@ export interface StackFigures {
 }
 
 const COUNTED = new Set(["create", "update", "delete", "replace"]);
-const CHECKLIST_HEAD = / needs \d+ console steps?:/;
-const ERRORS_HEAD = /^\d+ errors? occurred:$/;
-const CHECKLIST_ITEM = /^\s*(?:\* )?\d+\. (.+)$/;
-const SCREEN_HEADING = /^[^:]+( > [^:]+)+$/;
 
-/**
- * The console steps in an error the provider ended a create/update with, or undefined when the
- * error is something else. The engine prints a partial failure's reasons as "N errors occurred:"
- * then "* 1. <step>" lines; the provider's own message starts "<resource> on <tenant> needs N console steps:".
- */
-export function checklistSteps(message: string): string[] | undefined {
-  const lines = message
-    .split("\n")
-    .map((l) => l.trim())
-    .filter(Boolean);
-  const items = lines.map((l) => CHECKLIST_ITEM.exec(l)?.[1].trim());
-  // The stack's checklist (OperatorChecklist) numbers its steps under one heading per screen
-  // ("System > Security Roles > ElementsAPI"): a step is that heading's path plus its own.
-  let screen = "";
-  const steps: string[] = [];
-  lines.forEach((line, i) => {
-    const item = items[i];
-    if (item === undefined) screen = SCREEN_HEADING.test(line) ? line : screen;
-    else steps.push(screen ? `${screen} > ${item}` : item);
-  });
-  if (steps.length === 0) return undefined;
-  if (lines.some((l) => CHECKLIST_HEAD.test(l))) return steps;
-  const others = lines.filter((_, i) => items[i] === undefined);
-  return others.every((l) => ERRORS_HEAD.test(l)) ? steps : undefined;
-}
+/** The engine's own closing error of a failed operation (no URN): it adds nothing to a checklist. */
+const ENGINE_CLOSING = /^(update|preview|refresh) failed$/;
+
+/** A record's place in the report: by URN when the provider server gave one, else by resource. */
+const recordKey = (r: ReviewRecord) => r.urn ?? `${r.resource.type} ${r.resource.name}`;
 
 function shortType(type: string): string {
   return type.split(":").pop() ?? type;
+}
+
+/** The resource type in a URN (`urn:pulumi:<stack>::<project>::<parent type>$<type>::<name>`). */
+function typeOfUrn(urn: string): string {
+  return (urn.split("::")[2] ?? "").split("$").pop() ?? "";
 }
 
 function nameOf(urn: string): string {
@@ -157,11 +117,14 @@ export class EventCollector {
       this.onStep?.(this.steps.size);
     }
     const d = event.diagnosticEvent;
-    if (d && !d.ephemeral) this.diagnostics.push({ urn: d.urn, severity: d.severity, message: d.message });
+    // Only errors: what the provider reports for a reviewer comes as records, not as lines.
+    if (d && !d.ephemeral && d.severity === "error")
+      this.diagnostics.push({ urn: d.urn, severity: d.severity, message: d.message });
     if (event.summaryEvent) this.summary = event.summaryEvent.resourceChanges;
   }
 
-  figures(): StackFigures {
+  /** The figures of the operation, with the review records its provider wrote (none: nothing reported). */
+  figures(records: ReviewRecord[] = []): StackFigures {
     const changes: ResourceChange[] = [];
     // With parallel diff, resources report in the order their diffs finish: sort by URN (a stable
     // sort keeps each resource's own lines in order) so a pull-request comment reads the same twice.
@@ -188,51 +151,37 @@ export class EventCollector {
     }
     const count = (op: string) => changes.filter((c) => c.op === op).length;
 
-    // A failed up's checklist is authoritative; otherwise the diagnostics' lines say what is pending.
-    const checklistItems = new Set<string>();
-    const consoleSteps = new Set<string>();
-    const drift: Drift[] = [];
+    // A failed up's checklist (its record) is authoritative; otherwise the step records say what is pending.
+    const reviewed = distinctRecords(byUrn(records, recordKey));
+    const checklists = reviewed.flatMap((r) => (r.kind === "checklist" ? [r] : []));
+    const checklist = checklists.length > 0;
+    const steps = checklist
+      ? checklists.flatMap((r) => r.steps)
+      : reviewed.flatMap((r) => (r.kind === "step" ? [r.step] : []));
+    const consoleSteps = [...new Set(steps.map(formatStep))];
+    const drift: Drift[] = reviewed.flatMap((r) =>
+      r.kind === "drift"
+        ? [
+            {
+              type: r.resource.type,
+              label: r.resource.name,
+              ...(r.field === undefined ? {} : { field: r.field }),
+              live: shown(r.from),
+              declared: shown(r.to),
+            },
+          ]
+        : [],
+    );
+    // Errors as the engine printed them, once each. The checklist's own error (on the
+    // OperatorChecklist resource) and the engine's closing one are not failures when the
+    // checklist record says steps are pending.
     const errors: string[] = [];
-    let checklist = false;
-    const seen = new Set<string>();
     for (const d of byUrn(this.diagnostics, (e) => e.urn ?? "")) {
-      if (d.severity === "debug") continue;
-      const lines = d.message.split("\n").filter((l) => l.trim() !== "");
-      if (d.severity === "error") {
-        const steps = checklistSteps(d.message);
-        if (steps) {
-          checklist = true;
-          for (const step of steps) checklistItems.add(step);
-        } else errors.push(d.message.trim());
-        continue;
-      }
-      for (const raw of lines) {
-        const key = `${d.urn ?? ""}\n${raw.trim()}`;
-        if (seen.has(key)) continue; // diff() may run twice for one resource
-        seen.add(key);
-        const line = parseProviderLine(raw);
-        if (!line) continue;
-        // A step that is a full menu path already names its role's screen: no need to repeat the label.
-        if (line.kind === "step")
-          consoleSteps.add(line.step.startsWith("System > ") ? line.step : `${line.type} ${line.label}: ${line.step}`);
-        else if (line.kind === "drift") {
-          const { type, label, field, live, declared } = line;
-          drift.push({ type, label, field, live, declared });
-        } else {
-          // Old format: every pending level needs the operator (the API cannot write it); it is
-          // also drift when the state recorded another value than the tenant now has.
-          consoleSteps.add(`${line.type} ${line.label}: ${line.key} ${line.field}: ${line.live} => ${line.declared}`);
-          const recorded = this.recorded(d.urn, line.type, line.label, line.key, line.field);
-          if (recorded !== undefined && recorded !== line.live)
-            drift.push({
-              type: line.type,
-              label: line.label,
-              field: `${line.key} ${line.field}`,
-              live: line.live,
-              declared: line.declared,
-            });
-        }
-      }
+      if (d.severity !== "error") continue;
+      const text = d.message.trim();
+      if (checklist && d.urn && shortType(typeOfUrn(d.urn)) === "OperatorChecklist") continue;
+      if (checklist && !d.urn && ENGINE_CLOSING.test(text)) continue;
+      errors.push(text);
     }
     for (const c of changes) {
       const meta = [...this.steps.values()].find((m) => nameOf(m.urn) === c.name && shortType(m.type) === c.type);
@@ -240,8 +189,6 @@ export class EventCollector {
       if (c.op === "update" && c.fields.length === 0 && drift.some((d) => d.type === c.type && d.label === label))
         c.driftOnly = true;
     }
-    // The engine's own closing error ("update failed") carries no urn; it adds nothing to a checklist.
-    const realErrors = checklist ? errors.filter((e) => !/^(update|preview|refresh) failed$/.test(e)) : errors;
     const fromSummary = this.operation === "refresh" && this.summary;
     return {
       creates: count("create"),
@@ -249,24 +196,10 @@ export class EventCollector {
       deletes: fromSummary ? Math.max(count("delete"), this.summary?.delete ?? 0) : count("delete"),
       replacements: count("replace"),
       changes,
-      consoleSteps: checklist ? [...checklistItems] : [...consoleSteps],
+      consoleSteps,
       drift,
-      errors: realErrors,
-      onlyStepsPending: checklist && realErrors.length === 0,
+      errors,
+      onlyStepsPending: checklist && errors.length === 0,
     };
-  }
-
-  /** The level the state holds for a role permission ("Finance/Agreements", "add"), if any. */
-  private recorded(urn: string | undefined, type: string, label: string, key: string, field: string) {
-    // The provider's stderr reaches the engine without a urn: find the resource by type and name.
-    const meta =
-      (urn ? this.steps.get(urn) : undefined) ??
-      [...this.steps.values()].find(
-        (m) => shortType(m.type) === type && (m.old?.outputs ?? m.old?.inputs)?.name === label,
-      );
-    const permissions = (meta?.old?.outputs ?? meta?.old?.inputs)?.permissions as
-      Record<string, Record<string, unknown>> | undefined;
-    const value = permissions?.[key]?.[field];
-    return typeof value === "string" ? value : undefined;
   }
 }

@@ -156,8 +156,8 @@ function section(s: StackReport): string {
     out.push("Drift (the live tenant differs from the state, as a refresh would see it):", "", "```diff");
     for (const d of s.drift)
       out.push(
-        fenced(`- ${d.type} ${d.label}: ${d.field}: ${d.live} (live)`),
-        fenced(`+ ${d.type} ${d.label}: ${d.field}: ${d.declared} (declared)`),
+        fenced(`- ${d.type} ${d.label}: ${d.field === undefined ? "" : `${d.field}: `}${d.live} (live)`),
+        fenced(`+ ${d.type} ${d.label}: ${d.field === undefined ? "" : `${d.field}: `}${d.declared} (declared)`),
       );
     out.push("```", "");
   }

@@ -1,19 +1,16 @@
 // `npm run checklist -- --stack <name>`: prints the console steps a stack still needs, without
 // changing anything. It runs a preview (check and diff only: reads, never a write) through the
-// Automation API and collects the `needs the operator` lines the handlers report, then lays them
-// out as the one checklist `up` would print. Exit code 0: nothing pending; 2: steps pending;
-// 1: the preview itself failed.
+// Automation API with a records file (CW_IAC_RECORDS), takes the step records the handlers wrote
+// there, and lays them out as the one checklist `up` would print. Exit code 0: nothing pending;
+// 2: steps pending; 1: the preview itself failed.
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
-import {
-  ChecklistEntry,
-  buildChecklist,
-  formatChecklistText,
-  inClickOrder,
-  parseOperatorLine,
-  stepFromText,
-} from "../../provider/consoleSteps";
+import type { ConsoleStep, ReviewRecord } from "../../review/records";
+import { RECORDS_ENV, readRecords } from "../../review/recordsFile";
+import { buildChecklist, distinctSteps, formatChecklistText, inClickOrder } from "../../review/renderChecklist";
 import { knownIntegrations } from "../../program/userIntegrations";
 import { CommandIo, runAsMain } from "../shared/command";
 import { projectDir, pulumiBinDir, pulumiEnv } from "../../pulumi-runtime/pulumiCli";
@@ -52,20 +49,13 @@ function tenantOf(site: string | undefined, companyId: string | undefined): stri
 }
 
 /**
- * The operator's steps among the lines a preview printed, each once, in click order: role
+ * The operator's steps among the records a preview wrote, each once, in click order: role
  * screens in the order of `roles` (as the stack declares them), as `up` prints them.
  */
-export function pendingFromPreview(output: string, roles: string[] = []): ChecklistEntry[] {
-  const seen = new Set<string>();
-  const entries: ChecklistEntry[] = [];
-  for (const line of output.split("\n")) {
-    const parsed = parseOperatorLine(line);
-    if (!parsed || seen.has(parsed.step)) continue;
-    seen.add(parsed.step);
-    entries.push(stepFromText(parsed.step));
-  }
+export function pendingSteps(records: ReviewRecord[], roles: string[] = []): ConsoleStep[] {
+  const steps = records.flatMap((record) => (record.kind === "step" ? [record.step] : []));
   return inClickOrder(
-    entries,
+    distinctSteps(steps),
     roles.map((role) => `System > Security Roles > ${role}`),
   );
 }
@@ -91,24 +81,35 @@ export async function checklist(options: Options): Promise<number> {
   const bin = await pulumiBinDir();
   const env = pulumiEnv(bin, options.cwd);
   const pulumiCommand = await PulumiCommand.get({ root: path.dirname(bin) });
-  const envVars = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string>;
-  const stack = await LocalWorkspace.selectStack(
-    { stackName: options.stack, workDir: options.cwd },
-    { pulumiCommand, envVars },
-  );
-  const config = await stack.getAllConfig();
-  const tenant = tenantOf(config["connectwise:site"]?.value, config["connectwise:companyId"]?.value);
-  const roles = declaredRoles(config, await stack.workspace.projectSettings().then((p) => p.name));
-  // A preview calls only check() and diff(): reads against ConnectWise, nothing written.
-  const preview = await stack.preview({ diff: false });
-  const entries = pendingFromPreview(`${preview.stdout}\n${preview.stderr}`, roles);
-  if (entries.length === 0) {
+  const recordsDir = fs.mkdtempSync(path.join(os.tmpdir(), "cw-iac-checklist-"));
+  const envVars = Object.fromEntries(
+    Object.entries({ ...env, [RECORDS_ENV]: path.join(recordsDir, "records.jsonl") }).filter(
+      ([, v]) => v !== undefined,
+    ),
+  ) as Record<string, string>;
+  let steps: ConsoleStep[];
+  let tenant: string;
+  try {
+    const stack = await LocalWorkspace.selectStack(
+      { stackName: options.stack, workDir: options.cwd },
+      { pulumiCommand, envVars },
+    );
+    const config = await stack.getAllConfig();
+    tenant = tenantOf(config["connectwise:site"]?.value, config["connectwise:companyId"]?.value);
+    const roles = declaredRoles(config, await stack.workspace.projectSettings().then((p) => p.name));
+    // A preview calls only check() and diff(): reads against ConnectWise, nothing written.
+    await stack.preview({ diff: false });
+    steps = pendingSteps(readRecords(envVars[RECORDS_ENV]), roles);
+  } finally {
+    fs.rmSync(recordsDir, { recursive: true, force: true });
+  }
+  if (steps.length === 0) {
     console.log(
       `Nothing pending for stack ${options.stack}${tenant ? ` (${tenant})` : ""}: no console step is needed.`,
     );
     return EXIT_NOTHING_PENDING;
   }
-  console.log(formatChecklistText(buildChecklist(tenant ? [tenant] : [], options.stack, entries)));
+  console.log(formatChecklistText(buildChecklist(tenant ? [tenant] : [], options.stack, steps)));
   return EXIT_STEPS_PENDING;
 }
 

@@ -1,0 +1,132 @@
+// Review records: what preview, up and refresh find for a reviewer, as data. Every console step,
+// drift and notice a handler reports is one record; the terminal line (a diagnostic on the
+// resource), the checklist, the runbook and the fleet's JSON and Markdown are renderings of
+// records (review/render*.ts). They travel from the provider process to the commands that
+// present them as JSON lines in a records file (review/recordsFile.ts), never as text to parse.
+// This module holds types and constructors only: the provider, the resources (types), the CLIs
+// and the tests all import it, so it loads nothing.
+
+/** One thing the operator sets in the Manage UI (SecurityRole and TableSetupAccess `pendingSteps`). */
+export interface ConsoleStep {
+  /** The screen path, e.g. ["System", "Security Roles", "ElementsAPI", "Finance", "Agreements"]. */
+  menuPath: string[];
+  /** The field on that page, e.g. "Add Level". */
+  field: string;
+  /** What to set it to (for list fields: the entry to add or remove). */
+  value: string;
+  /** What it is now, when known. */
+  current?: string;
+  /**
+   * How the line reads: "set" (default) "set {field} to {value}"; "add"/"remove" for list
+   * fields: "add '{value}' in {field}" / "remove '{value}' from {field}".
+   */
+  action?: "set" | "add" | "remove";
+}
+
+/**
+ * A token POST whose answer never arrived: the API may have minted a key the stack never received
+ * (the published API can neither list nor revoke keys), so the operator checks for it in the UI.
+ */
+export interface UnansweredToken {
+  /** The member the token was asked for. */
+  member: string;
+  /** When the POST was sent (ISO 8601). */
+  at: string;
+  /** When such a token stops working at the latest: `at` plus the tenant's token lifetime, once a later mint told it. */
+  expiresBy?: string;
+}
+
+/** The steps one resource has pending, as OperatorChecklist receives them. */
+export interface PendingItem {
+  /** `SecurityRole ElementsAPI`, `TableSetupAccess LifecycleManagerAPI/LMXMember`, `ApiKey for member X`. */
+  resource: string;
+  /** "companyId at host". */
+  tenant: string;
+  steps: ConsoleStep[];
+  /** ApiKey only: tokens that may have been minted without an answer. */
+  unansweredTokens?: UnansweredToken[];
+}
+
+/** The resource a record is about: its type and the name a reviewer knows it by ("for member X" for a key). */
+export interface ResourceRef {
+  type: string;
+  /** "" when the resource has no name yet (an input still unknown). */
+  name: string;
+}
+
+interface RecordBase {
+  resource: ResourceRef;
+  /** The resource's URN, when the provider server had it in scope (ours does; the SDK's does not). */
+  urn?: string;
+}
+
+/** A console step the operator must do (the API cannot write it). */
+export interface StepRecord extends RecordBase {
+  kind: "step";
+  step: ConsoleStep;
+  /** "companyId at host", when the handler knows it. */
+  tenant?: string;
+}
+
+/**
+ * The live tenant differs from what the last `up` verified, or from what is declared: `from` is
+ * live, `to` is declared. `field` is a role's "Module/Function add", a member's "name", a Table
+ * Setup "Table Setup 'X'"; absent when the whole object drifted (a member inactive, missing).
+ */
+export interface DriftRecord extends RecordBase {
+  kind: "drift";
+  field?: string;
+  from: string;
+  to: string;
+}
+
+/** Anything else a reviewer is told (an adoption, a release, a lost answer, a key to revoke). */
+export interface NoticeRecord extends RecordBase {
+  kind: "notice";
+  text: string;
+}
+
+/**
+ * The stack's one checklist, as OperatorChecklist failed `up` with it: every pending step of the
+ * stack in click order. Written to the records file only (its terminal rendering is the error).
+ */
+export interface ChecklistRecord extends RecordBase {
+  kind: "checklist";
+  stack: string;
+  tenants: string[];
+  steps: ConsoleStep[];
+}
+
+export type ReviewRecord = StepRecord | DriftRecord | NoticeRecord | ChecklistRecord;
+
+/** The resource a handler reports about, named as its lines name it (`resourceLabel` in the handler kit). */
+export function resourceOf(type: string, name: unknown, lead = ""): ResourceRef {
+  return { type, name: typeof name === "string" && name.trim() ? `${lead}${name.trim()}` : "" };
+}
+
+/** One record per step, in the order given (the click order). */
+export function stepRecords(resource: ResourceRef, steps: ConsoleStep[], tenant?: string): StepRecord[] {
+  return steps.map((step) => ({ kind: "step", resource, step, ...(tenant ? { tenant } : {}) }));
+}
+
+export function driftRecord(resource: ResourceRef, field: string | undefined, from: string, to: string): DriftRecord {
+  return { kind: "drift", resource, ...(field === undefined ? {} : { field }), from, to };
+}
+
+export function notice(resource: ResourceRef, text: string): NoticeRecord {
+  return { kind: "notice", resource, text };
+}
+
+const KINDS = new Set<string>(["step", "drift", "notice", "checklist"]);
+
+/** Whether a parsed JSON value is a record (a records file written by another version may hold other kinds). */
+export function isReviewRecord(value: unknown): value is ReviewRecord {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as { kind?: unknown; resource?: { type?: unknown; name?: unknown } };
+  return (
+    typeof v.kind === "string" &&
+    KINDS.has(v.kind) &&
+    typeof v.resource?.type === "string" &&
+    typeof v.resource.name === "string"
+  );
+}
