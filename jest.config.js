@@ -48,8 +48,11 @@ const base = { preset: "ts-jest", testEnvironment: "node", transform: { "^.+\\.t
 
 /** @type {import('jest').Config} */
 module.exports = {
-  // Both cores: jest's default (cores - 1) would run every suite one after another here.
-  maxWorkers: 2,
+  // One worker more than this machine's 2 cores: jest's default (cores - 1) would run every suite
+  // one after another, and a worker spends minutes waiting on idle processes (reliability waits up
+  // to 5.5 min for the language host a kill -9 leaves), so a third keeps both cores busy meanwhile.
+  // Measured on a clean clone: jest 518 s with 2 workers, 428 s with 3.
+  maxWorkers: 3,
   testTimeout: 60000,
   projects: [
     {
