@@ -11,7 +11,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
 import { createStack, PulumiEnvironment, pulumiEnvironment, previewJson, sandboxConnection } from "./e2e/pulumi";
-import { TENANT_STACK, restoreTenant } from "./e2e/tenantFixture";
+import { TENANT_STACK, restoreTenant, tenantMember } from "./e2e/tenantFixture";
 import { call } from "./sandbox-harness";
 import { shippedPreset } from "../program/presets";
 
@@ -36,17 +36,7 @@ const onOutput = (line: string) => printed.push(line);
 const closers: (() => Promise<void>)[] = [];
 const runbookFile = path.join(PROJECT_DIR, "runbooks", `${STACK}.md`);
 
-function member(identifier: string, name = identifier) {
-  return {
-    identifier,
-    name,
-    email: "it@acme.example",
-    level: "Corporate",
-    businessUnit: "Admin",
-    location: "Main",
-    defaultTerritory: "Main",
-  };
-}
+const member = tenantMember;
 
 function connection() {
   return {

@@ -13,6 +13,7 @@ import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
 import { PulumiEnvironment, pulumiEnvironment, sandboxConnection } from "./e2e/pulumi";
 import { DUMMY_AWS_SECRET_ACCESS_KEY, S3Server, startS3Server } from "./e2e/s3";
+import { tenantMember } from "./e2e/tenantFixture";
 import { shippedPreset } from "../program/presets";
 
 const elements = shippedPreset("elements");
@@ -42,17 +43,7 @@ const printed: string[] = [];
 const secrets: string[] = [];
 const onOutput = (line: string) => printed.push(line);
 
-function member(identifier: string, name: string) {
-  return {
-    identifier,
-    name,
-    email: "it@acme.example",
-    level: "Corporate",
-    businessUnit: "Admin",
-    location: "Main",
-    defaultTerritory: "Main",
-  };
-}
+const member = tenantMember;
 
 /** One Elements integration; `client` names the role and the member, so stacks do not collide. */
 const integrations = (memberName: string, client = "acme") =>
