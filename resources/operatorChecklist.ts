@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ApiKey } from "./apiKey";
 import { DynamicResource } from "../pulumi-runtime/dynamicResource";
+import { coveredByChecklist } from "./consoleWork";
 import { SecurityRole } from "./securityRole";
 import { TableSetupAccess } from "./tableSetupAccess";
 // Types only (erased at compile time).
@@ -54,6 +55,8 @@ export class OperatorChecklist extends DynamicResource {
   declare readonly runbookPath: pulumi.Output<string>;
 
   constructor(name: string, args: OperatorChecklistArgs, opts?: pulumi.CustomResourceOptions) {
+    // Their steps fail the up here, once, not on each of them (resources/consoleWork.ts).
+    for (const resource of args.resources) coveredByChecklist(resource);
     super(
       "operatorChecklist",
       "OperatorChecklist",
