@@ -323,7 +323,10 @@ function steps(roleName: string, diffs: PendingDifference[]): ConsoleStep[] {
     if (row) row.changes.push(change);
     else {
       const entry = moduleAndFunction(d.key);
-      rows.set(d.key, { menuPath: ["System", "Security Roles", roleName, entry.module, entry.function], changes: [change] });
+      rows.set(d.key, {
+        menuPath: ["System", "Security Roles", roleName, entry.module, entry.function],
+        changes: [change],
+      });
     }
   }
   return [...rows.values()];

@@ -25,7 +25,14 @@ import { and, eq } from "../connectwise/conditions";
 import { memberByIdentifier, myCustomizeItems, mySecurity } from "../connectwise/endpoints";
 import { ConnectWiseError } from "../connectwise/errors";
 import type { ApiMember } from "../connectwise/schemas";
-import { type ConsoleChange, type ConsoleStep, type DriftRecord, driftRecord, resourceOf, stepRecords } from "../review/records";
+import {
+  type ConsoleChange,
+  type ConsoleStep,
+  type DriftRecord,
+  driftRecord,
+  resourceOf,
+  stepRecords,
+} from "../review/records";
 import { report } from "./report";
 import {
   ArgsOf,

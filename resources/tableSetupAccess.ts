@@ -70,6 +70,11 @@ export class TableSetupAccess extends DynamicResource {
       },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["privateKey"] }),
     );
-    failWhilePending(this, pulumi.interpolate`TableSetupAccess ${this.role}/${this.member}`, this.tenant, this.pendingSteps);
+    failWhilePending(
+      this,
+      pulumi.interpolate`TableSetupAccess ${this.role}/${this.member}`,
+      this.tenant,
+      this.pendingSteps,
+    );
   }
 }

@@ -5,7 +5,14 @@
 //   `<Type> <name>: needs the operator: <n> console steps on <screens> (listed in ... checklist ...)`
 //   `<Type> <name>: drift: <field>: <live> => <declared>`   (`drift: <live> => <declared>` for a whole object)
 //   `<Type> <name>: <notice>`
-import { type ConsoleChange, type ConsoleStep, type ResourceRef, type ReviewRecord, type UnansweredToken, changesOf } from "./records";
+import {
+  type ConsoleChange,
+  type ConsoleStep,
+  type ResourceRef,
+  type ReviewRecord,
+  type UnansweredToken,
+  changesOf,
+} from "./records";
 
 /** "SecurityRole ElementsAPI", as every line names its resource. */
 export function resourceText(resource: ResourceRef): string {
