@@ -3,13 +3,19 @@
 //
 //  - failWhilePending: once `up` has created or verified a SecurityRole or TableSetupAccess and
 //    it still has steps pending, the program fails with them (one error on the resource, its
-//    steps listed once), unless an OperatorChecklist lists the resource: that checklist fails
+//    steps listed once, no stack trace), unless an OperatorChecklist lists the resource: that checklist fails
 //    the up once with every step of the stack instead.
 //  - declaredRole: the SecurityRoles the program declares, by name, so a TableSetupAccess that
 //    names one as a string is judged as one given the resource is.
 import * as pulumi from "@pulumi/pulumi";
 import type { ConsoleStep } from "../review/records";
 import { buildChecklist, formatChecklistText, inClickOrder } from "../review/renderChecklist";
+
+/**
+ * The exit code with which a Node.js Pulumi program tells its language host that it failed and
+ * has said why (the SDK's own, for an error it has logged): the `up` fails, nothing more printed.
+ */
+const FAILED_AFTER_MESSAGE = 32;
 
 /** A SecurityRole as the program declared it (resources/securityRole.ts `declared`). */
 export interface DeclaredRole {
@@ -59,13 +65,15 @@ export function failWhilePending(
   pulumi.all([label, tenant, pendingSteps]).apply(([name, on, steps]) => {
     if (pulumi.runtime.isDryRun() || registry.covered.has(resource) || !steps || steps.length === 0) return;
     const checklist = buildChecklist(on ? [on] : [], pulumi.getStack(), inClickOrder(steps));
-    throw new pulumi.ResourceError(
+    // One error on the resource, as written (a thrown error would print a stack trace); then the
+    // program ends with the code that tells the language host the failure is already reported.
+    void pulumi.log.error(
       `${name}: the console steps below are still to do (the published API cannot write them); ` +
         "this up fails until the next one verifies them. Declare an OperatorChecklist listing this " +
         "resource to get every step of the stack as one checklist and runbook.\n" +
         formatChecklistText(checklist),
       resource,
-      true,
     );
+    process.exitCode = FAILED_AFTER_MESSAGE;
   });
 }

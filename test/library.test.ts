@@ -164,9 +164,8 @@ describe("connectwise-iac as a library in another Pulumi project", () => {
         () => "succeeded",
         (error: Error) => error.message,
       );
-      expect(first).toContain(
-        "System > Security Roles > LibUserAPI > Companies > Company Maintenance: set Inquire Level to All",
-      );
+      expect(first).toContain("System > Security Roles > LibUserAPI\n");
+      expect(first).toContain("1. Companies > Company Maintenance: set Inquire Level to All (now None)");
       await operator.setPermissions("LibUserAPI", PERMISSIONS);
       const second = await stack.up();
       expect(second.summary.result).toBe("succeeded");
