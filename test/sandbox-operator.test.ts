@@ -67,15 +67,15 @@ describe("the sandbox's operator", () => {
 
     await playOperator(new SandboxConsole(consoleUrlOf(sandbox.url)), operatorWork(steps));
 
-    const after = await roleProvider.update!(role.id, role.outs, roleInputs);
+    const after = await roleProvider.update(role.id, role.outs, roleInputs);
     expect(after.outs.pendingSteps).toEqual([]);
     // Readable now: the hand-made entry is the one step left, a removal, which the operator does too.
-    const second = await accessProvider.update!(access.id, access.outs, accessInputs);
+    const second = await accessProvider.update(access.id, access.outs, accessInputs);
     expect(second.outs.pendingSteps.map(formatStep)).toEqual([
       `System > Security Roles > ${smileback.roleName} > System > Table Setup > Customize: remove 'Member / Member Type' from Allow access to these`,
     ]);
     await playOperator(operator, operatorWork(pendingStepsOf({ resources: [{ outputs: second.outs }] })));
-    const verified = await accessProvider.update!(access.id, second.outs, accessInputs);
+    const verified = await accessProvider.update(access.id, second.outs, accessInputs);
     expect(verified.outs).toMatchObject({ pendingSteps: [], verified: [...smileback.tableSetup].sort() });
   });
 
