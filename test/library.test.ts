@@ -205,7 +205,8 @@ describe("connectwise-iac as a library in another Pulumi project", () => {
         path.join(bareDir, "package.json"),
         JSON.stringify({ name: "bare-user", private: true, main: "index.js" }),
       );
-      fs.writeFileSync(path.join(bareDir, "Pulumi.yaml"), "name: bare-user\nruntime: nodejs\nmain: index.js\n");
+      const projectFile = fs.readFileSync(path.join(appDir, "Pulumi.yaml"), "utf8");
+      fs.writeFileSync(path.join(bareDir, "Pulumi.yaml"), projectFile.replace("name: lib-user", "name: bare-user"));
       fs.copyFileSync(path.join(appDir, "tsconfig.json"), path.join(bareDir, "tsconfig.json"));
       execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", bareDir], { encoding: "utf8" });
       const bare = await createStack({
