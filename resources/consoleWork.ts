@@ -3,8 +3,8 @@
 //
 //  - failWhilePending: once `up` has created or verified a SecurityRole or TableSetupAccess and
 //    it still has steps pending, the program fails with them (one error on the resource, its
-//    steps listed once, no stack trace), unless an OperatorChecklist lists the resource: that checklist fails
-//    the up once with every step of the stack instead.
+//    steps listed once, no stack trace), unless an OperatorChecklist lists the resource: that
+//    checklist fails the up once with every step of the stack instead.
 //  - declaredRole: the SecurityRoles the program declares, by name, so a TableSetupAccess that
 //    names one as a string is judged as one given the resource is.
 import * as pulumi from "@pulumi/pulumi";
