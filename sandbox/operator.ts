@@ -11,6 +11,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { functionKey, isPermissionField, parseLevel, type Level, type PermissionField } from "../catalog";
 import { type ConsoleStep, changesOf } from "../review/records";
+import { inClickOrder } from "../review/renderChecklist";
 import { formatStep } from "../review/renderLine";
 import { SandboxConsole, type PermissionUpdate } from "./console";
 
@@ -138,7 +139,8 @@ export async function operatorCommand(
     { stackName: values.stack!, workDir: cwd },
     { pulumiCommand: await PulumiCommand.get({ root: path.dirname(bin) }), envVars },
   );
-  const steps = pendingStepsOf((await stack.exportStack()).deployment);
+  // In click order, as the checklist lists them.
+  const steps = inClickOrder(pendingStepsOf((await stack.exportStack()).deployment));
   if (steps.length === 0) {
     out(`Nothing pending in the state of stack ${values.stack}: no console step to do.\n`);
     return 0;
