@@ -307,7 +307,7 @@ describe("fleet over three client stacks", () => {
         expect(byStack(report, "acme").result).toBe("no changes");
         expect(byStack(report, "globex").result).toBe("steps pending");
         expect(byStack(report, "globex").consoleSteps.join("\n")).toContain(
-          `${ROLES.globex} > Finance > Agreements: set Add, Edit and Inquire Level to All (now None)`,
+          `${ROLES.globex} > Finance > Agreements: set Add Level to All (now None)`,
         );
         expect(byStack(report, "initech").result).toBe("steps pending");
         await operator.setPermissions(ROLES.globex, elements.permissions);
