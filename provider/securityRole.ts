@@ -500,7 +500,8 @@ async function evidenceAbout(
     caller,
     owner,
     members,
-    mine: matching.filter((r) => r.owner === owner),
+    // Without an owner (a handler caller that names none) no record tells one resource from another.
+    mine: matching.filter((r) => r.owner === owner && (owner !== "" || r.file === current?.file)),
     others: matching.filter((r) => r.owner !== owner),
   };
 }

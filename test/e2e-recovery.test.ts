@@ -239,7 +239,12 @@ describe("recovery through the Pulumi CLI", () => {
       const cleared = await pulumi("killed", ["stack", "export"]);
       expect(JSON.parse(cleared.output).deployment.pending_operations ?? []).toEqual([]);
       const up = await pulumi("killed", ["up", "--yes"]);
-      expect(up.output).toMatch(/SecurityRole Killed Role: takes back role \d+: made by this stack's connection at /);
+      // The dead run's provider recorded the POST in the create journal first: that record is the evidence.
+      expect(up.output).toMatch(
+        new RegExp(
+          `SecurityRole Killed Role: takes back role \\d+: the POST that made it was recorded by ${PROJECT}/killed/role \\(process \\d+ on `,
+        ),
+      );
       expect(up.code).toBe(0);
       expect(await count("roles", "Killed Role")).toBe(1);
       expect(await count("members", "KilledMember")).toBe(1);
@@ -257,7 +262,9 @@ describe("recovery through the Pulumi CLI", () => {
       const foreign = await recoveryStack("foreign", { role: "Person Role", member: "ForeignMember" });
       const message = await failedUp(foreign);
       expect(message).toContain(`SecurityRole "Person Role" already exists on`);
-      expect(message).toContain(`is not provably this stack's own: it was entered by "person", not by "admin"`);
+      expect(message).toContain(
+        `is not provably this stack's own: the create journal on this machine holds no POST of ${PROJECT}/foreign/role that made it; it was entered by "person", not by "admin"`,
+      );
       expect(message).toContain("set adopt: true to take it over");
       expect(await count("roles", "Person Role")).toBe(1);
       expect(await count("members", "ForeignMember")).toBe(0);

@@ -12,7 +12,7 @@ import { provider as apiKey } from "../provider/apiKey";
 import { provider as apiMember } from "../provider/apiMember";
 import { PartialFailure } from "../provider/handlerKit";
 import { provider as checklist } from "../provider/operatorChecklist";
-import { record } from "../provider/kit/journal";
+import { record, recordsOf, settle } from "../provider/kit/journal";
 import { ownershipDoubts, recordMatches, provider as securityRole } from "../provider/securityRole";
 import { SandboxConsole } from "../sandbox/console";
 import type { RunningSandbox } from "../sandbox/server";
@@ -364,6 +364,82 @@ describe("ApiKey", () => {
     const pruned = await apiKey.update(id, { ...outs, unanswered: expired }, keyInputs);
     expect(pruned.outs.unanswered).toBeUndefined();
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The journal record of a token POST by a run that died (another provider process). */
+  async function diedRecord(member: string, owner: string, minted?: { publicKey: string }) {
+    let entry = await record({ kind: "ApiKey", tenant: tenant(), key: member, owner });
+    if (minted) entry = await settle(entry, { id: `${member}/fingerprint`, hint: minted.publicKey.slice(-4) });
+    fs.writeFileSync(entry.file, JSON.stringify({ ...entry, file: undefined, run: "a run that died", pid: 999999 }));
+    return entry;
+  }
+
+  it("a token minted by a run killed before its state save: the next preview and up say so, the runbook lists it, no silent second key", async () => {
+    await call(sandbox, "/system/apiMembers", {
+      method: "POST",
+      body: { identifier: "diedmember", name: "Died", securityRole: { name: "Admin" } },
+    });
+    const owner = "proj/x/key";
+    // The died run: its record, its POST (minted), its answer recorded; then it was killed.
+    const minted = (await call(sandbox, "/system/members/diedmember/tokens", { method: "POST", body: {} })).body;
+    const died = await diedRecord("diedmember", owner, minted);
+    const inputs = { ...keyInputs, member: "diedmember", owner };
+    const hint = minted.publicKey.slice(-4);
+
+    // Preview (check of a new resource) names it, with where to revoke it.
+    printed.length = 0;
+    const checked = await apiKey.check({}, { member: "diedmember", description: "Lost key", owner });
+    expect(checked.failures).toBeUndefined();
+    const said = `ApiKey for member diedmember: token of a run that died: a key was minted by ${owner} (process 999999 on `;
+    expect(lines()).toEqual([expect.stringContaining(said)]);
+    expect(lines()[0]).toContain(
+      `System > Members > API Members > diedmember > API Keys: revoke the key ending "...${hint}" minted at about ${died.at}`,
+    );
+
+    // up: says it again, mints the stack's key, and keeps the died one for the runbook.
+    printed.length = 0;
+    const { id, outs } = await apiKey.create(inputs);
+    expect(lines()).toContainEqual(expect.stringContaining(said));
+    expect(outs.unanswered).toEqual([{ member: "diedmember", at: died.at, hint, expiresBy: expect.any(String) }]);
+    expect((await tokensOf("diedmember")).map((k) => k.publicKey.slice(-4))).toContain(hint);
+    expect(await tokensOf("diedmember")).toHaveLength(2);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "recovery-runbook-"));
+    const runbook = path.join(dir, "stack.md");
+    await checklist.create({
+      stack: "acme",
+      items: [{ resource: "ApiKey for member diedmember", tenant: "", steps: [], unansweredTokens: outs.unanswered }],
+      runbook,
+    });
+    expect(fs.readFileSync(runbook, "utf8")).toContain(
+      `- [ ] System > Members > API Members > diedmember > API Keys: revoke the key ending "...${hint}" minted at about ${died.at}`,
+    );
+    fs.rmSync(dir, { recursive: true, force: true });
+
+    // Once the state holds it, its journal record goes; the state's record says it from then on.
+    printed.length = 0;
+    expect((await apiKey.diff(id, outs, inputs)).changes).toBe(false);
+    expect(fs.existsSync(died.file)).toBe(false);
+    expect(lines()).toEqual([expect.stringContaining("ApiKey for member diedmember: unanswered token:")]);
+    // Destroy forgets the stack's own record too: a later stack of the same name is told nothing false.
+    await apiKey.delete(id, outs);
+    expect(await recordsOf("ApiKey", tenant(), "diedmember")).toEqual([]);
+  });
+
+  it("a run killed while its token POST was in flight: the next run says a key may have been minted", async () => {
+    const owner = "proj/y/key";
+    const died = await diedRecord("admin", owner);
+    printed.length = 0;
+    await apiKey.check({}, { member: "admin", description: "Lost key", owner });
+    expect(lines()).toEqual([
+      expect.stringContaining(
+        `ApiKey for member admin: token of a run that died: a key may have been minted by ${owner} (process 999999 on `,
+      ),
+    ]);
+    expect(lines()[0]).toContain(
+      `revoke the key minted at about ${died.at} if it is there (last 4 characters not known`,
+    );
+    const { outs } = await apiKey.create({ ...keyInputs, owner });
+    expect(outs.unanswered).toEqual([{ member: "admin", at: died.at, expiresBy: expect.any(String) }]);
   });
 
   it("a refused token POST (4xx) is a plain failure: nothing may have been minted", async () => {
