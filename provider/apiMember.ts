@@ -373,15 +373,24 @@ async function create(context: HandlerContext, inputs: ApiMemberInputs): Promise
       const member = await createApiMember(client, { identifier: inputs.identifier, ...desired });
       return { id: String(memberIdOf(member)), outs: outputs(inputs, member, false) };
     },
-    // Identifiers are shared with full members, which the apiMembers lookup does not list.
-    refused: (err) =>
-      err instanceof ConnectWiseError && err.errors.some((e) => e.code === "ObjectExists")
-        ? new Error(
-            `${resource}: ConnectWise refused the identifier "${inputs.identifier}": a member with that identifier already exists on ` +
-              `${client.tenant} (a full member cannot be adopted as an API member; choose another identifier). ${err.message}`,
-            { cause: err },
-          )
-        : undefined,
+    // Identifiers are shared with full members, which the apiMembers lookup does not list; an API
+    // member of the identifier made meanwhile (another stack racing this one) is named with its owner.
+    refused: async (err) => {
+      if (!(err instanceof ConnectWiseError && err.errors.some((e) => e.code === "ObjectExists"))) return undefined;
+      const racing = await memberByIdentifier(client, inputs.identifier).catch(() => undefined);
+      const claim = racing && claimOf(racing, { ...inputs, adopt: false }, client.tenant);
+      if (racing && claim)
+        return new Error(
+          `${resource}: ConnectWise refused the identifier "${inputs.identifier}": an API member of that identifier was made ` +
+            `meanwhile (id ${racing.id}). ${claim.take ? "It carries this stack's own marker: run up again to take it back" : claim.reason}`,
+          { cause: err },
+        );
+      return new Error(
+        `${resource}: ConnectWise refused the identifier "${inputs.identifier}": a full member with that identifier exists on ` +
+          `${client.tenant} (a full member cannot be adopted as an API member; choose another identifier). ${err.message}`,
+        { cause: err },
+      );
+    },
     take: (found, why, error) => {
       const claim = claimOf(found, inputs, client.tenant);
       if (!claim.take)

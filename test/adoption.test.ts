@@ -135,6 +135,25 @@ describe("adopting a member made by hand", () => {
   });
 });
 
+describe("two stacks racing to create one member", () => {
+  test("one member; the loser's error names the stack that made it, not a full member", async () => {
+    const [a, b] = await Promise.all([
+      checkNew(args("svc-race", "proj/a/member")),
+      checkNew(args("svc-race", "proj/b/member")),
+    ]);
+    const results = await Promise.allSettled([provider.create(a.inputs), provider.create(b.inputs)]);
+    const members = (await operator.state()).members.filter((m) => m.identifier === "svc-race");
+    expect(members).toHaveLength(1);
+    const won = results.findIndex((r) => r.status === "fulfilled");
+    expect(won).toBeGreaterThanOrEqual(0);
+    const lost = results[1 - won] as PromiseRejectedResult;
+    expect(lost.status).toBe("rejected");
+    const winner = won === 0 ? "proj/a/member" : "proj/b/member";
+    expect(String(lost.reason.message)).toContain(`is managed by another stack: ${winner}`);
+    expect(String(lost.reason.message)).not.toContain("a full member");
+  });
+});
+
 describe("the stack's own members", () => {
   test("after a destroy, declaring the member again reactivates it without adopt", async () => {
     const first = await provider.create((await checkNew(args("svc-own", "acme/prod/own"))).inputs);

@@ -274,7 +274,7 @@ describe("member drift and adoption through the Pulumi CLI", () => {
       expect(destroy.stdout).toContain(`ApiMember HandMember: released as it is: member ${handBefore.id} was adopted`);
       // Untouched but for its marker, which now says the stack released it.
       const handAfter = await liveMember("HandMember");
-      expect(handAfter.notes).toMatch(/^released by connectwise-iac: \S+\/alpha\/HandMember \(adopted\) at \S+Z$/);
+      expect(handAfter.notes).toMatch(/^released by connectwise-iac: adopt-e2e\/alpha\/\S+ \(adopted\) at \S+Z$/);
       expect({ ...handAfter, notes: undefined, _info: undefined }).toEqual({
         ...handBefore,
         notes: undefined,
