@@ -768,7 +768,7 @@ describe("random faults: 20% 503, 20% 429, 5% dropped connections", () => {
 });
 
 /** After its last write, how long the interrupt case waits before Ctrl-C (SIGINT to the CLI's process group). */
-const INTERRUPT_DELAYS_MS = [0, 250, 500, 750, 1000, 1500];
+const INTERRUPT_DELAYS_MS = [0, 250, 500, 1000];
 /** The README's "After a crash": what the next up says while a lock is left, and what clears it. */
 const LOCKED_MESSAGE = "error: the stack is currently locked by 1 lock(s)";
 
