@@ -18,6 +18,8 @@ export interface HandlerSandbox {
 }
 
 export async function startHandlerSandbox(options: SandboxOptions = {}): Promise<HandlerSandbox> {
+  // The handlers' create journal (provider/kit/journal.ts): one fresh directory per suite, never the user's.
+  process.env.CW_IAC_JOURNAL_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "cw-iac-journal-"));
   const sandbox = await startSandbox({ port: 0, ...options });
   const config = {
     "connectwise:site": sandbox.url,
