@@ -67,11 +67,7 @@ const fieldRank = (p: PermissionProblem): number =>
  * does not parse, as before. Each function's levels come out in field order.
  */
 const PermissionsBlockSchema = () =>
-  z
-    .record(z.string(), z.unknown())
-    .default({})
-    .superRefine(checkPermissions)
-    .transform(normalise);
+  z.record(z.string(), z.unknown()).default({}).superRefine(checkPermissions).transform(normalise);
 
 function checkPermissions(permissions: Record<string, unknown>, ctx: z.RefinementCtx): void {
   for (const [rawKey, raw] of Object.entries(permissions)) {
@@ -152,9 +148,7 @@ export const IntegrationDefinitionSchema = z
     permissions: PermissionsSchema,
     tableSetup: TableSetupSchema,
     sources: z.array(z.string()).default([]),
-    tiers: z
-      .array(z.strictObject({ name: OPTION_NAME, ...BlockFields }))
-      .optional(),
+    tiers: z.array(z.strictObject({ name: OPTION_NAME, ...BlockFields })).optional(),
     defaultTier: z.string().optional(),
     options: z.record(OPTION_NAME, z.strictObject(BlockFields)).optional(),
     defaultOptions: z.array(z.string()).optional(),
