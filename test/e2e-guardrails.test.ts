@@ -1,0 +1,106 @@
+// The least-privilege guardrails with the real CLI: a stack asking for them in its config
+// (connectwise-iac:guardrails) gets the policy pack on `npm run pulumi -- preview/up` and on
+// `pulumi policy analyze` (its state, no program run); a widened role is blocked by a mandatory
+// policy, and reported only when the stack sets that policy advisory.
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { RunningSandbox, startSandbox } from "../sandbox/server";
+import { createStack, PulumiEnvironment, pulumiEnvironment, sandboxConnection } from "./e2e/pulumi";
+import { tenantMember } from "./e2e/tenantFixture";
+
+const projectDir = path.resolve(__dirname, "..");
+const BUILD_TIMEOUT_MS = 20 * 60_000;
+
+// Rewst's shipped table, widened by the program to System/Security edit: what a reviewer must stop.
+const program = (dist: string) => `
+const { Integration, findPreset } = require(${JSON.stringify(path.join(dist, "lib.js"))});
+const rewst = findPreset("rewst");
+const widened = { ...rewst, permissions: { ...rewst.permissions, "System/Security": { inquire: "All", edit: "All" } } };
+new Integration(widened, "rewst", { member: ${JSON.stringify(tenantMember("RewstGuard"))} });
+`;
+
+function npmPulumi(env: PulumiEnvironment, cwd: string, args: string[]) {
+  return new Promise<{ code: number; output: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(projectDir, "dist", "cli", "pulumi.js"), ...args], {
+      cwd,
+      env: { ...process.env, ...env.envVars },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (c: Buffer) => (output += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (output += c.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, output }));
+  });
+}
+
+describe("guardrails (policy pack) with the real CLI", () => {
+  let env: PulumiEnvironment;
+  let sandbox: RunningSandbox;
+  let workDir: string;
+
+  beforeAll(async () => {
+    env = await pulumiEnvironment();
+    sandbox = await startSandbox({ port: 0 });
+    workDir = path.join(env.tempDir, "guarded");
+    fs.mkdirSync(workDir, { recursive: true });
+    fs.writeFileSync(path.join(workDir, "index.js"), program(path.join(projectDir, "dist")));
+    fs.writeFileSync(path.join(workDir, "package.json"), JSON.stringify({ name: "guarded", private: true }));
+    fs.symlinkSync(path.join(projectDir, "node_modules"), path.join(workDir, "node_modules"), "dir");
+    fs.writeFileSync(
+      path.join(workDir, "Pulumi.yaml"),
+      [
+        "name: connectwise-iac",
+        "runtime:",
+        "  name: nodejs",
+        "  options:",
+        "    typescript: false",
+        "main: index.js",
+        "plugins:",
+        "  analyzers:",
+        "    - name: policy-cwiac",
+        `      path: ${path.join(projectDir, "policy", "bin")}`,
+        "",
+      ].join("\n"),
+    );
+  }, BUILD_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await sandbox?.close();
+    env?.dispose();
+  });
+
+  async function stackWith(name: string, guardrails: unknown) {
+    const stack = await createStack({
+      stackName: name,
+      projectName: "connectwise-iac",
+      workDir,
+      programDir: workDir,
+      env,
+    });
+    await stack.setAllConfig(sandboxConnection(sandbox));
+    await stack.setConfig("guardrails", { value: JSON.stringify(guardrails) });
+    return stack;
+  }
+
+  it("a mandatory policy blocks the widened role at preview; advisory lets up through; analyze judges the state", async () => {
+    await stackWith("blocked", { levels: {} });
+    const blocked = await npmPulumi(env, workDir, ["preview", "--stack", "blocked", "--non-interactive"]);
+    expect(blocked.code).not.toBe(0);
+    expect(blocked.output).toContain("[mandatory]  admin-function-outside-table");
+    expect(blocked.output).toContain(
+      'role "Rewst API" of rewst grants admin-class System/Security edit All (table: None), beyond rewst\'s published table',
+    );
+    // The same finding, advisory by the stack's choice: reported, not blocking.
+    await stackWith("advised", { levels: { "admin-function-outside-table": "advisory" } });
+    const up = await npmPulumi(env, workDir, ["up", "--yes", "--stack", "advised", "--non-interactive"]);
+    expect(up.output).toContain("[advisory]  admin-function-outside-table");
+    expect(up.code).toBe(0);
+    // `pulumi policy analyze` on the state: mandatory again, no program run, no provider call.
+    await stackWith("advised", { levels: {} });
+    const analyze = await npmPulumi(env, workDir, ["policy", "analyze", "--stack", "advised"]);
+    expect(analyze.output).toContain("admin-function-outside-table");
+    expect(analyze.code).not.toBe(0);
+  });
+});
