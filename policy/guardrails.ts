@@ -30,7 +30,8 @@ export const POLICIES = {
   },
   "broad-published-table": {
     enforcementLevel: "advisory" as EnforcementLevel,
-    description: "An integration's own published table grants admin-class functions (e.g. N-able Passportal).",
+    description:
+      "A role grants admin-class functions because its integration's own published table does (N-able Passportal; CrushBank's smartclassifier option).",
   },
 } as const;
 
@@ -121,7 +122,8 @@ export function findViolations(integrations: GuardedIntegration[], minRotateBefo
           integration: i.name,
           message: `role "${i.role?.name ?? "?"}" of ${i.name} is broader than ${where}: ${broader.join("; ")}`,
         });
-      const broad = above(levelsOf(table), {}, ADMIN_CLASS);
+      // Admin-class levels the role grants because its published table (or a selected option) does.
+      const broad = above(levels, {}, ADMIN_CLASS).filter((b) => !admin.includes(b));
       if (broad.length > 0)
         findings.push({
           policy: "broad-published-table",

@@ -134,19 +134,17 @@ export class Integration extends pulumi.ComponentResource {
   }
 }
 
-/** `; tier full asks for Companies/Configurations add, edit, inquire; ...`: what came from beyond the base. */
+/** `; tier full asks for Companies/Configurations, Companies/Contacts`: the functions beyond the base, per block. */
 function grantedBeyondBase(resolved: ResolvedIntegration): string {
   const byBlock = new Map<string, string[]>();
+  const add = (origin: string, what: string) => {
+    const list = byBlock.get(origin) ?? [];
+    if (!list.includes(what)) list.push(what);
+    byBlock.set(origin, list);
+  };
   for (const [key, fields] of Object.entries(resolved.origins.permissions))
-    for (const [field, origin] of Object.entries(fields)) {
-      if (origin === BASE) continue;
-      const list = byBlock.get(origin) ?? [];
-      const last = list[list.length - 1];
-      if (last?.startsWith(`${key} `)) list[list.length - 1] = `${last}, ${field}`;
-      else list.push(`${key} ${field}`);
-      byBlock.set(origin, list);
-    }
+    for (const origin of Object.values(fields)) if (origin !== BASE) add(origin, key);
   for (const [entry, origin] of Object.entries(resolved.origins.tableSetup))
-    if (origin !== BASE) byBlock.set(origin, [...(byBlock.get(origin) ?? []), `Table Setup "${entry}"`]);
-  return [...byBlock].map(([origin, what]) => `; ${origin} asks for ${what.join("; ")}`).join("");
+    if (origin !== BASE) add(origin, `Table Setup "${entry}"`);
+  return [...byBlock].map(([origin, what]) => `; ${origin} asks for ${what.join(", ")}`).join("");
 }

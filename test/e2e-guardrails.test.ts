@@ -11,6 +11,7 @@ import { tenantMember } from "./e2e/tenantFixture";
 
 const projectDir = path.resolve(__dirname, "..");
 const BUILD_TIMEOUT_MS = 20 * 60_000;
+const STEP_TIMEOUT_MS = 10 * 60_000; // three CLI runs on two shared cores
 
 // Rewst's shipped table, widened by the program to System/Security edit: what a reviewer must stop.
 const program = (dist: string) => `
@@ -47,7 +48,15 @@ describe("guardrails (policy pack) with the real CLI", () => {
     fs.mkdirSync(workDir, { recursive: true });
     fs.writeFileSync(path.join(workDir, "index.js"), program(path.join(projectDir, "dist")));
     fs.writeFileSync(path.join(workDir, "package.json"), JSON.stringify({ name: "guarded", private: true }));
-    fs.symlinkSync(path.join(projectDir, "node_modules"), path.join(workDir, "node_modules"), "dir");
+    // The SDK for the language host, and the package itself for the provider plugin (it runs the
+    // connectwise-iac found from the program's directory), as a program depending on it has them.
+    fs.mkdirSync(path.join(workDir, "node_modules"));
+    fs.symlinkSync(
+      path.join(projectDir, "node_modules", "@pulumi"),
+      path.join(workDir, "node_modules", "@pulumi"),
+      "dir",
+    );
+    fs.symlinkSync(projectDir, path.join(workDir, "node_modules", "connectwise-iac"), "dir");
     fs.writeFileSync(
       path.join(workDir, "Pulumi.yaml"),
       [
@@ -84,23 +93,27 @@ describe("guardrails (policy pack) with the real CLI", () => {
     return stack;
   }
 
-  it("a mandatory policy blocks the widened role at preview; advisory lets up through; analyze judges the state", async () => {
-    await stackWith("blocked", { levels: {} });
-    const blocked = await npmPulumi(env, workDir, ["preview", "--stack", "blocked", "--non-interactive"]);
-    expect(blocked.code).not.toBe(0);
-    expect(blocked.output).toContain("[mandatory]  admin-function-outside-table");
-    expect(blocked.output).toContain(
-      'role "Rewst API" of rewst grants admin-class System/Security edit All (table: None), beyond rewst\'s published table',
-    );
-    // The same finding, advisory by the stack's choice: reported, not blocking.
-    await stackWith("advised", { levels: { "admin-function-outside-table": "advisory" } });
-    const up = await npmPulumi(env, workDir, ["up", "--yes", "--stack", "advised", "--non-interactive"]);
-    expect(up.output).toContain("[advisory]  admin-function-outside-table");
-    expect(up.code).toBe(0);
-    // `pulumi policy analyze` on the state: mandatory again, no program run, no provider call.
-    await stackWith("advised", { levels: {} });
-    const analyze = await npmPulumi(env, workDir, ["policy", "analyze", "--stack", "advised"]);
-    expect(analyze.output).toContain("admin-function-outside-table");
-    expect(analyze.code).not.toBe(0);
-  });
+  it(
+    "a mandatory policy blocks the widened role at preview; advisory lets up through; analyze judges the state",
+    async () => {
+      await stackWith("blocked", { levels: {} });
+      const blocked = await npmPulumi(env, workDir, ["preview", "--stack", "blocked", "--non-interactive"]);
+      expect(blocked.code).not.toBe(0);
+      expect(blocked.output).toContain("[mandatory]  admin-function-outside-table");
+      expect(blocked.output).toContain(
+        'role "Rewst API" of rewst grants admin-class System/Security edit All (table: None), beyond rewst\'s published table',
+      );
+      // The same finding, advisory by the stack's choice: reported, not blocking.
+      await stackWith("advised", { levels: { "admin-function-outside-table": "advisory" } });
+      const up = await npmPulumi(env, workDir, ["up", "--yes", "--stack", "advised", "--non-interactive"]);
+      expect(up.output).toContain("[advisory]  admin-function-outside-table");
+      expect(up.code).toBe(0);
+      // `pulumi policy analyze` on the state: mandatory again, no program run, no provider call.
+      await stackWith("advised", { levels: {} });
+      const analyze = await npmPulumi(env, workDir, ["policy", "analyze", "--stack", "advised"]);
+      expect(analyze.output).toContain("admin-function-outside-table");
+      expect(analyze.code).not.toBe(0);
+    },
+    STEP_TIMEOUT_MS,
+  );
 });
