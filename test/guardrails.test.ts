@@ -1,6 +1,9 @@
 // The guardrails' findings (policy/guardrails.ts) and the stack config that sets their levels
 // (policy/stackConfig.ts), as data: the policy pack only hands these findings to the CLI
 // (test/e2e-guardrails.test.ts runs it with the real CLI).
+import type { EngineEvent } from "@pulumi/pulumi/automation";
+import { EventCollector } from "../cli/fleet/fleetEvents";
+import { FleetReport, markdown, StackReport, textTable } from "../cli/fleet/fleetReport";
 import { findPreset } from "../program/presets";
 import { resolveIntegration } from "../program/resolve";
 import { findViolations, GuardedIntegration, POLICY_NAMES } from "../policy/guardrails";
@@ -133,5 +136,72 @@ describe("the stack's guardrails config", () => {
     expect(stackArg(["up", "-s", "acme"])).toBe("acme");
     expect(stackArg(["up", "--stack=acme"])).toBe("acme");
     expect(stackArg(["up"])).toBeUndefined();
+  });
+});
+
+describe("the fleet's guardrails column and section", () => {
+  const base: StackReport = {
+    stack: "acme",
+    tenant: "acme at api-na.myconnectwise.net",
+    result: "failed",
+    creates: 0,
+    updates: 1,
+    deletes: 0,
+    replacements: 0,
+    consoleSteps: [],
+    drift: [],
+    changes: [],
+    errors: ["preview failed"],
+    seconds: 1,
+  };
+  const message =
+    'role "Rewst API" of rewst grants admin-class System/Security edit All (table: None), beyond rewst\'s published table';
+
+  it("collects the engine's policy events, once each", () => {
+    const c = new EventCollector("preview");
+    const event: EngineEvent = {
+      sequence: 0,
+      timestamp: 0,
+      policyEvent: {
+        message: `${message}\n`,
+        color: "never",
+        policyName: "admin-function-outside-table",
+        policyPackName: "connectwise-guardrails",
+        policyPackVersion: "0.1.0",
+        policyPackVersionTag: "0.1.0",
+        enforcementLevel: "mandatory",
+      },
+    };
+    c.add(event);
+    c.add(event);
+    expect(c.figures().policy).toEqual([{ policy: "admin-function-outside-table", level: "mandatory", message }]);
+  });
+
+  it("a policy column when a stack runs the guardrails, and the findings in the PR comment", () => {
+    const report: FleetReport = {
+      tool: "connectwise-iac fleet",
+      operation: "preview",
+      options: [],
+      startedAt: "2026-12-06T00:00:00Z",
+      stacks: [
+        { ...base, policy: [{ policy: "admin-function-outside-table", level: "mandatory", message }] },
+        { ...base, stack: "globex", result: "no changes", updates: 0, errors: [] },
+      ],
+    };
+    expect(textTable(report).split("\n")[0]).toMatch(/drift  policy +result$/);
+    expect(textTable(report).split("\n")[1]).toMatch(/ 1 \(1 mandatory\) {2}failed$/);
+    expect(textTable(report).split("\n")[2]).toMatch(/ - +no changes$/);
+    expect(markdown(report)).toContain(
+      [
+        "Guardrails (least-privilege policies; a mandatory one blocks this change):",
+        "",
+        "```diff",
+        `- [mandatory] admin-function-outside-table: ${message}`,
+        "```",
+      ].join("\n"),
+    );
+    // No stack runs them: the table is as it always was.
+    const plain = { ...report, stacks: report.stacks.map((s) => ({ ...s, policy: undefined })) };
+    expect(textTable(plain)).not.toContain("policy");
   });
 });
