@@ -5,7 +5,7 @@ import { SecurityRole } from "../resources/securityRole";
 import type { ChecklistSource } from "../resources/operatorChecklist";
 import { TableSetupAccess } from "../resources/tableSetupAccess";
 import { IntegrationDefinition } from "./definition";
-import { BASE, describeSelection, resolveIntegration, ResolvedIntegration } from "./resolve";
+import { askedFor, describeSelection, resolveIntegration, ResolvedIntegration } from "./resolve";
 
 export type { IntegrationDefinition } from "./definition";
 
@@ -77,7 +77,7 @@ export class Integration extends pulumi.ComponentResource {
     this.resolved = resolved;
     const parent = { parent: this };
     if ((definition.tiers ?? []).length > 0 || Object.keys(definition.options ?? {}).length > 0)
-      pulumi.log.info(`${name}: ${describeSelection(resolved)}${grantedBeyondBase(resolved)}`, this);
+      pulumi.log.info(`${name}: ${describeSelection(resolved)}${askedFor(resolved)}`, this);
 
     this.role = new SecurityRole(
       `${name}-role`,
@@ -132,19 +132,4 @@ export class Integration extends pulumi.ComponentResource {
       privateKey: this.privateKey,
     });
   }
-}
-
-/** `; tier full asks for Companies/Configurations, Companies/Contacts`: the functions beyond the base, per block. */
-function grantedBeyondBase(resolved: ResolvedIntegration): string {
-  const byBlock = new Map<string, string[]>();
-  const add = (origin: string, what: string) => {
-    const list = byBlock.get(origin) ?? [];
-    if (!list.includes(what)) list.push(what);
-    byBlock.set(origin, list);
-  };
-  for (const [key, fields] of Object.entries(resolved.origins.permissions))
-    for (const origin of Object.values(fields)) if (origin !== BASE) add(origin, key);
-  for (const [entry, origin] of Object.entries(resolved.origins.tableSetup))
-    if (origin !== BASE) add(origin, `Table Setup "${entry}"`);
-  return [...byBlock].map(([origin, what]) => `; ${origin} asks for ${what.join(", ")}`).join("");
 }

@@ -127,3 +127,23 @@ export function broadest(definition: IntegrationDefinition): ResolvedIntegration
   const tiers = tierNames(definition);
   return resolveIntegration(definition, { tier: tiers[tiers.length - 1], options: optionNames(definition) });
 }
+
+/** Per tier or option beyond the base, what it asks for: functions, then Table Setup entries. */
+export function blocksAsking(resolved: ResolvedIntegration): Map<string, string[]> {
+  const byBlock = new Map<string, string[]>();
+  const add = (origin: string, what: string) => {
+    const list = byBlock.get(origin) ?? [];
+    if (!list.includes(what)) list.push(what);
+    byBlock.set(origin, list);
+  };
+  for (const [key, fields] of Object.entries(resolved.origins.permissions))
+    for (const origin of Object.values(fields)) if (origin !== BASE) add(origin, key);
+  for (const [entry, origin] of Object.entries(resolved.origins.tableSetup))
+    if (origin !== BASE) add(origin, `Table Setup "${entry}"`);
+  return byBlock;
+}
+
+/** `; tier full asks for Companies/Configurations, Companies/Contacts`: for preview and the checklist. */
+export function askedFor(resolved: ResolvedIntegration): string {
+  return [...blocksAsking(resolved)].map(([origin, what]) => `; ${origin} asks for ${what.join(", ")}`).join("");
+}
