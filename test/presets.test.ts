@@ -4,6 +4,7 @@
 import * as fs from "fs";
 import { findFunction, LEVELS, TABLE_SETUP_ENTRIES } from "../catalog";
 import { presets } from "../program/presets";
+import presetData from "../program/presets.json";
 import { BASE, broadest, resolveIntegration } from "../program/resolve";
 import { missingSharedMessage, sharedPath } from "./shared-data";
 
@@ -132,6 +133,16 @@ describe("shipped presets against the vendors' published tables (../shared)", ()
     expect(() => resolveIntegration(byId.get("crushbank")!, { options: ["nope"] })).toThrow(
       'integration "crushbank": no option "nope"; options: smartclassifier, solved-my-issue, ticket-budgeter, kba-articles',
     );
+  });
+
+  it("leaves out every partial or ambiguous table, each with why", () => {
+    const leftOut = (presetData as unknown as { leftOut: { id: string; reason: string }[] }).leftOut;
+    const partial = (data.partialOrAmbiguous as { id: string }[]).map((p) => p.id);
+    expect(leftOut.map((l) => l.id).sort()).toEqual([...partial].sort());
+    for (const l of leftOut) {
+      expect(l.reason.length).toBeGreaterThan(20);
+      expect(presets.map((p) => p.id)).not.toContain(l.id);
+    }
   });
 
   it("lifecycle-manager grants nothing beyond ScalePad's published (partial) table, and cites its pages", () => {
