@@ -26,7 +26,8 @@ export const POLICIES = {
   },
   "key-rotation-margin": {
     enforcementLevel: "advisory" as EnforcementLevel,
-    description: "A token key is replaced less than minRotateBefore (default 1d) ahead of its expiration.",
+    description:
+      "A token key is replaced less than minRotateBefore (default 1d) ahead of its expiration, or a console key has been in use longer than maxConsoleKeyAgeDays (default 365).",
   },
   "broad-published-table": {
     enforcementLevel: "advisory" as EnforcementLevel,
@@ -61,7 +62,7 @@ export interface GuardedIntegration {
   shipped: boolean;
   role?: { name?: string; permissions?: Record<string, unknown> };
   member?: { identifier?: string };
-  keys: { source?: string; rotateBefore?: string }[];
+  keys: { source?: string; rotateBefore?: string; verifiedSince?: string }[];
 }
 
 export interface Finding {
@@ -100,8 +101,22 @@ function above(levels: ReturnType<typeof levelsOf>, table: Table, only?: Record<
   return found;
 }
 
-/** Every finding of every policy on one stack's integrations. `minRotateBefore`: e.g. "1d". */
-export function findViolations(integrations: GuardedIntegration[], minRotateBefore = "1d"): Finding[] {
+export interface KeyLimits {
+  /** A token's least margin before its expiration, e.g. "1d" (default). */
+  minRotateBefore?: string;
+  /** A console key's longest use, counted from when the stack first verified it (default 365). */
+  maxConsoleKeyAgeDays?: number;
+  /** The time ages are counted to (default: now). */
+  now?: Date;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Every finding of every policy on one stack's integrations. */
+export function findViolations(integrations: GuardedIntegration[], limits: KeyLimits = {}): Finding[] {
+  const minRotateBefore = limits.minRotateBefore ?? "1d";
+  const maxAge = limits.maxConsoleKeyAgeDays ?? 365;
+  const now = (limits.now ?? new Date()).getTime();
   const findings: Finding[] = [];
   for (const i of integrations) {
     const levels = levelsOf(i.role?.permissions);
@@ -133,7 +148,18 @@ export function findViolations(integrations: GuardedIntegration[], minRotateBefo
     }
     const margin = parseDuration(minRotateBefore);
     for (const key of i.keys) {
-      if ((key.source ?? "token") !== "token") continue;
+      if (key.source === "console") {
+        // A state from before verifiedSince existed: its age is unknown, nothing is claimed.
+        const since = key.verifiedSince ? Date.parse(key.verifiedSince) : NaN;
+        const days = Math.floor((now - since) / DAY_MS);
+        if (!Number.isNaN(since) && days > maxAge)
+          findings.push({
+            policy: "key-rotation-margin",
+            integration: i.name,
+            message: `the console key of ${i.name} has been in use since ${key.verifiedSince!.slice(0, 10)} (${days} days), longer than the ${maxAge} days asked: make a new key in the console and give it to the stack`,
+          });
+        continue;
+      }
       const given = parseDuration(key.rotateBefore ?? "7d");
       if (margin !== undefined && given !== undefined && given < margin)
         findings.push({

@@ -40,7 +40,11 @@ function integrationsOf(resources: PolicyResource[]): GuardedIntegration[] {
         owner.member = { identifier: props.identifier as string };
         break;
       case "ApiKey":
-        owner.keys.push({ source: props.source as string, rotateBefore: props.rotateBefore as string });
+        owner.keys.push({
+          source: props.source as string,
+          rotateBefore: props.rotateBefore as string,
+          verifiedSince: props.verifiedSince as string | undefined,
+        });
         break;
     }
   }
@@ -50,8 +54,8 @@ function integrationsOf(resources: PolicyResource[]): GuardedIntegration[] {
 /** One stack validation per policy: findViolations once, its findings for this policy reported. */
 function validate(policy: PolicyName) {
   return (args: StackValidationArgs, report: ReportViolation) => {
-    const { minRotateBefore } = args.getConfig<{ minRotateBefore?: string }>();
-    for (const finding of findViolations(integrationsOf(args.resources), minRotateBefore))
+    const limits = args.getConfig<{ minRotateBefore?: string; maxConsoleKeyAgeDays?: number }>();
+    for (const finding of findViolations(integrationsOf(args.resources), limits))
       if (finding.policy === policy) report(finding.message);
   };
 }
@@ -63,7 +67,12 @@ new PolicyPack("connectwise-guardrails", {
     enforcementLevel: POLICIES[name].enforcementLevel,
     configSchema:
       name === "key-rotation-margin"
-        ? { properties: { minRotateBefore: { type: "string", default: "1d" } } }
+        ? {
+            properties: {
+              minRotateBefore: { type: "string", default: "1d" },
+              maxConsoleKeyAgeDays: { type: "number", default: 365 },
+            },
+          }
         : undefined,
     validateStack: validate(name),
   })),

@@ -3,7 +3,8 @@
 //   connectwise-iac:guardrails:
 //     levels:                       # per policy: advisory, mandatory or disabled
 //       role-broader-than-table: mandatory
-//     minRotateBefore: 2d           # key-rotation-margin's margin (default 1d)
+//     minRotateBefore: 2d           # key-rotation-margin: a token's margin (default 1d)
+//     maxConsoleKeyAgeDays: 180     # key-rotation-margin: a console key's longest use (default 365)
 //
 // Every entry point that runs the CLI (cli/pulumi.ts, the fleet) turns it into the policy pack's
 // config file (`--policy-pack-config`) and adds `--policy-pack policy` to preview, up and
@@ -17,6 +18,7 @@ import { EnforcementLevel, POLICIES, POLICY_NAMES, PolicyName } from "./guardrai
 export interface GuardrailsConfig {
   levels?: Partial<Record<PolicyName, EnforcementLevel>>;
   minRotateBefore?: string;
+  maxConsoleKeyAgeDays?: number;
 }
 
 const ENFORCEMENT: readonly EnforcementLevel[] = ["advisory", "mandatory", "disabled"];
@@ -33,10 +35,10 @@ export function parseGuardrails(value: unknown, key = "guardrails"): GuardrailsC
   if (value === true || value === "true" || value === null || value === undefined) return {};
   const problems: string[] = [];
   if (typeof value !== "object" || Array.isArray(value))
-    throw new Error(`${key}: expected a map (levels, minRotateBefore)`);
-  const { levels, minRotateBefore, ...rest } = value as Record<string, unknown>;
+    throw new Error(`${key}: expected a map (levels, minRotateBefore, maxConsoleKeyAgeDays)`);
+  const { levels, minRotateBefore, maxConsoleKeyAgeDays, ...rest } = value as Record<string, unknown>;
   for (const field of Object.keys(rest))
-    problems.push(`${key}.${field}: unknown field; fields: levels, minRotateBefore`);
+    problems.push(`${key}.${field}: unknown field; fields: levels, minRotateBefore, maxConsoleKeyAgeDays`);
   if (levels !== undefined) {
     if (typeof levels !== "object" || levels === null) problems.push(`${key}.levels: expected a map of policy: level`);
     else
@@ -49,18 +51,26 @@ export function parseGuardrails(value: unknown, key = "guardrails"): GuardrailsC
   }
   if (minRotateBefore !== undefined && typeof minRotateBefore !== "string")
     problems.push(`${key}.minRotateBefore: expected a duration such as "1d"`);
+  if (
+    maxConsoleKeyAgeDays !== undefined &&
+    (typeof maxConsoleKeyAgeDays !== "number" || !Number.isInteger(maxConsoleKeyAgeDays) || maxConsoleKeyAgeDays < 1)
+  )
+    problems.push(`${key}.maxConsoleKeyAgeDays: expected a whole number of days, at least 1`);
   if (problems.length > 0) throw new Error(problems.join("\n"));
   return value as GuardrailsConfig;
 }
 
 /** The policy pack config (`--policy-pack-config`): every policy's level, the margin for keys. */
-export function packConfig(config: GuardrailsConfig): Record<string, Record<string, string>> {
+export function packConfig(config: GuardrailsConfig): Record<string, Record<string, string | number>> {
   return Object.fromEntries(
     POLICY_NAMES.map((name) => {
-      const entry: Record<string, string> = {
+      const entry: Record<string, string | number> = {
         enforcementLevel: config.levels?.[name] ?? POLICIES[name].enforcementLevel,
       };
-      if (name === "key-rotation-margin") entry.minRotateBefore = config.minRotateBefore ?? "1d";
+      if (name === "key-rotation-margin") {
+        entry.minRotateBefore = config.minRotateBefore ?? "1d";
+        entry.maxConsoleKeyAgeDays = config.maxConsoleKeyAgeDays ?? 365;
+      }
       return [name, entry];
     }),
   );

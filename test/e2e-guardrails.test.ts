@@ -6,7 +6,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
-import { createStack, PulumiEnvironment, pulumiEnvironment, sandboxConnection } from "./e2e/pulumi";
+import { createStack, PulumiEnvironment, pulumiEnvironment, releaseLayout, sandboxConnection } from "./e2e/pulumi";
 import { tenantMember } from "./e2e/tenantFixture";
 
 const projectDir = path.resolve(__dirname, "..");
@@ -21,11 +21,14 @@ const widened = { ...rewst, permissions: { ...rewst.permissions, "System/Securit
 new Integration(widened, "rewst", { member: ${JSON.stringify(tenantMember("RewstGuard"))} });
 `;
 
+/** The PATH a run gets: a release install first when the layout is one (ensure-pulumi.sh takes it from there). */
+let pathPrefix = "";
+
 function npmPulumi(env: PulumiEnvironment, cwd: string, args: string[]) {
   return new Promise<{ code: number; output: string }>((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(projectDir, "dist", "cli", "pulumi.js"), ...args], {
       cwd,
-      env: { ...process.env, ...env.envVars },
+      env: { ...process.env, ...env.envVars, PATH: `${pathPrefix}${env.envVars.PATH}` },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -36,13 +39,15 @@ function npmPulumi(env: PulumiEnvironment, cwd: string, args: string[]) {
   });
 }
 
-describe("guardrails (policy pack) with the real CLI", () => {
+describe.each(["built", "release"] as const)("guardrails (policy pack) on the %s layout", (layout) => {
   let env: PulumiEnvironment;
   let sandbox: RunningSandbox;
   let workDir: string;
 
   beforeAll(async () => {
     env = await pulumiEnvironment();
+    pathPrefix =
+      layout === "release" ? `${await releaseLayout(path.join(env.tempDir, "pulumi-release"))}${path.delimiter}` : "";
     sandbox = await startSandbox({ port: 0 });
     workDir = path.join(env.tempDir, "guarded");
     fs.mkdirSync(workDir, { recursive: true });
@@ -103,6 +108,7 @@ describe("guardrails (policy pack) with the real CLI", () => {
       expect(blocked.output).toContain(
         'role "Rewst API" of rewst grants admin-class System/Security edit All (table: None), beyond rewst\'s published table',
       );
+      if (layout === "release") return; // the rest is the same code path, run once on the built layout
       // The same finding, advisory by the stack's choice: reported, not blocking.
       await stackWith("advised", { levels: { "admin-function-outside-table": "advisory" } });
       const up = await npmPulumi(env, workDir, ["up", "--yes", "--stack", "advised", "--non-interactive"]);

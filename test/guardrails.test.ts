@@ -92,14 +92,32 @@ describe("findViolations", () => {
 
   it("a token key rotated with less margin than asked; console keys are not tokens", () => {
     const a = integration("hudu", { keys: [{ source: "token", rotateBefore: "1h" }, { source: "console" }] });
-    expect(findViolations([a], "1d")).toEqual([
+    expect(findViolations([a], { minRotateBefore: "1d" })).toEqual([
       {
         policy: "key-rotation-margin",
         integration: "hudu",
         message: "the API key of hudu is rotated 1h before it expires, less than the 1d margin asked",
       },
     ]);
-    expect(findViolations([a], "30m")).toEqual([]);
+    expect(findViolations([a], { minRotateBefore: "30m" })).toEqual([]);
+  });
+
+  it("a console key in use longer than asked (counted from when the stack first verified it)", () => {
+    const a = integration("hudu", { keys: [{ source: "console", verifiedSince: "2026-01-01T00:00:00.000Z" }] });
+    const now = new Date("2026-12-06T00:00:00.000Z");
+    expect(findViolations([a], { maxConsoleKeyAgeDays: 300, now })).toEqual([
+      {
+        policy: "key-rotation-margin",
+        integration: "hudu",
+        message:
+          "the console key of hudu has been in use since 2026-01-01 (339 days), longer than the 300 days asked: make a new key in the console and give it to the stack",
+      },
+    ]);
+    expect(findViolations([a], { now })).toEqual([]); // default 365 days
+    // A state from before the stack recorded it: no age to judge.
+    expect(
+      findViolations([integration("hudu", { keys: [{ source: "console" }] })], { maxConsoleKeyAgeDays: 1, now }),
+    ).toEqual([]);
   });
 });
 
@@ -111,7 +129,11 @@ describe("the stack's guardrails config", () => {
     expect(pack["role-broader-than-table"]).toEqual({ enforcementLevel: "mandatory" });
     expect(pack["admin-function-outside-table"]).toEqual({ enforcementLevel: "mandatory" });
     expect(pack["broad-published-table"]).toEqual({ enforcementLevel: "advisory" });
-    expect(pack["key-rotation-margin"]).toEqual({ enforcementLevel: "advisory", minRotateBefore: "1d" });
+    expect(pack["key-rotation-margin"]).toEqual({
+      enforcementLevel: "advisory",
+      minRotateBefore: "1d",
+      maxConsoleKeyAgeDays: 365,
+    });
   });
 
   it("names every problem by its key", () => {
@@ -119,7 +141,7 @@ describe("the stack's guardrails config", () => {
       parseGuardrails({ levels: { "role-broader": "mandatory", "shared-member-or-role": "strict" }, x: 1 }),
     ).toThrow(
       [
-        "guardrails.x: unknown field; fields: levels, minRotateBefore",
+        "guardrails.x: unknown field; fields: levels, minRotateBefore, maxConsoleKeyAgeDays",
         "guardrails.levels.role-broader: unknown policy; policies: " + POLICY_NAMES.join(", "),
         'guardrails.levels.shared-member-or-role: "strict" is not one of advisory, mandatory, disabled',
       ].join("\n"),
