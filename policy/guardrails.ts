@@ -60,7 +60,7 @@ export interface GuardedIntegration {
   /** The kind's definition and whether a vendor published it (shipped) or the user wrote it. */
   definition?: IntegrationDefinition;
   shipped: boolean;
-  role?: { name?: string; permissions?: Record<string, unknown> };
+  role?: { name?: string; permissions?: Record<string, unknown>; urn?: string };
   member?: { identifier?: string };
   keys: { source?: string; rotateBefore?: string; verifiedSince?: string }[];
 }
@@ -70,6 +70,8 @@ export interface Finding {
   /** The integration (component name) it is about. */
   integration: string;
   message: string;
+  /** The resource it is about, when one is (the role's URN): the engine ties the finding to it. */
+  urn?: string;
 }
 
 /** A declared permission map in catalog spelling, each level parsed; unknown names left out. */
@@ -128,6 +130,7 @@ export function findViolations(integrations: GuardedIntegration[], limits: KeyLi
         policy: "admin-function-outside-table",
         integration: i.name,
         message: `role "${i.role?.name ?? "?"}" of ${i.name} grants admin-class ${admin.join("; ")}, beyond ${where}`,
+        ...(i.role?.urn ? { urn: i.role.urn } : {}),
       });
     if (i.shipped) {
       const broader = above(levels, table);
@@ -136,6 +139,7 @@ export function findViolations(integrations: GuardedIntegration[], limits: KeyLi
           policy: "role-broader-than-table",
           integration: i.name,
           message: `role "${i.role?.name ?? "?"}" of ${i.name} is broader than ${where}: ${broader.join("; ")}`,
+          ...(i.role?.urn ? { urn: i.role.urn } : {}),
         });
       // Admin-class levels the role grants because its published table (or a selected option) does.
       const broad = above(levels, {}, ADMIN_CLASS).filter((b) => !admin.includes(b));
@@ -143,6 +147,7 @@ export function findViolations(integrations: GuardedIntegration[], limits: KeyLi
         findings.push({
           policy: "broad-published-table",
           integration: i.name,
+          ...(i.role?.urn ? { urn: i.role.urn } : {}),
           message: `${i.kind}'s own published table grants admin-class ${broad.map((b) => b.replace(/ \(table: None\)$/, "")).join("; ")}`,
         });
     }

@@ -34,7 +34,11 @@ function integrationsOf(resources: PolicyResource[]): GuardedIntegration[] {
     const props = r.props as Record<string, unknown>;
     switch (r.type.slice(DYNAMIC.length)) {
       case "SecurityRole":
-        owner.role = { name: props.name as string, permissions: props.permissions as Record<string, unknown> };
+        owner.role = {
+          name: props.name as string,
+          permissions: props.permissions as Record<string, unknown>,
+          urn: r.urn,
+        };
         break;
       case "ApiMember":
         owner.member = { identifier: props.identifier as string };
@@ -56,7 +60,7 @@ function validate(policy: PolicyName) {
   return (args: StackValidationArgs, report: ReportViolation) => {
     const limits = args.getConfig<{ minRotateBefore?: string; maxConsoleKeyAgeDays?: number }>();
     for (const finding of findViolations(integrationsOf(args.resources), limits))
-      if (finding.policy === policy) report(finding.message);
+      if (finding.policy === policy) report(finding.message, finding.urn);
   };
 }
 

@@ -74,7 +74,7 @@ describe.each(["built", "release"] as const)("guardrails (policy pack) on the %s
         "plugins:",
         "  analyzers:",
         "    - name: policy-cwiac",
-        `      path: ${path.join(projectDir, "policy", "bin")}`,
+        `      path: ${path.join(projectDir, "dist", "pulumi-runtime", "plugin")}`,
         "",
       ].join("\n"),
     );

@@ -185,7 +185,9 @@ describe("the fleet's guardrails column and section", () => {
       sequence: 0,
       timestamp: 0,
       policyEvent: {
-        message: `${message}\n`,
+        message: `A role grants an admin-class function its integration's published table does not.\n${message}\n`,
+        resourceUrn:
+          "urn:pulumi:acme::connectwise-iac::connectwise:integration:rewst$pulumi-nodejs:dynamic/connectwise:SecurityRole::rewst-role",
         color: "never",
         policyName: "admin-function-outside-table",
         policyPackName: "connectwise-guardrails",
@@ -196,7 +198,9 @@ describe("the fleet's guardrails column and section", () => {
     };
     c.add(event);
     c.add(event);
-    expect(c.figures().policy).toEqual([{ policy: "admin-function-outside-table", level: "mandatory", message }]);
+    expect(c.figures().policy).toEqual([
+      { policy: "admin-function-outside-table", level: "mandatory", resource: "rewst-role", message },
+    ]);
   });
 
   it("a policy column when a stack runs the guardrails, and the findings in the PR comment", () => {

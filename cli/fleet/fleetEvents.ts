@@ -135,11 +135,15 @@ export class EventCollector {
     if (event.summaryEvent) this.summary = event.summaryEvent.resourceChanges;
     const p = event.policyEvent;
     if (p) {
+      // The engine's message is the policy's description, then the violation's own text.
+      const lines = p.message.trim().split("\n");
       const finding: PolicyFinding = {
         policy: p.policyName,
         level: p.enforcementLevel === "mandatory" ? "mandatory" : "advisory",
-        ...(p.resourceUrn ? { resource: nameOf(p.resourceUrn) } : {}),
-        message: p.message.trim(),
+        ...(p.resourceUrn && typeOfUrn(p.resourceUrn) !== "pulumi:pulumi:Stack"
+          ? { resource: nameOf(p.resourceUrn) }
+          : {}),
+        message: (lines.length > 1 ? lines.slice(1) : lines).join(" ").trim(),
       };
       if (!this.policy.some((f) => JSON.stringify(f) === JSON.stringify(finding))) this.policy.push(finding);
     }
