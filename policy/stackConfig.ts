@@ -57,7 +57,7 @@ export function parseGuardrails(value: unknown, key = "guardrails"): GuardrailsC
   )
     problems.push(`${key}.maxConsoleKeyAgeDays: expected a whole number of days, at least 1`);
   if (problems.length > 0) throw new Error(problems.join("\n"));
-  return value as GuardrailsConfig;
+  return value;
 }
 
 /** The policy pack config (`--policy-pack-config`): every policy's level, the margin for keys. */

@@ -77,7 +77,7 @@ export class Integration extends pulumi.ComponentResource {
     this.resolved = resolved;
     const parent = { parent: this };
     if ((definition.tiers ?? []).length > 0 || Object.keys(definition.options ?? {}).length > 0)
-      pulumi.log.info(`${name}: ${describeSelection(resolved)}${askedFor(resolved)}`, this);
+      void pulumi.log.info(`${name}: ${describeSelection(resolved)}${askedFor(resolved)}`, this);
 
     this.role = new SecurityRole(
       `${name}-role`,

@@ -109,7 +109,6 @@ export function resolveIntegration(definition: IntegrationDefinition, selection:
       `integration "${definition.id}" with ${describeSelection({ tier, selectedOptions })}: its Table Setup entries ` +
         `need ${TABLE_SETUP_FUNCTION} inquire All, the selection grants ${broken}; add ${TABLE_SETUP_FIX}`,
     );
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the blocks are resolved away
   const { tiers: _t, defaultTier: _d, options: _o, defaultOptions: _do, ...rest } = definition;
   return { ...rest, permissions, tableSetup, tier, selectedOptions, origins };
 }

@@ -114,7 +114,7 @@ export async function checklist(options: Options): Promise<number> {
   ) as Record<string, string>;
   let steps: ConsoleStep[];
   let tenant: string;
-  let selections: string[] = [];
+  let selections: string[];
   try {
     const stack = await LocalWorkspace.selectStack(
       { stackName: options.stack, workDir: options.cwd },

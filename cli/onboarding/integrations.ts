@@ -123,7 +123,11 @@ function compare(a: KnownIntegration, b: KnownIntegration): string {
   return `${lines.join("\n")}\n`;
 }
 
-export async function main(argv: string[], io: CommandIo): Promise<number> {
+export function main(argv: string[], io: CommandIo): Promise<number> {
+  return Promise.resolve(run(argv, io));
+}
+
+function run(argv: string[], io: CommandIo): number {
   let parsed;
   try {
     parsed = parseArgs({
