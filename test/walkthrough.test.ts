@@ -124,6 +124,8 @@ describe.each(["built", "release"] as const)("on the %s layout", (layout) => {
       expect(traced[traced.length - 1]).toMatch(/^\+ npm run pulumi -- up /);
       expect(ran.code).not.toBe(0);
       expect(ran.stdout).toContain('Created stack "acme"');
+      // `npm run setup` took the install found on PATH (the release layout), or the built one.
+      if (releaseBin) expect(ran.stdout).toContain(`export PATH="${releaseBin}:$PATH"`);
       expect(ran.stdout).toMatch(/System > Security Roles > ElementsAPI\n\s+1\. Companies > Company Maintenance: set /);
       expect(
         fs.existsSync(path.join(project, ".pulumi-state", ".pulumi", "stacks", "connectwise-iac", "acme.json")),
@@ -169,7 +171,8 @@ describe.each(["built", "release"] as const)("on the %s layout", (layout) => {
         /~ pulumi-nodejs:dynamic\/connectwise:SecurityRole: \(update\)\n(\s+\[.*\]\n)+\s+~ permissions: \{\n\s+~ Finance\/Agreements: \{\n\s+~ add: /,
       );
       expect(diff.stderr).toContain("SecurityRole ElementsAPI: drift: Finance/Agreements add: None => All");
-      const json = await npmPulumi("preview --json --stack acme");
+      // --silent: npm's own header would precede the JSON on stdout.
+      const json = record(await bash(["-c", "npm run --silent pulumi -- preview --json --stack acme"], project, env));
       const steps = (JSON.parse(json.stdout) as { steps: { urn: string; detailedDiff?: Record<string, unknown> }[] })
         .steps;
       const role = steps.find((step) => step.urn.endsWith("::elements-role"));
