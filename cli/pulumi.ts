@@ -8,6 +8,7 @@
 // process group, so a group-wide signal reaches it only through us, and we forward SIGINT and
 // SIGTERM once per burst (npm's copy and the direct one arrive together).
 import { spawn } from "child_process";
+import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { projectDir, pulumiBinDir, pulumiEnv, runPulumi } from "../pulumi-runtime/pulumiCli";
@@ -19,6 +20,9 @@ import { guardedCommand, parseGuardrails, policyArgs, stackArg } from "../policy
  */
 async function guardrails(bin: string, project: string, env: NodeJS.ProcessEnv, argv: string[]) {
   if (!guardedCommand(argv) || argv.includes("--policy-pack")) return undefined;
+  // No stack file of the project mentions them: nothing to ask the CLI (a run saved per preview).
+  const files = fs.readdirSync(project).filter((f) => /^Pulumi\..+\.ya?ml$/.test(f));
+  if (!files.some((f) => fs.readFileSync(path.join(project, f), "utf8").includes(":guardrails"))) return undefined;
   const stack = stackArg(argv);
   const got = await runPulumi(bin, ["config", "get", "guardrails", "--json", ...(stack ? ["--stack", stack] : [])], {
     env,
