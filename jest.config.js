@@ -10,6 +10,8 @@ const CLI_SUITES = [
   "discover",
   "doctor",
   "e2e-adoption",
+  "e2e-fleet-guardrails",
+  "e2e-guardrails",
   "e2e-loop",
   "e2e-recovery",
   "e2e-smoke",

@@ -247,8 +247,12 @@ describe.each(["built", "release"] as const)("on the %s layout", (layout) => {
     }
   });
 
-  test("nothing was written into the Pulumi installation or a plugin directory", () => {
+  test("nothing was written into the Pulumi installation or a plugin directory", async () => {
     if (releaseBin) expect(snapshotTree(path.dirname(releaseBin))).toEqual(releaseFiles);
+    // The CLI the project builds carries the stock dynamic-provider plugin, as a release does.
+    const stock = path.join(PROJECT_ROOT, "node_modules", "@pulumi", "pulumi", "pulumi-resource-pulumi-nodejs");
+    const beside = path.join(releaseBin ?? (await pulumiBinDir()), "pulumi-resource-pulumi-nodejs");
+    expect(fs.readFileSync(beside, "utf8")).toEqual(fs.readFileSync(stock, "utf8"));
     expect(fs.existsSync(path.join(tempDir, "pulumi-home", "plugins"))).toBe(false);
   });
 

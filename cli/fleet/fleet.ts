@@ -10,6 +10,7 @@ import { EventCollector, Operation } from "./fleetEvents";
 import type { ReviewRecord } from "../../review/records";
 import { pulumiBinDir, pulumiEnv } from "../../pulumi-runtime/pulumiCli";
 import { RECORDS_ENV, readRecords } from "../../review/recordsFile";
+import { GuardrailsConfig, parseGuardrails, policyArgs } from "../../policy/stackConfig";
 import {
   exitCode,
   EXIT_FAILED,
@@ -126,6 +127,19 @@ function tenantOf(projectDir: string, stack: string): string {
   }
 }
 
+/**
+ * The stack's `<project>:guardrails` config (policy/stackConfig.ts), from its config file; undefined
+ * when it does not ask for the guardrails. A value that does not parse is the stack's failure.
+ */
+function guardrailsOf(projectDir: string, stack: string): GuardrailsConfig | undefined {
+  const file = ["yaml", "yml"].map((e) => path.join(projectDir, `Pulumi.${stack}.${e}`)).find((f) => fs.existsSync(f));
+  if (!file) return undefined;
+  const project = (parseYaml(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as { name?: string }).name;
+  const config = (parseYaml(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null)?.config;
+  const value = config?.[`${project}:guardrails`];
+  return value === undefined ? undefined : parseGuardrails(value, `${project}:guardrails`);
+}
+
 /** The installation root for PulumiCommand.get: the directory above the CLI's bin/. */
 async function pulumiRoot(): Promise<string> {
   return path.dirname(await pulumiBinDir());
@@ -186,6 +200,12 @@ async function runStack(
   const started = Date.now();
   const tenant = tenantOf(options.projectDir, stackName);
   const collector = new EventCollector(operation);
+  let guard: GuardrailsConfig | undefined;
+  try {
+    guard = guardrailsOf(options.projectDir, stackName);
+  } catch (error) {
+    return { report: failedEarly(stackName, tenant, message(error)), secrets: [] };
+  }
   const secrets: string[] = [];
   // The stack's own records file: its provider (whichever server runs it) writes what it found there.
   let records: ReviewRecord[] | undefined;
@@ -223,6 +243,7 @@ async function runStack(
       changes: figures.changes,
       errors: figures.errors,
       seconds: Math.round((Date.now() - started) / 100) / 10,
+      ...(guard ? { policy: figures.policy } : {}),
       ...extra,
     };
     progress.set(stackName, result, `${report.seconds}s`);
@@ -244,9 +265,12 @@ async function runStack(
   progress.set(stackName, "running");
   const onEvent = (e: Parameters<EventCollector["add"]>[0]) => collector.add(e);
   let outcome: ReturnType<typeof finish>;
+  // The guardrails, when the stack's config asks: preview and up run the policy pack with its levels.
+  const policy = guard && operation !== "refresh" ? policyArgs(guard) : undefined;
+  const packs = policy ? { policyPacks: [policy.args[1]], policyPackConfigs: [policy.args[3]] } : {};
   try {
-    if (operation === "preview") await stack.preview({ onEvent, signal, refresh: options.refresh });
-    else if (operation === "up") await stack.up({ onEvent, signal });
+    if (operation === "preview") await stack.preview({ onEvent, signal, refresh: options.refresh, ...packs });
+    else if (operation === "up") await stack.up({ onEvent, signal, ...packs });
     else if (options.previewOnly) await stack.previewRefresh({ onEvent, signal });
     else await stack.refresh({ onEvent, signal });
     outcome = finish(resultOf(operation, figuresNow(), options.previewOnly));
@@ -255,6 +279,8 @@ async function runStack(
     const figures = figuresNow();
     if (figures.onlyStepsPending) outcome = finish("steps pending");
     else outcome = finish("failed", figures.errors.length ? {} : { errors: [lastLines(message(error))] });
+  } finally {
+    policy?.cleanup();
   }
   // The stack's secrets, decrypted only to scrub them from every report (never printed), and only
   // when there is something to scrub: the stack has secret config and its report carries text
@@ -290,6 +316,24 @@ function hasSecretConfig(projectDir: string, stackName: string): boolean {
   } catch {
     return true; // unreadable here: ask the CLI
   }
+}
+
+/** A stack that fails before it runs (its guardrails config does not parse). */
+function failedEarly(stack: string, tenant: string, error: string): StackReport {
+  return {
+    stack,
+    tenant,
+    result: "failed",
+    creates: 0,
+    updates: 0,
+    deletes: 0,
+    replacements: 0,
+    consoleSteps: [],
+    drift: [],
+    changes: [],
+    errors: [error],
+    seconds: 0,
+  };
 }
 
 interface StackWorkspaces {

@@ -36,6 +36,9 @@ export interface DeclaredIntegration {
   /** member.identifier: the API member that belongs to this integration. */
   identifier?: string;
   adopt?: boolean;
+  /** The tier and options the stack selects (program/resolve.ts). */
+  tier?: string;
+  options?: string[];
 }
 
 /** The integrations list, from `pulumi config --json` (objectValue, else the JSON text); entries without a kind left out. */
@@ -52,7 +55,7 @@ export function declaredOf(entry: { value?: unknown; objectValue?: unknown } | u
   const text = (v: unknown) => (typeof v === "string" ? v : undefined);
   return list.flatMap((item: unknown): DeclaredIntegration[] => {
     if (typeof item !== "object" || item === null) return [];
-    const { kind, name, roleName, member, adopt } = item as Record<string, unknown>;
+    const { kind, name, roleName, member, adopt, tier, options } = item as Record<string, unknown>;
     if (typeof kind !== "string") return [];
     return [
       {
@@ -61,6 +64,8 @@ export function declaredOf(entry: { value?: unknown; objectValue?: unknown } | u
         roleName: text(roleName),
         identifier: text((member as { identifier?: unknown } | undefined)?.identifier),
         adopt: typeof adopt === "boolean" ? adopt : undefined,
+        tier: text(tier),
+        options: Array.isArray(options) ? options.filter((o): o is string => typeof o === "string") : undefined,
       },
     ];
   });
