@@ -26,33 +26,46 @@ const USAGE = [
 
 const FIELD_LABEL = { add: "Add Level", edit: "Edit Level", delete: "Delete Level", inquire: "Inquire Level" } as const;
 
-/** The console steps a tenant without the role needs: every level above None, then the allow-list. */
+/** The blocks a step's changes come from: "" when all are the base table, else each named ("base + option x"). */
+function originOf(origins: string[]): string {
+  const distinct = [...new Set(origins)];
+  return distinct.every((o) => o === BASE) ? BASE : distinct.join(" + ");
+}
+
+/**
+ * The console steps a tenant without the role needs, as the provider words them: one per function
+ * row with every level above None, then one for the allow-list; each with the blocks it comes from.
+ */
 export function newTenantSteps(resolved: ResolvedIntegration): (ConsoleStep & { origin: string })[] {
   const steps: (ConsoleStep & { origin: string })[] = [];
   const role = resolved.roleName;
   const keys = Object.keys(resolved.permissions).sort((a, b) => catalogOrder(catalogKey(a) ?? a, catalogKey(b) ?? b));
   for (const key of keys) {
     const { module, function: fn } = moduleAndFunction(catalogKey(key) ?? key);
-    for (const field of PERMISSION_FIELDS) {
+    const fields = PERMISSION_FIELDS.filter((field) => {
       const level = resolved.permissions[key][field];
-      if (!level || level === "None") continue;
-      const origin = resolved.origins.permissions[key]?.[field] ?? BASE;
-      steps.push({
-        menuPath: ["System", "Security Roles", role, module, fn],
+      return level !== undefined && level !== "None";
+    });
+    if (fields.length === 0) continue;
+    steps.push({
+      menuPath: ["System", "Security Roles", role, module, fn],
+      changes: fields.map((field) => ({
         field: FIELD_LABEL[field],
-        value: level,
+        value: resolved.permissions[key][field]!,
         current: "None",
-        origin,
-      });
-    }
+      })),
+      origin: originOf(fields.map((field) => resolved.origins.permissions[key]?.[field] ?? BASE)),
+    });
   }
-  for (const entry of resolved.tableSetup)
+  if (resolved.tableSetup.length > 0)
     steps.push({
       menuPath: ["System", "Security Roles", role, "System", "Table Setup", "Customize"],
-      field: "Allow access to these",
-      value: entry,
-      action: "add",
-      origin: resolved.origins.tableSetup[entry] ?? BASE,
+      changes: resolved.tableSetup.map((entry) => ({
+        field: "Allow access to these",
+        value: entry,
+        action: "add" as const,
+      })),
+      origin: originOf(resolved.tableSetup.map((entry) => resolved.origins.tableSetup[entry] ?? BASE)),
     });
   return steps;
 }
