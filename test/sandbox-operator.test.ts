@@ -5,6 +5,7 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
 import { shippedPreset } from "../program/presets";
+import { resolveIntegration } from "../program/resolve";
 import { formatStep } from "../review/renderLine";
 import { provider as roleProvider } from "../provider/securityRole";
 import { provider as accessProvider } from "../provider/tableSetupAccess";
@@ -35,7 +36,8 @@ const inputsOf = async (p: typeof roleProvider, raw: Record<string, unknown>) =>
 
 describe("the sandbox's operator", () => {
   it("does every step a new SmileBack role and its Table Setup list ask for, and the next verification finds none", async () => {
-    const smileback = shippedPreset("smileback");
+    // SmileBack as a stack gets it by default (its allow-list option on).
+    const smileback = resolveIntegration(shippedPreset("smileback"));
     const roleInputs = await inputsOf(roleProvider, { name: smileback.roleName, permissions: smileback.permissions });
     const role = await roleProvider.create(roleInputs);
     // A member on the role and a console-made key, which verifies the list.
