@@ -11,6 +11,7 @@ import { spawn } from "child_process";
 import * as os from "os";
 import * as path from "path";
 import { projectDir, pulumiBinDir, pulumiEnv } from "../pulumi-runtime/pulumiCli";
+import { passphraseProblem } from "./shared/pulumiErrors";
 
 const DUPLICATE_WINDOW_MS = 500;
 
@@ -18,8 +19,10 @@ async function main(): Promise<void> {
   const project = projectDir();
   const bin = await pulumiBinDir();
   const interactive = process.stdin.isTTY === true;
-  const child = spawn(path.join(bin, "pulumi"), process.argv.slice(2), {
-    stdio: "inherit",
+  const args = process.argv.slice(2);
+  const child = spawn(path.join(bin, "pulumi"), args, {
+    // stderr passes through us: a passphrase error there gets one line naming the variable to set.
+    stdio: ["inherit", "inherit", "pipe"],
     env: pulumiEnv(bin, project),
     // Its own group only off a terminal: a background group reading the terminal would be stopped.
     detached: !interactive,
@@ -39,10 +42,28 @@ async function main(): Promise<void> {
     console.error(`cannot run ${path.join(bin, "pulumi")}: ${error.message}`);
     process.exit(1);
   });
-  child.on("exit", (code, signal) => {
+  let errText = "";
+  child.stderr!.on("data", (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    errText = (errText + chunk.toString()).slice(-16_384);
+  });
+  const stderrDone = new Promise((resolve) => child.stderr!.on("close", resolve));
+  child.on("exit", async (code, signal) => {
+    await stderrDone;
+    const problem = code ? passphraseProblem(errText, stackArg(args), process.env) : undefined;
+    if (problem) process.stderr.write(`${problem}\n`);
     // A child killed by a signal exits as a shell reports it: 128 + the signal's number.
     process.exit(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 1));
   });
+}
+
+/** The `--stack`/`-s` argument, if any. */
+function stackArg(args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const m = /^(?:--stack|-s)(?:=(.*))?$/.exec(args[i]);
+    if (m) return m[1] ?? args[i + 1];
+  }
+  return undefined;
 }
 
 main().catch((error: Error) => {

@@ -9,6 +9,7 @@ import { parse as parseYaml } from "yaml";
 import { EventCollector, Operation } from "./fleetEvents";
 import type { ReviewRecord } from "../../review/records";
 import { pulumiBinDir, pulumiEnv } from "../../pulumi-runtime/pulumiCli";
+import { describePulumiFailure, passphraseProblem, pulumiErrorLines } from "../shared/pulumiErrors";
 import { RECORDS_ENV, readRecords } from "../../review/recordsFile";
 import {
   exitCode,
@@ -236,7 +237,9 @@ async function runStack(
     // preview shows everything it will create.
     stack = await Stack.createOrSelect(stackName, await workspaces.forStack(stackName));
   } catch (error) {
-    return finish(signal.aborted ? "cancelled" : "failed", { errors: [message(error)] });
+    return finish(signal.aborted ? "cancelled" : "failed", {
+      errors: [describePulumiFailure(error, stackName, process.env)],
+    });
   }
   // An operation started with an already-aborted signal would never hear the abort.
   if (signal.aborted) return finish("cancelled");
@@ -254,7 +257,17 @@ async function runStack(
     if (signal.aborted) return finish("cancelled");
     const figures = figuresNow();
     if (figures.onlyStepsPending) outcome = finish("steps pending");
-    else outcome = finish("failed", figures.errors.length ? {} : { errors: [lastLines(message(error))] });
+    else {
+      const problem = passphraseProblem(message(error), stackName, process.env);
+      outcome = finish(
+        "failed",
+        problem
+          ? { errors: [problem] }
+          : figures.errors.length
+            ? {}
+            : { errors: [lastLines(pulumiErrorLines(message(error)))] },
+      );
+    }
   }
   // The stack's secrets, decrypted only to scrub them from every report (never printed), and only
   // when there is something to scrub: the stack has secret config and its report carries text
@@ -264,7 +277,11 @@ async function runStack(
       for (const v of Object.values(await stack.getAllConfig())) if (v.secret) secrets.push(v.value);
     } catch (error) {
       outcome.report.result = "failed";
-      outcome.report.errors.push(`cannot read the stack's config to scrub its secrets: ${message(error)}`);
+      const problem = passphraseProblem(message(error), stackName, process.env);
+      if (!problem || !outcome.report.errors.includes(problem))
+        outcome.report.errors.push(
+          problem ?? `cannot read the stack's config to scrub its secrets: ${pulumiErrorLines(message(error))}`,
+        );
       outcome.report.consoleSteps = [];
       outcome.report.drift = [];
       outcome.report.changes = [];
