@@ -20,6 +20,7 @@ const CLI_SUITES = [
   "new-client",
   "reliability",
   "s3-backend",
+  "user-mistakes",
   "verbose-logs",
   "walkthrough",
   "workflows",
