@@ -261,7 +261,7 @@ describe("the integrations", () => {
     const ran = await pulumi(["preview", "--stack", "acme"]);
     expect(ran.code).not.toBe(0);
     clean(ran);
-    const at = ran.out.indexOf("error: integration files are invalid:");
+    const at = ran.out.lastIndexOf("error: integration files are invalid:");
     expect(at).toBeGreaterThan(-1);
     const block = ran.out
       .slice(at)
