@@ -15,6 +15,7 @@ const CLI_SUITES = [
   "e2e-smoke",
   "e2e-tenant",
   "fleet",
+  "help",
   "integrations-cli",
   "library",
   "new-client",
