@@ -9,6 +9,7 @@ import { parse as parseYaml } from "yaml";
 import { EventCollector, Operation } from "./fleetEvents";
 import type { ReviewRecord } from "../../review/records";
 import { pulumiBinDir, pulumiEnv } from "../../pulumi-runtime/pulumiCli";
+import { listFleet } from "./fleetInventory";
 import { describePulumiFailure, passphraseProblem, pulumiErrorLines } from "../shared/pulumiErrors";
 import { RECORDS_ENV, readRecords } from "../../review/recordsFile";
 import {
@@ -25,6 +26,8 @@ import {
 
 const USAGE = `usage: npm run fleet -- <preview|up|refresh> [options]
        npm run fleet -- report --from a.json,b.json [--markdown FILE] [--json FILE]
+       npm run fleet -- ls [--stacks a,b] [--json FILE]   offline: each stack's tenant, integrations,
+                           members, key source and expiry (stack files and state; no tenant call)
 
   --stacks a,b        only these stacks (default: every Pulumi.<stack>.yaml beside Pulumi.yaml)
   --parallel N        stacks run at once (default: the number of CPUs)
@@ -37,7 +40,7 @@ const USAGE = `usage: npm run fleet -- <preview|up|refresh> [options]
 Exit codes: 0 nothing pending, 2 changes, drift or console steps pending, 1 a stack failed.`;
 
 export interface FleetOptions {
-  operation: Operation | "report";
+  operation: Operation | "report" | "ls";
   stacks?: string[];
   parallel: number;
   json?: string;
@@ -56,7 +59,7 @@ class HelpRequested extends Error {}
 export function parseArgs(argv: string[]): FleetOptions {
   if (argv.includes("--help") || argv.includes("-h")) throw new HelpRequested(USAGE);
   const [operation, ...rest] = argv;
-  if (!["preview", "up", "refresh", "report"].includes(operation ?? "")) throw new UsageError(USAGE);
+  if (!["preview", "up", "refresh", "report", "ls"].includes(operation ?? "")) throw new UsageError(USAGE);
   const options: FleetOptions = {
     operation: operation as FleetOptions["operation"],
     parallel: os.availableParallelism(),
@@ -450,6 +453,18 @@ export async function main(argv: string[]): Promise<number> {
   const missing = stacks.filter((s) => !known.includes(s));
   if (missing.length) throw new UsageError(`no Pulumi.<stack>.yaml for: ${missing.join(", ")}`);
   if (stacks.length === 0) throw new UsageError(`no Pulumi.<stack>.yaml beside ${options.projectDir}/Pulumi.yaml`);
+  if (options.operation === "ls") {
+    const projectName = String(
+      (parseYaml(fs.readFileSync(path.join(options.projectDir, "Pulumi.yaml"), "utf8")) as { name: string }).name,
+    );
+    return listFleet(
+      stacks,
+      { projectDir: options.projectDir, projectName, json: options.json },
+      process.env,
+      (t) => process.stdout.write(t),
+      (t) => process.stderr.write(t),
+    );
+  }
 
   const root = await pulumiRoot();
   const command = await PulumiCommand.get({ root, skipVersionCheck: true });
