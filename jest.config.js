@@ -17,6 +17,7 @@ const CLI_SUITES = [
   "fleet",
   "help",
   "integrations-cli",
+  "keys",
   "library",
   "new-client",
   "reliability",

@@ -2,47 +2,22 @@
 // through the commands a user runs (the compiled `npm run pulumi`, `fleet`, `checklist`, `doctor`,
 // `new-client`): each prints one line (or a short block) naming what to fix (the config key or
 // variable, the file and field, the passphrase variable), no stack frame, and no secret.
-import { spawn } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
 import { pulumiBinDir } from "../pulumi-runtime/pulumiCli";
+import { copyProject, ProjectCopy, Ran } from "./e2e/projectCopy";
 
-const PROJECT_ROOT = path.resolve(__dirname, "..");
-const NOT_COPIED = new Set(["node_modules", ".git", ".pulumi-state", ".pulumi-home", "coverage", "runbooks"]);
 const PASSPHRASE = "user-mistakes passphrase";
 
+let copy: ProjectCopy;
 let tempDir: string;
 let project: string;
 let sandbox: RunningSandbox;
-let env: NodeJS.ProcessEnv;
 let stackFile: string;
 let goodStackFile: string;
 
-interface Ran {
-  code: number;
-  out: string;
-}
-
-/** A compiled command of the copy (`dist/cli/...`), as `npm run <name>` runs it; stdout and stderr together. */
-function command(script: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const runEnv = { ...env, ...extraEnv };
-    for (const [k, v] of Object.entries(extraEnv)) if (v === undefined) delete runEnv[k];
-    const child = spawn(process.execPath, [path.join(project, "dist", "cli", script), ...args], {
-      cwd: project,
-      env: runEnv,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (out += c.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, out }));
-  });
-}
-
+const command = (script: string, args: string[], extraEnv?: NodeJS.ProcessEnv) => copy.command(script, args, extraEnv);
 const pulumi = (args: string[], extraEnv?: NodeJS.ProcessEnv) => command("pulumi.js", args, extraEnv);
 const configSet = async (key: string, value: string, secret = false) => {
   const r = await pulumi(["config", "set", key, value, "--stack", "acme", ...(secret ? ["--secret"] : [])]);
@@ -59,23 +34,9 @@ function clean(ran: Ran): void {
 
 beforeAll(async () => {
   await pulumiBinDir();
-  tempDir = fs.mkdtempSync(path.join(os.tmpdir(), "cw-iac-mistakes-"));
-  project = path.join(tempDir, "connectwise-iac");
-  fs.mkdirSync(project);
-  for (const entry of fs.readdirSync(PROJECT_ROOT)) {
-    if (NOT_COPIED.has(entry) || /^Pulumi\..+\.yaml$/.test(entry) || entry.endsWith(".log")) continue;
-    fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(project, entry), { recursive: true });
-  }
-  fs.symlinkSync(fs.realpathSync(path.join(PROJECT_ROOT, "node_modules")), path.join(project, "node_modules"));
+  copy = copyProject("cw-iac-mistakes-", PASSPHRASE);
+  ({ tempDir, project } = copy);
   sandbox = await startSandbox({ port: 0 });
-  env = { ...process.env };
-  for (const key of Object.keys(env)) if (/^(PULUMI_|CONNECTWISE_)/.test(key)) delete env[key];
-  Object.assign(env, {
-    PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
-    PULUMI_HOME: path.join(tempDir, "pulumi-home"),
-    PULUMI_BACKEND_URL: `file://${path.join(tempDir, "backend")}`,
-  });
-  fs.mkdirSync(path.join(tempDir, "backend"));
   const made = await command(
     "onboarding/new-client.js",
     [
@@ -98,7 +59,7 @@ afterEach(() => {
 
 afterAll(async () => {
   await sandbox?.close();
-  if (tempDir) fs.rmSync(tempDir, { recursive: true, force: true });
+  copy?.remove();
 });
 
 /** The provider's error line in a preview or up: the one `error:` line under the resource. */
