@@ -34,6 +34,10 @@ beforeAll(async () => {
   // The first up mints the keys, then stops at the operator's checklist.
   const up = await copy.command("pulumi.js", ["up", "--yes", "--stack", "acme"]);
   expect(up.out).toContain("System > Security Roles > ElementsAPI");
+  // The checklist ends with where each minted key goes.
+  expect(up.out).toMatch(
+    /Keys for the vendors' tools:\n\s+- Enter the new API key of member ElementsAPI \(expires \d{4}-\d\d-\d\d\) in the Elements setup screen so the integration can connect: npm run keys -- --stack acme --show-secrets\n/,
+  );
   const output = await copy.command("pulumi.js", ["stack", "output", "integrations", "--json", "--stack", "acme"]);
   publicKey = (JSON.parse(output.out) as Record<string, { publicKey: string }>).elements.publicKey;
   expect(publicKey).toMatch(/^\w+$/);
