@@ -2,6 +2,7 @@
 // against the sandbox (its keys minted), one never `up`-ed. `fleet ls` reads the stack files and
 // the state only: it runs with the sandbox gone and without a passphrase. `keys` prints what each
 // integration's setup screen needs, the private key only with --show-secrets.
+import * as fs from "fs";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
 import { pulumiBinDir } from "../pulumi-runtime/pulumiCli";
 import { copyProject, ProjectCopy } from "./e2e/projectCopy";
@@ -17,7 +18,8 @@ const place = ["--location", "Main", "--territory", "Main"];
 beforeAll(async () => {
   await pulumiBinDir();
   copy = copyProject("cw-iac-keys-", PASSPHRASE);
-  sandbox = await startSandbox({ port: 0 });
+  // Tokens that live 10 days: within the fleet's 14-day warning, outside rotateBefore (7 days).
+  sandbox = await startSandbox({ port: 0, tokenLifetimeSeconds: 10 * 86_400 });
   const keys = { CONNECTWISE_PUBLIC_KEY: sandbox.publicKey, CONNECTWISE_PRIVATE_KEY: sandbox.privateKey };
   const tenant = ["--site", sandbox.url, "--company", sandbox.companyId, "--client-id", sandbox.clientId];
   for (const [stack, kinds] of [
@@ -58,8 +60,8 @@ test("keys: site, company id and public key per integration; the private key onl
   expect(elements).toContain(`  company id:   ${sandbox.companyId}\n`);
   expect(elements).toContain(`  public key:   ${publicKey}\n`);
   expect(elements).toContain("  private key:  [secret]: add --show-secrets to print it\n");
-  // Sandbox tokens live 30 days; rotateBefore defaults to 7 days.
-  const expires = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+  // rotateBefore defaults to 7 days.
+  const expires = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
   expect(elements).toMatch(
     new RegExp(
       `  key:          token, expires \\d{4}-\\d\\d-\\d\\d; up replaces it from \\d{4}-\\d\\d-\\d\\d \\(rotateBefore 7d\\): enter the new key then\n`,
@@ -88,6 +90,19 @@ test("keys: site, company id and public key per integration; the private key onl
   );
 }, 120_000);
 
+test("fleet preview: keys expiring within 14 days in the table and the JSON", async () => {
+  const json = `${copy.tempDir}/preview.json`;
+  const ran = await copy.command("fleet/fleet.js", ["preview", "--stacks", "acme", "--json", json]);
+  expect(ran.out).toMatch(/^stack\s+tenant\s+.*\s+drift\s+keys expiring\s+result$/m);
+  const row = ran.out.split("\n").find((l) => /^acme\s+\S+ at /.test(l))!;
+  expect(row).toMatch(/ElementsAPI \d{4}-\d\d-\d\d, LifecycleAPI \d{4}-\d\d-\d\d/);
+  const report = JSON.parse(fs.readFileSync(json, "utf8")) as { stacks: { expiringKeys?: string[] }[] };
+  expect(report.stacks[0].expiringKeys).toEqual([
+    expect.stringMatching(/^ElementsAPI \d{4}-\d\d-\d\d$/),
+    expect.stringMatching(/^LifecycleAPI \d{4}-\d\d-\d\d$/),
+  ]);
+}, 180_000);
+
 test("fleet ls: tenant, integrations, members, key source and expiry, from files and state only", async () => {
   await sandbox.close(); // no tenant to call
   sandboxClosed = true;
@@ -109,13 +124,13 @@ test("fleet ls: tenant, integrations, members, key source and expiry, from files
     "elements",
     "ElementsAPI",
     "token",
-    expect.stringMatching(/^\d{4}-\d\d-\d\d$/),
+    expect.stringMatching(/^\d{4}-\d\d-\d\d soon$/),
   ]);
   expect(rows[2].trim().split(/\s{2,}/)).toEqual([
     "lifecycle-manager",
     "LifecycleAPI",
     "token",
-    expect.stringMatching(/^\d{4}-\d\d-\d\d$/),
+    expect.stringMatching(/^\d{4}-\d\d-\d\d soon$/),
   ]);
   expect(rows[3].trim().split(/\s{2,}/)).toEqual([
     "initech",

@@ -9,7 +9,9 @@ import { parse as parseYaml } from "yaml";
 import { EventCollector, Operation } from "./fleetEvents";
 import type { ReviewRecord } from "../../review/records";
 import { pulumiBinDir, pulumiEnv } from "../../pulumi-runtime/pulumiCli";
-import { listFleet } from "./fleetInventory";
+import { EXPIRY_WARNING_DAYS, listFleet } from "./fleetInventory";
+import { expiresWithinDays, expiryOf, keysOf } from "../shared/stackInventory";
+import type { StateResource } from "../shared/stackConnection";
 import { describePulumiFailure, passphraseProblem, pulumiErrorLines } from "../shared/pulumiErrors";
 import { RECORDS_ENV, readRecords } from "../../review/recordsFile";
 import {
@@ -271,6 +273,14 @@ async function runStack(
             : { errors: [lastLines(pulumiErrorLines(message(error)))] },
       );
     }
+  }
+  // Keys expiring soon, from the state (no secret read): a column of the table and the drift issue.
+  try {
+    const deployment = (await stack.exportStack()).deployment as { resources?: StateResource[] } | undefined;
+    const soon = keysOf(deployment?.resources ?? []).filter((k) => expiresWithinDays(k, EXPIRY_WARNING_DAYS));
+    if (soon.length > 0) outcome.report.expiringKeys = soon.map((k) => `${k.member} ${expiryOf(k)}`).sort();
+  } catch {
+    // no state to read (a stack never up-ed, or the run failed before): nothing to say
   }
   // The stack's secrets, decrypted only to scrub them from every report (never printed), and only
   // when there is something to scrub: the stack has secret config and its report carries text

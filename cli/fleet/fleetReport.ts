@@ -23,6 +23,11 @@ export interface StackReport {
   changes: ResourceChange[];
   errors: string[];
   seconds: number;
+  /**
+   * The stack's token keys that expire within EXPIRY_WARNING_DAYS (or have expired), from its
+   * state: "ElementsAPI 2026-12-10". Absent in reports of older versions.
+   */
+  expiringKeys?: string[];
 }
 
 export interface FleetReport {
@@ -74,6 +79,7 @@ const COLUMNS = [
   "replacements",
   "console steps",
   "drift",
+  "keys expiring",
   "result",
 ];
 
@@ -87,6 +93,7 @@ function row(s: StackReport): string[] {
     String(s.replacements),
     String(s.consoleSteps.length),
     String(s.drift.length),
+    s.expiringKeys?.length ? s.expiringKeys.join(", ") : "-",
     s.result,
   ];
 }
