@@ -43,17 +43,18 @@ async function main(): Promise<void> {
     process.exit(1);
   });
   let errText = "";
-  child.stderr!.on("data", (chunk: Buffer) => {
+  child.stderr.on("data", (chunk: Buffer) => {
     process.stderr.write(chunk);
     errText = (errText + chunk.toString()).slice(-16_384);
   });
-  const stderrDone = new Promise((resolve) => child.stderr!.on("close", resolve));
-  child.on("exit", async (code, signal) => {
-    await stderrDone;
-    const problem = code ? passphraseProblem(errText, stackArg(args), process.env) : undefined;
-    if (problem) process.stderr.write(`${problem}\n`);
-    // A child killed by a signal exits as a shell reports it: 128 + the signal's number.
-    process.exit(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 1));
+  const stderrDone = new Promise((resolve) => child.stderr.on("close", resolve));
+  child.on("exit", (code, signal) => {
+    void stderrDone.then(() => {
+      const problem = code ? passphraseProblem(errText, stackArg(args), process.env) : undefined;
+      if (problem) process.stderr.write(`${problem}\n`);
+      // A child killed by a signal exits as a shell reports it: 128 + the signal's number.
+      process.exit(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 1));
+    });
   });
 }
 

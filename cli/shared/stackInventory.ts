@@ -41,7 +41,10 @@ export function readStackFile(
   const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
   const parsed = YAML.parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
   const config = parsed?.config ?? {};
-  const plain = (key: string) => (typeof config[key] === "string" ? (config[key] as string) : undefined);
+  const plain = (key: string) => {
+    const value = config[key];
+    return typeof value === "string" ? value : undefined;
+  };
   return {
     site: plain("connectwise:site"),
     companyId: plain("connectwise:companyId"),
