@@ -7,7 +7,7 @@
 import { createHash } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { ConnectWiseClient, TenantCaches, newTenantCaches } from "../../connectwise/client";
-import { checkClientId, resolveConnection } from "../../connectwise/connection";
+import { checkClientId, resolveConnection, siteOrigin } from "../../connectwise/connection";
 import { Lookups } from "../lookups";
 
 export class HandlerContext {
@@ -26,6 +26,12 @@ export class HandlerContext {
     const connection = resolveConnection(this.config);
     checkClientId(connection.clientId);
     return await ConnectWiseClient.connect(connection, { tenants: this.tenants });
+  }
+
+  /** The tenant as a client names it ("companyId at host"), without a request. */
+  tenant(): string {
+    const connection = resolveConnection(this.config);
+    return `${connection.companyId.trim()} at ${new URL(siteOrigin(connection.site)).host}`;
   }
 }
 
