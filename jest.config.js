@@ -47,7 +47,13 @@ const tsJest = [
 ];
 
 const cliPaths = CLI_SUITES.map((name) => `<rootDir>/test/${name}.test.ts`);
-const base = { preset: "ts-jest", testEnvironment: "node", transform: { "^.+\\.ts$": tsJest } };
+const base = {
+  preset: "ts-jest",
+  testEnvironment: "node",
+  transform: { "^.+\\.ts$": tsJest },
+  // Each worker's own create journal (CW_IAC_JOURNAL_DIR), inherited by the CLIs and providers it starts.
+  setupFiles: ["<rootDir>/test/journal-dir.ts"],
+};
 
 /** @type {import('jest').Config} */
 module.exports = {
