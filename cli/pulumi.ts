@@ -13,6 +13,7 @@ import * as os from "os";
 import * as path from "path";
 import { projectDir, pulumiBinDir, pulumiEnv, runPulumi } from "../pulumi-runtime/pulumiCli";
 import { guardedCommand, parseGuardrails, policyArgs, stackArg } from "../policy/stackConfig";
+import { passphraseProblem } from "./shared/pulumiErrors";
 
 /**
  * The guardrails' arguments when the stack's config asks for them (`<project>:guardrails`) and
@@ -43,7 +44,8 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const policy = await guardrails(bin, project, env, argv);
   const child = spawn(path.join(bin, "pulumi"), [...argv, ...(policy?.args ?? [])], {
-    stdio: "inherit",
+    // stderr passes through us: a passphrase error there gets one line naming the variable to set.
+    stdio: ["inherit", "inherit", "pipe"],
     env,
     // Its own group only off a terminal: a background group reading the terminal would be stopped.
     detached: !interactive,
@@ -63,10 +65,20 @@ async function main(): Promise<void> {
     console.error(`cannot run ${path.join(bin, "pulumi")}: ${error.message}`);
     process.exit(1);
   });
+  let errText = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    errText = (errText + chunk.toString()).slice(-16_384);
+  });
+  const stderrDone = new Promise((resolve) => child.stderr.on("close", resolve));
   child.on("exit", (code, signal) => {
     policy?.cleanup();
-    // A child killed by a signal exits as a shell reports it: 128 + the signal's number.
-    process.exit(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 1));
+    void stderrDone.then(() => {
+      const problem = code ? passphraseProblem(errText, stackArg(argv), process.env) : undefined;
+      if (problem) process.stderr.write(`${problem}\n`);
+      // A child killed by a signal exits as a shell reports it: 128 + the signal's number.
+      process.exit(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 1));
+    });
   });
 }
 

@@ -25,12 +25,15 @@ export interface OperatorChecklistArgs {
 
 function itemOf(resource: ChecklistSource): pulumi.Output<PendingItem> {
   if (resource instanceof ApiKey)
-    return pulumi.all([resource.member, resource.unanswered]).apply(([member, unanswered]) => ({
-      resource: `ApiKey for member ${member}`,
-      tenant: "",
-      steps: [],
-      unansweredTokens: unanswered ?? [],
-    }));
+    return pulumi
+      .all([resource.member, resource.unanswered, resource.description, resource.source, resource.expiration])
+      .apply(([member, unanswered, description, source, expiration]) => ({
+        resource: `ApiKey for member ${member}`,
+        tenant: "",
+        steps: [],
+        unansweredTokens: unanswered ?? [],
+        key: { member, description: description ?? "", source: source ?? "token", expiration: expiration ?? "" },
+      }));
   const label =
     resource instanceof SecurityRole
       ? pulumi.interpolate`SecurityRole ${resource.name}`

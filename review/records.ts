@@ -72,6 +72,19 @@ export interface PendingItem {
   steps: ConsoleStep[];
   /** ApiKey only: tokens that may have been minted without an answer. */
   unansweredTokens?: UnansweredToken[];
+  /** ApiKey only: the key the state holds, so the checklist can tell a newly minted one (its expiration changed). */
+  key?: HeldKey;
+}
+
+/** An ApiKey's key as the checklist sees it: no key material, only what names and dates it. */
+export interface HeldKey {
+  member: string;
+  /** The key's description: the integration it is for ("Elements"). */
+  description: string;
+  /** "token" or "console". */
+  source: string;
+  /** ISO 8601; "" for a console key or a key not minted. */
+  expiration: string;
 }
 
 /** The resource a record is about: its type and the name a reviewer knows it by ("for member X" for a key). */

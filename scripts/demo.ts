@@ -141,6 +141,22 @@ async function main(): Promise<void> {
   }
 }
 
+const USAGE = `usage: npm run demo
+Starts a local sandbox ConnectWise, creates the throw-away stack "demo" (Elements and Lifecycle
+Manager) on the local backend in .pulumi-state/, runs up (which stops at the operator's checklist),
+plays the operator through the sandbox's console, runs up again until it converges, and shows the
+stack's outputs. Takes no options; Pulumi.demo.yaml is git-ignored.`;
+
+const args = process.argv.slice(2);
+if (args.includes("--help") || args.includes("-h")) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (args.length > 0) {
+  console.error(`demo: unknown argument ${args[0]}\n${USAGE}`);
+  process.exit(2);
+}
+
 main().catch((err: Error) => {
   console.error(`demo failed: ${err.message}`);
   process.exit(1);

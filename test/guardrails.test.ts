@@ -214,7 +214,7 @@ describe("the fleet's guardrails column and section", () => {
         { ...base, stack: "globex", result: "no changes", updates: 0, errors: [] },
       ],
     };
-    expect(textTable(report).split("\n")[0]).toMatch(/drift {2}policy +result$/);
+    expect(textTable(report).split("\n")[0]).toMatch(/drift {2}keys expiring {2}policy +result$/);
     expect(textTable(report).split("\n")[1]).toMatch(/ 1 \(1 mandatory\) {2}failed$/);
     expect(textTable(report).split("\n")[2]).toMatch(/ - +no changes$/);
     expect(markdown(report)).toContain(

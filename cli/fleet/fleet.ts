@@ -9,6 +9,10 @@ import { parse as parseYaml } from "yaml";
 import { EventCollector, Operation } from "./fleetEvents";
 import type { ReviewRecord } from "../../review/records";
 import { pulumiBinDir, pulumiEnv } from "../../pulumi-runtime/pulumiCli";
+import { EXPIRY_WARNING_DAYS, listFleet } from "./fleetInventory";
+import { expiresWithinDays, expiryOf, keysOf } from "../shared/stackInventory";
+import type { StateResource } from "../shared/stackConnection";
+import { describePulumiFailure, passphraseProblem, pulumiErrorLines } from "../shared/pulumiErrors";
 import { RECORDS_ENV, readRecords } from "../../review/recordsFile";
 import { GuardrailsConfig, parseGuardrails, policyArgs } from "../../policy/stackConfig";
 import {
@@ -25,6 +29,8 @@ import {
 
 const USAGE = `usage: npm run fleet -- <preview|up|refresh> [options]
        npm run fleet -- report --from a.json,b.json [--markdown FILE] [--json FILE]
+       npm run fleet -- ls [--stacks a,b] [--json FILE]   offline: each stack's tenant, integrations,
+                           members, key source and expiry (stack files and state; no tenant call)
 
   --stacks a,b        only these stacks (default: every Pulumi.<stack>.yaml beside Pulumi.yaml)
   --parallel N        stacks run at once (default: the number of CPUs)
@@ -37,7 +43,7 @@ const USAGE = `usage: npm run fleet -- <preview|up|refresh> [options]
 Exit codes: 0 nothing pending, 2 changes, drift or console steps pending, 1 a stack failed.`;
 
 export interface FleetOptions {
-  operation: Operation | "report";
+  operation: Operation | "report" | "ls";
   stacks?: string[];
   parallel: number;
   json?: string;
@@ -56,7 +62,7 @@ class HelpRequested extends Error {}
 export function parseArgs(argv: string[]): FleetOptions {
   if (argv.includes("--help") || argv.includes("-h")) throw new HelpRequested(USAGE);
   const [operation, ...rest] = argv;
-  if (!["preview", "up", "refresh", "report"].includes(operation ?? "")) throw new UsageError(USAGE);
+  if (!["preview", "up", "refresh", "report", "ls"].includes(operation ?? "")) throw new UsageError(USAGE);
   const options: FleetOptions = {
     operation: operation as FleetOptions["operation"],
     parallel: os.availableParallelism(),
@@ -257,7 +263,9 @@ async function runStack(
     // preview shows everything it will create.
     stack = await Stack.createOrSelect(stackName, await workspaces.forStack(stackName));
   } catch (error) {
-    return finish(signal.aborted ? "cancelled" : "failed", { errors: [message(error)] });
+    return finish(signal.aborted ? "cancelled" : "failed", {
+      errors: [describePulumiFailure(error, stackName, process.env)],
+    });
   }
   // An operation started with an already-aborted signal would never hear the abort.
   if (signal.aborted) return finish("cancelled");
@@ -278,9 +286,27 @@ async function runStack(
     if (signal.aborted) return finish("cancelled");
     const figures = figuresNow();
     if (figures.onlyStepsPending) outcome = finish("steps pending");
-    else outcome = finish("failed", figures.errors.length ? {} : { errors: [lastLines(message(error))] });
+    else {
+      const problem = passphraseProblem(message(error), stackName, process.env);
+      outcome = finish(
+        "failed",
+        problem
+          ? { errors: [problem] }
+          : figures.errors.length
+            ? {}
+            : { errors: [lastLines(pulumiErrorLines(message(error)))] },
+      );
+    }
   } finally {
     policy?.cleanup();
+  }
+  // Keys expiring soon, from the state (no secret read): a column of the table and the drift issue.
+  try {
+    const deployment = (await stack.exportStack()).deployment as { resources?: StateResource[] } | undefined;
+    const soon = keysOf(deployment?.resources ?? []).filter((k) => expiresWithinDays(k, EXPIRY_WARNING_DAYS));
+    if (soon.length > 0) outcome.report.expiringKeys = soon.map((k) => `${k.member} ${expiryOf(k)}`).sort();
+  } catch {
+    // no state to read (a stack never up-ed, or the run failed before): nothing to say
   }
   // The stack's secrets, decrypted only to scrub them from every report (never printed), and only
   // when there is something to scrub: the stack has secret config and its report carries text
@@ -290,7 +316,11 @@ async function runStack(
       for (const v of Object.values(await stack.getAllConfig())) if (v.secret) secrets.push(v.value);
     } catch (error) {
       outcome.report.result = "failed";
-      outcome.report.errors.push(`cannot read the stack's config to scrub its secrets: ${message(error)}`);
+      const problem = passphraseProblem(message(error), stackName, process.env);
+      if (!problem || !outcome.report.errors.includes(problem))
+        outcome.report.errors.push(
+          problem ?? `cannot read the stack's config to scrub its secrets: ${pulumiErrorLines(message(error))}`,
+        );
       outcome.report.consoleSteps = [];
       outcome.report.drift = [];
       outcome.report.changes = [];
@@ -477,6 +507,18 @@ export async function main(argv: string[]): Promise<number> {
   const missing = stacks.filter((s) => !known.includes(s));
   if (missing.length) throw new UsageError(`no Pulumi.<stack>.yaml for: ${missing.join(", ")}`);
   if (stacks.length === 0) throw new UsageError(`no Pulumi.<stack>.yaml beside ${options.projectDir}/Pulumi.yaml`);
+  if (options.operation === "ls") {
+    const projectName = String(
+      (parseYaml(fs.readFileSync(path.join(options.projectDir, "Pulumi.yaml"), "utf8")) as { name: string }).name,
+    );
+    return listFleet(
+      stacks,
+      { projectDir: options.projectDir, projectName, json: options.json },
+      process.env,
+      (t) => process.stdout.write(t),
+      (t) => process.stderr.write(t),
+    );
+  }
 
   const root = await pulumiRoot();
   const command = await PulumiCommand.get({ root, skipVersionCheck: true });

@@ -25,6 +25,11 @@ export interface StackReport {
   seconds: number;
   /** The guardrails' findings; absent when the stack's config does not ask for them. */
   policy?: PolicyFinding[];
+  /**
+   * The stack's token keys that expire within EXPIRY_WARNING_DAYS (or have expired), from its
+   * state: "ElementsAPI 2026-12-10". Absent in reports of older versions.
+   */
+  expiringKeys?: string[];
 }
 
 export interface FleetReport {
@@ -76,6 +81,7 @@ const COLUMNS = [
   "replacements",
   "console steps",
   "drift",
+  "keys expiring",
   "result",
 ];
 
@@ -107,6 +113,7 @@ function baseRow(s: StackReport): string[] {
     String(s.replacements),
     String(s.consoleSteps.length),
     String(s.drift.length),
+    s.expiringKeys?.length ? s.expiringKeys.join(", ") : "-",
     s.result,
   ];
 }

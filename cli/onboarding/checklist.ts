@@ -14,6 +14,7 @@ import { buildChecklist, distinctSteps, formatChecklistText, inClickOrder } from
 import { knownIntegrations } from "../../program/userIntegrations";
 import { askedFor, describeSelection, resolveIntegration } from "../../program/resolve";
 import { CommandIo, runAsMain } from "../shared/command";
+import { describePulumiFailure } from "../shared/pulumiErrors";
 import { projectDir, pulumiBinDir, pulumiEnv } from "../../pulumi-runtime/pulumiCli";
 
 export const EXIT_NOTHING_PENDING = 0;
@@ -162,7 +163,13 @@ async function main(argv: string[], io: CommandIo): Promise<number> {
     io.out(`${USAGE}\n`);
     return EXIT_NOTHING_PENDING;
   }
-  return checklist(options);
+  try {
+    return await checklist(options);
+  } catch (error) {
+    // The Automation API's error is the whole command result: print pulumi's own errors only.
+    io.err(`checklist: ${describePulumiFailure(error, options.stack, io.env)}\n`);
+    return 1;
+  }
 }
 
 if (require.main === module) runAsMain("checklist", main);

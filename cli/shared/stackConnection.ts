@@ -6,9 +6,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
-import { Connection, resolveConnection } from "../../connectwise/connection";
+import { checkClientId, Connection, resolveConnection } from "../../connectwise/connection";
 import { connectionSecrets } from "../../connectwise/scrub";
 import { projectDir, pulumiBinDir, pulumiEnv, runPulumi } from "../../pulumi-runtime/pulumiCli";
+import { passphraseProblem, pulumiErrorLines } from "./pulumiErrors";
 
 /** A refusal: the command stops with this message and exit code 2, nothing was sent. */
 export class Refusal extends Error {}
@@ -104,7 +105,10 @@ export async function readStackConnection(
   });
   if (result.code !== 0) {
     // pulumi's stderr names the problem (passphrase missing or wrong, unknown stack) and holds no value.
-    throw new Refusal(`cannot read the config of stack "${stack}":\n${result.stderr.trim()}`);
+    throw new Refusal(
+      passphraseProblem(result.stderr, stack, env) ??
+        `cannot read the config of stack "${stack}": ${pulumiErrorLines(result.stderr)}`,
+    );
   }
   let config: Record<string, { value?: unknown; objectValue?: unknown }>;
   try {
@@ -120,7 +124,9 @@ export async function readStackConnection(
     // The CONNECTWISE_* fallbacks come from process.env: the commands run with it as their env.
     const declared = declaredOf(config[`${projectName}:integrations`]);
     const declaredKinds = declared.map((d) => d.kind);
-    return { connection: resolveConnection({ get }), project, projectName, stackFile, declaredKinds, declared };
+    const connection = resolveConnection({ get });
+    checkClientId(connection.clientId);
+    return { connection, project, projectName, stackFile, declaredKinds, declared };
   } catch (error) {
     throw new Refusal(`stack "${stack}": ${(error as Error).message}`);
   }
@@ -154,7 +160,12 @@ export async function readStackState(
     env,
     cwd: project,
   });
-  if (result.code !== 0) throw new Error(`cannot export the state of stack "${stack}": ${result.stderr.trim()}`);
+  if (result.code !== 0) {
+    throw new Refusal(
+      passphraseProblem(result.stderr, stack, env) ??
+        `cannot export the state of stack "${stack}": ${pulumiErrorLines(result.stderr)}`,
+    );
+  }
   let parsed: { deployment?: { resources?: StateResource[] } };
   try {
     parsed = JSON.parse(result.stdout) as typeof parsed;
