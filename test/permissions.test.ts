@@ -14,6 +14,7 @@ import { compare, fieldDifferences } from "../cli/shared/roleMatch";
 import { readRoles } from "../cli/shared/tenantRoles";
 import type { SandboxConsole } from "../sandbox/console";
 import type { RunningSandbox } from "../sandbox/server";
+import type { ConsoleStep } from "../review/records";
 import { configure, startHandlerSandbox } from "./handler-harness";
 
 let sandbox: RunningSandbox;
@@ -129,7 +130,7 @@ describe("the handler and the matching agree on a live role", () => {
     const table = shippedPreset("lifecycle-manager");
     const name = "AgreeRole";
     const printed = jest.spyOn(console, "error").mockImplementation(() => undefined);
-    let steps: { menuPath: string[]; field: string; value: string; current?: string }[];
+    let steps: ConsoleStep[];
     try {
       const { inputs } = await roleProvider.check({}, { name, permissions: table.permissions });
       const created = await roleProvider.create({ ...inputs, __provider: "<serialized provider>" });
@@ -166,7 +167,7 @@ describe("the handler and the matching agree on a live role", () => {
       .map((d) => `${d.function} ${LABEL[d.field]}: ${d.have} => ${d.need}`)
       .sort();
     const fromHandler = steps
-      .map((s) => `${s.menuPath.slice(3).join("/")} ${s.field}: ${s.current} => ${s.value}`)
+      .flatMap((s) => s.changes.map((c) => `${s.menuPath.slice(3).join("/")} ${c.field}: ${c.current} => ${c.value}`))
       .sort();
     expect(fromMatch).toEqual(fromHandler);
     expect(fromHandler).toContain("Service Desk/Ticket Robots Inquire Level: My => None");
