@@ -94,6 +94,7 @@ function settle(inputs: OperatorChecklistInputs & Record<string, unknown>): Oper
         stack: inputs.stack,
         tenants: checklist.tenants,
         steps: distinctSteps(stepsOf(inputs)),
+        ...(runbookPath ? { runbook: runbookPath } : {}),
       },
     ]);
     // A plain Error, not a partial failure: the engine prints it once, as written.
