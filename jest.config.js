@@ -18,6 +18,7 @@ const CLI_SUITES = [
   "integrations-cli",
   "library",
   "new-client",
+  "reviewer",
   "reliability",
   "s3-backend",
   "verbose-logs",

@@ -170,7 +170,9 @@ function resultOf(
   const changed = figures.creates + figures.updates + figures.deletes + figures.replacements > 0;
   if (operation === "refresh")
     return changed || figures.drift.length > 0 ? (previewOnly ? "drift" : "changes pending") : "no changes";
-  if (figures.drift.length > 0) return "drift";
+  // After up, only drift that up cannot restore (it names a remedy) is still pending.
+  const drift = operation === "up" ? figures.drift.filter((d) => d.remedy) : figures.drift;
+  if (drift.length > 0) return "drift";
   if (figures.consoleSteps.length > 0) return "steps pending";
   if (operation === "preview" && changed) return "changes pending";
   return "no changes";

@@ -47,14 +47,14 @@ export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const NOT_SHOWN_AT_CREATE = new Set(["__provider", "owner", "roleDeclared", "permissions"]);
 
 /** What a new resource is declared with, as its entry lists it: plain values, no secret, nothing unknown. */
-function declaredFields(inputs: Record<string, unknown> | undefined): FieldChange[] {
+function declaredFields(inputs: Record<string, unknown> | undefined, side: "old" | "new"): FieldChange[] {
   const fields: FieldChange[] = [];
   for (const [field, value] of Object.entries(inputs ?? {})) {
     if (NOT_SHOWN_AT_CREATE.has(field) || value === undefined || value === null || value === false) continue;
     if (value === UNKNOWN_VALUE || value === "[secret]") continue;
     const plainList = Array.isArray(value) && value.every((v) => typeof v === "string" && v !== UNKNOWN_VALUE);
     if (typeof value === "string" || typeof value === "number" || value === true || plainList)
-      fields.push({ field, new: value });
+      fields.push({ field, [side]: value });
   }
   return fields;
 }
@@ -97,6 +97,8 @@ const ENGINE_CLOSING = /^(update|preview|refresh) failed$/;
 const recordKey = (r: ReviewRecord) => r.urn ?? `${r.resource.type} ${r.resource.name}`;
 
 function shortType(type: string): string {
+  // The Integration component: `connectwise:integration:<kind>`.
+  if (type.startsWith("connectwise:integration:")) return "Integration";
   return type.split(":").pop() ?? type;
 }
 
@@ -181,7 +183,11 @@ export class EventCollector {
         fields = leafChanges(meta.old.outputs, meta.new.outputs);
       if (op === "create-replacement" || op === "delete-replaced") op = "replace";
       if (!COUNTED.has(op)) continue;
-      if (op === "create") fields = declaredFields(meta.new?.inputs);
+      // The checklist's own inputs are the other resources' steps: the console steps show them.
+      if (shortType(meta.type) === "OperatorChecklist") continue;
+      // A new resource lists what it is declared with; a removed one, what it was.
+      if (op === "create") fields = declaredFields(meta.new?.inputs, "new");
+      if (op === "delete" && this.operation !== "refresh") fields = declaredFields(meta.old?.inputs, "old");
       const name = nameOf(meta.urn);
       const existing = changes.find((c) => c.name === name && c.type === shortType(meta.type));
       if (existing) continue;

@@ -129,16 +129,17 @@ const show = (v: unknown) =>
         ? v
         : Array.isArray(v) && v.every((e) => typeof e === "string")
           ? v.join(", ")
-          : JSON.stringify(v);
+          : JSON.stringify(v).split(JSON.stringify(UNKNOWN_VALUE)).join('"(known after up)"');
 
 const SIGN: Record<ResourceChange["op"], string> = { create: "+", delete: "-", update: "!", replace: "!" };
 
 function changeLines(c: ResourceChange): string[] {
   const what = c.type === "ApiKey" && c.op === "replace" ? "replace (key rotation)" : c.op;
   const head = `${SIGN[c.op]} ${what} ${c.type} ${c.name}`;
-  if (c.op === "delete") return [head];
-  // A new resource: what it is declared with (its role, member settings, key description).
+  // A new resource: what it is declared with (its role, member settings, key description); a
+  // removed one: what it was.
   if (c.op === "create") return [head, ...c.fields.map((f) => `+   ${f.field}: ${show(f.new)}`)];
+  if (c.op === "delete") return [head, ...c.fields.map((f) => `-   ${f.field}: ${show(f.old)}`)];
   const lines = [head];
   for (const f of c.fields) {
     if (f.old === undefined && f.new === undefined) lines.push(`!   ${f.field} changes`);
@@ -154,7 +155,7 @@ function headings(operation: Operation) {
     drift:
       operation === "refresh"
         ? "Drift (the live tenant differs from the state):"
-        : "Drift (the live tenant differs from the state, as a refresh would see it; `up` restores it unless a remedy is named):",
+        : "Drift (changed by hand: the live tenant differs from what the last `up` verified; not a change of this pull request):",
     steps:
       operation === "preview"
         ? `Console steps the merge will require (${pendingSteps}):`
