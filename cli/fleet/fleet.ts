@@ -344,10 +344,20 @@ function driftFromRefresh(figures: ReturnType<EventCollector["figures"]>): Stack
   // what the state recorded at the last up; a resource gone is one entry without a field.
   const fromState: StackReport["drift"] = figures.changes.flatMap((c) =>
     c.op === "delete"
-      ? [{ type: c.type, label: c.name, live: "gone", declared: "present" }]
-      : c.fields.map((f) => ({ type: c.type, label: c.name, field: f.field, live: plain(f.new), declared: plain(f.old) })),
+      ? [{ type: c.type, label: c.label ?? c.name, live: "gone", declared: "present" }]
+      : c.fields.map((f) => ({
+          type: c.type,
+          label: c.label ?? c.name,
+          field: f.field,
+          live: plain(f.new),
+          declared: plain(f.old),
+        })),
   );
-  return [...figures.drift, ...fromState];
+  const seen = new Set<string>();
+  return [...figures.drift, ...fromState].filter((d) => {
+    const key = `${d.type} ${d.label} ${d.field ?? ""}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
 }
 
 /** The checklist lines `up` prints per stack; past this many, the count and the runbook hold the rest. */

@@ -24,6 +24,8 @@ export interface ResourceChange {
   fields: FieldChange[];
   /** Nothing in the program or config changed: the update only restores drift listed apart. */
   driftOnly?: boolean;
+  /** The name the resource's review records give it (`APIMember`, `for member APIMember`), when known. */
+  label?: string;
 }
 
 /** One drifted field (absent: the whole object, e.g. a member inactive), as the reports show it. */
@@ -44,7 +46,7 @@ export interface Drift {
 export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** Inputs a new resource's entry does not list: the provider's code, markers and the program's internals. */
-const NOT_SHOWN_AT_CREATE = new Set(["__provider", "owner", "roleDeclared", "permissions"]);
+const NOT_SHOWN_AT_CREATE = new Set(["__provider", "owner", "roleDeclared", "permissions", "publicKey", "privateKey"]);
 
 /** What a new resource is declared with, as its entry lists it: plain values, no secret, nothing unknown. */
 function declaredFields(inputs: Record<string, unknown> | undefined, side: "old" | "new"): FieldChange[] {
@@ -191,7 +193,9 @@ export class EventCollector {
       const name = nameOf(meta.urn);
       const existing = changes.find((c) => c.name === name && c.type === shortType(meta.type));
       if (existing) continue;
-      changes.push({ op: op as ResourceChange["op"], type: shortType(meta.type), name, fields });
+      const type = shortType(meta.type);
+      const label = recordLabel(type, (meta.old?.outputs ?? meta.new?.outputs) as Record<string, unknown> | undefined);
+      changes.push({ op: op as ResourceChange["op"], type, name, fields, ...(label ? { label } : {}) });
     }
 
     // A failed up's checklist (its record) is authoritative; otherwise the step records say what is pending.

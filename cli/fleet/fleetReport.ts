@@ -165,7 +165,8 @@ function headings(operation: Operation) {
 
 function section(s: StackReport, operation: Operation): string {
   const out: string[] = [];
-  const pending = s.creates + s.updates + s.deletes + s.replacements;
+  // A refresh changes only the state: what it finds is counted as drift.
+  const pending = operation === "refresh" ? 0 : s.creates + s.updates + s.deletes + s.replacements;
   const summary = [
     pending ? `${pending} change${pending === 1 ? "" : "s"}` : "",
     s.consoleSteps.length ? `${s.consoleSteps.length} console step${s.consoleSteps.length === 1 ? "" : "s"}` : "",
