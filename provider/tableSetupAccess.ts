@@ -406,15 +406,9 @@ async function diff(
   }
   const stepsLeft = (olds.pendingSteps ?? []).length > 0;
   if (live.memberRole !== undefined && live.memberRole.toLowerCase() !== news.role.toLowerCase()) {
-    // The member moved to another role, or its role renamed, by hand: the ApiMember reports that
-    // drift (and up moves the member back); the list is this role's only once it has.
-    report(
-      notice(
-        subject,
-        `not checked: member ${news.member} is on security role "${live.memberRole}", not "${news.role}" (drift its ApiMember reports)`,
-      ),
-    );
-    return diffResult(false);
+    // Not the operator's: the member's ApiMember resource moves it back on the next up.
+    report(driftRecord(subject, `member ${news.member} securityRole`, live.memberRole, news.role));
+    return diffResult(true);
   }
   const { diffs, steps } = pending(news, live);
   // Drift: an entry the last verification saw otherwise (only while the list is readable).
