@@ -155,7 +155,7 @@ function headings(operation: Operation) {
     drift:
       operation === "refresh"
         ? "Drift (the live tenant differs from the state):"
-        : "Drift (changed by hand: the live tenant differs from what the last `up` verified; not a change of this pull request):",
+        : "Drift (the live tenant differs from the state: changed by hand, not by this pull request):",
     steps:
       operation === "preview"
         ? `Console steps the merge will require (${pendingSteps}):`
