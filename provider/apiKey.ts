@@ -416,9 +416,7 @@ async function read(context: HandlerContext, id: string, props: ApiKeyOutputs): 
     : await authenticatedMember(client, props.publicKey, props.privateKey);
   if (identifier === undefined) {
     if (await memberInactive(context, props.member))
-      report(
-        notice(ref(props.member), `not checked: member ${props.member} is inactive, so its key answers 401`),
-      );
+      report(notice(ref(props.member), `not checked: member ${props.member} is inactive, so its key answers 401`));
     else report(revoked(ref(props.member), props));
     return { id, props, inputs };
   }
