@@ -1,6 +1,5 @@
-// The one search for this package's root. The `__provider` text (runtimeProvider.ts) and the
-// plugin shim (plugin-shim.sh) carry the same search written out, because they run where no
-// module of ours is loaded yet; test/package-root.test.ts checks the three agree.
+// The one search for this package's root. The `__provider` text (runtimeProvider.ts) carries the
+// same search written out, because it runs where no module of ours is loaded yet.
 import * as fs from "fs";
 import * as path from "path";
 

@@ -19,7 +19,7 @@ echo "[setup] compiling TypeScript (tsc)" >&2
 # From scratch: tsc never removes the output of a source that moved or went, and `npm pack` ships
 # all of dist/.
 rm -rf dist
-npx tsc -p tsconfig.json
+npm run --silent build
 bin_dir="$(bash scripts/ensure-pulumi.sh)"
 mkdir -p .pulumi-state
 

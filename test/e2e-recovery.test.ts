@@ -49,9 +49,15 @@ exports.publicKey = key.publicKey;
 exports.privateKey = key.privateKey; // a secret: must appear only as ciphertext
 `;
 
+/** The project's provider server, as its own Pulumi.yaml declares it (dist/ is linked below). */
+const PROVIDER_PLUGIN = "plugins:\n  providers:\n    - name: pulumi-nodejs\n      path: dist/pulumi-runtime/plugin\n";
+
 function writeProgram(dir: string): void {
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: ${PROJECT}\nruntime: nodejs\nmain: index.js\n`);
+  fs.writeFileSync(
+    path.join(dir, "Pulumi.yaml"),
+    `name: ${PROJECT}\nruntime: nodejs\nmain: index.js\n${PROVIDER_PLUGIN}`,
+  );
   fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "connectwise-iac", private: true }));
   fs.writeFileSync(path.join(dir, "index.js"), PROGRAM);
   fs.symlinkSync(path.join(projectDir, "node_modules"), path.join(dir, "node_modules"), "dir");

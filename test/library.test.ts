@@ -110,7 +110,12 @@ describe("connectwise-iac as a library in another Pulumi project", () => {
         path.join(appDir, "package.json"),
         JSON.stringify({ name: "lib-user", private: true, main: "index.js" }),
       );
-      fs.writeFileSync(path.join(appDir, "Pulumi.yaml"), "name: lib-user\nruntime: nodejs\nmain: index.js\n");
+      // As the README tells a library user: the package's provider server, from its dist/.
+      fs.writeFileSync(
+        path.join(appDir, "Pulumi.yaml"),
+        "name: lib-user\nruntime: nodejs\nmain: index.js\n" +
+          "plugins:\n  providers:\n    - name: pulumi-nodejs\n      path: node_modules/connectwise-iac/dist/pulumi-runtime/plugin\n",
+      );
       // Strict, and every declaration file checked (no skipLibCheck, no esModuleInterop): the
       // package's types must not pull in a dependency's that fail there (zod's do).
       const tsconfig = {

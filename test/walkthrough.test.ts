@@ -3,6 +3,9 @@
 // through the environment variables the README tells the reader to set (CONNECTWISE_* and
 // PULUMI_CONFIG_PASSPHRASE_FILE); nothing else is substituted. Then what the README says next:
 // the operator does the checklist, `up` again until it converges, and preview shows no changes.
+// All of it twice: on the CLI scripts/ensure-pulumi.sh provides, and on a Pulumi laid out as a
+// release ships it (found on PATH, with the SDK's stock dynamic-provider plugin beside it), where
+// the project's provider server comes in only through Pulumi.yaml's `plugins.providers`.
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -10,6 +13,7 @@ import * as path from "path";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
 import { pulumiBinDir } from "../pulumi-runtime/pulumiCli";
+import { releaseLayout, snapshotTree } from "./e2e/pulumi";
 import { shippedPreset } from "../program/presets";
 
 const elements = shippedPreset("elements");
@@ -55,141 +59,190 @@ function bash(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Ran>
   });
 }
 
-let tempDir: string;
-let project: string;
-let sandbox: RunningSandbox;
-let env: NodeJS.ProcessEnv;
-const printed: string[] = [];
+describe.each(["built", "release"] as const)("on the %s layout", (layout) => {
+  let tempDir: string;
+  let project: string;
+  let sandbox: RunningSandbox;
+  let env: NodeJS.ProcessEnv;
+  const printed: string[] = [];
+  /** The release layout's bin directory (undefined on the built layout) and its files before the runs. */
+  let releaseBin: string | undefined;
+  let releaseFiles: string[] = [];
 
-beforeAll(async () => {
-  await pulumiBinDir(); // may build the CLI on a fresh machine, as `npm run setup` would
-  tempDir = fs.mkdtempSync(path.join(os.tmpdir(), "cw-iac-walkthrough-"));
-  project = path.join(tempDir, "connectwise-iac");
-  copyProject(project);
-  sandbox = await startSandbox({ port: 0 });
-  const passphraseFile = path.join(tempDir, "passphrase");
-  fs.writeFileSync(passphraseFile, "walkthrough test passphrase\n", { mode: 0o600 });
-  env = { ...process.env };
-  for (const key of Object.keys(env)) if (/^(PULUMI_|CONNECTWISE_)/.test(key)) delete env[key];
-  Object.assign(env, {
-    // What the README has the reader set before the walkthrough.
-    PULUMI_CONFIG_PASSPHRASE_FILE: passphraseFile,
-    CONNECTWISE_SITE: sandbox.url,
-    CONNECTWISE_COMPANY_ID: sandbox.companyId,
-    CONNECTWISE_CLIENT_ID: sandbox.clientId,
-    CONNECTWISE_PUBLIC_KEY: sandbox.publicKey,
-    CONNECTWISE_PRIVATE_KEY: sandbox.privateKey,
-    // Keeps this machine's ~/.pulumi (selected stacks, logins) out of the test.
-    PULUMI_HOME: path.join(tempDir, "pulumi-home"),
-  });
-}, 20 * 60_000);
-
-afterAll(async () => {
-  await sandbox?.close();
-  if (tempDir) fs.rmSync(tempDir, { recursive: true, force: true });
-});
-
-const npmPulumi = (args: string) => bash(["-c", `npm run pulumi -- ${args}`], project, env).then(record);
-
-function record(ran: Ran): Ran {
-  printed.push(ran.stdout, ran.stderr);
-  return ran;
-}
-
-test(
-  "the README walkthrough, typed as shown: setup, new-client, preview, and an up that stops at the checklist",
-  async () => {
-    const block = walkthroughBlock(fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8"));
-    expect(block).toContain("npm run new-client -- acme");
-    fs.writeFileSync(path.join(tempDir, "walkthrough.sh"), block);
-    // -e stops at the first failing command, -x traces each command as it runs.
-    const ran = record(await bash(["-ex", path.join(tempDir, "walkthrough.sh")], project, env));
-    const traced = ran.stderr.split("\n").filter((l) => l.startsWith("+ "));
-
-    // Every command ran; only the last, the first `up`, failed, and it failed with the checklist
-    // (the README says so: the published API cannot write permission levels).
-    expect(traced[traced.length - 1]).toMatch(/^\+ npm run pulumi -- up /);
-    expect(ran.code).not.toBe(0);
-    expect(ran.stdout).toContain('Created stack "acme"');
-    expect(ran.stdout).toMatch(/System > Security Roles > ElementsAPI\n\s+1\. Companies > Company Maintenance: set /);
-    expect(
-      fs.existsSync(path.join(project, ".pulumi-state", ".pulumi", "stacks", "connectwise-iac", "acme.json")),
-    ).toBe(true);
-    const stackFile = fs.readFileSync(path.join(project, "Pulumi.acme.yaml"), "utf8");
-    expect(stackFile).toContain("connectwise:privateKey:\n    secure: v1:");
-    expect(stackFile).not.toContain("TODO");
-  },
-  15 * 60_000,
-);
-
-test(
-  "after the operator's console steps, `up` again converges and preview shows no changes",
-  async () => {
-    const operator = new SandboxConsole(sandbox.consoleUrl);
-    // The first up's one checklist held every step: role levels and the Table Setup list.
-    for (const definition of [elements, lifecycleManager]) {
-      await operator.setPermissions(definition.roleName, definition.permissions);
-      if (definition.tableSetup.length > 0) await operator.setTableSetup(definition.roleName, definition.tableSetup);
-    }
-    expect((await npmPulumi("up --yes --stack acme")).code).toBe(0);
-    const preview = await npmPulumi("preview --expect-no-changes --stack acme");
-    expect(preview.code).toBe(0);
-  },
-  10 * 60_000,
-);
-
-test(
-  "Ctrl-C sent to the whole process group reaches pulumi once: it cancels, it does not terminate",
-  async () => {
-    // As a CI runner interrupts a job: SIGINT to the group that holds npm and the wrapper. npm
-    // forwards its copy to the wrapper, which must pass on one.
-    const child = spawn("bash", ["-c", "npm run pulumi -- preview --stack acme"], {
-      cwd: project,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
+  beforeAll(async () => {
+    await pulumiBinDir(); // may build the CLI on a fresh machine, as `npm run setup` would
+    tempDir = fs.mkdtempSync(path.join(os.tmpdir(), "cw-iac-walkthrough-"));
+    printed.length = 0;
+    releaseBin = layout === "release" ? await releaseLayout(path.join(tempDir, "pulumi-release")) : undefined;
+    releaseFiles = releaseBin ? snapshotTree(path.dirname(releaseBin)) : [];
+    project = path.join(tempDir, "connectwise-iac");
+    copyProject(project);
+    sandbox = await startSandbox({ port: 0 });
+    const passphraseFile = path.join(tempDir, "passphrase");
+    fs.writeFileSync(passphraseFile, "walkthrough test passphrase\n", { mode: 0o600 });
+    env = { ...process.env };
+    for (const key of Object.keys(env)) if (/^(PULUMI_|CONNECTWISE_)/.test(key)) delete env[key];
+    Object.assign(env, {
+      // What the README has the reader set before the walkthrough.
+      PULUMI_CONFIG_PASSPHRASE_FILE: passphraseFile,
+      CONNECTWISE_SITE: sandbox.url,
+      CONNECTWISE_COMPANY_ID: sandbox.companyId,
+      CONNECTWISE_CLIENT_ID: sandbox.clientId,
+      CONNECTWISE_PUBLIC_KEY: sandbox.publicKey,
+      CONNECTWISE_PRIVATE_KEY: sandbox.privateKey,
+      // Keeps this machine's ~/.pulumi (selected stacks, logins) out of the test.
+      PULUMI_HOME: path.join(tempDir, "pulumi-home"),
     });
-    let output = "";
-    let sent = false;
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (!sent && output.includes("Previewing update")) {
-        sent = true;
-        // pulumi installs its SIGINT handler a moment after the header; the program's run takes seconds.
-        setTimeout(() => process.kill(-child.pid!, "SIGINT"), 1000);
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-    printed.push(output);
-    expect(sent).toBe(true);
-    expect(output).toContain("preview canceled");
-    expect(code).not.toBe(0);
-    expect(output.match(/\^C received; cancelling/g)).toHaveLength(1);
-    expect(output).not.toContain("terminating");
-  },
-  5 * 60_000,
-);
+    // A release install is found on PATH (scripts/ensure-pulumi.sh takes a complete one from there).
+    if (releaseBin) env.PATH = `${releaseBin}${path.delimiter}${env.PATH ?? ""}`;
+  }, 20 * 60_000);
 
-test("no credential in plaintext: stack file, state, or anything printed", () => {
-  const state = fs.readFileSync(
-    path.join(project, ".pulumi-state", ".pulumi", "stacks", "connectwise-iac", "acme.json"),
-    "utf8",
-  );
-  const haystacks = [fs.readFileSync(path.join(project, "Pulumi.acme.yaml"), "utf8"), state, ...printed];
-  for (const secret of [sandbox.privateKey, "walkthrough test passphrase"]) {
-    expect(haystacks.some((h) => h.includes(secret))).toBe(false);
+  afterAll(async () => {
+    await sandbox?.close();
+    if (tempDir) fs.rmSync(tempDir, { recursive: true, force: true });
+  });
+
+  const npmPulumi = (args: string) => bash(["-c", `npm run pulumi -- ${args}`], project, env).then(record);
+
+  function record(ran: Ran): Ran {
+    printed.push(ran.stdout, ran.stderr);
+    return ran;
   }
-});
 
-test("Pulumi.acme.yaml is not git-ignored: stack files are committed", async () => {
-  // The project's .gitignore in a fresh repository, so the answer does not depend on this checkout.
-  const repo = path.join(tempDir, "gitignore-check");
-  fs.mkdirSync(repo);
-  fs.copyFileSync(path.join(PROJECT_ROOT, ".gitignore"), path.join(repo, ".gitignore"));
-  const check = (file: string) =>
-    bash(["-c", `git init -q && git check-ignore --no-index -q ${file}`], repo, process.env);
-  expect((await check("Pulumi.acme.yaml")).code).toBe(1); // 1: not ignored
-  expect((await check(".pulumi-state/x")).code).toBe(0); // 0: ignored
+  test(
+    "the README walkthrough, typed as shown: setup, new-client, preview, and an up that stops at the checklist",
+    async () => {
+      const block = walkthroughBlock(fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8"));
+      expect(block).toContain("npm run new-client -- acme");
+      fs.writeFileSync(path.join(tempDir, "walkthrough.sh"), block);
+      // -e stops at the first failing command, -x traces each command as it runs.
+      const ran = record(await bash(["-ex", path.join(tempDir, "walkthrough.sh")], project, env));
+      const traced = ran.stderr.split("\n").filter((l) => l.startsWith("+ "));
+
+      // Every command ran; only the last, the first `up`, failed, and it failed with the checklist
+      // (the README says so: the published API cannot write permission levels).
+      expect(traced[traced.length - 1]).toMatch(/^\+ npm run pulumi -- up /);
+      expect(ran.code).not.toBe(0);
+      expect(ran.stdout).toContain('Created stack "acme"');
+      // `npm run setup` took the install found on PATH (the release layout), or the built one.
+      if (releaseBin) expect(ran.stdout).toContain(`export PATH="${releaseBin}:$PATH"`);
+      expect(ran.stdout).toMatch(/System > Security Roles > ElementsAPI\n\s+1\. Companies > Company Maintenance: set /);
+      expect(
+        fs.existsSync(path.join(project, ".pulumi-state", ".pulumi", "stacks", "connectwise-iac", "acme.json")),
+      ).toBe(true);
+      const stackFile = fs.readFileSync(path.join(project, "Pulumi.acme.yaml"), "utf8");
+      expect(stackFile).toContain("connectwise:privateKey:\n    secure: v1:");
+      expect(stackFile).not.toContain("TODO");
+      // Console steps are tied to their resource, not floating under the stack: the project's
+      // provider server ran, on either layout.
+      expect(ran.stdout).toMatch(
+        /pulumi-nodejs:dynamic\/connectwise:SecurityRole \(elements-role\):\n\s+SecurityRole ElementsAPI: /,
+      );
+    },
+    15 * 60_000,
+  );
+
+  test(
+    "after the operator's console steps, `up` again converges and preview shows no changes",
+    async () => {
+      const operator = new SandboxConsole(sandbox.consoleUrl);
+      // The first up's one checklist held every step: role levels and the Table Setup list.
+      for (const definition of [elements, lifecycleManager]) {
+        await operator.setPermissions(definition.roleName, definition.permissions);
+        if (definition.tableSetup.length > 0) await operator.setTableSetup(definition.roleName, definition.tableSetup);
+      }
+      expect((await npmPulumi("up --yes --stack acme")).code).toBe(0);
+      const preview = await npmPulumi("preview --expect-no-changes --stack acme");
+      expect(preview.code).toBe(0);
+    },
+    10 * 60_000,
+  );
+
+  test(
+    "a level changed by hand is drift, named per permission, in preview --diff and in --json",
+    async () => {
+      const operator = new SandboxConsole(sandbox.consoleUrl);
+      await operator.setPermissions(elements.roleName, { "Finance/Agreements": { add: "None" } });
+      const diff = await npmPulumi("preview --diff --stack acme");
+      expect(diff.code).toBe(0);
+      // The role's step names the permission (the detailed diff); the drift line (a diagnostic,
+      // which the diff view writes to stderr in event order) names the level as read live.
+      expect(diff.stdout).toMatch(
+        /~ pulumi-nodejs:dynamic\/connectwise:SecurityRole: \(update\)\n(\s+\[.*\]\n)+\s+~ permissions: \{\n\s+~ Finance\/Agreements: \{\n\s+~ add: /,
+      );
+      expect(diff.stderr).toContain("SecurityRole ElementsAPI: drift: Finance/Agreements add: None => All");
+      // --silent: npm's own header would precede the JSON on stdout.
+      const json = record(await bash(["-c", "npm run --silent pulumi -- preview --json --stack acme"], project, env));
+      const steps = (JSON.parse(json.stdout) as { steps: { urn: string; detailedDiff?: Record<string, unknown> }[] })
+        .steps;
+      const role = steps.find((step) => step.urn.endsWith("::elements-role"));
+      expect(Object.keys(role?.detailedDiff ?? {})).toEqual(
+        expect.arrayContaining([expect.stringMatching(/Agreements/)]),
+      );
+      // Back as declared, for the tests after this one.
+      await operator.setPermissions(elements.roleName, { "Finance/Agreements": { add: "All" } });
+    },
+    5 * 60_000,
+  );
+
+  test(
+    "Ctrl-C sent to the whole process group reaches pulumi once: it cancels, it does not terminate",
+    async () => {
+      // As a CI runner interrupts a job: SIGINT to the group that holds npm and the wrapper. npm
+      // forwards its copy to the wrapper, which must pass on one.
+      const child = spawn("bash", ["-c", "npm run pulumi -- preview --stack acme"], {
+        cwd: project,
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+      });
+      let output = "";
+      let sent = false;
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (!sent && output.includes("Previewing update")) {
+          sent = true;
+          // pulumi installs its SIGINT handler a moment after the header; the program's run takes seconds.
+          setTimeout(() => process.kill(-child.pid!, "SIGINT"), 1000);
+        }
+      };
+      child.stdout.on("data", onData);
+      child.stderr.on("data", onData);
+      const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+      printed.push(output);
+      expect(sent).toBe(true);
+      expect(output).toContain("preview canceled");
+      expect(code).not.toBe(0);
+      expect(output.match(/\^C received; cancelling/g)).toHaveLength(1);
+      expect(output).not.toContain("terminating");
+    },
+    5 * 60_000,
+  );
+
+  test("no credential in plaintext: stack file, state, or anything printed", () => {
+    const state = fs.readFileSync(
+      path.join(project, ".pulumi-state", ".pulumi", "stacks", "connectwise-iac", "acme.json"),
+      "utf8",
+    );
+    const haystacks = [fs.readFileSync(path.join(project, "Pulumi.acme.yaml"), "utf8"), state, ...printed];
+    for (const secret of [sandbox.privateKey, "walkthrough test passphrase"]) {
+      expect(haystacks.some((h) => h.includes(secret))).toBe(false);
+    }
+  });
+
+  test("nothing was written into the Pulumi installation or a plugin directory", () => {
+    if (releaseBin) expect(snapshotTree(path.dirname(releaseBin))).toEqual(releaseFiles);
+    expect(fs.existsSync(path.join(tempDir, "pulumi-home", "plugins"))).toBe(false);
+  });
+
+  test("Pulumi.acme.yaml is not git-ignored: stack files are committed", async () => {
+    // The project's .gitignore in a fresh repository, so the answer does not depend on this checkout.
+    const repo = path.join(tempDir, "gitignore-check");
+    fs.mkdirSync(repo);
+    fs.copyFileSync(path.join(PROJECT_ROOT, ".gitignore"), path.join(repo, ".gitignore"));
+    const check = (file: string) =>
+      bash(["-c", `git init -q && git check-ignore --no-index -q ${file}`], repo, process.env);
+    expect((await check("Pulumi.acme.yaml")).code).toBe(1); // 1: not ignored
+    expect((await check(".pulumi-state/x")).code).toBe(0); // 0: ignored
+  });
 });

@@ -87,6 +87,43 @@ export async function pulumiEnvironment(): Promise<PulumiEnvironment> {
   };
 }
 
+/**
+ * A Pulumi installation laid out as a release ships it, in `into`/bin: the CLI, its Node.js
+ * language host, and the stock `pulumi-resource-pulumi-nodejs` (the SDK's own script, copied
+ * unchanged from node_modules/@pulumi/pulumi: it runs the SDK's dynamic-provider server). The
+ * binaries are the ones scripts/ensure-pulumi.sh built (no release can be downloaded here); the
+ * project's provider server can come in only through Pulumi.yaml's `plugins.providers`.
+ */
+export async function releaseLayout(into: string): Promise<string> {
+  const built = await ensurePulumi();
+  const bin = path.join(into, "bin");
+  fs.mkdirSync(bin, { recursive: true });
+  fs.symlinkSync(fs.realpathSync(path.join(built, "pulumi")), path.join(bin, "pulumi"));
+  // A release's host is one binary; here it is the built host reached through its wrapper.
+  fs.writeFileSync(
+    path.join(bin, "pulumi-language-nodejs"),
+    `#!/bin/sh\nexec "${path.join(built, "pulumi-language-nodejs")}" "$@"\n`,
+    { mode: 0o755 },
+  );
+  const stockPlugin = path.join(projectDir, "node_modules", "@pulumi", "pulumi", "pulumi-resource-pulumi-nodejs");
+  fs.copyFileSync(stockPlugin, path.join(bin, "pulumi-resource-pulumi-nodejs"));
+  fs.chmodSync(path.join(bin, "pulumi-resource-pulumi-nodejs"), 0o755);
+  return bin;
+}
+
+/** Every file under `dir` with its size and mtime: to prove a run wrote nothing there. */
+export function snapshotTree(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .map((entry) => {
+      const file = path.join(entry.parentPath, entry.name);
+      const stat = fs.lstatSync(file);
+      return `${path.relative(dir, file)} ${stat.size} ${stat.mtimeMs}`;
+    })
+    .sort();
+}
+
 export interface CreateStackOptions {
   stackName: string;
   projectName: string;
@@ -118,6 +155,20 @@ function pulumiCommand(root: string): Promise<PulumiCommand> {
   return command;
 }
 
+/** Pulumi.yaml's `plugins` (the SDK's ProjectSettings type does not declare it, the file may). */
+type PluginList = { name: string; path: string; version?: string }[];
+type ProjectPlugins = { providers?: PluginList; languages?: PluginList; analyzers?: PluginList };
+
+/** Pulumi.yaml's plugin paths are relative to its folder; the copy in `workDir` needs them absolute. */
+function absolutePluginPaths(plugins: ProjectPlugins | undefined, programDir: string): ProjectPlugins | undefined {
+  if (!plugins) return undefined;
+  const entries = Object.entries(plugins).map(([kind, list]: [string, PluginList]) => [
+    kind,
+    list.map((plugin) => ({ ...plugin, path: path.resolve(programDir, plugin.path) })),
+  ]);
+  return Object.fromEntries(entries) as ProjectPlugins;
+}
+
 /**
  * Creates (or selects) a stack on `env`'s backend. The project file is written into `workDir`
  * with `main` pointing at `programDir`, so stack config never lands in the program's directory.
@@ -142,6 +193,7 @@ export async function createStack(opts: CreateStackOptions): Promise<Stack> {
     ...programProject,
     name: opts.projectName,
     main: path.resolve(programDir, programProject.main ?? "."),
+    plugins: absolutePluginPaths((programProject as { plugins?: ProjectPlugins }).plugins, programDir),
   };
   return LocalWorkspace.createOrSelectStack(
     { stackName: opts.stackName, workDir: opts.workDir },
