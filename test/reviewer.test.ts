@@ -10,7 +10,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import type { FleetReport } from "../cli/fleet/fleetReport";
-import { PulumiEnvironment, pulumiEnvironment } from "./e2e/pulumi";
+import { PulumiEnvironment, pulumiEnvironment, releaseLayout, snapshotTree } from "./e2e/pulumi";
 import { RestoredTenant, TENANT_INTEGRATIONS, restoreTenant, tenantMember } from "./e2e/tenantFixture";
 import { call } from "./sandbox-harness";
 import { shippedPreset } from "../program/presets";
@@ -25,11 +25,12 @@ const SUITE_TIMEOUT_MS = 15 * 60_000;
 const STEP_TIMEOUT_MS = 6 * 60_000;
 
 /**
- * The Pulumi installations the suite runs on. "project": the CLI the project builds, with its
- * provider server beside it. A release layout (Pulumi as released, the SDK's shim) is added here
- * once test/e2e/pulumi.ts can assemble one; the expected texts are the same on every layout.
+ * The Pulumi installations the suite runs on: "built", the CLI the project builds (its provider
+ * server beside it); "release", Pulumi laid out as released (the stock SDK plugin beside the CLI,
+ * first on PATH; the project's server comes in through Pulumi.yaml's `plugins.providers`). The
+ * expected texts are the same on both.
  */
-const LAYOUTS = ["project"] as const;
+const LAYOUTS = ["built", "release"] as const;
 
 interface Run {
   code: number;
@@ -41,17 +42,23 @@ describe.each(LAYOUTS)("the reviewer's fleet comment (%s layout)", (layout) => {
   let env: PulumiEnvironment;
   let projectDir: string;
   let tenants: Record<StackName, RestoredTenant>;
+  /** The release layout's bin directory (undefined on the built layout) and its files before the runs. */
+  let releaseBin: string | undefined;
+  let releaseFiles: string[] = [];
   const secrets: string[] = [];
   const printed: string[] = [];
 
   beforeAll(async () => {
     expect(fs.existsSync(FLEET)).toBe(true); // `npm test` compiles first
-    expect(layout).toBe("project");
     env = await pulumiEnvironment();
     projectDir = path.join(env.tempDir, "msp-repo");
+    releaseBin = layout === "release" ? await releaseLayout(path.join(env.tempDir, "pulumi-release")) : undefined;
+    releaseFiles = releaseBin ? snapshotTree(path.dirname(releaseBin)) : [];
   }, SUITE_TIMEOUT_MS);
 
   afterAll(async () => {
+    // Nothing was written into the installation.
+    if (releaseBin) expect(snapshotTree(path.dirname(releaseBin))).toEqual(releaseFiles);
     for (const t of Object.values(tenants ?? {})) await t.sandbox.close();
     for (const s of STACKS) fs.rmSync(path.join(ROOT, "runbooks", `${s}.md`), { force: true });
     env?.dispose();
@@ -96,7 +103,12 @@ describe.each(LAYOUTS)("the reviewer's fleet comment (%s layout)", (layout) => {
     return new Promise((resolve, reject) => {
       const child = spawn("node", [FLEET, ...args, "--parallel", "2"], {
         cwd: projectDir,
-        env: { ...process.env, ...env.envVars },
+        env: {
+          ...process.env,
+          ...env.envVars,
+          // The fleet takes a complete install found first on PATH.
+          ...(releaseBin ? { PATH: `${releaseBin}${path.delimiter}${env.envVars.PATH}` } : {}),
+        },
         stdio: ["ignore", "pipe", "pipe"],
       });
       let stdout = "";
