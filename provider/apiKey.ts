@@ -42,6 +42,7 @@ import {
   isUnknown,
   judgedAcross,
   oneOf,
+  optionalText,
   reject,
   resourceLabel,
   rule,
@@ -56,6 +57,7 @@ import {
   inputDetails,
   lifecycle,
 } from "./kit/lifecycle";
+import { type JournalEntry, RUN, drop, record, recordsOf, release, runOf, settle } from "./kit/journal";
 import { tableSetupItems } from "./reads";
 import { report } from "./report";
 
@@ -104,6 +106,12 @@ const FIELDS = {
    * How long before its expiration a token is replaced by a new one: days, hours or minutes,
    * e.g. "7d" (default), "12h", "30m", "1d12h". Checked at every preview and up.
    */
+  /**
+   * Who makes the key, `<project>/<stack>/<resource name>` (resources/apiKey.ts sets it): the
+   * create journal's record of each token POST names it, so a token minted by a run that died is
+   * reported by the next one.
+   */
+  owner: field(optionalText(), { same: "ignored" }),
   rotateBefore: rule<string, string, "defaulted">(
     "defaulted",
     (value) =>
@@ -119,7 +127,7 @@ const FIELDS = {
 /** The checked inputs. */
 export type ApiKeyInputs = InputsOf<typeof FIELDS>;
 /** What users write (resources/apiKey.ts). */
-export type ApiKeyArgs = ArgsOf<typeof FIELDS>;
+export type ApiKeyArgs = Omit<ArgsOf<typeof FIELDS>, "owner">;
 
 export interface ApiKeyOutputs extends ApiKeyInputs {
   publicKey: string;
@@ -176,6 +184,9 @@ async function diff(
   const subject = ref(news.member);
   const unanswered = olds.unanswered ?? [];
   reportUnanswered(subject, unanswered);
+  await dropHeld(context.tenant(), olds);
+  const died = await diedMints(context.tenant(), olds.member, olds.owner, olds);
+  reportDied(subject, olds.member, died);
   if (!olds.publicKey) {
     // The last mint's answer was lost: update mints (a replacement's create could not carry the record).
     report(notice(subject, `no key in the state (the last token POST got no answer): up will mint a new key`));
@@ -212,8 +223,9 @@ async function diff(
       }
     }
   }
-  // A record past its expiry is dropped by update.
-  if (current(unanswered).length !== unanswered.length) details.unanswered = { kind: "update", inputDiff: false };
+  // A record past its expiry is dropped by update; a died run's token is added to the state by it.
+  if (current(unanswered).length !== unanswered.length || died.length > 0)
+    details.unanswered = { kind: "update", inputDiff: false };
   return diffResult(Object.keys(details).length > 0, replaces, details);
 }
 
@@ -259,19 +271,20 @@ async function mint(
   id: string | undefined,
   earlier: UnansweredToken[],
 ): Promise<{ token: Token; unanswered: UnansweredToken[] }> {
-  const sentAt = new Date();
+  // The evidence first: no token is asked for unless its record is written (a run that dies
+  // after the POST leaves it for the next one to report).
+  const posted = await record({ kind: TYPE, tenant: client.tenant, key: inputs.member, owner: inputs.owner ?? "" });
+  const sentAt = new Date(posted.at);
+  let token: Token;
   try {
-    const token = await mintToken(client, inputs.member);
-    // The tenant's token lifetime, now known, bounds how long an unanswered token can work.
-    const lifetime = Date.parse(token.expiration) - sentAt.getTime();
-    const unanswered = earlier.map((t) =>
-      t.expiresBy || Number.isNaN(lifetime)
-        ? t
-        : { ...t, expiresBy: new Date(Date.parse(t.at) + lifetime).toISOString() },
-    );
-    return { token, unanswered };
+    token = await mintToken(client, inputs.member);
   } catch (error) {
-    if (!outcomeUnknown(error)) throw error;
+    if (!outcomeUnknown(error)) {
+      // A refusal minted nothing: its record is no evidence of anything.
+      await drop(posted);
+      throw error;
+    }
+    // The record stays until the state's `unanswered` holds this attempt (diff drops it then).
     const attempt: UnansweredToken = { member: inputs.member, at: sentAt.toISOString() };
     const unanswered = [...earlier, attempt];
     const message =
@@ -288,6 +301,65 @@ async function mint(
     };
     throw new PartialFailure(message, id ?? `${inputs.member}/unanswered-${sentAt.getTime()}`, properties, [message]);
   }
+  await settle(posted, { id: keyId(inputs.member, token.publicKey), hint: token.publicKey.slice(-4) });
+  // The tenant's token lifetime, now known, bounds how long an unanswered token can work.
+  const lifetime = Date.parse(token.expiration) - sentAt.getTime();
+  const unanswered = earlier.map((t) =>
+    t.expiresBy || Number.isNaN(lifetime)
+      ? t
+      : { ...t, expiresBy: new Date(Date.parse(t.at) + lifetime).toISOString() },
+  );
+  return { token, unanswered };
+}
+
+// ---- Tokens of runs that died ---------------------------------------------------------------
+// Every token POST is recorded in the create journal before it is sent, and the record names the
+// key once the answer arrives. A record of this resource written by another provider process (an
+// earlier run: the stack lock allows one at a time) that names no key the state holds is a token
+// that may be live unknown to the state: the POST was sent and the run died before the answer
+// (no key named) or before the state save (a key named: it exists for certain).
+
+/** This resource's token records from runs that died, which the state (olds) does not hold. */
+async function diedMints(tenant: string, member: string, owner: string | undefined, olds?: ApiKeyOutputs) {
+  const records = await recordsOf(TYPE, tenant, member);
+  const heldId = olds?.publicKey ? keyId(olds.member, olds.publicKey) : undefined;
+  const inState = new Set((olds?.unanswered ?? []).map((t) => t.at));
+  return records.filter(
+    (r) => r.owner === (owner ?? "") && r.run !== RUN && (r.id === undefined || r.id !== heldId) && !inState.has(r.at),
+  );
+}
+
+/** A died run's token as the state and the runbook keep it. */
+function asUnanswered(member: string, entry: JournalEntry): UnansweredToken {
+  return { member, at: entry.at, ...(entry.hint ? { hint: entry.hint } : {}) };
+}
+
+function reportDied(subject: ResourceRef, member: string, died: JournalEntry[]): void {
+  for (const entry of died)
+    report(
+      notice(
+        subject,
+        `token of a run that died: ${entry.id ? "a key was minted" : "a key may have been minted"} by ${runOf(entry)} ` +
+          `and never reached the state: ${unansweredTokenText(asUnanswered(member, entry))}; up mints a new key and the runbook lists this one`,
+      ),
+    );
+}
+
+/** Once the state holds them (as its key or in `unanswered`), the records are no longer needed. */
+async function dropHeld(tenant: string, olds: ApiKeyOutputs): Promise<void> {
+  const records = await recordsOf(TYPE, tenant, olds.member);
+  const inState = new Set((olds.unanswered ?? []).map((t) => t.at));
+  const heldId = olds.publicKey ? keyId(olds.member, olds.publicKey) : undefined;
+  await Promise.all(
+    records
+      .filter(
+        (r) =>
+          r.owner === (olds.owner ?? "") &&
+          r.run !== RUN &&
+          (inState.has(r.at) || (r.id !== undefined && r.id === heldId)),
+      )
+      .map(drop),
+  );
 }
 
 /**
@@ -313,8 +385,16 @@ async function authenticates(context: HandlerContext, olds: ApiKeyOutputs): Prom
 async function create(context: HandlerContext, inputs: ApiKeyInputs): Promise<pulumi.dynamic.CreateResult> {
   const client = await context.connect();
   if (inputs.source === "token") {
-    const { token } = await mint(client, inputs, undefined, []);
-    const outs = tokenOutputs(client, inputs, token, []);
+    // A token an earlier run minted (or may have) and never saved: said, and kept for the runbook.
+    const died = await diedMints(client.tenant, inputs.member, inputs.owner);
+    reportDied(ref(inputs.member), inputs.member, died);
+    const { token, unanswered } = await mint(
+      client,
+      inputs,
+      undefined,
+      died.map((entry) => asUnanswered(inputs.member, entry)),
+    );
+    const outs = tokenOutputs(client, inputs, token, unanswered);
     return { id: keyId(inputs.member, token.publicKey), outs };
   }
   const publicKey = inputs.publicKey ?? "";
@@ -433,10 +513,11 @@ async function update(
   olds: ApiKeyOutputs,
   news: ApiKeyInputs & Record<string, unknown>,
 ): Promise<pulumi.dynamic.UpdateResult> {
-  const unanswered = current(olds.unanswered ?? []);
+  const client = await context.connect();
+  const died = (await diedMints(client.tenant, olds.member, olds.owner, olds)).map((e) => asUnanswered(olds.member, e));
+  const unanswered = [...current(olds.unanswered ?? []), ...died];
   if (!olds.publicKey && news.source === "token") {
     reportUnanswered(ref(news.member), unanswered);
-    const client = await context.connect();
     const minted = await mint(client, news, id, unanswered);
     return { outs: tokenOutputs(client, news, minted.token, minted.unanswered) };
   }
@@ -453,10 +534,15 @@ async function update(
 }
 
 /** The published API can neither revoke nor delete a key: say so, and where the operator does it. */
-function remove(_context: HandlerContext, _id: string, props: ApiKeyOutputs): Promise<void> {
+function remove(context: HandlerContext, _id: string, props: ApiKeyOutputs): Promise<void> {
   const subject = ref(props.member);
   reportUnanswered(subject, props.unanswered ?? []);
   if (!props.publicKey) return Promise.resolve(); // no key was received: nothing else to say
+  // The stack holds the key no longer: its journal records go (a later run must not report it as a died run's).
+  release(
+    { kind: TYPE, tenant: context.tenant(), key: props.member, owner: props.owner ?? "" },
+    keyId(props.member, props.publicKey),
+  );
   const key = `the key (${keyHint(props.publicKey)})`;
   const expiry = props.expiration ? ` It stops working by itself at ${props.expiration}.` : "";
   report(
@@ -469,11 +555,32 @@ function remove(_context: HandlerContext, _id: string, props: ApiKeyOutputs): Pr
   return Promise.resolve();
 }
 
+/** Preview of a new token key: a token a died run minted (or may have) is said before up mints another (no request). */
+async function afterCheck(
+  result: pulumi.dynamic.CheckResult,
+  olds: Record<string, unknown>,
+  _news: Record<string, unknown>,
+  context: HandlerContext,
+): Promise<pulumi.dynamic.CheckResult> {
+  const inputs = result.inputs as ApiKeyInputs | undefined;
+  if (Object.keys(olds).length > 0 || result.failures?.length || !inputs || inputs.source !== "token") return result;
+  if (typeof inputs.member !== "string" || isUnknown(inputs.member)) return result;
+  let tenant: string;
+  try {
+    tenant = context.tenant();
+  } catch {
+    return result; // no connection configured yet: create says it
+  }
+  reportDied(ref(inputs.member), inputs.member, await diedMints(tenant, inputs.member, inputs.owner));
+  return result;
+}
+
 export const provider = lifecycle<ApiKeyInputs, ApiKeyOutputs>({
   type: TYPE,
   fields: FIELDS,
   voice: fieldFirst((news) => label(news.member)),
   across,
+  afterCheck,
   // A console key was made by the operator, not by this stack (a console key never has
   // unanswered mints: only tokens are minted).
   release: {

@@ -42,7 +42,6 @@ import {
   NaturalKey,
   createOrRecover,
   lifecycle,
-  releaseAdopted,
   sameName,
   sameText,
 } from "./kit/lifecycle";
@@ -389,15 +388,24 @@ async function create(context: HandlerContext, inputs: ApiMemberInputs): Promise
       const member = await createApiMember(client, { identifier: inputs.identifier, ...desired });
       return { id: String(memberIdOf(member)), outs: outputs(inputs, member, false) };
     },
-    // Identifiers are shared with full members, which the apiMembers lookup does not list.
-    refused: (err) =>
-      err instanceof ConnectWiseError && err.errors.some((e) => e.code === "ObjectExists")
-        ? new Error(
-            `${resource}: ConnectWise refused the identifier "${inputs.identifier}": a member with that identifier already exists on ` +
-              `${client.tenant} (a full member cannot be adopted as an API member; choose another identifier). ${err.message}`,
-            { cause: err },
-          )
-        : undefined,
+    // Identifiers are shared with full members, which the apiMembers lookup does not list; an API
+    // member of the identifier made meanwhile (another stack racing this one) is named with its owner.
+    refused: async (err) => {
+      if (!(err instanceof ConnectWiseError && err.errors.some((e) => e.code === "ObjectExists"))) return undefined;
+      const racing = await memberByIdentifier(client, inputs.identifier).catch(() => undefined);
+      const claim = racing && claimOf(racing, { ...inputs, adopt: false }, client.tenant);
+      if (racing && claim)
+        return new Error(
+          `${resource}: ConnectWise refused the identifier "${inputs.identifier}": an API member of that identifier was made ` +
+            `meanwhile (id ${racing.id}). ${claim.take ? "It carries this stack's own marker: run up again to take it back" : claim.reason}`,
+          { cause: err },
+        );
+      return new Error(
+        `${resource}: ConnectWise refused the identifier "${inputs.identifier}": a full member with that identifier exists on ` +
+          `${client.tenant} (a full member cannot be adopted as an API member; choose another identifier). ${err.message}`,
+        { cause: err },
+      );
+    },
     take: (found, why, error) => {
       const claim = claimOf(found, inputs, client.tenant);
       if (!claim.take)
@@ -467,8 +475,10 @@ async function update(
  * stack holds the member no longer: another stack may adopt it, this one may take it back.
  */
 async function remove(context: HandlerContext, id: string, props: ApiMemberOutputs): Promise<void> {
+  const keeps = props.adopted === true && !props.deactivateAdopted;
+  if (keeps && !props.owner) return announceRelease(id, props, false);
   const client = await context.connect();
-  const operations: PatchOperation[] = [{ op: "replace", path: "inactiveFlag", value: true }];
+  const operations: PatchOperation[] = keeps ? [] : [{ op: "replace", path: "inactiveFlag", value: true }];
   if (props.owner) {
     const mark = releasedMarker(props.owner, props.adopted === true, new Date());
     const user = props.notes ?? "";
@@ -476,6 +486,23 @@ async function remove(context: HandlerContext, id: string, props: ApiMemberOutpu
   }
   // A member already gone is the state delete asks for.
   await goneIsDone(patchApiMember(client, id, operations));
+  if (keeps) announceRelease(id, props, true);
+}
+
+/**
+ * An adopted member is released as it is (active, its fields unchanged) unless deactivateAdopted
+ * is set; only its marker becomes a released one, so it blocks no other stack.
+ */
+function announceRelease(id: string, props: ApiMemberOutputs, marked: boolean): void {
+  report(
+    notice(
+      ref(props.identifier),
+      `released as it is: member ${id} was adopted, not created by this stack, so it stays active ` +
+        `and unchanged in ConnectWise` +
+        (marked ? ` but for its notes' last line, now "${RELEASED}${props.owner ?? ""}${ADOPTED} at <time>"` : "") +
+        ` (set deactivateAdopted: true before destroying to deactivate it instead)`,
+    ),
+  );
 }
 
 export const provider = lifecycle<ApiMemberInputs, ApiMemberOutputs>({
@@ -483,16 +510,7 @@ export const provider = lifecycle<ApiMemberInputs, ApiMemberOutputs>({
   fields: FIELDS,
   voice: fieldFirst((n) => label(n.identifier)),
   across: acrossFields,
-  release: releaseAdopted("deactivateAdopted", (id, props) =>
-    report(
-      notice(
-        ref(props.identifier),
-        `released as it is: member ${id} was adopted, not created by this stack, so it stays active ` +
-          `and unchanged in ConnectWise (its notes keep the line "${ownerMarker(props.owner ?? "", true)}"; ` +
-          `set deactivateAdopted: true before destroying to deactivate it instead)`,
-      ),
-    ),
-  ),
+  // An adopted member is released in remove(): its marker becomes a released one.
   diff,
   create,
   read,

@@ -42,7 +42,7 @@ import {
   securityRole,
   securityRoleNamed,
 } from "../connectwise/endpoints";
-import { ConnectWiseError } from "../connectwise/errors";
+import { ConnectWiseError, outcomeUnknown } from "../connectwise/errors";
 import type { SecurityRole } from "../connectwise/schemas";
 import {
   type ConsoleStep,
@@ -68,6 +68,7 @@ import {
   hintFor,
   isUnknown,
   matchName,
+  optionalText,
   resourceLabel,
   rule,
   text,
@@ -85,6 +86,19 @@ import {
   releaseAdopted,
   stillUnknown,
 } from "./kit/lifecycle";
+import { splitNotes } from "./apiMember";
+import {
+  type JournalEntry,
+  type Recorded,
+  drop,
+  hold,
+  record,
+  recordsOf,
+  release,
+  runOf,
+  settle,
+  stackOf,
+} from "./kit/journal";
 import { callerIdentifier } from "./lookups";
 import { roleSettingsOrGone } from "./reads";
 
@@ -203,9 +217,9 @@ const FIELDS = {
    */
   exclusive: flag(true),
   /**
-   * Take over a role of this name that already exists, instead of failing on create. Without it,
-   * an existing role is taken back only when provably this stack's own (an interrupted up's:
-   * entered by the member the stack connects as within 24 h, no member on it, every level None).
+   * Take over a role of this name that already exists, instead of failing on create (never one
+   * another stack is known to hold). Without it, an existing role is taken back only when provably
+   * this stack's own: the create journal holds this resource's record of the POST that made it.
    */
   adopt: field(flag(false), { same: "ignored" }),
   /**
@@ -213,6 +227,12 @@ const FIELDS = {
    * is released as it is on destroy (nothing is sent to ConnectWise).
    */
   deleteAdopted: field(flag(false), { same: "ignored" }),
+  /**
+   * Who manages the role, `<project>/<stack>/<resource name>` (resources/securityRole.ts sets it):
+   * the create journal's records name it, so a role found after a run that died is this stack's
+   * only when its own record matches.
+   */
+  owner: field(optionalText(), { same: "ignored" }),
   /**
    * Levels per module function, keyed "Module/Function" as the Manage UI names them (e.g.
    * "Finance/Agreements", "Service Desk/Service Tickets"; see catalog/moduleFunctions.ts). The
@@ -228,7 +248,7 @@ const FIELDS = {
 /** The checked inputs: every declared function with all four levels, keys in catalog spelling. */
 export type SecurityRoleInputs = InputsOf<typeof FIELDS>;
 /** What users write (resources/securityRole.ts). */
-export type SecurityRoleArgs = ArgsOf<typeof FIELDS>;
+export type SecurityRoleArgs = Omit<ArgsOf<typeof FIELDS>, "owner">;
 
 /** The empty-permissions rule, across fields. */
 function across({ news, inputs, valid, fail }: CheckContext): void {
@@ -368,94 +388,174 @@ function partialFailure(error: unknown, id: string, properties: object): Partial
 }
 
 // ---- Ownership of a role found by name ----------------------------------------------------------
-// A role has no free-text field to carry a marker, so a role found by name when there is no state
-// for it (an `up` interrupted between the POST and the state save, or a POST whose answer was lost)
-// is taken as this stack's own only on evidence that it was made by this stack's connection and
-// that nobody has used it since: entered by the member the stack connects as (`_info.enteredBy`, or
-// `updatedBy`: the API cannot change a role, so its last update is its creation unless someone edited
-// it in the UI), recently (`dateEntered`, or `lastUpdated`), with no member on it and every level
-// None. Anything else needs `adopt: true`.
+// A role has no free-text field to carry a marker, so the evidence that a role found by name (with
+// no state for it: an up that died between the POST and the state save, or a POST whose answer was
+// lost) is this stack's own is the create journal (kit/journal.ts): before each POST the provider
+// writes a record naming the resource (`<project>/<stack>/<name>`), the tenant, the name and the
+// time. A role is taken back without adopt only when a record of this resource matches it (its id,
+// or a POST sent before the role was entered), no record of another stack matches it, it was
+// entered by the member the stack connects as, and no member of another stack or made by hand
+// holds it. Anything else needs `adopt: true`, which in turn never takes a role another stack holds.
 
-/** How long after its entry a role found without state may still be taken back as this stack's own. */
-export const RECOVERY_WINDOW_MS = 24 * 3600_000;
 /** Tolerated difference between the tenant's clock and ours. */
 const CLOCK_SKEW_MS = 5 * 60_000;
+
+/** A member that holds a role, with the stack its notes' marker names (API members only). */
+export interface RoleHolder {
+  identifier: string;
+  /** `<project>/<stack>/<resource>` of a live marker; undefined: no marker (made by hand, or a full member). */
+  owner?: string;
+}
 
 /** What is known about a role found by name, besides the role itself. */
 export interface RoleEvidence {
   /** The identifier of the member this stack connects as. */
   caller: string;
-  /** Identifiers of the members (active or not) that hold the role. */
-  members: string[];
-  /** How many of its functions have a level above None. */
-  grantedFunctions: number;
-  /** ms since the epoch. */
-  now: number;
-  /** After a lost answer: when this run last saw no role of the name (the role must be newer). */
-  absentAt?: number;
+  /** The resource asking, `<project>/<stack>/<name>` ("" without an owner). */
+  owner: string;
+  /** The members (active or not) that hold the role. */
+  members: RoleHolder[];
+  /** This resource's journal records that match the role. */
+  mine: JournalEntry[];
+  /** Other owners' journal records that match the role. */
+  others: JournalEntry[];
 }
 
-/** Why a role found by name is not provably this stack's own; empty when it is. */
 /** What ownershipDoubts reads of a role record (written out: the library's types import no zod). */
 export interface RoleRecordInfo {
+  id?: number;
   _info?: Record<string, string>;
 }
 
+/** When the role was entered (ms), from `_info` (the API cannot update a role: lastUpdated stands in). */
+function enteredAt(role: RoleRecordInfo): number {
+  const info = role._info ?? {};
+  const text = info.dateEntered ?? info.lastUpdated;
+  return text === undefined ? NaN : Date.parse(text);
+}
+
+/** Whether a journal record is of the POST that made this role: its id, or a POST sent before the role was entered. */
+export function recordMatches(entry: JournalEntry, role: RoleRecordInfo): boolean {
+  if (entry.id !== undefined) return entry.id === String(role.id);
+  const entered = enteredAt(role);
+  return !Number.isNaN(entered) && entered >= Date.parse(entry.at) - CLOCK_SKEW_MS;
+}
+
+/** Why a role found by name is not provably this stack's own; empty when it is. */
 export function ownershipDoubts(role: RoleRecordInfo, evidence: RoleEvidence): string[] {
   const doubts: string[] = [];
   const info = role._info ?? {};
+  if (evidence.others.length > 0) doubts.push(`another stack's POST made it: ${evidence.others.map(runOf).join("; ")}`);
+  if (evidence.mine.length === 0)
+    doubts.push(`the create journal on this machine holds no POST of ${evidence.owner || "this stack"} that made it`);
   const by = info.enteredBy ?? info.updatedBy;
   if (by === undefined) doubts.push("its _info names nobody who entered it");
   else if (by.toLowerCase() !== evidence.caller.toLowerCase())
     doubts.push(`it was entered by "${by}", not by "${evidence.caller}", the member this stack connects as`);
-  const dateText = info.dateEntered ?? info.lastUpdated;
-  const entered = dateText === undefined ? NaN : Date.parse(dateText);
-  if (Number.isNaN(entered)) doubts.push("its _info carries no entry date");
-  else if (evidence.absentAt !== undefined && entered < evidence.absentAt - CLOCK_SKEW_MS)
-    doubts.push(`it was entered at ${dateText}, before this run found no role of that name`);
-  else if (evidence.now - entered > RECOVERY_WINDOW_MS)
-    doubts.push(`it was entered at ${dateText}, more than ${RECOVERY_WINDOW_MS / 3600_000} h ago`);
-  if (evidence.members.length > 0) doubts.push(`members hold it: ${evidence.members.join(", ")}`);
-  if (evidence.grantedFunctions > 0)
-    doubts.push(`${evidence.grantedFunctions} of its functions have a level above None (set in the UI)`);
+  const stack = stackOf(evidence.owner);
+  const foreign = evidence.members.filter((m) => m.owner !== undefined && stackOf(m.owner) !== stack);
+  const byHand = evidence.members.filter((m) => m.owner === undefined);
+  if (foreign.length > 0)
+    doubts.push(`members of another stack hold it: ${foreign.map((m) => `${m.identifier} (${m.owner})`).join(", ")}`);
+  if (byHand.length > 0) doubts.push(`members no stack manages hold it: ${byHand.map((m) => m.identifier).join(", ")}`);
   return doubts;
 }
 
-/** Identifiers of the members (API or full, active or not) whose role this is. */
-async function holdersOf(client: ConnectWiseClient, roleId: number, activeOnly: boolean): Promise<string[]> {
+/** The members (API or full, active or not) whose role this is, with the stack each one's marker names. */
+async function holdersOf(client: ConnectWiseClient, roleId: number, activeOnly: boolean): Promise<RoleHolder[]> {
   const conditions = activeOnly
     ? and(eq("securityRole/id", roleId), eq("inactiveFlag", false))
     : eq("securityRole/id", roleId);
   const [members, apiMembers] = await Promise.all([
     listMembers(client, { conditions, fields: ["id", "identifier"] }),
-    listApiMembers(client, { conditions, fields: ["id", "identifier"] }),
+    listApiMembers(client, { conditions, fields: ["id", "identifier", "notes"] }),
   ]);
-  // /system/members lists API members too: name each member once.
-  return [...new Set([...members, ...apiMembers].map((m) => m.identifier))].sort();
+  // /system/members lists API members too: name each member once, with its marker when it has one.
+  const holders = new Map<string, RoleHolder>();
+  for (const m of members) holders.set(m.identifier.toLowerCase(), { identifier: m.identifier });
+  for (const m of apiMembers) {
+    const mark = splitNotes(m.notes ?? undefined);
+    holders.set(m.identifier.toLowerCase(), {
+      identifier: m.identifier,
+      ...(mark.owner !== undefined && !mark.released ? { owner: mark.owner } : {}),
+    });
+  }
+  return [...holders.values()].sort((a, b) => a.identifier.localeCompare(b.identifier));
 }
 
-const grantedCount = (live: LiveLevels): number => [...live.values()].filter(grantsAny).length;
-
-async function doubtsAbout(
+/** The evidence about a role found by name: its holders, who this stack connects as, the journal. */
+async function evidenceAbout(
   client: ConnectWiseClient,
   role: SecurityRole,
-  live: LiveLevels,
-  absentAt?: number,
-): Promise<string[]> {
-  const [caller, members] = await Promise.all([callerIdentifier(client), holdersOf(client, roleIdOf(role), false)]);
-  return ownershipDoubts(role, { caller, members, grantedFunctions: grantedCount(live), now: Date.now(), absentAt });
+  owner: string,
+  current?: Recorded,
+): Promise<RoleEvidence> {
+  const [caller, members, records] = await Promise.all([
+    callerIdentifier(client),
+    holdersOf(client, roleIdOf(role), false),
+    recordsOf("SecurityRole", client.tenant, role.name),
+  ]);
+  const matching = records.filter((r) => r.file === current?.file || recordMatches(r, role));
+  return {
+    caller,
+    owner,
+    members,
+    // Without an owner (a handler caller that names none) no record tells one resource from another.
+    mine: matching.filter((r) => r.owner === owner && (owner !== "" || r.file === current?.file)),
+    others: matching.filter((r) => r.owner !== owner),
+  };
 }
 
-const OWN_RULE =
-  `A role this stack made in an interrupted up is taken back without adopt only when it was entered by the member ` +
-  `the stack connects as, within the last ${RECOVERY_WINDOW_MS / 3600_000} h, with no member on it and every level None.`;
+/** Who holds the role besides this stack, when that can be known (journal records, members' markers). */
+function otherHolders(evidence: RoleEvidence): string[] {
+  const stack = stackOf(evidence.owner);
+  return [
+    ...new Set([
+      ...evidence.others.map((r) => r.owner || "a stack without an owner"),
+      ...evidence.members.filter((m) => m.owner !== undefined && stackOf(m.owner) !== stack).map((m) => m.owner!),
+    ]),
+  ];
+}
 
-function notOwn(role: SecurityRole, tenant: string, doubts: string[], lead = ""): Error {
+function whoMade(role: SecurityRole): string {
+  const info = role._info ?? {};
+  return `entered by "${info.enteredBy ?? info.updatedBy ?? "unknown"}" at ${info.dateEntered ?? info.lastUpdated ?? "an unknown time"}`;
+}
+
+function notOwn(role: SecurityRole, tenant: string, evidence: RoleEvidence, doubts: string[], lead = ""): Error {
+  const held = otherHolders(evidence);
+  const advice =
+    held.length > 0
+      ? `It belongs to ${held.join(", ")}: adopt would not take it over either. Declare another name here, or remove the role from that stack.`
+      : "If this stack should manage it (made by hand, or by this stack in a run that died on another machine), set adopt: true " +
+        "to take it over (destroy then leaves it in ConnectWise); otherwise declare another name.";
   return new Error(
-    `${lead}${TYPE} "${role.name}" already exists on ${tenant} (id ${role.id}) and is not provably this stack's own: ` +
-      `${doubts.join("; ")}. ${OWN_RULE} If this stack should manage it, set adopt: true to take it over ` +
-      "(destroy then leaves it in ConnectWise); otherwise declare another name.",
+    `${lead}${TYPE} "${role.name}" already exists on ${tenant} (id ${role.id}, ${whoMade(role)}) and is not provably ` +
+      `this stack's own: ${doubts.join("; ")}. ${advice}`,
   );
+}
+
+/** The refusal of `adopt` for a role another stack holds; undefined when none is known to. */
+function heldElsewhere(role: SecurityRole, tenant: string, evidence: RoleEvidence): Error | undefined {
+  const held = otherHolders(evidence);
+  if (held.length === 0) return undefined;
+  return new Error(
+    `${TYPE} "${role.name}" on ${tenant} (id ${role.id}, ${whoMade(role)}) is held by another stack: ${held.join(", ")}; ` +
+      "adopt never takes over a role another stack holds (two stacks would manage one role). Declare another name here, " +
+      "or remove the role from that stack first.",
+  );
+}
+
+/** The journal says this resource holds the role (recorded for a state from before the journal, too). */
+async function holds(tenant: string, props: { name?: string; owner?: string }, id: string): Promise<void> {
+  if (typeof props.name !== "string" || props.owner === undefined) return;
+  await hold({ kind: "SecurityRole", tenant, key: props.name, owner: props.owner }, id);
+}
+
+/** This resource holds the role no longer (deleted or released): its journal records go. */
+function releases(tenant: string, props: { name?: string; owner?: string }, id: string): void {
+  if (typeof props.name !== "string") return;
+  release({ kind: "SecurityRole", tenant, key: props.name, owner: props.owner ?? "" }, id);
 }
 
 /** A role is known by its name (the API matches names case-insensitively). */
@@ -476,35 +576,60 @@ async function create(
   inputs: SecurityRoleInputs & Record<string, unknown>,
 ): Promise<pulumi.dynamic.CreateResult> {
   const client = await context.connect();
-  const absentAt = Date.now();
+  const owner = inputs.owner ?? "";
+  let posted: Recorded | undefined;
   const found = await createOrRecover<SecurityRoleInputs, SecurityRole, Found>(NATURAL_KEY, client, inputs, {
     label: label(inputs.name),
     existing: async (existing) => {
-      if (inputs.adopt) return { role: existing, adopted: true };
-      // No state, yet the role exists: an earlier up may have made it and been interrupted.
-      const live = await readSettings(client, roleIdOf(existing));
-      const doubts = await doubtsAbout(client, existing, live);
-      if (doubts.length > 0) throw notOwn(existing, client.tenant, doubts);
+      const evidence = await evidenceAbout(client, existing, owner);
+      if (inputs.adopt) {
+        const refusal = heldElsewhere(existing, client.tenant, evidence);
+        if (refusal) throw refusal;
+        await hold(
+          { kind: "SecurityRole", tenant: client.tenant, key: inputs.name, owner },
+          String(roleIdOf(existing)),
+        );
+        return { role: existing, adopted: true };
+      }
+      // No state, yet the role exists: this stack's POST of a run that died, or someone else's role.
+      const doubts = ownershipDoubts(existing, evidence);
+      if (doubts.length > 0) throw notOwn(existing, client.tenant, evidence, doubts);
+      const record = evidence.mine[evidence.mine.length - 1];
+      await settleAll(evidence.mine, String(roleIdOf(existing)));
       report(
         notice(
           ref(inputs.name),
-          `takes back role ${existing.id}: made by this stack's connection at ` +
-            `${existing._info?.dateEntered ?? existing._info?.lastUpdated}, unused since (an earlier up was interrupted before saving it)`,
+          `takes back role ${existing.id}: the POST that made it was recorded by ${runOf(record)}, ` +
+            "a run that ended before saving it",
         ),
       );
-      return { role: existing, live, adopted: false };
+      return { role: existing, adopted: false };
     },
-    post: async () => ({ role: await createSecurityRole(client, inputs.name), adopted: false }),
+    post: async () => {
+      // The evidence first: no POST is sent unless its record is written.
+      posted = await record({ kind: "SecurityRole", tenant: client.tenant, key: inputs.name, owner });
+      try {
+        const role = await createSecurityRole(client, inputs.name);
+        posted = await settle(posted, { id: String(roleIdOf(role)) });
+        return { role, adopted: false };
+      } catch (error) {
+        // A refusal made nothing: its record is no evidence of anything.
+        if (!outcomeUnknown(error)) await drop(posted);
+        throw error;
+      }
+    },
     take: async (role, why) => {
-      const live = await readSettings(client, roleIdOf(role));
-      const doubts = await doubtsAbout(client, role, live, absentAt);
+      const evidence = await evidenceAbout(client, role, owner, posted);
+      const doubts = ownershipDoubts(role, evidence);
       if (doubts.length > 0)
         throw notOwn(
           role,
           client.tenant,
+          evidence,
           doubts,
           `${label(inputs.name)}: the POST that creates it got no answer (${why}). `,
         );
+      await settleAll(evidence.mine, String(roleIdOf(role)));
       report(
         notice(
           ref(inputs.name),
@@ -512,7 +637,7 @@ async function create(
             `role ${role.id}, which it created, is this stack's`,
         ),
       );
-      return { role, live, adopted: false };
+      return { role, adopted: false };
     },
   });
   const roleId = roleIdOf(found.role);
@@ -523,6 +648,11 @@ async function create(
   } catch (error) {
     throw partialFailure(error, id, { ...inputs, roleId, tenant: client.tenant, pendingSteps: [] });
   }
+}
+
+/** The records that proved a role this stack's now name it (dropped once the state holds it). */
+async function settleAll(records: JournalEntry[], id: string): Promise<void> {
+  await Promise.all(records.filter((r): r is Recorded => "file" in r).map((r) => settle(r, { id })));
 }
 
 /** The role a create ends with, its levels when already read, and whether it was adopted. */
@@ -545,6 +675,8 @@ async function diff(
   // is not read here (the role's record would be a second request): a role renamed in the UI
   // shows at refresh, which reads the record (and on its member, whose role reference changes).
   const client = await context.connect();
+  // The state holds the role: the journal says so (another stack's adopt of it is refused).
+  await holds(client.tenant, olds, id);
   const settings = await roleSettingsOrGone(client, Number(id));
   if (!settings) {
     report(driftRecord(ref(news.name), "role", `deleted (id ${id})`, "exists"));
@@ -625,6 +757,7 @@ async function read(
     exclusive: props.exclusive ?? true,
     adopt: props.adopt ?? false,
     deleteAdopted: props.deleteAdopted ?? false,
+    ...(props.owner !== undefined ? { owner: props.owner } : {}),
   };
   // Steps are judged against what the program declared (props), not the live levels read back.
   const pendingSteps = steps(current.role.name, differences(props, current.live));
@@ -639,13 +772,15 @@ async function deleteRole(context: HandlerContext, id: string, props: SecurityRo
   const client = await context.connect();
   const users = await holdersOf(client, Number(id), true);
   if (users.length > 0) {
+    const named = users.map((u) => (u.owner ? `${u.identifier} (managed by ${u.owner})` : u.identifier));
     throw new Error(
-      `${label(props.name)}: cannot delete role ${id} on ${client.tenant}: active members use it: ${users.join(", ")}. ` +
+      `${label(props.name)}: cannot delete role ${id} on ${client.tenant}: active members use it: ${named.join(", ")}. ` +
         "Move them to another role or deactivate them first.",
     );
   }
   // A role already deleted in the UI is the state delete asks for.
   await goneIsDone(deleteSecurityRole(client, id));
+  releases(client.tenant, props, id);
 }
 
 export const provider = lifecycle<SecurityRoleInputs, SecurityRoleOutputs>({
@@ -655,15 +790,16 @@ export const provider = lifecycle<SecurityRoleInputs, SecurityRoleOutputs>({
   across,
   afterCheck,
   // The stack took an adopted role over; it did not create it. Leave it as the tenant had it.
-  release: releaseAdopted("deleteAdopted", (id, props) =>
+  release: releaseAdopted("deleteAdopted", (id, props) => {
+    releases(props.tenant, props, id);
     report(
       notice(
         ref(props.name),
         `released as it is: role ${id} was adopted, not created by this stack, so it stays in ` +
           "ConnectWise (set deleteAdopted: true before destroying to delete it instead)",
       ),
-    ),
-  ),
+    );
+  }),
   diff,
   create,
   read,

@@ -24,7 +24,7 @@ import type { ConnectWiseClient } from "../connectwise/client";
 import { and, eq } from "../connectwise/conditions";
 import { memberByIdentifier, myCustomizeItems, mySecurity } from "../connectwise/endpoints";
 import { ConnectWiseError } from "../connectwise/errors";
-import type { ApiMember } from "../connectwise/schemas";
+import type { ApiMember, MySecurity } from "../connectwise/schemas";
 import { type ConsoleStep, type DriftRecord, driftRecord, notice, resourceOf, stepRecords } from "../review/records";
 import { report } from "./report";
 import {
@@ -214,6 +214,26 @@ function tableSetupRow(client: ConnectWiseClient, inputs: TableSetupAccessInputs
   }).then((rows) => rows[0]);
 }
 
+/**
+ * Whether the row's inquire level lets the member read Table Setup. A missing row or a missing,
+ * null or unknown level is refused naming the endpoint and the field, never read as None (which
+ * would hide a level raised by hand).
+ */
+function inquires(row: MySecurity | undefined, inputs: TableSetupAccessInputs, tenant: string): boolean {
+  const where = `GET /system/mySecurity on ${tenant} (as member "${inputs.member}")`;
+  if (!row)
+    throw new Error(
+      `${label(inputs.role, inputs.member)}: ${where} answered no System/Table Setup row; cannot tell the role's inquire level, so nothing was verified`,
+    );
+  const level = row.inquireLevel;
+  if (level === undefined || level === null)
+    throw new Error(
+      `${label(inputs.role, inputs.member)}: ${where} answered the System/Table Setup row without field inquireLevel ` +
+        `(${level === null ? "null" : "missing"}); the level is unknown, not None, so nothing was verified`,
+    );
+  return level !== "None";
+}
+
 /** The requests of one check, sent together; a member that does not exist makes the key's answer moot. */
 async function together<T>(
   member: Promise<ApiMember | undefined>,
@@ -242,7 +262,7 @@ async function readAccess(client: ConnectWiseClient, inputs: TableSetupAccessInp
     memberRole: member.securityRole?.name,
     memberId: member.id,
     keyMember: row?.member?.identifier ?? inputs.member,
-    readable: (row?.inquireLevel ?? "None") !== "None",
+    readable: inquires(row, inputs, client.tenant),
     allowed: entriesOf(items),
   };
 }
@@ -278,11 +298,13 @@ async function liveAccess(
   const allowed = entriesOf(items);
   const readable =
     allowed.length > 0 ||
-    ((
+    inquires(
       await tableSetupRow(client, inputs).catch((error: unknown) => {
         throw keyRejected(error, inputs, client.tenant);
-      })
-    )?.inquireLevel ?? "None") !== "None";
+      }),
+      inputs,
+      client.tenant,
+    );
   return { memberRole: member.securityRole?.name, memberId: member.id, keyMember: inputs.member, readable, allowed };
 }
 

@@ -41,6 +41,8 @@ export class ApiKey extends DynamicResource {
       adopted: undefined,
       unanswered: undefined,
       ...args,
+      // Names the create journal's records of its token POSTs (the provider does not know the stack).
+      owner: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
       // A console key's private key is an input too: keep it secret in the state's inputs as well.
       privateKey: args.privateKey === undefined ? undefined : pulumi.secret(args.privateKey),
     };

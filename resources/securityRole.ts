@@ -25,6 +25,8 @@ export class SecurityRole extends DynamicResource {
   declare readonly adopt: pulumi.Output<boolean>;
   /** Whether destroy deletes the role even when it was adopted (default false: released as it is). */
   declare readonly deleteAdopted: pulumi.Output<boolean>;
+  /** `<project>/<stack>/<resource name>`: the resource the create journal's records name. */
+  declare readonly owner: pulumi.Output<string>;
   /** True when create took over an existing role rather than creating it. */
   declare readonly adopted: pulumi.Output<boolean>;
   /** The role's id in ConnectWise. */
@@ -50,6 +52,8 @@ export class SecurityRole extends DynamicResource {
         adopt: undefined,
         deleteAdopted: undefined,
         ...args,
+        // Names the create journal's records: the provider process does not know the project, stack or resource name.
+        owner: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
         roleId: undefined,
         adopted: undefined,
         tenant: undefined,

@@ -34,6 +34,11 @@ export interface UnansweredToken {
   at: string;
   /** When such a token stops working at the latest: `at` plus the tenant's token lifetime, once a later mint told it. */
   expiresBy?: string;
+  /**
+   * Set when the POST was answered but the run died before saving the key (the create journal
+   * kept it): the public key's last four characters. Such a key exists for certain.
+   */
+  hint?: string;
 }
 
 /** The steps one resource has pending, as OperatorChecklist receives them. */

@@ -59,6 +59,11 @@ export const revokeWhere = (member: string): string => `System > Members > API M
 /** One line about an unanswered token: where to look, when it was asked for, what is known of it. */
 export function unansweredTokenText(token: UnansweredToken): string {
   const expiry = token.expiresBy ? `; if it exists it stops working by ${token.expiresBy} at the latest` : "";
+  if (token.hint)
+    return (
+      `${revokeWhere(token.member)}: revoke the key ending "...${token.hint}" minted at about ${token.at} ` +
+      `(its run died before saving it: the stack never held it${expiry})`
+    );
   return (
     `${revokeWhere(token.member)}: revoke the key minted at about ${token.at} if it is there ` +
     `(last 4 characters not known: they were in the answer that never arrived${expiry})`

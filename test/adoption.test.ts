@@ -99,13 +99,25 @@ describe("adopting a member made by hand", () => {
     printed.length = 0;
     await operator.resetRequests();
     await provider.delete(id, outs as ApiMemberOutputs);
-    expect((await operator.requests()).entries).toEqual([]);
+    // One PATCH, of the notes only: the marker becomes a released one, so no other stack is blocked.
+    expect((await operator.requests()).entries.map((e) => `${e.method} ${e.path}`)).toEqual([
+      `PATCH /system/apiMembers/${hand.id}`,
+    ]);
     expect(printed).toHaveLength(1);
     expect(printed[0]).toContain(`ApiMember svc-release: released as it is: member ${hand.id} was adopted`);
-    expect(await live(id)).toEqual(before);
+    const after = await live(id);
+    expect(after.notes).toMatch(/^released by connectwise-iac: acme\/prod\/release \(adopted\) at \S+Z$/);
+    expect({ ...after, notes: undefined, _info: undefined }).toEqual({ ...before, notes: undefined, _info: undefined });
+
+    // Released: another stack adopts it without being refused.
+    const other = await checkNew(args("svc-release", "other/prod/release", { adopt: true }));
+    expect(other.failures).toBeUndefined();
+    const taken = await provider.create(other.inputs);
+    expect((await live(taken.id)).notes).toBe("managed by connectwise-iac: other/prod/release (adopted)");
+    const outsOther = taken.outs as ApiMemberOutputs;
 
     // Asked explicitly: the adopted member is deactivated.
-    await provider.delete(id, { ...(outs as ApiMemberOutputs), deactivateAdopted: true });
+    await provider.delete(id, { ...outsOther, deactivateAdopted: true });
     expect((await live(id)).inactiveFlag).toBe(true);
   });
 
@@ -120,6 +132,25 @@ describe("adopting a member made by hand", () => {
     const error = await rejection(provider.create(checked.inputs));
     expect(error.message).toContain("set adopt: true to take it over");
     expect((await operator.requests()).entries.filter((e) => e.method !== "GET")).toEqual([]);
+  });
+});
+
+describe("two stacks racing to create one member", () => {
+  test("one member; the loser's error names the stack that made it, not a full member", async () => {
+    const [a, b] = await Promise.all([
+      checkNew(args("svc-race", "proj/a/member")),
+      checkNew(args("svc-race", "proj/b/member")),
+    ]);
+    const results = await Promise.allSettled([provider.create(a.inputs), provider.create(b.inputs)]);
+    const members = (await operator.state()).members.filter((m) => m.identifier === "svc-race");
+    expect(members).toHaveLength(1);
+    const won = results.findIndex((r) => r.status === "fulfilled");
+    expect(won).toBeGreaterThanOrEqual(0);
+    const lost = results[1 - won] as PromiseRejectedResult;
+    expect(lost.status).toBe("rejected");
+    const winner = won === 0 ? "proj/a/member" : "proj/b/member";
+    expect(String(lost.reason.message)).toContain(`is managed by another stack: ${winner}`);
+    expect(String(lost.reason.message)).not.toContain("a full member");
   });
 });
 

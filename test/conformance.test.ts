@@ -40,11 +40,13 @@ if (!fs.existsSync(SPEC_PATH)) {
   const spec = JSON.parse(fs.readFileSync(SPEC_PATH, "utf8")) as Spec;
   const validator = new OpenApiValidator(spec);
   let entries: LogEntry[];
+  /** The ownership paths the scenario drove (issue 20): their requests are among `entries`. */
+  let ownership: string[];
   /** What the suite measured, printed once at the end. */
   const figures: string[] = [];
 
   beforeAll(async () => {
-    ({ entries } = await driveHandlers());
+    ({ entries, ownership } = await driveHandlers());
   }, SCENARIO_TIMEOUT_MS);
 
   afterAll(() => {
@@ -153,7 +155,9 @@ if (!fs.existsSync(SPEC_PATH)) {
       const templates = [...new Set(entries.map((e) => `${e.method} ${matched(e).template}`))].sort();
       figures.push(
         `handler requests: ${entries.length}, on ${templates.length} spec operations; ${endpoints.length} provider endpoints, all exercised`,
+        `ownership paths driven (create journal, issue 20): ${ownership.length} (${ownership.join("; ")}), every request spec-listed`,
       );
+      expect(ownership).toHaveLength(4);
       expect(templates).toEqual([
         "DELETE /system/securityroles/{id}",
         "GET /system/apiMembers",

@@ -278,7 +278,14 @@ describe("member drift and adoption through the Pulumi CLI", () => {
       const destroy = await alpha.destroy({ onOutput });
       expect(destroy.summary.result).toBe("succeeded");
       expect(destroy.stdout).toContain(`ApiMember HandMember: released as it is: member ${handBefore.id} was adopted`);
-      expect(await liveMember("HandMember")).toEqual(handBefore);
+      // Untouched but for its marker, which now says the stack released it.
+      const handAfter = await liveMember("HandMember");
+      expect(handAfter.notes).toMatch(/^released by connectwise-iac: adopt-e2e\/alpha\/\S+ \(adopted\) at \S+Z$/);
+      expect({ ...handAfter, notes: undefined, _info: undefined }).toEqual({
+        ...handBefore,
+        notes: undefined,
+        _info: undefined,
+      });
       const released = await liveMember("APIMember");
       expect(released.inactiveFlag).toBe(true);
       expect(released.notes).toMatch(

@@ -115,6 +115,38 @@ async function failedUp(stack: Stack): Promise<string> {
   return String(error?.message);
 }
 
+/** Every process below `root` (from /proc). */
+function descendants(root: number): number[] {
+  const parents = new Map<number, number>();
+  for (const name of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, "utf8");
+      parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  const found: number[] = [];
+  const walk = (pid: number) => {
+    for (const [child, parent] of parents) {
+      if (parent !== pid) continue;
+      found.push(child);
+      walk(child);
+    }
+  };
+  walk(root);
+  return found;
+}
+
+function cmdline(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+  } catch {
+    return "";
+  }
+}
+
 function filesUnder(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = path.join(dir, e.name);
@@ -245,10 +277,59 @@ describe("recovery through the Pulumi CLI", () => {
       const cleared = await pulumi("killed", ["stack", "export"]);
       expect(JSON.parse(cleared.output).deployment.pending_operations ?? []).toEqual([]);
       const up = await pulumi("killed", ["up", "--yes"]);
-      expect(up.output).toMatch(/SecurityRole Killed Role: takes back role \d+: made by this stack's connection at /);
+      // The dead run's provider recorded the POST in the create journal first: that record is the evidence.
+      expect(up.output).toMatch(
+        new RegExp(
+          `SecurityRole Killed Role: takes back role \\d+: the POST that made it was recorded by ${PROJECT}/killed/role \\(process \\d+ on `,
+        ),
+      );
       expect(up.code).toBe(0);
       expect(await count("roles", "Killed Role")).toBe(1);
       expect(await count("members", "KilledMember")).toBe(1);
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    "the provider killed (-9) during the ApiKey's token POST: the next preview and up report the key it may have minted, and the runbook lists it",
+    async () => {
+      await recoveryStack("killedkey", { role: "KilledKey Role", member: "KilledKeyMember" });
+      // The token POST is carried out (a token is minted) and never answered.
+      await operator.loseAnswers({ method: "POST", path: "/system/members/*/tokens", reply: "hang" });
+      const child = spawn(
+        path.join(env.binDir, "pulumi"),
+        ["up", "--yes", "--stack", "killedkey", "--non-interactive"],
+        { cwd: workDir("killedkey"), env: { ...process.env, ...env.envVars }, detached: true, stdio: "ignore" },
+      );
+      const exited = new Promise((resolve) => child.on("exit", resolve));
+      for (let i = 0; i < 600 && (await tokensOf("KilledKeyMember")).length === 0; i++)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await tokensOf("KilledKeyMember")).toHaveLength(1);
+      const providers = descendants(child.pid!).filter((pid) => cmdline(pid).includes("providerServer"));
+      expect(providers.length).toBeGreaterThan(0);
+      for (const pid of providers) process.kill(pid, "SIGKILL"); // the provider alone, as the issue's kill -9
+      await exited;
+      await operator.setFaults({ loseAnswers: [] });
+
+      const preview = await pulumi("killedkey", ["preview"]);
+      expect(preview.code).toBe(0);
+      expect(preview.output).toContain(
+        `ApiKey for member KilledKeyMember: token of a run that died: a key may have been minted by ${PROJECT}/killedkey/key (process `,
+      );
+      expect(preview.output).toContain(
+        "System > Members > API Members > KilledKeyMember > API Keys: revoke the key minted at about",
+      );
+      const up = await pulumi("killedkey", ["up", "--yes"]);
+      expect(up.code).toBe(0);
+      expect(up.output).toContain("ApiKey for member KilledKeyMember: token of a run that died");
+      // Two live tokens, and the stack knows both: its key, and the died run's in the runbook.
+      expect(await tokensOf("KilledKeyMember")).toHaveLength(2);
+      expect(fs.readFileSync(runbookOf("killedkey"), "utf8")).toMatch(
+        /- \[ \] System > Members > API Members > KilledKeyMember > API Keys: revoke the key minted at about \S+Z if it is there/,
+      );
+      const again = await pulumi("killedkey", ["preview"]);
+      expect(again.output).not.toContain("token of a run that died");
+      expect(again.output).toContain("ApiKey for member KilledKeyMember: unanswered token:");
     },
     STEP_TIMEOUT_MS,
   );
@@ -263,7 +344,9 @@ describe("recovery through the Pulumi CLI", () => {
       const foreign = await recoveryStack("foreign", { role: "Person Role", member: "ForeignMember" });
       const message = await failedUp(foreign);
       expect(message).toContain(`SecurityRole "Person Role" already exists on`);
-      expect(message).toContain(`is not provably this stack's own: it was entered by "person", not by "admin"`);
+      expect(message).toContain(
+        `is not provably this stack's own: the create journal on this machine holds no POST of ${PROJECT}/foreign/role that made it; it was entered by "person", not by "admin"`,
+      );
       expect(message).toContain("set adopt: true to take it over");
       expect(await count("roles", "Person Role")).toBe(1);
       expect(await count("members", "ForeignMember")).toBe(0);

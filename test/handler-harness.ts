@@ -1,6 +1,9 @@
 // Shared setup for the handler suites: an in-process sandbox, the operator's console, and the
 // stack config a handler module's configure() receives (what `connectwise:*` config holds).
 
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, SandboxOptions, startSandbox } from "../sandbox/server";
@@ -13,6 +16,8 @@ export interface HandlerSandbox {
 }
 
 export async function startHandlerSandbox(options: SandboxOptions = {}): Promise<HandlerSandbox> {
+  // The handlers' create journal (provider/kit/journal.ts): one fresh directory per suite, never the user's.
+  process.env.CW_IAC_JOURNAL_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "cw-iac-journal-"));
   const sandbox = await startSandbox({ port: 0, ...options });
   const config = {
     "connectwise:site": sandbox.url,

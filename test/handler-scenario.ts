@@ -13,6 +13,7 @@ import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
 import { ENDPOINTS, EndpointName } from "../connectwise/endpoints";
 import { provider as apiKeyProvider } from "../provider/apiKey";
+import { record } from "../provider/kit/journal";
 import { provider as apiMemberProvider } from "../provider/apiMember";
 import { provider as securityRoleProvider } from "../provider/securityRole";
 import { provider as tableSetupAccessProvider } from "../provider/tableSetupAccess";
@@ -34,7 +35,13 @@ export interface HandlerRun {
   entries: LogEntry[];
   /** "Type.method" of every handler method the scenario called. */
   handlerCalls: Set<string>;
+  /** The ownership and create-journal paths driven (issue 20). */
+  ownership: string[];
 }
+
+/** The tenant as the client names it ("companyId at host"). */
+const tenantOf = (sandbox: { companyId: string; url: string }) =>
+  `${sandbox.companyId} at ${new URL(sandbox.url).host}`;
 
 const PROVIDER_CODE = "<serialized provider>";
 const DAY = 86400;
@@ -223,7 +230,36 @@ export async function driveHandlers(): Promise<HandlerRun> {
       printed.some((line) => line.includes("drift: Finance/Agreements add: All => None")),
       "diff printed the drifted level",
     );
-    return { entries: (await operator.requests()).entries, handlerCalls };
+
+    // Ownership (issue 20): a role another stack made is refused, with and without adopt; a role
+    // this resource's died run POSTed (its create-journal record) is taken back; a token a died
+    // run minted is reported and kept for the runbook. Only requests the spec lists.
+    const ownedArgs = { name: "Contract Owned", permissions: {} };
+    const xRole = await securityRole.create(await checked(securityRole, { ...ownedArgs, owner: "p/x/role" }));
+    const ownership: string[] = [];
+    const refusedY = await rejection(
+      securityRole.create(await checked(securityRole, { ...ownedArgs, owner: "p/y/role" })),
+    );
+    must(/another stack's POST made it: p\/x\/role/.test(refusedY.message), "another stack's role is refused");
+    ownership.push("another stack's role refused");
+    const adoptY = await rejection(
+      securityRole.create(await checked(securityRole, { ...ownedArgs, owner: "p/y/role", adopt: true })),
+    );
+    must(/held by another stack: p\/x\/role/.test(adoptY.message), "adopt of another stack's role is refused");
+    ownership.push("adopt of another stack's role refused");
+    const again = await securityRole.create(await checked(securityRole, { ...ownedArgs, owner: "p/x/role" }));
+    must(again.id === xRole.id && again.outs?.adopted === false, "the stack's own role is taken back");
+    ownership.push("own role taken back");
+    await securityRole.delete(xRole.id, xRole.outs);
+    const died = await record({ kind: "ApiKey", tenant: tenantOf(sandbox), key: "admin", owner: "p/x/key" });
+    fs.writeFileSync(died.file, JSON.stringify({ ...died, file: undefined, run: "died", pid: 999999 }));
+    const afterDied = await apiKey.create(
+      await checked(apiKey, { member: "admin", description: "After a died run", owner: "p/x/key" }),
+    );
+    must(afterDied.outs?.unanswered?.[0]?.at === died.at, "a died run's token is kept for the runbook");
+    ownership.push("died run's token reported and kept");
+    await apiKey.delete(afterDied.id, afterDied.outs);
+    return { entries: (await operator.requests()).entries, handlerCalls, ownership };
   } finally {
     console.error = consoleError;
     await sandbox.close();

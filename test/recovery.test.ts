@@ -12,7 +12,8 @@ import { provider as apiKey } from "../provider/apiKey";
 import { provider as apiMember } from "../provider/apiMember";
 import { PartialFailure } from "../provider/handlerKit";
 import { provider as checklist } from "../provider/operatorChecklist";
-import { RECOVERY_WINDOW_MS, ownershipDoubts, provider as securityRole } from "../provider/securityRole";
+import { record, recordsOf, settle } from "../provider/kit/journal";
+import { ownershipDoubts, recordMatches, provider as securityRole } from "../provider/securityRole";
 import { SandboxConsole } from "../sandbox/console";
 import type { RunningSandbox } from "../sandbox/server";
 import { configure, rejection, startHandlerSandbox } from "./handler-harness";
@@ -48,6 +49,8 @@ afterEach(async () => {
 });
 
 const lines = () => printed.flatMap((p) => p.split("\n"));
+/** The tenant as the client names it ("companyId at host"). */
+const tenant = () => `${sandbox.companyId} at ${new URL(sandbox.url).host}`;
 
 async function roleInputs(name: string, extra: Record<string, unknown> = {}) {
   const result = await securityRole.check(
@@ -83,22 +86,70 @@ describe("SecurityRole", () => {
     },
   );
 
-  it("after an interrupted up (the role exists, no state), create takes it back without adopt or a second POST", async () => {
-    // The interrupted up's POST: made with the stack's own connection (the admin's key).
+  it("after an up that died between its POST and the state save, create takes its role back without adopt or a second POST", async () => {
+    // The run that died: its provider wrote the journal record, then POSTed (the stack's own key), then died.
+    const died = await record({ kind: "SecurityRole", tenant: tenant(), key: "Crashed Role", owner: "proj/x/role" });
     expect(
       (await call(sandbox, "/system/securityroles", { method: "POST", body: { name: "Crashed Role" } })).status,
     ).toBe(201);
     await operator.resetRequests();
-    const created = await securityRole.create(await roleInputs("Crashed Role"));
+    const created = await securityRole.create(await roleInputs("Crashed Role", { owner: "proj/x/role" }));
     expect(created.outs).toMatchObject({ adopted: false });
     expect(await posts("/system/securityroles")).toHaveLength(0);
     expect(await rolesNamed("Crashed Role")).toHaveLength(1);
     expect(lines()).toContainEqual(
-      expect.stringMatching(/SecurityRole Crashed Role: takes back role \d+: made by this stack's connection at /),
+      expect.stringContaining(
+        `SecurityRole Crashed Role: takes back role ${created.id}: the POST that made it was recorded by proj/x/role (process ${died.pid} on `,
+      ),
     );
   });
 
-  it("never takes over a role a person made: the error says why and to set adopt", async () => {
+  it("the issue's stacks X and Y: Y never takes X's role, neither in sequence nor with adopt, and the message names X", async () => {
+    // X's up creates the role (and would fail later, on its member): X's state holds the role.
+    const x = await securityRole.create(await roleInputs("ElementsAPI X", { owner: "proj/x/elements-role" }));
+    const xRole = (await call(sandbox, `/system/securityroles/${x.id}`)).body;
+    // Y, a second stack on the same tenant and key, declares the same role.
+    const error = await rejection(
+      securityRole.create(await roleInputs("ElementsAPI X", { owner: "proj/y/elements-role" })),
+    );
+    expect(error.message).toContain(
+      `SecurityRole "ElementsAPI X" already exists on ${tenant()} (id ${x.id}, entered by "admin" at ${xRole._info.dateEntered})`,
+    );
+    expect(error.message).toContain("another stack's POST made it: proj/x/elements-role (process");
+    expect(error.message).toContain("It belongs to proj/x/elements-role: adopt would not take it over either.");
+    const adopting = await rejection(
+      securityRole.create(await roleInputs("ElementsAPI X", { owner: "proj/y/elements-role", adopt: true })),
+    );
+    expect(adopting.message).toContain("is held by another stack: proj/x/elements-role");
+    expect(adopting.message).toContain("adopt never takes over a role another stack holds");
+    expect(await rolesNamed("ElementsAPI X")).toHaveLength(1);
+
+    // Once X destroys it, the name is free; a role made by hand of the same name is Y's to adopt only.
+    await securityRole.delete(x.id, x.outs as never);
+    expect(await rolesNamed("ElementsAPI X")).toHaveLength(0);
+  });
+
+  it("two first ups started together: one role, one owner; the loser is refused naming the winner", async () => {
+    const [a, b] = await Promise.allSettled([
+      securityRole.create(await roleInputs("Race Role", { owner: "proj/a/role" })),
+      securityRole.create(await roleInputs("Race Role", { owner: "proj/b/role" })),
+    ]);
+    expect(await rolesNamed("Race Role")).toHaveLength(1);
+    const won = [a, b].filter((r) => r.status === "fulfilled");
+    const lost = [a, b].filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    const winner = a.status === "fulfilled" ? "proj/a/role" : "proj/b/role";
+    const loser = winner === "proj/a/role" ? "proj/b/role" : "proj/a/role";
+    // Refused by the server (the name exists) or by the journal: either way, nothing of the winner's is taken.
+    const message = String(lost[0].reason?.message);
+    expect(message).toMatch(/already exists|objectExists|name/i);
+    // The loser's next up is refused, naming the winner.
+    const again = await rejection(securityRole.create(await roleInputs("Race Role", { owner: loser })));
+    expect(again.message).toContain(`another stack's POST made it: ${winner}`);
+  });
+
+  it("never takes over a role a person made: the error says who and when, and to set adopt", async () => {
     const made = await call(sandbox, "/system/securityroles", {
       method: "POST",
       body: { name: "Person Role" },
@@ -106,17 +157,28 @@ describe("SecurityRole", () => {
     });
     expect(made.status).toBe(201);
     await operator.resetRequests();
-    const error = await rejection(securityRole.create(await roleInputs("Person Role")));
+    const error = await rejection(securityRole.create(await roleInputs("Person Role", { owner: "proj/x/person" })));
     expect(error.message).toContain(`SecurityRole "Person Role" already exists on`);
-    expect(error.message).toContain(`is not provably this stack's own: it was entered by "person", not by "admin"`);
+    expect(error.message).toContain(`entered by "person" at ${made.body._info.dateEntered}`);
+    expect(error.message).toContain(
+      `is not provably this stack's own: the create journal on this machine holds no POST of proj/x/person that made it; it was entered by "person", not by "admin"`,
+    );
     expect(error.message).toContain("set adopt: true to take it over");
     expect(await posts("/system/securityroles")).toHaveLength(0);
-    // adopt takes it over, as adopted (destroy then leaves it).
-    const adopted = await securityRole.create(await roleInputs("Person Role", { adopt: true }));
+    // adopt takes it over, as adopted (destroy then leaves it); then another stack's adopt is refused.
+    const adopted = await securityRole.create(await roleInputs("Person Role", { adopt: true, owner: "proj/x/person" }));
     expect(adopted.outs).toMatchObject({ roleId: made.body.id, adopted: true });
+    const second = await rejection(
+      securityRole.create(await roleInputs("Person Role", { adopt: true, owner: "proj/z/person" })),
+    );
+    expect(second.message).toContain("is held by another stack: proj/x/person");
+    // Released by destroy, it may be adopted elsewhere.
+    await securityRole.delete(adopted.id, adopted.outs as never);
+    const third = await securityRole.create(await roleInputs("Person Role", { adopt: true, owner: "proj/z/person" }));
+    expect(third.outs).toMatchObject({ roleId: made.body.id, adopted: true });
   });
 
-  it("never takes over a role of its own connection that is in use: members on it, levels set", async () => {
+  it("a role of its own connection with no record of this stack's POST is refused, naming the members on it", async () => {
     expect((await call(sandbox, "/system/securityroles", { method: "POST", body: { name: "Used Role" } })).status).toBe(
       201,
     );
@@ -124,35 +186,49 @@ describe("SecurityRole", () => {
       method: "POST",
       body: { identifier: "user1", name: "User One", securityRole: { name: "Used Role" }, inactiveFlag: true },
     });
-    await operator.setPermissions("Used Role", { "Finance/Agreements": { add: "All" } });
-    const error = await rejection(securityRole.create(await roleInputs("Used Role")));
-    expect(error.message).toContain("members hold it: user1");
-    expect(error.message).toContain("1 of its functions have a level above None (set in the UI)");
+    const error = await rejection(securityRole.create(await roleInputs("Used Role", { owner: "proj/x/used" })));
+    expect(error.message).toContain("the create journal on this machine holds no POST of proj/x/used that made it");
+    expect(error.message).toContain("members no stack manages hold it: user1");
   });
 
-  it("judges the evidence: entry by whom, when, members and levels", () => {
-    const now = Date.parse("2026-11-30T12:00:00Z");
+  it("judges the evidence: the journal, entry by whom, members", () => {
     const role = (info: Record<string, string>) => ({ id: 1, name: "R", _info: info });
-    const evidence = { caller: "Admin", members: [], grantedFunctions: 0, now };
     const fresh = { dateEntered: "2026-11-30T11:00:00Z", enteredBy: "admin" };
+    const entry = (owner: string, at: string, id?: string) =>
+      ({
+        kind: "SecurityRole",
+        tenant: "t",
+        key: "r",
+        owner,
+        at,
+        run: "r",
+        pid: 1,
+        host: "h",
+        ...(id ? { id } : {}),
+      }) as const;
+    const mine = [entry("p/s/r", "2026-11-30T10:59:59Z")];
+    const evidence = { caller: "Admin", owner: "p/s/r", members: [], mine, others: [] };
     expect(ownershipDoubts(role(fresh), evidence)).toEqual([]);
     // Without the entry pair, the update pair stands in (the API cannot update a role).
     expect(ownershipDoubts(role({ lastUpdated: "2026-11-30T11:00:00Z", updatedBy: "admin" }), evidence)).toEqual([]);
-    const old = new Date(now - RECOVERY_WINDOW_MS - 60_000).toISOString();
-    expect(ownershipDoubts(role({ ...fresh, dateEntered: old }), evidence)).toEqual([
-      `it was entered at ${old}, more than 24 h ago`,
+    // A record matches by id, or by a POST sent before the role was entered.
+    expect(recordMatches(entry("p/s/r", "2026-11-30T10:59:59Z"), role(fresh))).toBe(true);
+    expect(recordMatches(entry("p/s/r", "2026-11-30T12:00:00Z"), role(fresh))).toBe(false);
+    expect(recordMatches(entry("p/s/r", "2026-11-30T12:00:00Z", "1"), role(fresh))).toBe(true);
+    expect(recordMatches(entry("p/s/r", "2026-11-30T10:00:00Z", "2"), role(fresh))).toBe(false);
+    expect(ownershipDoubts(role(fresh), { ...evidence, mine: [] })).toEqual([
+      "the create journal on this machine holds no POST of p/s/r that made it",
     ]);
-    expect(ownershipDoubts(role(fresh), { ...evidence, absentAt: Date.parse("2026-11-30T11:30:00Z") })).toEqual([
-      "it was entered at 2026-11-30T11:00:00Z, before this run found no role of that name",
+    expect(ownershipDoubts(role(fresh), { ...evidence, others: [entry("p/y/r", "2026-11-30T10:59:00Z")] })).toEqual([
+      "another stack's POST made it: p/y/r (process 1 on h, at 2026-11-30T10:59:00Z)",
     ]);
-    expect(ownershipDoubts(role({}), evidence)).toEqual([
-      "its _info names nobody who entered it",
-      "its _info carries no entry date",
-    ]);
-    expect(ownershipDoubts(role(fresh), { ...evidence, members: ["a", "b"], grantedFunctions: 2 })).toEqual([
-      "members hold it: a, b",
-      "2 of its functions have a level above None (set in the UI)",
-    ]);
+    expect(ownershipDoubts(role({}), evidence)).toEqual(["its _info names nobody who entered it"]);
+    expect(
+      ownershipDoubts(role(fresh), {
+        ...evidence,
+        members: [{ identifier: "a" }, { identifier: "b", owner: "p/y/m" }, { identifier: "c", owner: "p/s/m" }],
+      }),
+    ).toEqual(["members of another stack hold it: b (p/y/m)", "members no stack manages hold it: a"]);
   });
 });
 
@@ -288,6 +364,82 @@ describe("ApiKey", () => {
     const pruned = await apiKey.update(id, { ...outs, unanswered: expired }, keyInputs);
     expect(pruned.outs.unanswered).toBeUndefined();
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The journal record of a token POST by a run that died (another provider process). */
+  async function diedRecord(member: string, owner: string, minted?: { publicKey: string }) {
+    let entry = await record({ kind: "ApiKey", tenant: tenant(), key: member, owner });
+    if (minted) entry = await settle(entry, { id: `${member}/fingerprint`, hint: minted.publicKey.slice(-4) });
+    fs.writeFileSync(entry.file, JSON.stringify({ ...entry, file: undefined, run: "a run that died", pid: 999999 }));
+    return entry;
+  }
+
+  it("a token minted by a run killed before its state save: the next preview and up say so, the runbook lists it, no silent second key", async () => {
+    await call(sandbox, "/system/apiMembers", {
+      method: "POST",
+      body: { identifier: "diedmember", name: "Died", securityRole: { name: "Admin" } },
+    });
+    const owner = "proj/x/key";
+    // The died run: its record, its POST (minted), its answer recorded; then it was killed.
+    const minted = (await call(sandbox, "/system/members/diedmember/tokens", { method: "POST", body: {} })).body;
+    const died = await diedRecord("diedmember", owner, minted);
+    const inputs = { ...keyInputs, member: "diedmember", owner };
+    const hint = minted.publicKey.slice(-4);
+
+    // Preview (check of a new resource) names it, with where to revoke it.
+    printed.length = 0;
+    const checked = await apiKey.check({}, { member: "diedmember", description: "Lost key", owner });
+    expect(checked.failures).toBeUndefined();
+    const said = `ApiKey for member diedmember: token of a run that died: a key was minted by ${owner} (process 999999 on `;
+    expect(lines()).toEqual([expect.stringContaining(said)]);
+    expect(lines()[0]).toContain(
+      `System > Members > API Members > diedmember > API Keys: revoke the key ending "...${hint}" minted at about ${died.at}`,
+    );
+
+    // up: says it again, mints the stack's key, and keeps the died one for the runbook.
+    printed.length = 0;
+    const { id, outs } = await apiKey.create(inputs);
+    expect(lines()).toContainEqual(expect.stringContaining(said));
+    expect(outs.unanswered).toEqual([{ member: "diedmember", at: died.at, hint, expiresBy: expect.any(String) }]);
+    expect((await tokensOf("diedmember")).map((k) => k.publicKey.slice(-4))).toContain(hint);
+    expect(await tokensOf("diedmember")).toHaveLength(2);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "recovery-runbook-"));
+    const runbook = path.join(dir, "stack.md");
+    await checklist.create({
+      stack: "acme",
+      items: [{ resource: "ApiKey for member diedmember", tenant: "", steps: [], unansweredTokens: outs.unanswered }],
+      runbook,
+    });
+    expect(fs.readFileSync(runbook, "utf8")).toContain(
+      `- [ ] System > Members > API Members > diedmember > API Keys: revoke the key ending "...${hint}" minted at about ${died.at}`,
+    );
+    fs.rmSync(dir, { recursive: true, force: true });
+
+    // Once the state holds it, its journal record goes; the state's record says it from then on.
+    printed.length = 0;
+    expect((await apiKey.diff(id, outs, inputs)).changes).toBe(false);
+    expect(fs.existsSync(died.file)).toBe(false);
+    expect(lines()).toEqual([expect.stringContaining("ApiKey for member diedmember: unanswered token:")]);
+    // Destroy forgets the stack's own record too: a later stack of the same name is told nothing false.
+    await apiKey.delete(id, outs);
+    expect(await recordsOf("ApiKey", tenant(), "diedmember")).toEqual([]);
+  });
+
+  it("a run killed while its token POST was in flight: the next run says a key may have been minted", async () => {
+    const owner = "proj/y/key";
+    const died = await diedRecord("admin", owner);
+    printed.length = 0;
+    await apiKey.check({}, { member: "admin", description: "Lost key", owner });
+    expect(lines()).toEqual([
+      expect.stringContaining(
+        `ApiKey for member admin: token of a run that died: a key may have been minted by ${owner} (process 999999 on `,
+      ),
+    ]);
+    expect(lines()[0]).toContain(
+      `revoke the key minted at about ${died.at} if it is there (last 4 characters not known`,
+    );
+    const { outs } = await apiKey.create({ ...keyInputs, owner });
+    expect(outs.unanswered).toEqual([{ member: "admin", at: died.at, expiresBy: expect.any(String) }]);
   });
 
   it("a refused token POST (4xx) is a plain failure: nothing may have been minted", async () => {

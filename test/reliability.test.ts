@@ -20,6 +20,7 @@ import { RunningSandbox, startSandbox } from "../sandbox/server";
 import { shippedPreset } from "../program/presets";
 import { LossyProxy, ProxyRule, startLossyProxy } from "./e2e/lossyProxy";
 import { createStack, PulumiEnvironment, pulumiEnvironment, sandboxConnection } from "./e2e/pulumi";
+import { call } from "./sandbox-harness";
 
 const PROJECT = "connectwise-iac";
 const PROJECT_DIR = path.resolve(__dirname, "..");
@@ -414,7 +415,7 @@ afterAll(async () => {
   clearInterval(languageHostWatch);
   for (const p of [...languageHosts, ...leftovers]) if (running(p)) process.kill(p.pid, "SIGKILL"); // ours, by pid
   for (const close of closers.splice(0).reverse()) await close();
-  for (const stack of ["reliability-faults", "reliability-lost", "reliability-kill"])
+  for (const stack of ["reliability-faults", "reliability-lost", "reliability-kill", "reliability-interrupt"])
     fs.rmSync(runbook(stack), { force: true });
   env?.dispose();
   if (figures.length > 0) console.log(`reliability figures (CLI v3.259.0, file backend):\n${figures.join("\n")}`);
@@ -677,10 +678,10 @@ describe("kill -9 of the CLI with a role, a member and a token POST in flight", 
         .filter((e) => e.method === "POST" && /\/tokens$/.test(e.path))
         .map((e) => `${e.path.split("/")[3]} ${e.at.slice(11, 23)} ${e.status}`);
       figures.push(auditFigures(found), `    token POSTs the sandbox answered: ${mints.join(", ")}`);
-      // The token whose POST was in flight when the CLI died: the sandbox minted it, and no process
-      // lived to record it (README, "After a crash": the operator revokes it in the member's API Keys).
-      // Anything else unrecorded fails here.
-      expectClean(found, { inFlight: 1 });
+      // The token whose POST was in flight when the CLI died: the sandbox minted it, and the create
+      // journal's record (written before the POST) made the next up report it and keep it in the
+      // state's `unanswered`, so the runbook lists it. Anything else unrecorded fails here.
+      expectClean(found, { unanswered: 1 });
     },
     CASE_TIMEOUT_MS,
   );
@@ -761,6 +762,76 @@ describe("random faults: 20% 503, 20% 429, 5% dropped connections", () => {
       const found = await audit(w);
       figures.push(auditFigures(found));
       expectClean(found);
+    },
+    FAULTS_TIMEOUT_MS,
+  );
+});
+
+/** After its last write, how long the interrupt case waits before Ctrl-C (SIGINT to the CLI's process group). */
+const INTERRUPT_DELAYS_MS = [0, 250, 500, 1000];
+/** The README's "After a crash": what the next up says while a lock is left, and what clears it. */
+const LOCKED_MESSAGE = "error: the stack is currently locked by 1 lock(s)";
+
+describe("Ctrl-C of an up around its last write: the lock it may leave", () => {
+  it(
+    "each interrupt leaves no lock, or the next up stops with the README's message and `pulumi cancel` clears it; the window is measured",
+    async () => {
+      const w = await world("reliability-interrupt");
+      const converged = await upUntilConverged(w, MAX_UPS_AFTER_LOST_ANSWERS, true);
+      expect(converged.converged).toBe(true);
+      const locksDir = path.join(env.backendDir, ".pulumi", "locks", "organization", PROJECT, w.stack);
+      const locks = () => (fs.existsSync(locksDir) ? walkFiles(locksDir) : []);
+      const member = (await w.operator.state()).members.find((m) => m.identifier === ELEMENTS.identifier)!;
+      const rows: string[] = [];
+      let left = 0;
+      for (const delay of INTERRUPT_DELAYS_MS) {
+        // Drift made by hand (through the API, as a person would): the next up's one write puts the email back.
+        const patched = await call(w.sandbox, `/system/apiMembers/${member.id}`, {
+          method: "PATCH",
+          body: [{ op: "replace", path: "emailAddress", value: `drift-${delay}@acme.example` }],
+        });
+        expect(patched.status).toBe(200);
+        await w.operator.resetRequests();
+        let child: ChildProcess | undefined;
+        const run = pulumi(w, ["up", "--yes"], (c) => (child = c));
+        let wroteAt = 0;
+        for (let i = 0; i < 1200 && !wroteAt; i++) {
+          const writes = (await w.operator.requests()).entries.filter((e) => e.method !== "GET");
+          if (writes.length > 0) wroteAt = Date.now();
+          else await sleep(50);
+        }
+        expect(wroteAt).toBeGreaterThan(0);
+        await sleep(delay);
+        let interruptedAt = 0;
+        if (child?.exitCode === null) {
+          interruptedAt = Date.now();
+          child.kill("SIGINT"); // Ctrl-C: the CLI is spawned in this process group, so signal it alone, as a terminal's ^C reaches it first
+        }
+        const ended = await run;
+        const lockFiles = locks();
+        let recovery = "";
+        if (lockFiles.length > 0) {
+          left++;
+          const next = await pulumi(w, ["up", "--yes"]);
+          expect(next.output).toContain(LOCKED_MESSAGE);
+          const cancel = await pulumi(w, ["cancel", "--yes"]);
+          expect(cancel.code).toBe(0);
+          expect(locks()).toEqual([]);
+          recovery = `; next up: "${LOCKED_MESSAGE}", pulumi cancel cleared it`;
+        }
+        rows.push(
+          `  +${delay} ms: ${interruptedAt ? "interrupted" : "had already ended"}, exit ${ended.code ?? ended.signal}, ` +
+            `${lockFiles.length} lock(s) left${recovery}`,
+        );
+        // Whatever the interrupt cut short, the next up converges (the drift is put back).
+        const again = await upUntilConverged(w, 3, true);
+        expect(again.converged).toBe(true);
+      }
+      expect(locks()).toEqual([]);
+      figures.push(
+        `Ctrl-C (SIGINT) of an up after its last write, ${INTERRUPT_DELAYS_MS.length} delays: ${left} left a lock`,
+        ...rows,
+      );
     },
     FAULTS_TIMEOUT_MS,
   );

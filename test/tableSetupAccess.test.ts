@@ -293,6 +293,38 @@ describe("TableSetupAccess", () => {
     }
   });
 
+  it("a missing or null inquire level on the member's Table Setup row is refused naming endpoint and field, never read as None", async () => {
+    const shapeKeys = await memberOnRole("TSShape", "tsshape");
+    const inputs = await checked({ role: "TSShape", member: "tsshape", ...shapeKeys, tables: [] });
+    try {
+      for (const [value, said] of [
+        [undefined, "(missing)"],
+        [null, "(null)"],
+      ] as const) {
+        await operator.reshape({
+          method: "GET",
+          path: "/system/mySecurity",
+          field: "inquireLevel",
+          ...(value === null ? { value } : {}),
+        });
+        await operator.resetRequests();
+        const lines = await reported(async () => {
+          const error = await rejection(provider.create(inputs));
+          expect(error.message).toContain("GET /system/mySecurity on ");
+          expect(error.message).toContain('(as member "tsshape")');
+          expect(error.message).toContain(`without field inquireLevel ${said}`);
+          expect(error.message).not.toContain(shapeKeys.privateKey);
+        });
+        // No step was invented and nothing was written.
+        expect(lines).toEqual([]);
+        const { entries } = await operator.requests();
+        expect(entries.filter((e) => e.method !== "GET")).toEqual([]);
+      }
+    } finally {
+      await operator.reshape();
+    }
+  });
+
   it("a key that no longer authenticates is named without showing it", async () => {
     const inputs = await checked({ role: "TSRole", member: "tsmember", ...keys, tables: ["Service / Service Board"] });
     await operator.revokeApiKey("tsmember", keys.publicKey);

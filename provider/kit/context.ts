@@ -7,7 +7,7 @@
 import { createHash } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { ConnectWiseClient, TenantCaches, newTenantCaches } from "../../connectwise/client";
-import { resolveConnection } from "../../connectwise/connection";
+import { resolveConnection, siteOrigin } from "../../connectwise/connection";
 import { Lookups } from "../lookups";
 
 export class HandlerContext {
@@ -24,6 +24,12 @@ export class HandlerContext {
    */
   async connect(): Promise<ConnectWiseClient> {
     return await ConnectWiseClient.connect(resolveConnection(this.config), { tenants: this.tenants });
+  }
+
+  /** The tenant as a client names it ("companyId at host"), without a request. */
+  tenant(): string {
+    const connection = resolveConnection(this.config);
+    return `${connection.companyId.trim()} at ${new URL(siteOrigin(connection.site)).host}`;
   }
 }
 

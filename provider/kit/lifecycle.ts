@@ -92,7 +92,7 @@ export interface PostOrRecover<T, F> {
   tenant: string;
   post: () => Promise<T>;
   /** A failure that is not a lost answer, turned into the error to throw (undefined: as it is). */
-  refused?: (error: unknown) => Error | undefined;
+  refused?: (error: unknown) => Error | undefined | Promise<Error | undefined>;
   /** The object by its natural key (role name, member identifier). */
   find: () => Promise<F | undefined>;
   /** What was looked for, e.g. `no role of that name`. */
@@ -113,7 +113,7 @@ export async function postOrRecover<T, F>(spec: PostOrRecover<T, F>): Promise<T>
   try {
     return await spec.post();
   } catch (error) {
-    const refusal = spec.refused?.(error);
+    const refusal = await spec.refused?.(error);
     if (refusal) throw refusal;
     if (!outcomeUnknown(error)) throw error;
     const why = (error as Error).message;
@@ -147,7 +147,7 @@ export interface CreateOrRecover<T, F> {
   /** Once no object of the key exists, before the POST (outside its recovery): e.g. the ids it names. */
   prepare?: () => Promise<void>;
   post: () => Promise<T>;
-  refused?: (error: unknown) => Error | undefined;
+  refused?: (error: unknown) => Error | undefined | Promise<Error | undefined>;
   /** After a lost answer: see PostOrRecover.take. */
   take: (found: F, why: string, error: Error) => Promise<T>;
 }
