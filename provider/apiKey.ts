@@ -472,6 +472,7 @@ async function read(context: HandlerContext, id: string, props: ApiKeyOutputs): 
       description: props.description,
       source: props.source,
       rotateBefore: props.rotateBefore,
+      ...(props.owner !== undefined ? { owner: props.owner } : {}),
     };
     return { id, props, inputs };
   }
@@ -480,6 +481,7 @@ async function read(context: HandlerContext, id: string, props: ApiKeyOutputs): 
     description: props.description,
     source: props.source,
     rotateBefore: props.rotateBefore,
+    ...(props.owner !== undefined ? { owner: props.owner } : {}),
   };
   if (props.source === "console") Object.assign(inputs, { publicKey: props.publicKey, privateKey: props.privateKey });
   // An expired or revoked key stays in the state (the next up replaces it; dropping it would
