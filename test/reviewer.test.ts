@@ -138,10 +138,18 @@ describe.each(LAYOUTS)("the reviewer's fleet comment (%s layout)", (layout) => {
   }
 
   /** The report's Markdown and JSON against the expected texts (written instead with REVIEWER_WRITE_EXPECTED=1). */
-  function expectReport(name: string): FleetReport {
+  function expectReport(name: string, refresh = false): FleetReport {
+    // A refresh's update count is the engine's summary, which counts a resource whose read
+    // changed nothing in some runs and not in others: volatile, so not compared.
+    const updates = (text: string) =>
+      refresh
+        ? text
+            .replace(/^(\| \w+ \| [^|]+ \| \d+ \| )\d+ \|/gm, "$1<n> |")
+            .replace(/"updates": \d+/g, '"updates": "<n>"')
+        : text;
     const results = {
-      md: normalise(fs.readFileSync(path.join(projectDir, `${name}.md`), "utf8")),
-      json: normalise(fs.readFileSync(path.join(projectDir, `${name}.json`), "utf8")),
+      md: updates(normalise(fs.readFileSync(path.join(projectDir, `${name}.md`), "utf8"))),
+      json: updates(normalise(fs.readFileSync(path.join(projectDir, `${name}.json`), "utf8"))),
     };
     for (const [ext, actual] of Object.entries(results)) {
       const file = path.join(EXPECTED, `${name}.${ext}`);
@@ -150,7 +158,7 @@ describe.each(LAYOUTS)("the reviewer's fleet comment (%s layout)", (layout) => {
         fs.writeFileSync(file, actual);
       } else expect(actual).toBe(fs.readFileSync(file, "utf8"));
     }
-    return JSON.parse(results.json) as FleetReport;
+    return JSON.parse(normalise(fs.readFileSync(path.join(projectDir, `${name}.json`), "utf8"))) as FleetReport;
   }
 
   const cyberdrain = shippedPreset("cyberdrain-cow");
@@ -226,7 +234,7 @@ describe.each(LAYOUTS)("the reviewer's fleet comment (%s layout)", (layout) => {
 
       const refresh = await fleet(["refresh", "--preview-only", "--markdown", "drift.md", "--json", "drift.json"]);
       expect(refresh.code).toBe(2);
-      const md = expectReport("drift");
+      const md = expectReport("drift", true);
       expect(md.stacks.every((s) => s.result === "drift")).toBe(true);
       const text = fs.readFileSync(path.join(projectDir, "drift.md"), "utf8");
       expect(text).not.toMatch(/merge|Changes \(the program/);
