@@ -10,17 +10,22 @@ const CLI_SUITES = [
   "discover",
   "doctor",
   "e2e-adoption",
+  "e2e-fleet-guardrails",
+  "e2e-guardrails",
   "e2e-loop",
   "e2e-recovery",
   "e2e-smoke",
   "e2e-tenant",
   "fleet",
+  "help",
   "integrations-cli",
+  "keys",
   "library",
   "new-client",
   "reviewer",
   "reliability",
   "s3-backend",
+  "user-mistakes",
   "verbose-logs",
   "walkthrough",
   "workflows",
@@ -45,7 +50,13 @@ const tsJest = [
 ];
 
 const cliPaths = CLI_SUITES.map((name) => `<rootDir>/test/${name}.test.ts`);
-const base = { preset: "ts-jest", testEnvironment: "node", transform: { "^.+\\.ts$": tsJest } };
+const base = {
+  preset: "ts-jest",
+  testEnvironment: "node",
+  transform: { "^.+\\.ts$": tsJest },
+  // Each worker's own create journal (CW_IAC_JOURNAL_DIR), inherited by the CLIs and providers it starts.
+  setupFiles: ["<rootDir>/test/journal-dir.ts"],
+};
 
 /** @type {import('jest').Config} */
 module.exports = {

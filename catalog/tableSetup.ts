@@ -77,4 +77,7 @@ export const TABLE_SETUP_ENTRIES: readonly string[] = [
   "Invoicing / Shipment Methods",
   "Member / Certifications",
   "Member / Member Type",
+  // Not in module-functions.json: Cisco Umbrella's published allow-list names it (Cisco doc
+  // 225008, "Configure API keys in ConnectWise"), the only source for it. Last, so the others keep their ids.
+  "Service / Priority",
 ];

@@ -7,7 +7,7 @@ import type { z } from "zod";
 import type { Clock } from "./clock";
 import { Connection, siteOrigin } from "./connection";
 import { connectionSecrets } from "./scrub";
-import { ConnectWiseError } from "./errors";
+import { ConnectWiseError, connectionHint, withHint } from "./errors";
 import { Limiter, tenantLimiter } from "./limiter";
 import { MAX_PAGES, linkFor } from "./paging";
 import { forgetSharedReads, readsShared, sharedRead } from "./sharedReads";
@@ -174,7 +174,10 @@ export class ConnectWiseClient {
   readonly #secrets: readonly string[];
   readonly #sharing: boolean;
 
-  private constructor(session: Session, publicKey: string, privateKey: string, sharing = false) {
+  /** True for the connection's own key pair (not asMember): its failures name the config key to fix. */
+  readonly #own: boolean;
+
+  private constructor(session: Session, publicKey: string, privateKey: string, sharing = false, own = false) {
     if (!publicKey || !privateKey) throw new Error("ConnectWise client needs a public key and a private key");
     this.tenant = session.tenant;
     this.#session = session;
@@ -182,6 +185,7 @@ export class ConnectWiseClient {
     this.#secrets = connectionSecrets({ companyId: session.companyId, publicKey, privateKey });
     this.#authorization = `Basic ${this.#secrets[2]}`;
     this.#sharing = sharing;
+    this.#own = own;
   }
 
   /** A client for the tenant; the codebase comes from /login/companyinfo, once per site and company. */
@@ -227,13 +231,15 @@ export class ConnectWiseClient {
     }
     const session: Session = {
       transport,
-      apiBase: `${origin}/${await codebase}/apis/3.0`,
+      apiBase: `${origin}/${await codebase.catch((error: unknown) => {
+        throw error instanceof ConnectWiseError ? withHint(error, connectionHint(error, new URL(origin).host)) : error;
+      })}/apis/3.0`,
       tenant: `${companyId} at ${new URL(origin).host}`,
       companyId,
       clientId: connection.clientId.trim(),
       accept: `application/vnd.connectwise.com+json; version=${apiVersion}`,
     };
-    return new ConnectWiseClient(session, connection.publicKey.trim(), connection.privateKey.trim());
+    return new ConnectWiseClient(session, connection.publicKey.trim(), connection.privateKey.trim(), false, true);
   }
 
   /** The same tenant, acting as another member (e.g. to read what only that member can see). */
@@ -250,7 +256,7 @@ export class ConnectWiseClient {
   sharingReads(): ConnectWiseClient {
     if (this.#sharing) return this;
     const [privateKey, publicKey] = this.#secrets;
-    return new ConnectWiseClient(this.#session, publicKey, privateKey, true);
+    return new ConnectWiseClient(this.#session, publicKey, privateKey, true, this.#own);
   }
 
   async get<T>(path: string, schema: z.ZodType<T>, query?: Record<string, string | number>): Promise<T> {
@@ -357,7 +363,7 @@ export class ConnectWiseClient {
 
   private transmit(method: Method, path: string, url: string, body?: unknown): Promise<HttpResponse> {
     const session = this.#session;
-    return session.transport.send({
+    const sent = session.transport.send({
       method,
       url,
       path,
@@ -369,6 +375,11 @@ export class ConnectWiseClient {
       },
       body,
       secrets: this.#secrets,
+    });
+    if (!this.#own) return sent;
+    return sent.catch((error: unknown) => {
+      const host = new URL(session.apiBase).host;
+      throw error instanceof ConnectWiseError ? withHint(error, connectionHint(error, host)) : error;
     });
   }
 

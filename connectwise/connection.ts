@@ -44,6 +44,19 @@ export function resolveConnection(config?: ConfigSource): Connection {
   return connection;
 }
 
+/**
+ * A clientId as developer.connectwise.com issues them: a GUID. Checked where a stack's own
+ * config is used (the provider, the commands), so a mistyped one is named before any request.
+ */
+export function checkClientId(clientId: string): void {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(clientId.trim())) {
+    throw new Error(
+      "connectwise:clientId (or CONNECTWISE_CLIENT_ID) is not a clientId: ConnectWise issues them as GUIDs " +
+        "(8-4-4-4-12 hex digits) at developer.connectwise.com",
+    );
+  }
+}
+
 const LOOPBACK_HOSTS = new Set(["localhost", "[::1]"]);
 
 export function isLoopbackHost(hostname: string): boolean {

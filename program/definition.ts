@@ -20,4 +20,29 @@ export interface IntegrationDefinition {
   keyDescription: string;
   /** Where the permission table was published. */
   sources: string[];
+  /**
+   * Named tiers, cumulative in the order written: tier N grants the base (`permissions`,
+   * `tableSetup`) plus the blocks of every tier up to N. A stack picks one with `tier:`; unset,
+   * `defaultTier` (else the last tier).
+   */
+  tiers?: PermissionTier[];
+  defaultTier?: string;
+  /** Named optional blocks on top of the base (and tier); a stack picks them with `options: [...]`. */
+  options?: Record<string, PermissionBlock>;
+  /** The options a stack gets when it names none (default: none). */
+  defaultOptions?: string[];
+  /** What was decided where the vendor's page left something open, and why. */
+  notes?: string[];
+}
+
+/** Permissions and Table Setup entries a tier or an option adds to the base. */
+export interface PermissionBlock {
+  /** What the block enables, in the vendor's words. */
+  about: string;
+  permissions: Record<string, Partial<Record<PermissionField, Level>>>;
+  tableSetup: string[];
+}
+
+export interface PermissionTier extends PermissionBlock {
+  name: string;
 }

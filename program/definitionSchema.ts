@@ -66,6 +66,30 @@ const fieldRank = (p: PermissionProblem): number =>
  * zod's own type and key issues do), so the Table Setup rule below is not judged on a map that
  * does not parse, as before. Each function's levels come out in field order.
  */
+const PermissionsBlockSchema = () =>
+  z.record(z.string(), z.unknown()).default({}).superRefine(checkPermissions).transform(normalise);
+
+function checkPermissions(permissions: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  for (const [rawKey, raw] of Object.entries(permissions)) {
+    const problems = parseFunction(rawKey, raw, { exact: true }).problems.sort((a, b) => fieldRank(a) - fieldRank(b));
+    for (const problem of problems) {
+      const issue = permissionIssue(problem);
+      if (issue) ctx.addIssue({ code: "custom", ...issue, continue: problem.kind === "unknown field" });
+    }
+  }
+}
+
+function normalise(permissions: Record<string, unknown>): Permissions {
+  return Object.fromEntries(
+    Object.entries(permissions).map(([key, levels]) => [
+      key,
+      Object.fromEntries(
+        PERMISSION_FIELDS.filter((f) => f in (levels as object)).map((f) => [f, (levels as Record<string, Level>)[f]]),
+      ),
+    ]),
+  );
+}
+
 const PermissionsSchema = z
   .record(z.string(), z.unknown())
   .superRefine((permissions, ctx) => {
@@ -92,6 +116,26 @@ const PermissionsSchema = z
     ),
   );
 
+const TableSetupSchema = z
+  .array(
+    z.string().refine((t) => TABLE_SETUP_ENTRIES.includes(t), {
+      error: (issue) =>
+        `unknown Table Setup entry (write "Category / Table")${suggestion(didYouMean(String(issue.input), TABLE_SETUP_ENTRIES, 1))}`,
+    }),
+  )
+  .default([]);
+
+/** A tier's or an option's block: it may add only Table Setup entries, or only permissions. */
+const BlockFields = {
+  about: z.string().min(1),
+  permissions: PermissionsBlockSchema(),
+  tableSetup: TableSetupSchema,
+};
+
+const OPTION_NAME = z
+  .string()
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "must be lower-case letters and digits, words joined by '-' (e.g. asset-sync)");
+
 /** The zod schema of one definition; names are checked against the catalog, with a did-you-mean. */
 export const IntegrationDefinitionSchema = z
   .strictObject({
@@ -102,20 +146,53 @@ export const IntegrationDefinitionSchema = z
     roleName: z.string().min(1).max(ROLE_NAME_MAX),
     keyDescription: z.string().min(1),
     permissions: PermissionsSchema,
-    tableSetup: z
-      .array(
-        z.string().refine((t) => TABLE_SETUP_ENTRIES.includes(t), {
-          error: (issue) =>
-            `unknown Table Setup entry (write "Category / Table")${suggestion(didYouMean(String(issue.input), TABLE_SETUP_ENTRIES, 1))}`,
-        }),
-      )
-      .default([]),
+    tableSetup: TableSetupSchema,
     sources: z.array(z.string()).default([]),
+    tiers: z.array(z.strictObject({ name: OPTION_NAME, ...BlockFields })).optional(),
+    defaultTier: z.string().optional(),
+    options: z.record(OPTION_NAME, z.strictObject(BlockFields)).optional(),
+    defaultOptions: z.array(z.string()).optional(),
+    notes: z.array(z.string()).optional(),
+  })
+  // Tier and option names are unique, and the defaults name what is declared.
+  .superRefine((definition, ctx) => {
+    const tiers = (definition.tiers ?? []).map((t) => t.name);
+    tiers.forEach((name, i) => {
+      if (tiers.indexOf(name) !== i)
+        ctx.addIssue({ code: "custom", path: ["tiers", i, "name"], message: `tier "${name}" is declared twice` });
+    });
+    if (definition.defaultTier !== undefined && !tiers.includes(definition.defaultTier))
+      ctx.addIssue({
+        code: "custom",
+        path: ["defaultTier"],
+        message: `no tier "${definition.defaultTier}"; tiers: ${tiers.length > 0 ? quoted(tiers) : "none declared"}`,
+      });
+    const options = Object.keys(definition.options ?? {});
+    (definition.defaultOptions ?? []).forEach((name, i) => {
+      if (!options.includes(name))
+        ctx.addIssue({
+          code: "custom",
+          path: ["defaultOptions", i],
+          message: `no option "${name}"; options: ${options.length > 0 ? quoted(options) : "none declared"}`,
+        });
+    });
   })
   // The role owns the Table Setup level: an allow-list on a role that does not grant it would
   // leave the operator asked for opposite levels by the role and by its Table Setup access.
   .superRefine((definition, ctx) => {
     const inquire = tableSetupRuleBroken(definition.permissions, definition.tableSetup);
+    // Each block is judged with the base: a block adding entries to a base that does not grant
+    // Table Setup inquire must grant it itself (resolve.ts judges the selected combination too).
+    for (const block of [...(definition.tiers ?? []), ...Object.values(definition.options ?? {})]) {
+      const merged = { ...definition.permissions, ...block.permissions };
+      const broken = tableSetupRuleBroken(merged, block.tableSetup);
+      if (broken !== undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["permissions"],
+          message: `a tier or option of "${definition.integration}" (${definition.id}) adds Table Setup entries (${block.tableSetup.join(", ")}) but grants ${TABLE_SETUP_FUNCTION} inquire ${broken}; add ${TABLE_SETUP_FIX} to it or to the base`,
+        });
+    }
     if (inquire === undefined) return;
     ctx.addIssue({
       code: "custom",

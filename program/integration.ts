@@ -5,6 +5,7 @@ import { SecurityRole } from "../resources/securityRole";
 import type { ChecklistSource } from "../resources/operatorChecklist";
 import { TableSetupAccess } from "../resources/tableSetupAccess";
 import { IntegrationDefinition } from "./definition";
+import { askedFor, describeSelection, resolveIntegration, ResolvedIntegration } from "./resolve";
 
 export type { IntegrationDefinition } from "./definition";
 
@@ -33,6 +34,10 @@ export interface IntegrationArgs {
   roleName?: string;
   /** Take over a role and member that already exist under these names. */
   adopt?: boolean;
+  /** The tier to grant, of the definition's `tiers` (default: its defaultTier, else the last). */
+  tier?: string;
+  /** The optional blocks to grant, of the definition's `options` (default: its defaultOptions). */
+  options?: string[];
 }
 
 /**
@@ -51,6 +56,8 @@ export class Integration extends pulumi.ComponentResource {
   readonly memberIdentifier: pulumi.Output<string>;
   readonly publicKey: pulumi.Output<string>;
   readonly privateKey: pulumi.Output<string>;
+  /** The table granted: the definition with the stack's tier and options applied, with origins. */
+  readonly resolved: ResolvedIntegration;
 
   constructor(
     definition: IntegrationDefinition,
@@ -64,15 +71,20 @@ export class Integration extends pulumi.ComponentResource {
         throw new Error(
           `Integration ${name}: no "${field}" argument; the tenant is the provider connection's (connectwise:site, connectwise:companyId)`,
         );
+    // Before super: an unknown tier or option is the caller's error, not a half-declared component.
+    const resolved = resolveIntegration(definition, { tier: args.tier, options: args.options });
     super(`connectwise:integration:${definition.id}`, name, {}, opts);
+    this.resolved = resolved;
     const parent = { parent: this };
     const roleName = args.roleName ?? definition.roleName;
+    if ((definition.tiers ?? []).length > 0 || Object.keys(definition.options ?? {}).length > 0)
+      void pulumi.log.info(`${name}: ${describeSelection(resolved)}${askedFor(resolved)}`, this);
 
     this.role = new SecurityRole(
       `${name}-role`,
       {
         name: roleName,
-        permissions: definition.permissions,
+        permissions: resolved.permissions,
         adopt: args.adopt,
       },
       parent,
@@ -98,7 +110,7 @@ export class Integration extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [this.member] },
     );
-    if (definition.tableSetup.length > 0) {
+    if (resolved.tableSetup.length > 0) {
       this.tableSetup = new TableSetupAccess(
         `${name}-table-setup`,
         {
@@ -108,7 +120,7 @@ export class Integration extends pulumi.ComponentResource {
           member: args.member.identifier,
           publicKey: this.key.publicKey,
           privateKey: this.key.privateKey,
-          tables: definition.tableSetup,
+          tables: resolved.tableSetup,
         },
         { parent: this, dependsOn: [this.member] },
       );

@@ -6,6 +6,7 @@ import { didYouMean, quoted, suggestion } from "../catalog";
 import * as path from "path";
 import { OperatorChecklist } from "../resources/operatorChecklist";
 import { Integration } from "./integration";
+import { resolveIntegration } from "./resolve";
 import { describeIssues, inConfig } from "./issues";
 import { defaultIntegrationsDir, KnownIntegration, knownIntegrations } from "./userIntegrations";
 import { packageRoot } from "../pulumi-runtime/packageRoot";
@@ -27,6 +28,10 @@ const IntegrationSettings = z.strictObject({
   name: z.string().optional(),
   roleName: z.string().optional(),
   adopt: z.boolean().optional(),
+  /** One of the integration's tiers (program/resolve.ts). */
+  tier: z.string().optional(),
+  /** Some of the integration's optional blocks; [] for none. */
+  options: z.array(z.string()).optional(),
   member: MemberSettings,
 });
 
@@ -61,7 +66,23 @@ function readIntegrations(known: Map<string, KnownIntegration>): IntegrationSett
     const names = new Map<string, number>();
     value.forEach((item: unknown, i) => {
       if (typeof item !== "object" || item === null) return;
-      const { kind, name } = item as { kind?: unknown; name?: unknown };
+      const { kind, name, tier, options } = item as {
+        kind?: unknown;
+        name?: unknown;
+        tier?: unknown;
+        options?: unknown;
+      };
+      const definition = typeof kind === "string" ? known.get(kind)?.definition : undefined;
+      if (definition && (typeof tier === "string" || Array.isArray(options))) {
+        try {
+          resolveIntegration(definition, {
+            tier: typeof tier === "string" ? tier : undefined,
+            options: Array.isArray(options) ? options.filter((o): o is string => typeof o === "string") : undefined,
+          });
+        } catch (error) {
+          problems.push(`${key}[${i}]: ${(error as Error).message}`);
+        }
+      }
       if (typeof kind === "string" && !known.has(kind)) {
         problems.push(
           `${key}[${i}].kind: unknown kind "${kind}"${suggestion(didYouMean(kind, kinds, 1))}; known kinds: ${kinds.join(", ")}`,
@@ -117,6 +138,8 @@ export function tenantProgram(options: TenantProgramOptions = {}) {
       member: s.member,
       roleName: s.roleName,
       adopt: s.adopt,
+      tier: s.tier,
+      options: s.options,
     });
     consoleWork.push(...integration.consoleWork);
     integrations[name] = {

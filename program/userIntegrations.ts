@@ -54,6 +54,19 @@ function duplicateKeys(doc: YamlModule.Document, lines: YamlModule.LineCounter):
   return found;
 }
 
+/**
+ * A YAML syntax error in full: "line 7, column 3: <what>", then the parser's excerpt of the file
+ * (the lines around the place and a caret), indented under it.
+ */
+function yamlProblem(error: { message: string; linePos?: [{ line: number; col: number }, ...unknown[]] }): string {
+  const [head, ...excerpt] = error.message.split("\n");
+  const what = head.replace(/ at line \d+, column \d+:?\s*$/, "");
+  const pos = error.linePos?.[0];
+  const where = pos ? `line ${pos.line}, column ${pos.col}: ` : "";
+  const shown = excerpt.filter((l) => l.trim() !== "").map((l) => `    ${l}`);
+  return [`${where}${what}`, ...shown].join("\n");
+}
+
 /** Reads one file: its value, or the problems that stop it from being read faithfully. */
 function readFile(file: string, label: string): { value?: unknown; problems: string[] } {
   const text = fs.readFileSync(file, "utf8");
@@ -69,7 +82,7 @@ function readFile(file: string, label: string): { value?: unknown; problems: str
   const YAML = yaml();
   const lines = new YAML.LineCounter();
   const doc = YAML.parseDocument(text, { uniqueKeys: false, lineCounter: lines, prettyErrors: true });
-  for (const error of doc.errors) problems.push(`${label}: ${error.message.split("\n")[0]}`);
+  for (const error of doc.errors) problems.push(`${label}: ${yamlProblem(error)}`);
   if (problems.length > 0) return { problems };
   for (const duplicate of duplicateKeys(doc, lines)) problems.push(`${label}: ${duplicate}`);
   return { value: doc.toJS(), problems };

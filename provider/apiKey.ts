@@ -139,6 +139,11 @@ export interface ApiKeyOutputs extends ApiKeyInputs {
   /** True for a console key: the stack verifies it but did not make it, and destroy leaves it as it is. */
   adopted: boolean;
   /**
+   * A console key: when this stack first verified it (ISO 8601), a lower bound of its age that the
+   * guardrails' key policy holds against a configured maximum (the API tells no key's age).
+   */
+  verifiedSince?: string;
+  /**
    * Token POSTs whose answer never arrived, each of which may have minted a key the stack never
    * received; kept until such a token would have expired. With no publicKey, the last mint is one.
    */
@@ -427,6 +432,7 @@ async function create(context: HandlerContext, inputs: ApiKeyInputs): Promise<pu
     expiration: "",
     memberIdentifier: identifier,
     adopted: true,
+    verifiedSince: new Date().toISOString(),
   };
   return { id: keyId(inputs.member, publicKey), outs };
 }
@@ -530,6 +536,7 @@ async function update(
     expiration: olds.expiration,
     memberIdentifier: olds.memberIdentifier,
     adopted: olds.adopted ?? olds.source === "console",
+    ...(olds.verifiedSince ? { verifiedSince: olds.verifiedSince } : {}),
     ...(unanswered.length > 0 ? { unanswered } : {}),
   };
   return { outs };

@@ -13,6 +13,8 @@ import type { PendingItem, UnansweredToken } from "../review/records";
 import { appendRecords } from "../review/recordsFile";
 import { buildChecklist, distinctSteps, formatChecklistText, inClickOrder } from "../review/renderChecklist";
 import { formatRunbook } from "../review/renderRunbook";
+import { mintedKeys, mintedKeysText } from "../review/renderKeys";
+import { diagnostics } from "../pulumi-runtime/diagnostics";
 import { accept, containsUnknown, field, reject, rule, valueFirst } from "./handlerKit";
 import { DiffResult, HandlerContext, InputDiff, diffResult, lifecycle } from "./kit/lifecycle";
 
@@ -76,9 +78,17 @@ const unansweredOf = (items: PendingItem[] | undefined): UnansweredToken[] =>
 const runbookOf = (inputs: OperatorChecklistInputs): string =>
   formatRunbook(checklistOf(inputs), unansweredOf(inputs.items));
 
-/** Writes the runbook, then fails with the checklist while steps are pending. */
-function settle(inputs: OperatorChecklistInputs & Record<string, unknown>): OperatorChecklistOutputs {
+/**
+ * Writes the runbook, then fails with the checklist while steps are pending. Keys minted since
+ * `before` (the last up's items; none at create) end the checklist, or, with no step pending, are
+ * said on their own: the operator enters each in its integration's setup screen.
+ */
+function settle(
+  inputs: OperatorChecklistInputs & Record<string, unknown>,
+  before?: PendingItem[],
+): OperatorChecklistOutputs {
   const checklist = checklistOf(inputs);
+  const keysText = mintedKeysText(mintedKeys(before, inputs.items), inputs.stack);
   const runbookPath = inputs.runbook ? path.resolve(inputs.runbook) : "";
   if (runbookPath) {
     fs.mkdirSync(path.dirname(runbookPath), { recursive: true });
@@ -98,8 +108,9 @@ function settle(inputs: OperatorChecklistInputs & Record<string, unknown>): Oper
       },
     ]);
     // A plain Error, not a partial failure: the engine prints it once, as written.
-    throw new Error(formatChecklistText(checklist, runbookPath || undefined));
+    throw new Error(formatChecklistText(checklist, runbookPath || undefined) + (keysText ? `\n\n${keysText}` : ""));
   }
+  if (keysText) diagnostics.warn(keysText);
   return { ...inputs, pending: 0, runbookPath };
 }
 
@@ -123,10 +134,10 @@ function create(
 function update(
   _context: HandlerContext,
   _id: string,
-  _olds: OperatorChecklistOutputs,
+  olds: OperatorChecklistOutputs,
   news: OperatorChecklistInputs & Record<string, unknown>,
 ): Promise<pulumi.dynamic.UpdateResult> {
-  return Promise.resolve().then(() => ({ outs: settle(news) }));
+  return Promise.resolve().then(() => ({ outs: settle(news, olds.items ?? []) }));
 }
 
 /**
@@ -147,7 +158,11 @@ function diff(
   if (containsUnknown(news.items)) return Promise.resolve(diffResult(own));
   // A changed list of unanswered tokens rewrites the runbook.
   const tokensChanged = JSON.stringify(unansweredOf(olds.items)) !== JSON.stringify(unansweredOf(news.items));
-  return Promise.resolve(diffResult(own || tokensChanged || countSteps(news.items ?? []) > 0 || runbookStale(news)));
+  // A key minted or rotated since: the update says where to enter it.
+  const keysMinted = mintedKeys(olds.items ?? [], news.items).length > 0;
+  return Promise.resolve(
+    diffResult(own || tokensChanged || keysMinted || countSteps(news.items ?? []) > 0 || runbookStale(news)),
+  );
 }
 
 function read(

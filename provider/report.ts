@@ -1,5 +1,6 @@
 // The one way a handler tells a reviewer what it found: report(records). Each record is rendered
-// as the line users of plain `pulumi preview` read (review/renderLine.ts), all the records of
+// as the line users of plain `pulumi preview` read (review/renderLine.ts; a resource's console
+// steps as one line pointing to the checklist, which lists them once), all the records of
 // one call as one message so their (click) order holds: under our provider server a diagnostic
 // on the resource (its URN in `pulumi preview --json`), under the SDK's server a stderr line the
 // engine shows under the stack. When a command asked for them (CW_IAC_RECORDS), the same records
@@ -8,12 +9,12 @@
 
 import { currentUrn, diagnostics, type PropertyDiff } from "../pulumi-runtime/diagnostics";
 import { appendRecords } from "../review/recordsFile";
-import { lineOf } from "../review/renderLine";
+import { linesOf } from "../review/renderLine";
 import type { ReviewRecord } from "../review/records";
 
 export function report(...records: ReviewRecord[]): void {
   if (records.length === 0) return;
-  const lines = records.map(lineOf).filter((line): line is string => line !== undefined);
+  const lines = linesOf(records);
   if (lines.length > 0) diagnostics.info(lines.join("\n"));
   const urn = currentUrn();
   appendRecords(urn ? records.map((record) => ({ ...record, urn })) : records);

@@ -48,6 +48,7 @@ import {
   type ConsoleStep,
   type DriftRecord,
   type ResourceRef,
+  changesOf,
   driftRecord,
   notice,
   resourceOf,
@@ -330,16 +331,25 @@ function differences(desired: SecurityRoleInputs, live: LiveLevels): PendingDiff
   return compareRole(live, desired).map((d) => ({ key: d.key, field: d.field, current: d.have, desired: d.want }));
 }
 
+/**
+ * One step per function row (System > Security Roles > role > Module > Function), with every
+ * level that differs on it, in catalog (click) order; the levels in the screen's order.
+ */
 function steps(roleName: string, diffs: PendingDifference[]): ConsoleStep[] {
-  return diffs.map((d) => {
-    const entry = moduleAndFunction(d.key);
-    return {
-      menuPath: ["System", "Security Roles", roleName, entry.module, entry.function],
-      field: FIELD_LABEL[d.field],
-      value: d.desired,
-      current: d.current,
-    };
-  });
+  const rows = new Map<string, ConsoleStep>();
+  for (const d of diffs) {
+    const row = rows.get(d.key);
+    const change = { field: FIELD_LABEL[d.field], value: d.desired, current: d.current };
+    if (row) row.changes.push(change);
+    else {
+      const entry = moduleAndFunction(d.key);
+      rows.set(d.key, {
+        menuPath: ["System", "Security Roles", roleName, entry.module, entry.function],
+        changes: [change],
+      });
+    }
+  }
+  return [...rows.values()];
 }
 
 const label = (name: string) => resourceLabel(TYPE, name);
@@ -709,7 +719,9 @@ function reportDifferences(
   roleName: string,
   diffs: PendingDifference[],
 ) {
-  const stepsLeft = new Set((olds.pendingSteps ?? []).map((s) => `${s.menuPath.slice(3).join("/")} ${s.field}`));
+  const stepsLeft = new Set(
+    (olds.pendingSteps ?? []).flatMap((s) => changesOf(s).map((c) => `${s.menuPath.slice(3).join("/")} ${c.field}`)),
+  );
   const drift: DriftRecord[] = [];
   for (const d of diffs) {
     const before = olds.permissions ? wantedLevels(olds, d.key)?.[d.field] : undefined;

@@ -25,7 +25,15 @@ import { and, eq } from "../connectwise/conditions";
 import { memberByIdentifier, myCustomizeItems, mySecurity } from "../connectwise/endpoints";
 import { ConnectWiseError } from "../connectwise/errors";
 import type { ApiMember, MySecurity } from "../connectwise/schemas";
-import { type ConsoleStep, type DriftRecord, driftRecord, notice, resourceOf, stepRecords } from "../review/records";
+import {
+  type ConsoleChange,
+  type ConsoleStep,
+  type DriftRecord,
+  driftRecord,
+  notice,
+  resourceOf,
+  stepRecords,
+} from "../review/records";
 import { report } from "./report";
 import {
   ArgsOf,
@@ -332,7 +340,8 @@ interface EntryDifference {
  * The steps that make the member's key show exactly the declared list. While the role lacks
  * System/Table Setup inquire the list reads empty (the sandbox answers [] then, as the list is
  * not the member's to see), so every declared entry is listed as an add and nothing as a remove:
- * the first checklist already holds the allow-list.
+ * the first checklist already holds the allow-list. The list's entries are one step (one visit
+ * to the Customize screen); the role's inquire level, when this resource asks for it, another.
  */
 function pending(inputs: TableSetupAccessInputs, live: LiveAccess): { diffs: EntryDifference[]; steps: ConsoleStep[] } {
   const customize = ["System", "Security Roles", inputs.role, "System", "Table Setup", "Customize"];
@@ -343,19 +352,20 @@ function pending(inputs: TableSetupAccessInputs, live: LiveAccess): { diffs: Ent
   if (inputs.tables.length > 0 && blind && !inputs.roleDeclared) {
     steps.push({
       menuPath: ["System", "Security Roles", inputs.role, "System", "Table Setup"],
-      field: "Inquire Level",
-      value: "All",
-      current: "None",
+      changes: [{ field: "Inquire Level", value: "All", current: "None" }],
     });
   }
+  // One step for the whole list: every entry to add, then every one to remove, on one screen.
+  const changes: ConsoleChange[] = [];
   for (const table of inputs.tables.filter((t) => !live.allowed.includes(t))) {
     diffs.push({ table, current: "not allowed", desired: "allowed" });
-    steps.push({ menuPath: customize, field: ALLOW_LIST, value: table, action: "add" });
+    changes.push({ field: ALLOW_LIST, value: table, action: "add" });
   }
   for (const table of live.allowed.filter((t) => !inputs.tables.includes(t))) {
     diffs.push({ table, current: "allowed", desired: "not allowed" });
-    steps.push({ menuPath: customize, field: ALLOW_LIST, value: table, action: "remove" });
+    changes.push({ field: ALLOW_LIST, value: table, action: "remove" });
   }
+  if (changes.length > 0) steps.push({ menuPath: customize, changes });
   return { diffs, steps };
 }
 

@@ -25,6 +25,8 @@ export class ApiKey extends DynamicResource {
   declare readonly memberIdentifier: pulumi.Output<string>;
   /** True for a console key: verified, not made, by the stack; destroy leaves it as it is. */
   declare readonly adopted: pulumi.Output<boolean>;
+  /** A console key: when the stack first verified it (ISO 8601); the guardrails hold its age. */
+  declare readonly verifiedSince: pulumi.Output<string | undefined>;
   /**
    * Token POSTs that got no answer, each of which may have minted a key the stack never received
    * (member, time; the OperatorChecklist's runbook lists them for the operator to revoke).
@@ -39,6 +41,7 @@ export class ApiKey extends DynamicResource {
       expiration: undefined,
       memberIdentifier: undefined,
       adopted: undefined,
+      verifiedSince: undefined,
       unanswered: undefined,
       ...args,
       // Names the create journal's records of its token POSTs (the provider does not know the stack).

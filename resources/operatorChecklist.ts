@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ApiKey } from "./apiKey";
 import { DynamicResource } from "../pulumi-runtime/dynamicResource";
+import { coveredByChecklist } from "./consoleWork";
 import { SecurityRole } from "./securityRole";
 import { TableSetupAccess } from "./tableSetupAccess";
 // Types only (erased at compile time).
@@ -24,12 +25,15 @@ export interface OperatorChecklistArgs {
 
 function itemOf(resource: ChecklistSource): pulumi.Output<PendingItem> {
   if (resource instanceof ApiKey)
-    return pulumi.all([resource.member, resource.unanswered]).apply(([member, unanswered]) => ({
-      resource: `ApiKey for member ${member}`,
-      tenant: "",
-      steps: [],
-      unansweredTokens: unanswered ?? [],
-    }));
+    return pulumi
+      .all([resource.member, resource.unanswered, resource.description, resource.source, resource.expiration])
+      .apply(([member, unanswered, description, source, expiration]) => ({
+        resource: `ApiKey for member ${member}`,
+        tenant: "",
+        steps: [],
+        unansweredTokens: unanswered ?? [],
+        key: { member, description: description ?? "", source: source ?? "token", expiration: expiration ?? "" },
+      }));
   const label =
     resource instanceof SecurityRole
       ? pulumi.interpolate`SecurityRole ${resource.name}`
@@ -54,6 +58,8 @@ export class OperatorChecklist extends DynamicResource {
   declare readonly runbookPath: pulumi.Output<string>;
 
   constructor(name: string, args: OperatorChecklistArgs, opts?: pulumi.CustomResourceOptions) {
+    // Their steps fail the up here, once, not on each of them (resources/consoleWork.ts).
+    for (const resource of args.resources) coveredByChecklist(resource);
     super(
       "operatorChecklist",
       "OperatorChecklist",

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DynamicResource } from "../pulumi-runtime/dynamicResource";
+import { declareRole, failWhilePending } from "./consoleWork";
 
 // Types only (erased at compile time): the args are derived from the provider's field table, so
 // this module loads no provider code.
@@ -12,7 +13,8 @@ export type { PermissionLevel, PermissionLevels, SecurityRoleArgs };
  * A ConnectWise Manage security role (System > Security Roles). Created and deleted through the
  * API; its permission levels are verified, and set by the operator: the steps still to do are
  * the `pendingSteps` output, which an OperatorChecklist turns into the stack's one checklist.
- * Delete is refused while an active member or API member holds the role.
+ * Delete is refused while an active member or API member holds the role. An `up` that leaves
+ * steps pending fails: with the OperatorChecklist that lists the role, else on the role itself.
  */
 export class SecurityRole extends DynamicResource {
   /** The role name. */
@@ -66,5 +68,12 @@ export class SecurityRole extends DynamicResource {
       permissions: args.permissions,
       exclusive: typeof args.exclusive === "boolean" ? args.exclusive : undefined,
     };
+    if (typeof args.name === "string")
+      declareRole(args.name, {
+        resource: `SecurityRole ${args.name}`,
+        permissions: args.permissions as Record<string, unknown>,
+        exclusive: this.declared.exclusive,
+      });
+    failWhilePending(this, pulumi.interpolate`SecurityRole ${this.name}`, this.tenant, this.pendingSteps);
   }
 }

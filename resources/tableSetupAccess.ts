@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DynamicResource } from "../pulumi-runtime/dynamicResource";
 import { SecurityRole } from "./securityRole";
+import { declaredRole, failWhilePending } from "./consoleWork";
 // Types only (erased at compile time): the args are derived from the provider's field table.
 import type { ConsoleStep } from "../review/records";
 import type { RoleDeclaration, TableSetupAccessArgs as FieldArgs } from "../provider/tableSetupAccess";
@@ -18,8 +19,10 @@ export type TableSetupAccessArgs = Omit<FieldArgs, "role" | "roleDeclared"> & {
  * ConnectWise.
  *
  * Given the SecurityRole resource, the role owns the System/Table Setup inquire level: preview
- * refuses a role whose declared permissions leave it below All. Given a role name, this
- * resource asks the operator for that level itself.
+ * refuses a role whose declared permissions leave it below All; so does a role name that a
+ * SecurityRole of the same program declares. Given the name of a role the program does not
+ * declare, this resource asks the operator for that level itself. An `up` that leaves steps
+ * pending fails: with the OperatorChecklist that lists it, else on this resource.
  */
 export class TableSetupAccess extends DynamicResource {
   /** The role whose list this is. */
@@ -41,11 +44,18 @@ export class TableSetupAccess extends DynamicResource {
   constructor(name: string, args: TableSetupAccessArgs, opts?: pulumi.CustomResourceOptions) {
     const { role, ...rest } = args;
     const managed = role instanceof SecurityRole ? role : undefined;
-    const roleDeclared: RoleDeclaration | undefined = managed && {
-      resource: `SecurityRole ${managed.declared.name}`,
-      permissions: managed.declared.permissions as Record<string, unknown>,
-      exclusive: managed.declared.exclusive,
-    };
+    // A role named as a string that the same program declares is judged as the resource would be
+    // (looked up once the program has declared its roles: the name resolves after this constructor).
+    const roleDeclared: pulumi.Input<RoleDeclaration | undefined> = managed
+      ? {
+          resource: `SecurityRole ${managed.declared.name}`,
+          permissions: managed.declared.permissions as Record<string, unknown>,
+          exclusive: managed.declared.exclusive,
+        }
+      : pulumi.output(role as pulumi.Input<string>).apply((name): RoleDeclaration | undefined => {
+          const declared = typeof name === "string" ? declaredRole(name) : undefined;
+          return declared && { ...declared };
+        });
     super(
       "tableSetupAccess",
       "TableSetupAccess",
@@ -64,6 +74,12 @@ export class TableSetupAccess extends DynamicResource {
         additionalSecretOutputs: ["privateKey"],
         ...(managed ? { dependsOn: [managed] } : {}),
       }),
+    );
+    failWhilePending(
+      this,
+      pulumi.interpolate`TableSetupAccess ${this.role}/${this.member}`,
+      this.tenant,
+      this.pendingSteps,
     );
   }
 }

@@ -6,21 +6,43 @@
 // This module holds types and constructors only: the provider, the resources (types), the CLIs
 // and the tests all import it, so it loads nothing.
 
-/** One thing the operator sets in the Manage UI (SecurityRole and TableSetupAccess `pendingSteps`). */
-export interface ConsoleStep {
-  /** The screen path, e.g. ["System", "Security Roles", "ElementsAPI", "Finance", "Agreements"]. */
-  menuPath: string[];
-  /** The field on that page, e.g. "Add Level". */
+/** One value the operator sets on a console step's screen row. */
+export interface ConsoleChange {
+  /** The field on that page, e.g. "Add Level", "Allow access to these". */
   field: string;
   /** What to set it to (for list fields: the entry to add or remove). */
   value: string;
   /** What it is now, when known. */
   current?: string;
   /**
-   * How the line reads: "set" (default) "set {field} to {value}"; "add"/"remove" for list
-   * fields: "add '{value}' in {field}" / "remove '{value}' from {field}".
+   * How it reads: "set" (default) "set {field} to {value}"; "add"/"remove" for list fields:
+   * "add '{value}' in {field}" / "remove '{value}' from {field}".
    */
   action?: "set" | "add" | "remove";
+}
+
+/**
+ * One thing the operator does in one pass over one row of the Manage UI (SecurityRole and
+ * TableSetupAccess `pendingSteps`): a role's function row with every level to set on it, or a
+ * role's Table Setup allow-list with every entry to add or remove. The renderers word it
+ * (review/renderLine.ts); the changes stay data, so each is verified on its own at the next read.
+ */
+export interface ConsoleStep {
+  /** The screen path, e.g. ["System", "Security Roles", "ElementsAPI", "Finance", "Agreements"]. */
+  menuPath: string[];
+  /** What to change on that row, in the order the screen shows the fields (never empty). */
+  changes: ConsoleChange[];
+}
+
+/** A step as a state written before steps were grouped per row holds it (one change, inline). */
+type LegacyStep = { menuPath: string[] } & ConsoleChange;
+
+/** The changes of a step, also of one kept in an older state (one change per step then). */
+export function changesOf(step: ConsoleStep | LegacyStep): ConsoleChange[] {
+  if (Array.isArray((step as ConsoleStep).changes)) return (step as ConsoleStep).changes;
+  const { menuPath: _path, ...change } = step as LegacyStep;
+  void _path;
+  return typeof change.field === "string" ? [change] : [];
 }
 
 /**
@@ -50,6 +72,19 @@ export interface PendingItem {
   steps: ConsoleStep[];
   /** ApiKey only: tokens that may have been minted without an answer. */
   unansweredTokens?: UnansweredToken[];
+  /** ApiKey only: the key the state holds, so the checklist can tell a newly minted one (its expiration changed). */
+  key?: HeldKey;
+}
+
+/** An ApiKey's key as the checklist sees it: no key material, only what names and dates it. */
+export interface HeldKey {
+  member: string;
+  /** The key's description: the integration it is for ("Elements"). */
+  description: string;
+  /** "token" or "console". */
+  source: string;
+  /** ISO 8601; "" for a console key or a key not minted. */
+  expiration: string;
 }
 
 /** The resource a record is about: its type and the name a reviewer knows it by ("for member X" for a key). */
@@ -113,7 +148,7 @@ export function resourceOf(type: string, name: unknown, lead = ""): ResourceRef 
   return { type, name: typeof name === "string" && name.trim() ? `${lead}${name.trim()}` : "" };
 }
 
-/** One record per step, in the order given (the click order). */
+/** One record per step (a screen row), in the order given (the click order). */
 export function stepRecords(resource: ResourceRef, steps: ConsoleStep[], tenant?: string): StepRecord[] {
   return steps.map((step) => ({ kind: "step", resource, step, ...(tenant ? { tenant } : {}) }));
 }

@@ -1,7 +1,7 @@
 // Console steps as the stack's one checklist: grouped by screen, numbered in click order, as the
 // failing `up` prints it (OperatorChecklist) and `npm run checklist` prints it (from records).
 import { MODULE_FUNCTIONS, functionKey } from "../catalog";
-import { actionText } from "./renderLine";
+import { actionText, stepCount } from "./renderLine";
 import type { ConsoleStep } from "./records";
 
 export interface Checklist {
@@ -57,28 +57,22 @@ export function distinctSteps(steps: ConsoleStep[]): ConsoleStep[] {
   });
 }
 
-const plural = (n: number) => `${n} console step${n === 1 ? "" : "s"}`;
-
 const CATALOG_POSITION = new Map(MODULE_FUNCTIONS.map((f, i) => [functionKey(f.module, f.function), i]));
 
-const FIELD_ORDER = ["Add Level", "Edit Level", "Delete Level", "Inquire Level"];
-
 /**
- * A role's level step: its position in the catalog (module order), then the field as the screen
- * shows it (add, edit, delete, inquire); other steps come after the levels.
+ * A role's function row: its position in the catalog (module order, then function order, as the
+ * Manage screens list them); other steps (Table Setup customize entries) come after the rows.
  */
-function levelPosition(step: ConsoleStep): number {
+function rowPosition(step: ConsoleStep): number {
   const [, , , module, fn, ...rest] = step.menuPath;
   if (rest.length > 0 || module === undefined || fn === undefined) return Infinity;
-  const field = (step.action ?? "set") === "set" ? FIELD_ORDER.indexOf(step.field) : -1;
   // A function the catalog lacks (a newer Manage) comes after the catalog's, before other steps.
-  const position = CATALOG_POSITION.get(functionKey(module, fn)) ?? CATALOG_POSITION.size;
-  return position * FIELD_ORDER.length + Math.max(field, 0);
+  return CATALOG_POSITION.get(functionKey(module, fn)) ?? CATALOG_POSITION.size;
 }
 
 /**
  * Click order: screens in the order of `screens` (e.g. roles in declaration order), then as they
- * first appear; on a screen, the role's levels in catalog order, then the rest (Table Setup
+ * first appear; on a screen, the role's function rows in catalog order, then the rest (Table Setup
  * customize entries) as given.
  */
 export function inClickOrder(steps: ConsoleStep[], screens: string[] = []): ConsoleStep[] {
@@ -86,8 +80,8 @@ export function inClickOrder(steps: ConsoleStep[], screens: string[] = []): Cons
   for (const screen of screens) if (!screenRank.has(screen)) screenRank.set(screen, screenRank.size);
   for (const s of steps) if (!screenRank.has(screenOf(s))) screenRank.set(screenOf(s), screenRank.size);
   return steps
-    .map((step, index) => ({ step, index, screen: screenRank.get(screenOf(step))!, level: levelPosition(step) }))
-    .sort((a, b) => a.screen - b.screen || a.level - b.level || a.index - b.index)
+    .map((step, index) => ({ step, index, screen: screenRank.get(screenOf(step))!, row: rowPosition(step) }))
+    .sort((a, b) => a.screen - b.screen || a.row - b.row || a.index - b.index)
     .map(({ step }) => step);
 }
 
@@ -99,7 +93,7 @@ export function nextStep(stack: string): string {
 /** The checklist as the failing `up` prints it: tenant heading, one heading per screen, numbered steps, what to run next. */
 export function formatChecklistText(checklist: Checklist, runbook?: string): string {
   const lines = [
-    `Operator checklist for stack ${checklist.stack}: ${checklist.tenants.join(", ") || "the tenant"} needs ${plural(checklist.count)}:`,
+    `Operator checklist for stack ${checklist.stack}: ${checklist.tenants.join(", ") || "the tenant"} needs ${stepCount(checklist.count)}:`,
     "what the published ConnectWise API cannot write; do them in the Manage UI, in this order.",
   ];
   for (const group of checklist.groups) {

@@ -1,10 +1,8 @@
 // The checklist as the Markdown runbook OperatorChecklist writes (`runbooks/<stack>.md`): the
 // same numbered steps as checkboxes, then the API keys a lost answer may have minted.
 import { Checklist, nextStep } from "./renderChecklist";
-import { unansweredTokenText } from "./renderLine";
+import { stepCount, unansweredTokenText } from "./renderLine";
 import type { UnansweredToken } from "./records";
-
-const plural = (n: number) => `${n} console step${n === 1 ? "" : "s"}`;
 
 /** The runbook's section on keys that may exist unseen (none: no section). */
 function unansweredSection(tokens: UnansweredToken[]): string[] {
@@ -33,7 +31,7 @@ export function formatRunbook(checklist: Checklist, unanswered: UnansweredToken[
     lines.push(...unansweredSection(unanswered));
     return lines.join("\n");
   }
-  lines.push(`${plural(checklist.count)} the published ConnectWise API cannot do, in click order.`, "");
+  lines.push(`${stepCount(checklist.count)} the published ConnectWise API cannot do, in click order.`, "");
   for (const group of checklist.groups) {
     lines.push(`## ${group.screen}`, "");
     for (const step of group.steps) lines.push(`- [ ] ${step.number}. ${step.text}`);

@@ -1,5 +1,6 @@
 // CLI: starts the sandbox and prints one JSON line {url, companyId, publicKey, privateKey,
 // clientId, consoleUrl} on stdout (nothing else goes there); runs until SIGINT/SIGTERM.
+// `operator --stack <name>` instead plays the operator from a stack's state (sandbox/operator.ts).
 //   --port N --host H [--allow-remote] --state FILE --latency MS --rate429 X --rate503 X --rate-drop X
 //   --retry-after S --token-lifetime S
 
@@ -34,6 +35,10 @@ Options:
   --token-lifetime S   lifetime of minted API keys
   --help               this text
 
+Commands:
+  operator --stack S   play the operator on this sandbox: do every console step the stack's
+                       state lists as pending (\`npm run sandbox -- operator --help\`)
+
 More: sandbox/README.md.
 `;
 
@@ -64,6 +69,16 @@ function parseArgs(argv: string[]): SandboxOptions {
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === "operator") {
+    // Loaded only for the command: starting the sandbox needs none of it.
+    const { operatorCommand } = await import("./operator");
+    process.exitCode = await operatorCommand(
+      process.argv.slice(3),
+      (text) => process.stdout.write(text),
+      (text) => process.stderr.write(text),
+    );
+    return;
+  }
   if (process.argv.includes("--help") || process.argv.includes("-h")) {
     process.stdout.write(USAGE);
     return;

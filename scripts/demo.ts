@@ -4,13 +4,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { cliDefaults, pulumiBinDir } from "../pulumi-runtime/pulumiCli";
-import { SandboxConsole } from "../sandbox/console";
 import { startSandbox } from "../sandbox/server";
-import type { IntegrationDefinition } from "../program/integration";
-import { shippedPreset } from "../program/presets";
-
-const elements = shippedPreset("elements");
-const lifecycleManager = shippedPreset("lifecycle-manager");
 
 const ROOT = path.resolve(__dirname, "../..");
 const STACK = "demo";
@@ -66,7 +60,6 @@ function memberSettings(identifier: string, name: string) {
 
 async function main(): Promise<void> {
   const sandbox = await startSandbox({ port: 0 });
-  const operator = new SandboxConsole(sandbox.consoleUrl);
   try {
     const binDir = await pulumiBinDir();
     const stateDir = path.join(ROOT, ".pulumi-state");
@@ -122,17 +115,17 @@ async function main(): Promise<void> {
     banner("npm run checklist -- --stack demo (a preview: reads only; exit code 2 while steps are pending)");
     console.log(`exit code ${await checklist()}`);
 
-    banner("The operator does every step of the checklist in the Manage UI (the sandbox's console plays it):");
-    for (const d of [elements, lifecycleManager] as IntegrationDefinition[]) {
-      await operator.setPermissions(d.roleName, d.permissions);
-      console.log(`System > Security Roles > ${d.roleName}: the levels set`);
-      if (d.tableSetup.length > 0) {
-        await operator.setTableSetup(d.roleName, d.tableSetup);
-        console.log(
-          `System > Security Roles > ${d.roleName} > System > Table Setup > Customize: ${d.tableSetup.join(", ")} allowed`,
-        );
-      }
-    }
+    // `npm run sandbox -- operator --stack demo`: the sandbox's console does every step the
+    // stack's state lists as pending (sandbox/operator.ts), as someone clicking them would.
+    banner("npm run sandbox -- operator --stack demo: the operator does every step of the checklist in the Manage UI");
+    if (
+      (await run(
+        process.execPath,
+        [path.join(ROOT, "dist", "sandbox", "main.js"), "operator", "--stack", STACK],
+        env,
+      )) !== 0
+    )
+      throw new Error("the sandbox's operator failed");
 
     banner("pulumi up (round 2): verifies the operator's work");
     if ((await pulumi("up", "--yes", "--skip-preview")) !== 0) throw new Error("the second up did not converge");
@@ -146,6 +139,22 @@ async function main(): Promise<void> {
   } finally {
     await sandbox.close();
   }
+}
+
+const USAGE = `usage: npm run demo
+Starts a local sandbox ConnectWise, creates the throw-away stack "demo" (Elements and Lifecycle
+Manager) on the local backend in .pulumi-state/, runs up (which stops at the operator's checklist),
+plays the operator through the sandbox's console, runs up again until it converges, and shows the
+stack's outputs. Takes no options; Pulumi.demo.yaml is git-ignored.`;
+
+const args = process.argv.slice(2);
+if (args.includes("--help") || args.includes("-h")) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (args.length > 0) {
+  console.error(`demo: unknown argument ${args[0]}\n${USAGE}`);
+  process.exit(2);
 }
 
 main().catch((err: Error) => {

@@ -34,10 +34,12 @@ fail() { log "ERROR: $2"; exit "$1"; }
 
 [ -f "$SHIM" ] || fail 3 "$SHIM is missing: run 'npm install' in $PROJECT_DIR first (it ships the dynamic-provider plugin)"
 
-# The texts installed beside the CLI live in pulumi-runtime/ (each says why it exists):
-# plugin-shim.sh becomes pulumi-resource-pulumi-nodejs, the dynamic-provider plugin the CLI runs
-# for dynamic resources (it must sit beside the CLI, or the CLI tries to download it), and
-# language-host-wrapper.sh becomes pulumi-language-nodejs, in front of the v3.68 host in ../host.
+# What sits beside the built CLI is what a Pulumi release ships there: the stock dynamic-provider
+# plugin (the SDK's own pulumi-resource-pulumi-nodejs script, copied unchanged: the CLI must find
+# one beside itself or it tries to download it) and a language host. This project's provider
+# server comes from Pulumi.yaml's `plugins.providers` (dist/pulumi-runtime/plugin/), on this CLI and on
+# a release install alike. language-host-wrapper.sh becomes pulumi-language-nodejs, in front of
+# the v3.68 host in ../host (see above).
 RUNTIME_DIR="$PROJECT_DIR/pulumi-runtime"
 
 install_script() { # dir name source
@@ -50,7 +52,7 @@ install_script() { # dir name source
 }
 
 install_scripts() {
-  install_script "$BIN" pulumi-resource-pulumi-nodejs "$RUNTIME_DIR/plugin-shim.sh"
+  install_script "$BIN" pulumi-resource-pulumi-nodejs "$SHIM"
   install_script "$BIN" pulumi-language-nodejs "$RUNTIME_DIR/language-host-wrapper.sh"
 }
 

@@ -21,6 +21,7 @@ import { pulumiBinDir, pulumiEnv, runPulumi } from "../pulumi-runtime/pulumiCli"
 import { ConnectWiseClient } from "../connectwise/client";
 import { ApiMemberSchema, SecurityRoleSchema } from "../connectwise/schemas";
 import { findPreset } from "../program/presets";
+import { resolveIntegration } from "../program/resolve";
 import { HandlerSandbox, startHandlerSandbox } from "./handler-harness";
 import { runCommand, unpublishedGets } from "./read-only-commands";
 
@@ -94,7 +95,7 @@ async function seedAcme(): Promise<void> {
   await member("ElemHand", await role("Elements By Hand", findPreset("elements")!.permissions));
   // A hand-made over-privileged role: Rewst's table plus invoicing and member maintenance.
   const rewst = await role("Rewst Plus", {
-    ...findPreset("rewst")!.permissions,
+    ...resolveIntegration(findPreset("rewst")!).permissions, // its default tier: full
     "Finance/Invoicing": { add: "All", edit: "All", inquire: "All" },
     "System/Member Maintenance": { inquire: "All", edit: "All" },
   });

@@ -54,22 +54,18 @@ async function up(s: Stack): Promise<{ ok: boolean; output: string }> {
   return { ok, output: lines.join("") };
 }
 
-/** `npm run checklist -- --stack <stack>` as a user runs it (the compiled command), in the stack's project dir. */
-function checklistCommand(
+/** A compiled command of ours as a user runs it (`npm run <script> -- ...`), in the stack's project dir. */
+function command(
+  script: string[],
   cwd: string,
   extraEnv: Record<string, string> = {},
-  stackName = STACK,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [path.join(PROJECT_DIR, "dist", "cli", "onboarding", "checklist.js"), "--stack", stackName],
-      {
-        cwd,
-        env: { ...process.env, ...env.envVars, ...extraEnv },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
+    const child = spawn(process.execPath, [path.join(PROJECT_DIR, "dist", ...script.slice(0, 1)), ...script.slice(1)], {
+      cwd,
+      env: { ...process.env, ...env.envVars, ...extraEnv },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -80,6 +76,11 @@ function checklistCommand(
       resolve({ code: code ?? 1, stdout, stderr });
     });
   });
+}
+
+/** `npm run checklist -- --stack <stack>`. */
+function checklistCommand(cwd: string, extraEnv: Record<string, string> = {}, stackName = STACK) {
+  return command([path.join("cli", "onboarding", "checklist.js"), "--stack", stackName], cwd, extraEnv);
 }
 
 let copies = 0;
@@ -164,9 +165,12 @@ describe("a new client with Elements and Lifecycle Manager: two rounds", () => {
       });
       // Preview: a new role's steps are known before it exists (every level of a new role is None).
       const preview = await stack.preview({ onOutput });
+      // One line per resource, pointing to the checklist: its steps are listed there, once.
       expect(preview.stdout).toContain(
-        "SecurityRole ElementsAPI: needs the operator: System > Security Roles > ElementsAPI > Finance > Agreements: set Add Level to All (now None)",
+        `SecurityRole ElementsAPI: needs the operator: ${Object.keys(elements.permissions).length} console steps ` +
+          "on System > Security Roles > ElementsAPI (listed in the stack's operator checklist",
       );
+      expect(preview.stdout).not.toContain("Finance > Agreements: set");
 
       const first = await up(stack);
       expect(first.ok).toBe(false);
@@ -192,18 +196,29 @@ describe("a new client with Elements and Lifecycle Manager: two rounds", () => {
         "System > Security Roles > ElementsAPI",
         "System > Security Roles > LifecycleManagerAPI",
       ]);
-      // Lifecycle Manager's levels (catalog order: Companies, Service Desk, System), then its Table Setup entry.
+      // Lifecycle Manager's function rows, each with all its levels (catalog order: Companies,
+      // Service Desk, System), then its Table Setup list.
       const lm = block
         .slice(block.indexOf("System > Security Roles > LifecycleManagerAPI") + 1)
         .filter((l) => /^ {2}\d/.test(l));
       expect(lm.map((l) => l.replace(/^ {2}\d+\. /, ""))).toEqual([
         "Companies > Company Maintenance: set Inquire Level to All (now None)",
-        "Service Desk > Service Tickets: set Add Level to All (now None)",
-        "Service Desk > Service Tickets: set Edit Level to All (now None)",
-        "Service Desk > Service Tickets: set Inquire Level to All (now None)",
+        "Service Desk > Service Tickets: set Add, Edit and Inquire Level to All (now None)",
         "System > Table Setup: set Inquire Level to All (now None)",
         "System > Table Setup > Customize: add 'Service / Service Board' in Allow access to these",
       ]);
+      // One step per function row, one per role's list: Elements' rows and Lifecycle Manager's, plus its list.
+      expect(steps).toBe(
+        Object.keys(elements.permissions).length + Object.keys(lifecycleManager.permissions).length + 1,
+      );
+      // Every step printed once in the whole up: in the checklist, nowhere else (a row two roles
+      // share reads the same under each role's heading).
+      const checklistText = block.join("\n");
+      for (const line of block.filter((l) => /^ {2}\d+\. /.test(l))) {
+        const text = line.replace(/^ {2}\d+\. /, "");
+        const times = (within: string) => within.split(text).length - 1;
+        expect({ text, times: times(first.output) }).toEqual({ text, times: times(checklistText) });
+      }
       expect(block).toContain(`Runbook: ${runbookFile}`);
       expect(block[block.length - 1]).toBe(
         `Next: do these in the Manage UI, then run \`pulumi up --stack ${STACK}\` again: it verifies them and converges. \`npm run checklist -- --stack ${STACK}\` lists what is still pending.`,
@@ -248,11 +263,14 @@ describe("a new client with Elements and Lifecycle Manager: two rounds", () => {
       expect({ code: sdk.code, stdout: sdk.stdout }).toEqual({ code: 2, stdout: result.stdout });
       expect(await writes()).toEqual([]);
 
-      // After the operator's steps, the second up converges, and preview shows no changes.
-      for (const d of [elements, lifecycleManager]) {
-        await operator.setPermissions(d.roleName, d.permissions);
-        if (d.tableSetup.length > 0) await operator.setTableSetup(d.roleName, d.tableSetup);
-      }
+      // The sandbox plays the operator from the stack's state (`npm run sandbox -- operator`);
+      // then the second up converges, and preview shows no changes.
+      const played = await command(
+        [path.join("sandbox", "main.js"), "operator", "--stack", STACK],
+        path.join(env.tempDir, STACK),
+      );
+      expect(played.code).toBe(0);
+      expect(played.stdout.split("\n").filter((l) => l.startsWith("  System > Security Roles > "))).toHaveLength(steps);
       const second = await up(stack);
       expect(second.ok).toBe(true);
       expect(fs.readFileSync(runbookFile, "utf8")).toContain("Nothing pending");
@@ -282,7 +300,7 @@ describe("a new client with Elements and Lifecycle Manager: two rounds", () => {
       );
       expect(failed).toContain("SecurityRole ElementsAPI: drift: Finance/Agreements add: None => All");
       expect(failed).toContain(
-        "SecurityRole ElementsAPI: needs the operator: System > Security Roles > ElementsAPI > Finance > Agreements: set Add Level to All (now None)",
+        "SecurityRole ElementsAPI: needs the operator: 1 console step on System > Security Roles > ElementsAPI (listed in the stack's operator checklist",
       );
       // preview --json ties both to the role: its step (update, the level in the detailed diff)
       // and its diagnostics carry the role's URN.

@@ -128,7 +128,7 @@ describe("a client tenant with Elements and Lifecycle Manager", () => {
       expect(elementsScreen).toBeGreaterThan(0);
       expect(lmScreen).toBeGreaterThan(elementsScreen);
       expect(first.output.slice(elementsScreen, lmScreen)).toContain(
-        "Finance > Agreements: set Add Level to All (now None)",
+        "Finance > Agreements: set Add, Edit and Inquire Level to All (now None)",
       );
       const lm = first.output.slice(lmScreen);
       expect(lm).toContain("System > Table Setup: set Inquire Level to All (now None)");
@@ -213,7 +213,7 @@ describe("a client tenant with Elements and Lifecycle Manager", () => {
       const first = await up(acme);
       expect(first.ok).toBe(false); // the new role needs its levels set in the console
       expect(first.output).toContain("System > Security Roles > ElementsAPI v2\n");
-      expect(first.output).toContain("Finance > Agreements: set Add Level to All (now None)");
+      expect(first.output).toContain("Finance > Agreements: set Add, Edit and Inquire Level to All (now None)");
       await operator.setPermissions("ElementsAPI v2", elements.permissions);
       expect((await up(acme)).ok).toBe(true);
       const state = await operator.state();

@@ -61,9 +61,7 @@ describe("EventCollector", () => {
   const ROLE = resourceOf("SecurityRole", "ElementsAPI");
   const agreementsAdd: ConsoleStep = {
     menuPath: ["System", "Security Roles", "ElementsAPI", "Finance", "Agreements"],
-    field: "Add Level",
-    value: "All",
-    current: "None",
+    changes: [{ field: "Add Level", value: "All", current: "None" }],
   };
   const AGREEMENTS = "System > Security Roles > ElementsAPI > Finance > Agreements: set Add Level to All (now None)";
 
@@ -106,7 +104,13 @@ describe("EventCollector", () => {
     c.add(checklistError);
     c.add(diagnostic("update failed\n", "error"));
     // The preview half of up reported the step too: the checklist's list is the one kept.
-    const records = [...stepRecords(ROLE, [agreementsAdd, { ...agreementsAdd, field: "Edit Level" }]), checklist];
+    const records = [
+      ...stepRecords(ROLE, [
+        agreementsAdd,
+        { ...agreementsAdd, changes: [{ field: "Edit Level", value: "All", current: "None" }] },
+      ]),
+      checklist,
+    ];
     expect(c.figures(records)).toMatchObject({ onlyStepsPending: true, errors: [], consoleSteps: [AGREEMENTS] });
     // Without the record the same error is a failure: nothing parses its text.
     expect(c.figures([]).onlyStepsPending).toBe(false);
@@ -125,9 +129,7 @@ describe("EventCollector", () => {
     const member = resourceOf("ApiMember", "M");
     const entry: ConsoleStep = {
       menuPath: ["System", "Security Roles", "R", "System", "Table Setup", "Customize"],
-      field: "Allow access to these",
-      value: "Service / Service Board",
-      action: "add",
+      changes: [{ field: "Allow access to these", value: "Service / Service Board", action: "add" }],
     };
     const f = c.figures([
       ...stepRecords(access, [entry]),

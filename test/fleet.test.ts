@@ -244,7 +244,7 @@ describe("fleet over three client stacks", () => {
       expect(md).toMatch(/\+ create SecurityRole initech-role|\+ create SecurityRole \S*role/);
       expect(md.length).toBeLessThanOrEqual(65_536);
       expect(run.stdout).toMatch(
-        /^stack\s+tenant\s+creates\s+updates\s+deletes\s+replacements\s+console steps\s+drift\s+result$/m,
+        /^stack\s+tenant\s+creates\s+updates\s+deletes\s+replacements\s+console steps\s+drift\s+keys expiring\s+result$/m,
       );
       console.log(`fleet preview of 3 stacks: ${run.seconds.toFixed(1)} s\n${run.stdout}\n${md}`);
     },

@@ -5,6 +5,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
+import { RECORDS_ENV, readRecords } from "../review/recordsFile";
+import { lineOf } from "../review/renderLine";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, SandboxOptions, startSandbox } from "../sandbox/server";
 
@@ -53,4 +55,28 @@ export async function rejection(promise: Promise<unknown>): Promise<any> {
     return error;
   }
   throw new Error("expected a rejection");
+}
+
+/**
+ * What a handler reported during `run`, one line per record as lineOf renders it (a step record:
+ * its screen path and action), from the records file a command would read. The terminal gets a
+ * resource's steps as one pointer line (review/renderLine.ts `linesOf`); the records carry each.
+ */
+export async function reported(run: () => Promise<unknown>): Promise<string[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cw-reported-"));
+  const file = path.join(dir, "records.jsonl");
+  const before = process.env[RECORDS_ENV];
+  process.env[RECORDS_ENV] = file;
+  const printed = jest.spyOn(console, "error").mockImplementation(() => undefined);
+  try {
+    await run();
+    return readRecords(file)
+      .map(lineOf)
+      .filter((line): line is string => line !== undefined);
+  } finally {
+    printed.mockRestore();
+    if (before === undefined) delete process.env[RECORDS_ENV];
+    else process.env[RECORDS_ENV] = before;
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -171,6 +171,42 @@ describe("the user's own integrations folder", () => {
   });
 });
 
+describe("tiers and options in the stack config", () => {
+  it("a tier and options select the role's table", async () => {
+    pulumi.runtime.setAllConfig({
+      "connectwise:site": "127.0.0.1:1",
+      "connectwise:companyId": "acme",
+      [KEY]: JSON.stringify([
+        { kind: "rewst", tier: "authentication", member: member({ identifier: "Rewst" }) },
+        { kind: "smileback", options: [], member: member({ identifier: "Smile" }) },
+      ]),
+    });
+    const { integrations } = tenantProgram({ integrationsDir: emptyDir });
+    await new Promise<void>((resolve) => pulumi.output(integrations["smileback"].publicKey).apply(() => resolve()));
+    for (let i = 0; i < 100 && !registered.some((r) => r.name === "checklist"); i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    const rewst = registered.find((r) => r.name === "rewst-role")!;
+    expect(Object.keys(rewst.inputs.permissions as object).sort()).toEqual([
+      "Companies/Company Maintenance",
+      "System/Member Maintenance",
+    ]);
+    // SmileBack without its allow-list option: no Table Setup allow-list to declare.
+    expect(registered.some((r) => r.name === "smileback-table-setup")).toBe(false);
+  });
+
+  it("an unknown tier or option is refused with the config key and what the integration offers", () => {
+    const error = failure([
+      { kind: "rewst", tier: "half", member: member() },
+      { kind: "crushbank", options: ["kba"], member: member({ identifier: "Crush" }) },
+    ]);
+    expect(error.message.split("\n")).toEqual([
+      "stack config is invalid:",
+      `  ${KEY}[0]: integration "rewst": no tier "half"; tiers: authentication, full`,
+      `  ${KEY}[1]: integration "crushbank": no option "kba"; options: smartclassifier, solved-my-issue, ticket-budgeter, kba-articles`,
+    ]);
+  });
+});
+
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

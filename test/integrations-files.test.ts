@@ -130,10 +130,15 @@ tableSetup: [Service / Service Board]
     write("c.yaml", "");
     write("d.yaml", VALID);
     const found = problems(() => loadIntegrationFiles(dir));
-    expect(found).toHaveLength(4);
+    // The YAML error in full: line, column, the parser's message and its excerpt with a caret.
+    expect(found).toHaveLength(6);
     expect(found[1]).toMatch(/^integrations\/a\.json: not valid JSON: /);
-    expect(found[2]).toMatch(/^integrations\/b\.yaml: .*line 2, column 1/);
-    expect(found[3]).toBe(
+    expect(found.slice(2, 5)).toEqual([
+      "integrations/b.yaml: line 2, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]",
+      "id: [x",
+      "^",
+    ]);
+    expect(found[5]).toBe(
       "integrations/c.yaml: empty; expected one integration (id, integration, roleName, keyDescription, permissions)",
     );
   });

@@ -50,6 +50,24 @@ export const memberIdentifier = member.identifier;
 export const publicKey = key.publicKey;
 `;
 
+// A library user's program without an OperatorChecklist: its up must still fail while the role
+// has console steps. Config "mode" string-role adds a TableSetupAccess that names, as a string,
+// the role this program declares without System/Table Setup: refused at preview.
+const BARE_PROGRAM = `import * as pulumi from "@pulumi/pulumi";
+import { SecurityRole, TableSetupAccess } from "connectwise-iac";
+
+const role = new SecurityRole("role", { name: "BareUserAPI", permissions: ${JSON.stringify(PERMISSIONS)} });
+if (new pulumi.Config().get("mode") === "string-role")
+  new TableSetupAccess("access", {
+    role: "BareUserAPI",
+    member: "BareUser",
+    publicKey: "not used",
+    privateKey: "not used",
+    tables: ["Service / Service Board"],
+  });
+export const roleName = role.name;
+`;
+
 let env: PulumiEnvironment;
 let sandbox: RunningSandbox;
 let operator: SandboxConsole;
@@ -151,9 +169,8 @@ describe("connectwise-iac as a library in another Pulumi project", () => {
         () => "succeeded",
         (error: Error) => error.message,
       );
-      expect(first).toContain(
-        "System > Security Roles > LibUserAPI > Companies > Company Maintenance: set Inquire Level to All",
-      );
+      expect(first).toContain("System > Security Roles > LibUserAPI\n");
+      expect(first).toContain("1. Companies > Company Maintenance: set Inquire Level to All (now None)");
       await operator.setPermissions("LibUserAPI", PERMISSIONS);
       const second = await stack.up();
       expect(second.summary.result).toBe("succeeded");
@@ -175,5 +192,67 @@ describe("connectwise-iac as a library in another Pulumi project", () => {
       await stack.preview({ expectNoChanges: true });
     },
     STEP_TIMEOUT_MS,
+  );
+
+  it(
+    "fails up without an OperatorChecklist while a role has console steps, and refuses a Table Setup list on a role named as a string that the program declares without the level",
+    async () => {
+      const bareDir = path.join(env.tempDir, "bare");
+      fs.mkdirSync(bareDir);
+      fs.symlinkSync(path.join(appDir, "node_modules"), path.join(bareDir, "node_modules"), "dir");
+      fs.writeFileSync(path.join(bareDir, "index.ts"), BARE_PROGRAM);
+      fs.writeFileSync(
+        path.join(bareDir, "package.json"),
+        JSON.stringify({ name: "bare-user", private: true, main: "index.js" }),
+      );
+      const projectFile = fs.readFileSync(path.join(appDir, "Pulumi.yaml"), "utf8");
+      fs.writeFileSync(path.join(bareDir, "Pulumi.yaml"), projectFile.replace("name: lib-user", "name: bare-user"));
+      fs.copyFileSync(path.join(appDir, "tsconfig.json"), path.join(bareDir, "tsconfig.json"));
+      execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", bareDir], { encoding: "utf8" });
+      const bare = await createStack({
+        stackName: "bare",
+        projectName: "bare-user",
+        workDir: path.join(env.tempDir, "bare-work"),
+        programDir: bareDir,
+        env,
+      });
+      await bare.setAllConfig({ ...sandboxConnection(sandbox) });
+
+      // No checklist: the up fails on the role itself, its step listed once, no stack trace.
+      const lines: string[] = [];
+      const first = await bare.up({ onOutput: (l) => lines.push(l) }).then(
+        () => "succeeded",
+        () => "failed",
+      );
+      const output = lines.join("");
+      expect(first).toBe("failed");
+      expect(output).toContain("SecurityRole BareUserAPI: the console steps below are still to do");
+      const step = "Companies > Company Maintenance: set Inquire Level to All (now None)";
+      expect(output.split(step)).toHaveLength(2);
+      expect(output).not.toMatch(/^\s+at /m);
+      // Everything the API can do is done and saved: the role exists, its steps are in the state.
+      expect((await operator.state()).roles.map((r) => r.name)).toContain("BareUserAPI");
+      // Every later up fails the same way until the operator has done them; then it succeeds.
+      expect(
+        await bare.up().then(
+          () => "succeeded",
+          () => "failed",
+        ),
+      ).toBe("failed");
+      await operator.setPermissions("BareUserAPI", PERMISSIONS);
+      expect((await bare.up()).summary.result).toBe("succeeded");
+
+      // The role named as a string, declared by this program without System/Table Setup: refused at preview.
+      await bare.setConfig("mode", { value: "string-role" });
+      const refused = await bare.preview().then(
+        () => "previewed",
+        (error: Error) => error.message,
+      );
+      expect(refused).toContain(
+        "TableSetupAccess BareUserAPI/BareUser: its role is declared by SecurityRole BareUserAPI with System/Table Setup inquire None",
+      );
+      expect(refused).toContain('add "System/Table Setup": { inquire: "All" } to that role\'s permissions');
+    },
+    2 * STEP_TIMEOUT_MS,
   );
 });

@@ -6,7 +6,8 @@ import * as os from "os";
 import * as path from "path";
 import { PassThrough } from "stream";
 import YAML from "yaml";
-import { newClient, NewClientIo } from "../cli/onboarding/new-client";
+import { newClient, NewClientIo, nextSteps } from "../cli/onboarding/new-client";
+import { RunningSandbox, startSandbox } from "../sandbox/server";
 import { pulumiBinDir, runPulumi } from "../pulumi-runtime/pulumiCli";
 
 const PROJECT_ROOT = path.resolve(__dirname, "..");
@@ -70,6 +71,8 @@ const acme = [
   "elements",
   "--integration",
   "lifecycle-manager,rewst",
+  // No tenant at that site: the read-only check of the site and the key is tested against the sandbox below.
+  "--offline",
 ];
 const stackFile = () => path.join(projectDir, "Pulumi.acme.yaml");
 
@@ -130,7 +133,7 @@ test("with every member flag the file is complete, and the keys can come from fl
     "--private-key-file",
     keyFile,
   ];
-  const result = await run([...acme.slice(0, 9), ...member, ...where], env);
+  const result = await run([...acme.slice(0, 9), ...member, ...where, "--offline"], env);
   expect(result.code).toBe(0);
   const text = fs.readFileSync(stackFile(), "utf8");
   expect(text).not.toContain("TODO");
@@ -208,4 +211,74 @@ test("refuses bad arguments with the usage", async () => {
   const unknownFlag = await run([...acme, "--private-key", PRIVATE_KEY]);
   expect(unknownFlag.code).toBe(2);
   expect(unknownFlag.err).not.toContain(PRIVATE_KEY);
+});
+
+describe("the read-only check of the site and the key (the doctor's first checks)", () => {
+  let sandbox: RunningSandbox;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ port: 0 });
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+  });
+  const against = (site: string, extra: string[] = []) => [
+    "acme",
+    "--site",
+    site,
+    "--company",
+    sandbox.companyId,
+    "--client-id",
+    sandbox.clientId,
+    "--integration",
+    "elements",
+    ...extra,
+  ];
+  const keys = () => ({
+    ...baseEnv,
+    CONNECTWISE_PUBLIC_KEY: sandbox.publicKey,
+    CONNECTWISE_PRIVATE_KEY: sandbox.privateKey,
+  });
+
+  test("a site that answers for the company and a key pair it accepts: the stack is made, Next: as in the README", async () => {
+    const result = await run(against(sandbox.url), keys());
+    expect(result.code).toBe(0);
+    expect(result.err).toContain(`Checked ${sandbox.companyId} at ${sandbox.url}: `);
+    expect(result.err).toContain("key pair and clientId accepted");
+    const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+    const next = nextSteps("acme");
+    expect(result.out).toContain(`Next:\n${next.map((l) => `  ${l}\n`).join("")}`);
+    for (const line of next) expect(readme).toContain(`\n${line}\n`);
+    expect(result.out + result.err).not.toContain(sandbox.privateKey);
+  }, 120_000);
+
+  test("an unresolvable site and a wrong key are refused, naming the flag, before anything is made", async () => {
+    const site = await run(against("nosuch.invalid"), keys());
+    expect(site.code).toBe(2);
+    expect(site.err).toMatch(
+      /^new-client: codebase discovery failed, nothing was created \(--offline skips this check\): /,
+    );
+    expect(site.err).toContain('check --site: "nosuch.invalid" cannot be reached');
+    const wrongKey = await run(against(sandbox.url), { ...keys(), CONNECTWISE_PRIVATE_KEY: "not-the-private-key" });
+    expect(wrongKey.code).toBe(2);
+    expect(wrongKey.err).toContain("authentication and clientId failed, nothing was created");
+    expect(wrongKey.err).toContain("check the key pair (--public-key and --private-key-file");
+    for (const r of [site, wrongKey]) {
+      expect(r.err.trim().split("\n")).toHaveLength(1);
+      expect(r.err).not.toMatch(/^\s+at /m);
+      expect(r.err).not.toContain(sandbox.privateKey);
+    }
+    expect(fs.existsSync(stackFile())).toBe(false);
+    // --offline skips the check: the stack is made for a site nobody can reach from here.
+    expect((await run(against("nosuch.invalid", ["--offline"]), keys())).code).toBe(0);
+  }, 120_000);
+
+  test("a clientId that is not a GUID and an unknown secrets provider are refused", async () => {
+    const clientId = await run([...against(sandbox.url).slice(0, 5), "--client-id", "my-client"], keys());
+    expect(clientId.code).toBe(2);
+    expect(clientId.err).toContain("--client-id is not a clientId: ConnectWise issues them as GUIDs");
+    const provider = await run(against(sandbox.url, ["--secrets-provider", "vault://x"]), keys());
+    expect(provider.code).toBe(2);
+    expect(provider.err).toContain("--secrets-provider must be passphrase or a key URL (awskms://...");
+    expect(fs.existsSync(stackFile())).toBe(false);
+  });
 });

@@ -16,15 +16,11 @@ import { formatStep } from "../review/renderLine";
 const TENANT = "cw_company at 127.0.0.1:1234";
 const level = (role: string, module: string, fn: string, field: string): ConsoleStep => ({
   menuPath: ["System", "Security Roles", role, module, fn],
-  field,
-  value: "All",
-  current: "None",
+  changes: [{ field, value: "All", current: "None" }],
 });
 const entry = (role: string, table: string): ConsoleStep => ({
   menuPath: ["System", "Security Roles", role, "System", "Table Setup", "Customize"],
-  field: "Allow access to these",
-  value: table,
-  action: "add",
+  changes: [{ field: "Allow access to these", value: table, action: "add" }],
 });
 
 const items: PendingItem[] = [

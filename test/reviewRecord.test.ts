@@ -5,23 +5,21 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { report } from "../provider/report";
-import { driftRecord, notice, resourceOf, stepRecords, type ReviewRecord } from "../review/records";
+import { driftRecord, notice, resourceOf, stepRecords, type ConsoleStep, type ReviewRecord } from "../review/records";
 import { RECORDS_ENV, appendRecords, distinctRecords, readRecords } from "../review/recordsFile";
 import { buildChecklist, formatChecklistText, inClickOrder } from "../review/renderChecklist";
-import { formatStep, lineOf } from "../review/renderLine";
+import { formatStep, lineOf, linesOf } from "../review/renderLine";
 import { formatRunbook } from "../review/renderRunbook";
 
-const agreements = {
-  menuPath: ["System", "Security Roles", "ElementsAPI", "Finance", "Agreements"],
-  field: "Add Level",
-  value: "All",
-  current: "None",
+const agreementsPath = ["System", "Security Roles", "ElementsAPI", "Finance", "Agreements"];
+const agreements: ConsoleStep = {
+  menuPath: agreementsPath,
+  changes: [{ field: "Add Level", value: "All", current: "None" }],
 };
-const serviceBoard = {
-  menuPath: ["System", "Security Roles", "LMAPI", "System", "Table Setup", "Customize"],
-  field: "Allow access to these",
-  value: "Service / Service Board",
-  action: "add" as const,
+const customize = ["System", "Security Roles", "LMAPI", "System", "Table Setup", "Customize"];
+const serviceBoard: ConsoleStep = {
+  menuPath: customize,
+  changes: [{ field: "Allow access to these", value: "Service / Service Board", action: "add" }],
 };
 
 describe("console steps", () => {
@@ -32,9 +30,48 @@ describe("console steps", () => {
     expect(formatStep(serviceBoard)).toBe(
       "System > Security Roles > LMAPI > System > Table Setup > Customize: add 'Service / Service Board' in Allow access to these",
     );
-    expect(formatStep({ ...serviceBoard, action: "remove", value: "Company / Country" })).toBe(
+    expect(
+      formatStep({
+        menuPath: customize,
+        changes: [{ field: "Allow access to these", value: "Company / Country", action: "remove" }],
+      }),
+    ).toBe(
       "System > Security Roles > LMAPI > System > Table Setup > Customize: remove 'Company / Country' from Allow access to these",
     );
+  });
+
+  it("names every level of a function row in one step, grouping the levels that share a value", () => {
+    const level = (field: string, value: string, current = "None") => ({ field: `${field} Level`, value, current });
+    const row = (...changes: ConsoleStep["changes"]) => formatStep({ menuPath: agreementsPath, changes });
+    expect(row(level("Add", "All"), level("Edit", "All"), level("Inquire", "All"))).toBe(
+      "System > Security Roles > ElementsAPI > Finance > Agreements: set Add, Edit and Inquire Level to All (now None)",
+    );
+    expect(row(level("Add", "All"), level("Edit", "All"), level("Inquire", "My"))).toBe(
+      "System > Security Roles > ElementsAPI > Finance > Agreements: set Add and Edit Level to All (now None), Inquire Level to My (now None)",
+    );
+    // The same value from different levels: the screen shows what each is now.
+    expect(row(level("Add", "None", "All"), level("Delete", "None", "My"))).toBe(
+      "System > Security Roles > ElementsAPI > Finance > Agreements: set Add Level to None (now All), Delete Level to None (now My)",
+    );
+    // A role's Table Setup list in one step, every entry named.
+    const entry = (value: string, action: "add" | "remove") => ({ field: "Allow access to these", value, action });
+    expect(
+      formatStep({
+        menuPath: customize,
+        changes: [
+          entry("Company / Company Status", "add"),
+          entry("Company / Company Type", "add"),
+          entry("Service / Service Board", "add"),
+          entry("Company / Country", "remove"),
+        ],
+      }),
+    ).toBe(
+      "System > Security Roles > LMAPI > System > Table Setup > Customize: add 'Company / Company Status', " +
+        "'Company / Company Type' and 'Service / Service Board' in Allow access to these; remove 'Company / Country' from Allow access to these",
+    );
+    // A step kept in a state written before steps were grouped (one level, inline) still reads.
+    const legacy = { menuPath: agreementsPath, field: "Add Level", value: "All", current: "None" };
+    expect(formatStep(legacy as unknown as ConsoleStep)).toBe(formatStep(agreements));
   });
 
   const role = resourceOf("SecurityRole", "ElementsAPI");
@@ -71,13 +108,15 @@ describe("console steps", () => {
       const printed = jest.spyOn(console, "error").mockImplementation(() => undefined);
       try {
         report(notice(role, "x"));
-        report(driftRecord(role, "f", "a", "b"), ...stepRecords(role, [agreements]));
+        report(driftRecord(role, "f", "a", "b"), ...stepRecords(role, [agreements, serviceBoard]));
         report();
+        // A resource's steps are one line pointing to the checklist, which lists them once.
         expect(printed.mock.calls).toEqual([
           ["SecurityRole ElementsAPI: x"],
           [
-            "SecurityRole ElementsAPI: drift: f: a => b\nSecurityRole ElementsAPI: needs the operator: " +
-              formatStep(agreements),
+            "SecurityRole ElementsAPI: drift: f: a => b\nSecurityRole ElementsAPI: needs the operator: 2 console steps " +
+              "on System > Security Roles > ElementsAPI, System > Security Roles > LMAPI (listed in the stack's operator " +
+              "checklist; `npm run checklist -- --stack <stack>` prints them)",
           ],
         ]);
       } finally {
@@ -117,10 +156,25 @@ describe("console steps", () => {
     });
   });
 
+  it("puts one resource's steps on one line wherever they come in a report", () => {
+    const other = resourceOf("TableSetupAccess", "LMAPI/LMX");
+    const lines = linesOf([
+      ...stepRecords(role, [agreements]),
+      notice(other, "n"),
+      ...stepRecords(other, [serviceBoard]),
+      ...stepRecords(role, [agreements]),
+    ]);
+    expect(lines.map((l) => l.split(" (listed")[0])).toEqual([
+      "SecurityRole ElementsAPI: needs the operator: 2 console steps on System > Security Roles > ElementsAPI",
+      "TableSetupAccess LMAPI/LMX: n",
+      "TableSetupAccess LMAPI/LMX: needs the operator: 1 console step on System > Security Roles > LMAPI",
+    ]);
+  });
+
   it("builds one checklist: tenant heading, a heading per screen, steps numbered 1..N, what to run next", () => {
     const checklist = buildChecklist(["7 at h", "7 at h"], "acme", [
       agreements,
-      { ...agreements, field: "Inquire Level" },
+      { menuPath: ["System", "Security Roles", "ElementsAPI", "Finance", "Invoicing"], changes: agreements.changes },
       serviceBoard,
       agreements, // asked twice: listed once
     ]);
@@ -132,7 +186,7 @@ describe("console steps", () => {
         "",
         "System > Security Roles > ElementsAPI",
         "  1. Finance > Agreements: set Add Level to All (now None)",
-        "  2. Finance > Agreements: set Inquire Level to All (now None)",
+        "  2. Finance > Invoicing: set Add Level to All (now None)",
         "",
         "System > Security Roles > LMAPI",
         "  3. System > Table Setup > Customize: add 'Service / Service Board' in Allow access to these",
@@ -147,19 +201,17 @@ describe("console steps", () => {
     expect(formatRunbook(buildChecklist(["7 at h"], "acme", []))).toContain("Nothing pending");
   });
 
-  it("puts steps that arrive out of order back in click order: screens as given, catalog order, add before inquire", () => {
-    const step = (role: string, module: string, fn: string, field: string) => ({
+  it("puts steps that arrive out of order back in click order: screens as given, module then function order", () => {
+    const step = (role: string, module: string, fn: string, field: string): ConsoleStep => ({
       menuPath: ["System", "Security Roles", role, module, fn],
-      field,
-      value: "All",
-      current: "None",
+      changes: [{ field, value: "All", current: "None" }],
     });
     const ordered = inClickOrder(
       [
         serviceBoard,
         step("LMAPI", "Service Desk", "Service Tickets", "Inquire Level"),
         step("ElementsAPI", "Service Desk", "Service Tickets", "Inquire Level"),
-        step("LMAPI", "Service Desk", "Service Tickets", "Add Level"),
+        step("LMAPI", "Finance", "Agreements", "Add Level"),
         step("LMAPI", "Companies", "Company Maintenance", "Inquire Level"),
       ],
       ["System > Security Roles > ElementsAPI"],
@@ -167,7 +219,7 @@ describe("console steps", () => {
     expect(ordered.map((e) => `${e.menuPath[2]} ${formatStep({ ...e, menuPath: e.menuPath.slice(3) })}`)).toEqual([
       "ElementsAPI Service Desk > Service Tickets: set Inquire Level to All (now None)",
       "LMAPI Companies > Company Maintenance: set Inquire Level to All (now None)",
-      "LMAPI Service Desk > Service Tickets: set Add Level to All (now None)",
+      "LMAPI Finance > Agreements: set Add Level to All (now None)",
       "LMAPI Service Desk > Service Tickets: set Inquire Level to All (now None)",
       "LMAPI System > Table Setup > Customize: add 'Service / Service Board' in Allow access to these",
     ]);

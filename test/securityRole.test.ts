@@ -5,7 +5,7 @@ import { formatStep } from "../review/renderLine";
 import { provider } from "../provider/securityRole";
 import { SandboxConsole } from "../sandbox/console";
 import type { RunningSandbox } from "../sandbox/server";
-import { configure, rejection, startHandlerSandbox } from "./handler-harness";
+import { configure, rejection, reported, startHandlerSandbox } from "./handler-harness";
 import { call } from "./sandbox-harness";
 
 let sandbox: RunningSandbox;
@@ -51,16 +51,6 @@ async function verifiedRole(
 }
 
 /** Every line the handlers report while `run` runs. */
-async function reported(run: () => Promise<unknown>): Promise<string[]> {
-  const printed = jest.spyOn(console, "error").mockImplementation(() => undefined);
-  try {
-    await run();
-    // One report() call may carry several lines (one message keeps their order).
-    return printed.mock.calls.flatMap((c) => String(c[0]).split("\n"));
-  } finally {
-    printed.mockRestore();
-  }
-}
 
 const stepTexts = (steps: any[]) => steps.map((s) => formatStep(s));
 
@@ -73,8 +63,8 @@ describe("SecurityRole create", () => {
     expect(id).toBe(String(role.id));
     expect(outs).toMatchObject({ ...inputs, roleId: role.id, tenant: expect.stringContaining(sandbox.companyId) });
     expect(stepTexts(outs.pendingSteps)).toEqual([
-      "System > Security Roles > ElementsAPI > Finance > Agreements: set Add Level to All (now None)",
-      "System > Security Roles > ElementsAPI > Finance > Agreements: set Inquire Level to All (now None)",
+      // One step per function row, naming all its levels.
+      "System > Security Roles > ElementsAPI > Finance > Agreements: set Add and Inquire Level to All (now None)",
       "System > Security Roles > ElementsAPI > System > Table Setup: set Inquire Level to All (now None)",
     ]);
 
@@ -109,8 +99,7 @@ describe("SecurityRole create", () => {
   it("check() of a new role reports the steps up will ask for; an existing one reports none", async () => {
     const lines = await reported(() => provider.check({}, { name: "NewRole", permissions: declared }));
     expect(lines).toEqual([
-      "SecurityRole NewRole: needs the operator: System > Security Roles > NewRole > Finance > Agreements: set Add Level to All (now None)",
-      "SecurityRole NewRole: needs the operator: System > Security Roles > NewRole > Finance > Agreements: set Inquire Level to All (now None)",
+      "SecurityRole NewRole: needs the operator: System > Security Roles > NewRole > Finance > Agreements: set Add and Inquire Level to All (now None)",
       "SecurityRole NewRole: needs the operator: System > Security Roles > NewRole > System > Table Setup: set Inquire Level to All (now None)",
     ]);
     const inputs = await checked({ name: "NewRole", permissions: declared });
@@ -335,9 +324,10 @@ describe("SecurityRole read", () => {
     });
     expect(result.props).toMatchObject({ permissions: live, roleId: Number(id) });
     // Against what the program declared: the hand-made levels are pending steps.
-    expect(stepTexts(result.props!.pendingSteps)).toContain(
-      "System > Security Roles > ReadRole > Finance > Agreements: set Add Level to All (now None)",
-    );
+    expect(stepTexts(result.props!.pendingSteps)).toEqual([
+      "System > Security Roles > ReadRole > Finance > Agreements: set Add Level to All (now None), Edit Level to None (now My)",
+      "System > Security Roles > ReadRole > Sales > Opportunity: set Inquire Level to None (now All)",
+    ]);
 
     await call(sandbox, `/system/securityroles/${id}`, { method: "DELETE" });
     expect(await provider.read(id, outs)).toEqual({ id: "" });

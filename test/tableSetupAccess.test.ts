@@ -6,7 +6,7 @@ import { formatStep, lineOf } from "../review/renderLine";
 import { provider } from "../provider/tableSetupAccess";
 import { SandboxConsole } from "../sandbox/console";
 import type { RunningSandbox } from "../sandbox/server";
-import { configure, rejection, startHandlerSandbox } from "./handler-harness";
+import { configure, rejection, reported, startHandlerSandbox } from "./handler-harness";
 import { call } from "./sandbox-harness";
 
 let sandbox: RunningSandbox;
@@ -41,16 +41,6 @@ async function checked(raw: Record<string, unknown>): Promise<Record<string, any
 const CUSTOMIZE = "System > Security Roles > TSRole > System > Table Setup > Customize";
 
 /** Every line the handler reports while `run` runs. */
-async function reported(run: () => Promise<unknown>): Promise<string[]> {
-  const printed = jest.spyOn(console, "error").mockImplementation(() => undefined);
-  try {
-    await run();
-    // One report() call may carry several lines (one message keeps their order).
-    return printed.mock.calls.flatMap((c) => String(c[0]).split("\n"));
-  } finally {
-    printed.mockRestore();
-  }
-}
 
 describe("TableSetupAccess", () => {
   let keys: { publicKey: string; privateKey: string };

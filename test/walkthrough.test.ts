@@ -2,7 +2,8 @@
 // written by bash in a temporary copy of the project, against the sandbox. The tenant comes in
 // through the environment variables the README tells the reader to set (CONNECTWISE_* and
 // PULUMI_CONFIG_PASSPHRASE_FILE); nothing else is substituted. Then what the README says next:
-// the operator does the checklist, `up` again until it converges, and preview shows no changes.
+// the operator does the checklist (`npm run sandbox -- operator`), `up` again until it converges,
+// and preview shows no changes.
 // All of it twice: on the CLI scripts/ensure-pulumi.sh provides, and on a Pulumi laid out as a
 // release ships it (found on PATH, with the SDK's stock dynamic-provider plugin beside it), where
 // the project's provider server comes in only through Pulumi.yaml's `plugins.providers`.
@@ -127,6 +128,16 @@ describe.each(["built", "release"] as const)("on the %s layout", (layout) => {
       // `npm run setup` took the install found on PATH (the release layout), or the built one.
       if (releaseBin) expect(ran.stdout).toContain(`export PATH="${releaseBin}:$PATH"`);
       expect(ran.stdout).toMatch(/System > Security Roles > ElementsAPI\n\s+1\. Companies > Company Maintenance: set /);
+      // Each step is printed once by preview and up together: in the checklist (each resource's
+      // line only points to it), so the operator reads every step once.
+      const checklist = ran.stdout.slice(ran.stdout.indexOf("Operator checklist for stack acme"));
+      const numbered = checklist.split("\n").filter((l) => /^\s+\d+\. /.test(l));
+      expect(numbered.length).toBeGreaterThan(0);
+      for (const line of numbered) {
+        const text = line.replace(/^\s+\d+\. /, "");
+        const times = (within: string) => within.split(text).length - 1;
+        expect({ text, times: times(ran.stdout) }).toEqual({ text, times: times(checklist) });
+      }
       expect(
         fs.existsSync(path.join(project, ".pulumi-state", ".pulumi", "stacks", "connectwise-iac", "acme.json")),
       ).toBe(true);
@@ -145,11 +156,17 @@ describe.each(["built", "release"] as const)("on the %s layout", (layout) => {
   test(
     "after the operator's console steps, `up` again converges and preview shows no changes",
     async () => {
-      const operator = new SandboxConsole(sandbox.consoleUrl);
-      // The first up's one checklist held every step: role levels and the Table Setup list.
+      // The first up's one checklist held every step: role levels and the Table Setup list. The
+      // sandbox plays the operator from the stack's state, as the README tells people trying it.
+      const played = record(await bash(["-c", "npm run sandbox -- operator --stack acme"], project, env));
+      expect(played.code).toBe(0);
+      expect(played.stdout).toContain(
+        "System > Security Roles > LifecycleManagerAPI > System > Table Setup > Customize: add",
+      );
+      const state = await new SandboxConsole(sandbox.consoleUrl).state();
       for (const definition of [elements, lifecycleManager]) {
-        await operator.setPermissions(definition.roleName, definition.permissions);
-        if (definition.tableSetup.length > 0) await operator.setTableSetup(definition.roleName, definition.tableSetup);
+        const role = state.roles.find((r) => r.name === definition.roleName);
+        expect(role?.tableSetup).toEqual(definition.tableSetup);
       }
       expect((await npmPulumi("up --yes --stack acme")).code).toBe(0);
       const preview = await npmPulumi("preview --expect-no-changes --stack acme");
@@ -230,8 +247,12 @@ describe.each(["built", "release"] as const)("on the %s layout", (layout) => {
     }
   });
 
-  test("nothing was written into the Pulumi installation or a plugin directory", () => {
+  test("nothing was written into the Pulumi installation or a plugin directory", async () => {
     if (releaseBin) expect(snapshotTree(path.dirname(releaseBin))).toEqual(releaseFiles);
+    // The CLI the project builds carries the stock dynamic-provider plugin, as a release does.
+    const stock = path.join(PROJECT_ROOT, "node_modules", "@pulumi", "pulumi", "pulumi-resource-pulumi-nodejs");
+    const beside = path.join(releaseBin ?? (await pulumiBinDir()), "pulumi-resource-pulumi-nodejs");
+    expect(fs.readFileSync(beside, "utf8")).toEqual(fs.readFileSync(stock, "utf8"));
     expect(fs.existsSync(path.join(tempDir, "pulumi-home", "plugins"))).toBe(false);
   });
 

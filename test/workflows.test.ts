@@ -78,6 +78,8 @@ describe("workflows", () => {
     expect(w.on.schedule).toHaveLength(1);
     expect(runs(w, "drift")).toContain("fleet -- refresh --preview-only");
     expect(runs(w, "drift")).toContain("--label fleet-drift");
+    // Refresh runs no policy: the guardrails judge the state of each stack that asks for them.
+    expect(runs(w, "drift")).toContain('npm run --silent pulumi -- policy analyze --stack "$stack"');
     expect(w.jobs.drift.permissions?.issues).toBe("write");
   });
 

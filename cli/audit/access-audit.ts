@@ -15,6 +15,7 @@ import { listMembers, mySecurityPage } from "../../connectwise/endpoints";
 import { Scrubber } from "../../connectwise/scrub";
 import type { ApiMember, Member } from "../../connectwise/schemas";
 import type { IntegrationDefinition } from "../../program/integration";
+import { askedFor, describeSelection, resolveIntegration } from "../../program/resolve";
 import {
   AccessAudit,
   auditMarkdown,
@@ -88,7 +89,18 @@ export function auditTenant(
     roleById.get(m.securityRole?.id)?.role.name ?? m.securityRole?.name ?? "";
 
   const integrations = declared.map((d): IntegrationAudit => {
-    const definition = known.get(d.kind);
+    let definition: IntegrationDefinition | undefined = known.get(d.kind);
+    let selection: string | undefined;
+    // The table the stack selects (tier, options), each level knowing which block asked for it.
+    if (definition && (definition.tiers || definition.options)) {
+      try {
+        const resolved = resolveIntegration(definition, { tier: d.tier, options: d.options });
+        selection = `${describeSelection(resolved)}${askedFor(resolved)}`;
+        definition = resolved;
+      } catch (error) {
+        selection = (error as Error).message;
+      }
+    }
     const entry: IntegrationAudit = {
       kind: d.kind,
       name: d.name,
@@ -121,7 +133,7 @@ export function auditTenant(
       };
     const match = compare(live.levels, definition);
     const wantedRole = d.roleName ?? definition.roleName;
-    const notes: string[] = [];
+    const notes: string[] = selection ? [`the stack selects ${selection}`] : [];
     if (!entry.memberActive) notes.push(`API member ${member.identifier} is inactive`);
     if (live.role.inactiveFlag) notes.push(`role "${live.role.name}" is inactive`);
     if (lower(live.role.name) !== lower(wantedRole))

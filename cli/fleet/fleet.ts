@@ -9,7 +9,12 @@ import { parse as parseYaml } from "yaml";
 import { EventCollector, Operation } from "./fleetEvents";
 import type { ReviewRecord } from "../../review/records";
 import { pulumiBinDir, pulumiEnv } from "../../pulumi-runtime/pulumiCli";
+import { EXPIRY_WARNING_DAYS, listFleet } from "./fleetInventory";
+import { expiresWithinDays, expiryOf, keysOf } from "../shared/stackInventory";
+import type { StateResource } from "../shared/stackConnection";
+import { describePulumiFailure, passphraseProblem, pulumiErrorLines } from "../shared/pulumiErrors";
 import { RECORDS_ENV, readRecords } from "../../review/recordsFile";
+import { GuardrailsConfig, parseGuardrails, policyArgs } from "../../policy/stackConfig";
 import {
   exitCode,
   EXIT_FAILED,
@@ -24,6 +29,8 @@ import {
 
 const USAGE = `usage: npm run fleet -- <preview|up|refresh> [options]
        npm run fleet -- report --from a.json,b.json [--markdown FILE] [--json FILE]
+       npm run fleet -- ls [--stacks a,b] [--json FILE]   offline: each stack's tenant, integrations,
+                           members, key source and expiry (stack files and state; no tenant call)
 
   --stacks a,b        only these stacks (default: every Pulumi.<stack>.yaml beside Pulumi.yaml)
   --parallel N        stacks run at once (default: the number of CPUs)
@@ -36,7 +43,7 @@ const USAGE = `usage: npm run fleet -- <preview|up|refresh> [options]
 Exit codes: 0 nothing pending, 2 changes, drift or console steps pending, 1 a stack failed.`;
 
 export interface FleetOptions {
-  operation: Operation | "report";
+  operation: Operation | "report" | "ls";
   stacks?: string[];
   parallel: number;
   json?: string;
@@ -55,7 +62,7 @@ class HelpRequested extends Error {}
 export function parseArgs(argv: string[]): FleetOptions {
   if (argv.includes("--help") || argv.includes("-h")) throw new HelpRequested(USAGE);
   const [operation, ...rest] = argv;
-  if (!["preview", "up", "refresh", "report"].includes(operation ?? "")) throw new UsageError(USAGE);
+  if (!["preview", "up", "refresh", "report", "ls"].includes(operation ?? "")) throw new UsageError(USAGE);
   const options: FleetOptions = {
     operation: operation as FleetOptions["operation"],
     parallel: os.availableParallelism(),
@@ -126,6 +133,19 @@ function tenantOf(projectDir: string, stack: string): string {
   }
 }
 
+/**
+ * The stack's `<project>:guardrails` config (policy/stackConfig.ts), from its config file; undefined
+ * when it does not ask for the guardrails. A value that does not parse is the stack's failure.
+ */
+function guardrailsOf(projectDir: string, stack: string): GuardrailsConfig | undefined {
+  const file = ["yaml", "yml"].map((e) => path.join(projectDir, `Pulumi.${stack}.${e}`)).find((f) => fs.existsSync(f));
+  if (!file) return undefined;
+  const project = (parseYaml(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as { name?: string }).name;
+  const config = (parseYaml(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null)?.config;
+  const value = config?.[`${project}:guardrails`];
+  return value === undefined ? undefined : parseGuardrails(value, `${project}:guardrails`);
+}
+
 /** The installation root for PulumiCommand.get: the directory above the CLI's bin/. */
 async function pulumiRoot(): Promise<string> {
   return path.dirname(await pulumiBinDir());
@@ -189,6 +209,12 @@ async function runStack(
   const started = Date.now();
   const tenant = tenantOf(options.projectDir, stackName);
   const collector = new EventCollector(operation);
+  let guard: GuardrailsConfig | undefined;
+  try {
+    guard = guardrailsOf(options.projectDir, stackName);
+  } catch (error) {
+    return { report: failedEarly(stackName, tenant, message(error)), secrets: [] };
+  }
   const secrets: string[] = [];
   // The stack's own records file: its provider (whichever server runs it) writes what it found there.
   let records: ReviewRecord[] | undefined;
@@ -227,6 +253,7 @@ async function runStack(
       errors: figures.errors,
       ...(figures.runbook ? { runbook: figures.runbook } : {}),
       seconds: Math.round((Date.now() - started) / 100) / 10,
+      ...(guard ? { policy: figures.policy } : {}),
       ...extra,
     };
     progress.set(stackName, result, `${report.seconds}s`);
@@ -240,7 +267,9 @@ async function runStack(
     // preview shows everything it will create.
     stack = await Stack.createOrSelect(stackName, await workspaces.forStack(stackName));
   } catch (error) {
-    return finish(signal.aborted ? "cancelled" : "failed", { errors: [message(error)] });
+    return finish(signal.aborted ? "cancelled" : "failed", {
+      errors: [describePulumiFailure(error, stackName, process.env)],
+    });
   }
   // An operation started with an already-aborted signal would never hear the abort.
   if (signal.aborted) return finish("cancelled");
@@ -248,9 +277,12 @@ async function runStack(
   progress.set(stackName, "running");
   const onEvent = (e: Parameters<EventCollector["add"]>[0]) => collector.add(e);
   let outcome: ReturnType<typeof finish>;
+  // The guardrails, when the stack's config asks: preview and up run the policy pack with its levels.
+  const policy = guard && operation !== "refresh" ? policyArgs(guard) : undefined;
+  const packs = policy ? { policyPacks: [policy.args[1]], policyPackConfigs: [policy.args[3]] } : {};
   try {
-    if (operation === "preview") await stack.preview({ onEvent, signal, refresh: options.refresh });
-    else if (operation === "up") await stack.up({ onEvent, signal });
+    if (operation === "preview") await stack.preview({ onEvent, signal, refresh: options.refresh, ...packs });
+    else if (operation === "up") await stack.up({ onEvent, signal, ...packs });
     else if (options.previewOnly) await stack.previewRefresh({ onEvent, signal });
     else await stack.refresh({ onEvent, signal });
     outcome = finish(resultOf(operation, figuresNow(), options.previewOnly));
@@ -258,7 +290,27 @@ async function runStack(
     if (signal.aborted) return finish("cancelled");
     const figures = figuresNow();
     if (figures.onlyStepsPending) outcome = finish("steps pending");
-    else outcome = finish("failed", figures.errors.length ? {} : { errors: [lastLines(message(error))] });
+    else {
+      const problem = passphraseProblem(message(error), stackName, process.env);
+      outcome = finish(
+        "failed",
+        problem
+          ? { errors: [problem] }
+          : figures.errors.length
+            ? {}
+            : { errors: [lastLines(pulumiErrorLines(message(error)))] },
+      );
+    }
+  } finally {
+    policy?.cleanup();
+  }
+  // Keys expiring soon, from the state (no secret read): a column of the table and the drift issue.
+  try {
+    const deployment = (await stack.exportStack()).deployment as { resources?: StateResource[] } | undefined;
+    const soon = keysOf(deployment?.resources ?? []).filter((k) => expiresWithinDays(k, EXPIRY_WARNING_DAYS));
+    if (soon.length > 0) outcome.report.expiringKeys = soon.map((k) => `${k.member} ${expiryOf(k)}`).sort();
+  } catch {
+    // no state to read (a stack never up-ed, or the run failed before): nothing to say
   }
   // The stack's secrets, decrypted only to scrub them from every report (never printed), and only
   // when there is something to scrub: the stack has secret config and its report carries text
@@ -268,7 +320,11 @@ async function runStack(
       for (const v of Object.values(await stack.getAllConfig())) if (v.secret) secrets.push(v.value);
     } catch (error) {
       outcome.report.result = "failed";
-      outcome.report.errors.push(`cannot read the stack's config to scrub its secrets: ${message(error)}`);
+      const problem = passphraseProblem(message(error), stackName, process.env);
+      if (!problem || !outcome.report.errors.includes(problem))
+        outcome.report.errors.push(
+          problem ?? `cannot read the stack's config to scrub its secrets: ${pulumiErrorLines(message(error))}`,
+        );
       outcome.report.consoleSteps = [];
       outcome.report.drift = [];
       outcome.report.changes = [];
@@ -294,6 +350,24 @@ function hasSecretConfig(projectDir: string, stackName: string): boolean {
   } catch {
     return true; // unreadable here: ask the CLI
   }
+}
+
+/** A stack that fails before it runs (its guardrails config does not parse). */
+function failedEarly(stack: string, tenant: string, error: string): StackReport {
+  return {
+    stack,
+    tenant,
+    result: "failed",
+    creates: 0,
+    updates: 0,
+    deletes: 0,
+    replacements: 0,
+    consoleSteps: [],
+    drift: [],
+    changes: [],
+    errors: [error],
+    seconds: 0,
+  };
 }
 
 interface StackWorkspaces {
@@ -465,6 +539,18 @@ export async function main(argv: string[]): Promise<number> {
   const missing = stacks.filter((s) => !known.includes(s));
   if (missing.length) throw new UsageError(`no Pulumi.<stack>.yaml for: ${missing.join(", ")}`);
   if (stacks.length === 0) throw new UsageError(`no Pulumi.<stack>.yaml beside ${options.projectDir}/Pulumi.yaml`);
+  if (options.operation === "ls") {
+    const projectName = String(
+      (parseYaml(fs.readFileSync(path.join(options.projectDir, "Pulumi.yaml"), "utf8")) as { name: string }).name,
+    );
+    return listFleet(
+      stacks,
+      { projectDir: options.projectDir, projectName, json: options.json },
+      process.env,
+      (t) => process.stdout.write(t),
+      (t) => process.stderr.write(t),
+    );
+  }
 
   const root = await pulumiRoot();
   const command = await PulumiCommand.get({ root, skipVersionCheck: true });

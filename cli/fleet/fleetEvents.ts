@@ -72,6 +72,15 @@ function recordLabel(type: string, props: Record<string, unknown> | undefined): 
   return undefined;
 }
 
+/** A guardrail's finding (policy/), as the engine reported it for one stack. */
+export interface PolicyFinding {
+  policy: string;
+  level: "advisory" | "mandatory";
+  /** The resource it is about (its name), when the policy named one. */
+  resource?: string;
+  message: string;
+}
+
 export interface StackFigures {
   creates: number;
   updates: number;
@@ -88,6 +97,8 @@ export interface StackFigures {
   onlyStepsPending: boolean;
   /** The runbook the checklist was written to (up with steps pending). */
   runbook?: string;
+  /** The guardrails' findings (empty when the stack runs none, or none fired). */
+  policy: PolicyFinding[];
 }
 
 const COUNTED = new Set(["create", "update", "delete", "replace"]);
@@ -138,6 +149,7 @@ export class EventCollector {
   private readonly steps = new Map<string, StepEventMetadata>();
   private readonly diagnostics: { urn?: string; severity: string; message: string }[] = [];
   private summary?: Record<string, number>;
+  private readonly policy: PolicyFinding[] = [];
   /** Called on each resource step, for the progress line. */
   onStep?: (count: number) => void;
 
@@ -162,6 +174,20 @@ export class EventCollector {
     if (d && !d.ephemeral && d.severity === "error")
       this.diagnostics.push({ urn: d.urn, severity: d.severity, message: d.message });
     if (event.summaryEvent) this.summary = event.summaryEvent.resourceChanges;
+    const p = event.policyEvent;
+    if (p) {
+      // The engine's message is the policy's description, then the violation's own text.
+      const lines = p.message.trim().split("\n");
+      const finding: PolicyFinding = {
+        policy: p.policyName,
+        level: p.enforcementLevel === "mandatory" ? "mandatory" : "advisory",
+        ...(p.resourceUrn && typeOfUrn(p.resourceUrn) !== "pulumi:pulumi:Stack"
+          ? { resource: nameOf(p.resourceUrn) }
+          : {}),
+        message: (lines.length > 1 ? lines.slice(1) : lines).join(" ").trim(),
+      };
+      if (!this.policy.some((f) => JSON.stringify(f) === JSON.stringify(finding))) this.policy.push(finding);
+    }
   }
 
   /** The figures of the operation, with the review records its provider wrote (none: nothing reported). */
@@ -264,6 +290,7 @@ export class EventCollector {
       errors,
       onlyStepsPending: checklist && errors.length === 0,
       ...(checklists.find((r) => r.runbook) ? { runbook: checklists.find((r) => r.runbook)!.runbook } : {}),
+      policy: [...this.policy].sort((a, b) => `${a.policy} ${a.message}`.localeCompare(`${b.policy} ${b.message}`)),
     };
   }
 }

@@ -1,7 +1,7 @@
 // The fleet's results as data (the --json file), as a terminal table, and as one pull-request
 // comment in Markdown that fits GitHub's limit.
 import { ENGINE_MASK, scrubValue } from "../../connectwise/scrub";
-import { type Drift, type Operation, type ResourceChange, UNKNOWN_VALUE } from "./fleetEvents";
+import { type Drift, type Operation, type PolicyFinding, type ResourceChange, UNKNOWN_VALUE } from "./fleetEvents";
 
 export const MARKER = "<!-- connectwise-iac fleet -->";
 /** GitHub refuses issue and pull-request comments longer than this (characters). */
@@ -25,6 +25,13 @@ export interface StackReport {
   seconds: number;
   /** `up` with console steps pending: the runbook its checklist was written to. */
   runbook?: string;
+  /** The guardrails' findings; absent when the stack's config does not ask for them. */
+  policy?: PolicyFinding[];
+  /**
+   * The stack's token keys that expire within EXPIRY_WARNING_DAYS (or have expired), from its
+   * state: "ElementsAPI 2026-12-10". Absent in reports of older versions.
+   */
+  expiringKeys?: string[];
 }
 
 export interface FleetReport {
@@ -76,10 +83,29 @@ const COLUMNS = [
   "replacements",
   "console steps",
   "drift",
+  "keys expiring",
   "result",
 ];
 
-function row(s: StackReport): string[] {
+/** The guardrails column, shown when any stack runs them: "2 (1 mandatory)", "0", or "-". */
+const guarded = (report: Pick<FleetReport, "stacks">) => report.stacks.some((s) => s.policy !== undefined);
+
+function policyCell(s: StackReport): string {
+  if (s.policy === undefined) return "-";
+  const mandatory = s.policy.filter((f) => f.level === "mandatory").length;
+  return mandatory > 0 ? `${s.policy.length} (${mandatory} mandatory)` : String(s.policy.length);
+}
+
+function columns(report: Pick<FleetReport, "stacks">): string[] {
+  return guarded(report) ? [...COLUMNS.slice(0, -1), "policy", COLUMNS[COLUMNS.length - 1]] : COLUMNS;
+}
+
+function row(s: StackReport, withPolicy = false): string[] {
+  const cells = baseRow(s);
+  return withPolicy ? [...cells.slice(0, -1), policyCell(s), cells[cells.length - 1]] : cells;
+}
+
+function baseRow(s: StackReport): string[] {
   return [
     s.stack,
     s.tenant,
@@ -89,14 +115,16 @@ function row(s: StackReport): string[] {
     String(s.replacements),
     String(s.consoleSteps.length),
     String(s.drift.length),
+    s.expiringKeys?.length ? s.expiringKeys.join(", ") : "-",
     s.result,
   ];
 }
 
 /** The summary as an aligned plain-text table, for the terminal. */
 export function textTable(report: FleetReport): string {
-  const rows = [COLUMNS, ...report.stacks.map(row)];
-  const widths = COLUMNS.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const header = columns(report);
+  const rows = [header, ...report.stacks.map((s) => row(s, guarded(report)))];
+  const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows
     .map((r) =>
       r
@@ -112,11 +140,12 @@ const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 const fenced = (text: string) => text.replace(/```/g, "'''");
 
 function markdownTable(report: FleetReport): string {
+  const header = columns(report);
   const lines = [
-    `| ${COLUMNS.join(" | ")} |`,
-    `| ${COLUMNS.map((c, i) => (i >= 2 && i <= 7 ? "---:" : "---")).join(" | ")} |`,
+    `| ${header.join(" | ")} |`,
+    `| ${header.map((c, i) => (i >= 2 && i < header.length - 1 ? "---:" : "---")).join(" | ")} |`,
   ];
-  for (const s of report.stacks) lines.push(`| ${row(s).map(cell).join(" | ")} |`);
+  for (const s of report.stacks) lines.push(`| ${row(s, guarded(report)).map(cell).join(" | ")} |`);
   return lines.join("\n");
 }
 
@@ -200,6 +229,17 @@ function section(s: StackReport, operation: Operation): string {
     s.consoleSteps.forEach((step, i) => out.push(fenced(`! ${i + 1}. ${step}`)));
     out.push("```", "");
     if (s.runbook) out.push(`Runbook: \`${s.runbook}\``, "");
+  }
+  if (s.policy?.length) {
+    const blocked = s.policy.some((f) => f.level === "mandatory");
+    out.push(
+      `Guardrails (least-privilege policies${blocked ? "; a mandatory one blocks this change" : ""}):`,
+      "",
+      "```diff",
+    );
+    for (const f of s.policy)
+      out.push(fenced(`${f.level === "mandatory" ? "-" : "!"} [${f.level}] ${f.policy}: ${f.message}`));
+    out.push("```", "");
   }
   if (s.errors.length) {
     out.push("Errors:", "", "```");

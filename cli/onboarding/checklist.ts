@@ -12,7 +12,9 @@ import type { ConsoleStep, ReviewRecord } from "../../review/records";
 import { RECORDS_ENV, readRecords } from "../../review/recordsFile";
 import { buildChecklist, distinctSteps, formatChecklistText, inClickOrder } from "../../review/renderChecklist";
 import { knownIntegrations } from "../../program/userIntegrations";
+import { askedFor, describeSelection, resolveIntegration } from "../../program/resolve";
 import { CommandIo, runAsMain } from "../shared/command";
+import { describePulumiFailure } from "../shared/pulumiErrors";
 import { projectDir, pulumiBinDir, pulumiEnv } from "../../pulumi-runtime/pulumiCli";
 
 export const EXIT_NOTHING_PENDING = 0;
@@ -77,6 +79,30 @@ function declaredRoles(config: Record<string, { value: string }>, project: strin
   }
 }
 
+/**
+ * For each integration with tiers or options, the selection the stack makes and what each tier
+ * or option beyond the base asks for: which block a step on its role comes from.
+ */
+export function selectionLines(config: Record<string, { value: string }>, project: string): string[] {
+  try {
+    const entries = JSON.parse(config[`${project}:integrations`]?.value ?? "[]") as {
+      kind?: string;
+      name?: string;
+      tier?: string;
+      options?: string[];
+    }[];
+    const known = knownIntegrations();
+    return entries.flatMap((e) => {
+      const definition = known.get(e.kind ?? "")?.definition;
+      if (!definition || (!definition.tiers && !definition.options)) return [];
+      const resolved = resolveIntegration(definition, { tier: e.tier, options: e.options });
+      return [`${e.name ?? e.kind} (role ${resolved.roleName}): ${describeSelection(resolved)}${askedFor(resolved)}`];
+    });
+  } catch {
+    return [];
+  }
+}
+
 export async function checklist(options: Options): Promise<number> {
   const bin = await pulumiBinDir();
   const env = pulumiEnv(bin, options.cwd);
@@ -89,6 +115,7 @@ export async function checklist(options: Options): Promise<number> {
   ) as Record<string, string>;
   let steps: ConsoleStep[];
   let tenant: string;
+  let selections: string[];
   try {
     const stack = await LocalWorkspace.selectStack(
       { stackName: options.stack, workDir: options.cwd },
@@ -96,7 +123,9 @@ export async function checklist(options: Options): Promise<number> {
     );
     const config = await stack.getAllConfig();
     tenant = tenantOf(config["connectwise:site"]?.value, config["connectwise:companyId"]?.value);
-    const roles = declaredRoles(config, await stack.workspace.projectSettings().then((p) => p.name));
+    const project = await stack.workspace.projectSettings().then((p) => p.name);
+    const roles = declaredRoles(config, project);
+    selections = selectionLines(config, project);
     // A preview calls only check() and diff(): reads against ConnectWise, nothing written.
     await stack.preview({ diff: false });
     steps = pendingSteps(readRecords(envVars[RECORDS_ENV]), roles);
@@ -110,6 +139,14 @@ export async function checklist(options: Options): Promise<number> {
     return EXIT_NOTHING_PENDING;
   }
   console.log(formatChecklistText(buildChecklist(tenant ? [tenant] : [], options.stack, steps)));
+  if (selections.length > 0)
+    console.log(
+      [
+        "",
+        "Tiers and options (what asks for the steps beyond each base table):",
+        ...selections.map((l) => `  ${l}`),
+      ].join("\n"),
+    );
   return EXIT_STEPS_PENDING;
 }
 
@@ -126,7 +163,13 @@ async function main(argv: string[], io: CommandIo): Promise<number> {
     io.out(`${USAGE}\n`);
     return EXIT_NOTHING_PENDING;
   }
-  return checklist(options);
+  try {
+    return await checklist(options);
+  } catch (error) {
+    // The Automation API's error is the whole command result: print pulumi's own errors only.
+    io.err(`checklist: ${describePulumiFailure(error, options.stack, io.env)}\n`);
+    return 1;
+  }
 }
 
 if (require.main === module) runAsMain("checklist", main);

@@ -7,6 +7,7 @@ import { parseArgs } from "util";
 import { z } from "zod";
 import { functionKey, findFunction, MODULE_FUNCTIONS, TABLE_SETUP_ENTRIES } from "../../catalog";
 import { ConnectWiseClient } from "../../connectwise/client";
+import type { Connection } from "../../connectwise/connection";
 import { Scrubber } from "../../connectwise/scrub";
 import {
   ENDPOINTS,
@@ -62,15 +63,9 @@ export async function runChecks(
   const add = (name: string, outcome: Outcome, evidence: string) => checks.push({ name, outcome, evidence });
 
   // Authentication and clientId: mySecurity needs no permission, only a key, a company and a clientId.
-  try {
-    const [row] = await mySecurityPage(client, { pageSize: 1 });
-    add(
-      "authentication and clientId",
-      "pass",
-      `GET /system/mySecurity answered as member "${row?.member?.identifier ?? "?"}": key pair and clientId accepted`,
-    );
-  } catch (error) {
-    add("authentication and clientId", "fail", message(error));
+  const authentication = await authenticationCheck(client);
+  checks.push(authentication);
+  if (authentication.outcome === "fail") {
     add("the other checks", "cannot tell", "they need an authenticated connection");
     return checks;
   }
@@ -240,6 +235,42 @@ export async function runChecks(
   return checks;
 }
 
+/**
+ * The first check, and the client it gives: the site answers with a codebase for the company
+ * (GET /login/companyinfo, no key). `new-client` runs it and the authentication check before it
+ * creates a stack.
+ */
+export async function connectionCheck(
+  connection: Connection,
+): Promise<{ client?: ConnectWiseClient; checks: Check[] }> {
+  try {
+    const client = await ConnectWiseClient.connect(connection);
+    const evidence = `GET /login/companyinfo/${connection.companyId} named a usable codebase`;
+    return { client, checks: [{ name: "codebase discovery", outcome: "pass", evidence }] };
+  } catch (error) {
+    return {
+      checks: [
+        { name: "codebase discovery", outcome: "fail", evidence: message(error) },
+        { name: "the other checks", outcome: "cannot tell", evidence: "they need the codebase" },
+      ],
+    };
+  }
+}
+
+/** The authentication check alone (runChecks' first): the key pair and clientId are accepted. */
+export async function authenticationCheck(client: ConnectWiseClient): Promise<Check> {
+  try {
+    const [row] = await mySecurityPage(client, { pageSize: 1 });
+    return {
+      name: "authentication and clientId",
+      outcome: "pass",
+      evidence: `GET /system/mySecurity answered as member "${row?.member?.identifier ?? "?"}": key pair and clientId accepted`,
+    };
+  } catch (error) {
+    return { name: "authentication and clientId", outcome: "fail", evidence: message(error) };
+  }
+}
+
 const MARK: Record<Outcome, string> = { pass: "PASS", fail: "FAIL", "cannot tell": "????" };
 
 export async function doctor(argv: string[], io: CommandIo): Promise<number> {
@@ -261,19 +292,7 @@ export async function doctor(argv: string[], io: CommandIo): Promise<number> {
     scrubber.add(...secretsOf(connection));
     out(`doctor: stack "${stack}", company "${connection.companyId}" at ${connection.site} (GET requests only)\n`);
 
-    const checks: Check[] = [];
-    let client: ConnectWiseClient | undefined;
-    try {
-      client = await ConnectWiseClient.connect(connection);
-      checks.push({
-        name: "codebase discovery",
-        outcome: "pass",
-        evidence: `GET /login/companyinfo/${connection.companyId} named a usable codebase`,
-      });
-    } catch (error) {
-      checks.push({ name: "codebase discovery", outcome: "fail", evidence: message(error) });
-      checks.push({ name: "the other checks", outcome: "cannot tell", evidence: "they need the codebase" });
-    }
+    const { client, checks } = await connectionCheck(connection);
     const declared = integrationKinds(project).filter((d) => declaredKinds.includes(d.id));
     if (client) checks.push(...(await runChecks(client, declared)));
 

@@ -12,13 +12,18 @@ import { IntegrationDefinition } from "../../program/integration";
 import { knownIntegrations } from "../../program/userIntegrations";
 import { projectDir, pulumiBinDir, pulumiEnv, runPulumi } from "../../pulumi-runtime/pulumiCli";
 import { CommandIo, runAsMain } from "../shared/command";
+import { checkClientId, Connection, siteOrigin } from "../../connectwise/connection";
+import { authenticationCheck, connectionCheck } from "./doctor";
 
 const USAGE = `usage: npm run new-client -- <stack> --site <host or URL> --company <company id> --client-id <client id>
          [--integration <kind>]... [--email E] [--level L] [--business-unit B] [--location L] [--territory T]
-         [--public-key K] [--private-key-file F]
+         [--public-key K] [--private-key-file F] [--secrets-provider P] [--offline]
 The API key pair comes from --public-key / --private-key-file, else CONNECTWISE_PUBLIC_KEY /
-CONNECTWISE_PRIVATE_KEY, else a prompt (no echo). PULUMI_CONFIG_PASSPHRASE or
-PULUMI_CONFIG_PASSPHRASE_FILE must be set: it encrypts the keys in Pulumi.<stack>.yaml.`;
+CONNECTWISE_PRIVATE_KEY, else a prompt (no echo). Before creating anything it checks, with GET
+requests only (the doctor's first checks), that the site answers for the company and accepts the
+key pair and clientId; --offline skips that. The keys are encrypted in Pulumi.<stack>.yaml with the
+passphrase (PULUMI_CONFIG_PASSPHRASE_FILE or PULUMI_CONFIG_PASSPHRASE must be set), or with
+--secrets-provider awskms://...|azurekeyvault://...|gcpkms://...|hashivault://... (no passphrase).`;
 
 /** A refusal: printed as is, nothing was created. */
 class Refusal extends Error {}
@@ -122,6 +127,46 @@ function checkPassphrase(env: NodeJS.ProcessEnv): void {
   }
 }
 
+/** The commands to run after new-client, as the README's "One stack per client" block has them. */
+export function nextSteps(stack: string): string[] {
+  return [`npm run pulumi -- preview --stack ${stack}`, `npm run pulumi -- up --yes --stack ${stack}`];
+}
+
+/** The cloud KMS providers Pulumi takes as --secrets-provider (besides its passphrase). */
+const KMS_SCHEMES = ["awskms://", "azurekeyvault://", "gcpkms://", "hashivault://"];
+
+/** --secrets-provider: "passphrase" (the default) or a cloud KMS URL, as `pulumi stack init` takes it. */
+function checkSecretsProvider(value: string | undefined): string {
+  if (value === undefined || value === "passphrase") return "passphrase";
+  if (KMS_SCHEMES.some((scheme) => value.startsWith(scheme) && value.length > scheme.length)) return value;
+  throw new Refusal(
+    `--secrets-provider must be passphrase or a key URL (${KMS_SCHEMES.map((s) => `${s}...`).join(", ")})`,
+  );
+}
+
+/**
+ * The doctor's first two checks (GET only): the site names a codebase for the company, and the key
+ * pair and clientId are accepted. A failure is a refusal naming the flag to fix.
+ */
+async function checkTenant(connection: Connection, io: NewClientIo): Promise<void> {
+  const { client, checks } = await connectionCheck(connection);
+  if (client) checks.push(await authenticationCheck(client));
+  const failed = checks.find((c) => c.outcome === "fail");
+  if (failed) {
+    const evidence = failed.evidence
+      .replace(/connectwise:site \(or CONNECTWISE_SITE\)/g, "--site")
+      .replace(/connectwise:companyId \(or CONNECTWISE_COMPANY_ID\)/g, "--company")
+      .replace(/connectwise:clientId \(or CONNECTWISE_CLIENT_ID\)/g, "--client-id")
+      .replace(
+        /connectwise:publicKey and connectwise:privateKey \(or CONNECTWISE_PUBLIC_KEY, CONNECTWISE_PRIVATE_KEY\)/g,
+        "the key pair (--public-key and --private-key-file, or CONNECTWISE_PUBLIC_KEY and CONNECTWISE_PRIVATE_KEY)",
+      )
+      .replace(/connectwise:companyId/g, "--company");
+    throw new Refusal(`${failed.name} failed, nothing was created (--offline skips this check): ${evidence}`);
+  }
+  io.err(`Checked ${connection.companyId} at ${connection.site}: ${checks.map((c) => c.evidence).join("; ")}\n`);
+}
+
 function resolveKinds(project: string, requested: string[]): IntegrationDefinition[] {
   const known = integrationKinds(project);
   const ids = known.map((d) => d.id);
@@ -158,6 +203,8 @@ export async function newClient(argv: string[], io: NewClientIo): Promise<number
         "business-unit": { type: "string" },
         location: { type: "string" },
         territory: { type: "string" },
+        "secrets-provider": { type: "string" },
+        offline: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -174,7 +221,20 @@ export async function newClient(argv: string[], io: NewClientIo): Promise<number
     if (missing.length > 0) throw new Refusal(`missing ${missing.map((k) => `--${k}`).join(", ")}\n${USAGE}`);
     const project = projectDir(io.cwd);
     const kinds = resolveKinds(project, (values.integration ?? []).flatMap((v) => v.split(",")).filter(Boolean));
-    checkPassphrase(io.env);
+    const secretsProvider = checkSecretsProvider(values["secrets-provider"]);
+    if (secretsProvider === "passphrase") checkPassphrase(io.env);
+    try {
+      checkClientId(values["client-id"]!);
+    } catch {
+      throw new Refusal(
+        "--client-id is not a clientId: ConnectWise issues them as GUIDs (8-4-4-4-12 hex digits) at developer.connectwise.com",
+      );
+    }
+    try {
+      siteOrigin(values.site!);
+    } catch (error) {
+      throw new Refusal(`--site: ${(error as Error).message.replace(/^connectwise:site /, "")}`);
+    }
 
     const projectName = String(
       (YAML.parse(fs.readFileSync(path.join(project, "Pulumi.yaml"), "utf8")) as { name: string }).name,
@@ -192,8 +252,20 @@ export async function newClient(argv: string[], io: NewClientIo): Promise<number
       throw new Refusal(`stack "${stack}" already exists on ${env.PULUMI_BACKEND_URL} (pulumi stack ls)`);
     }
     const keys = await keyPair(values, io);
+    if (!values.offline) {
+      await checkTenant(
+        { site: values.site!, companyId: values.company!, clientId: values["client-id"]!, ...keys },
+        io,
+      );
+    }
 
-    const init = await pulumi(["stack", "init", stack, "--non-interactive"]);
+    const init = await pulumi([
+      "stack",
+      "init",
+      stack,
+      "--non-interactive",
+      ...(secretsProvider === "passphrase" ? [] : ["--secrets-provider", secretsProvider]),
+    ]);
     if (init.code !== 0) throw new Error(`pulumi stack init ${stack} failed:\n${init.stderr.trim()}`);
     created = { bin, env, project, stack };
     const set = async (key: string, value: string, secret = false) => {
@@ -252,7 +324,11 @@ export async function newClient(argv: string[], io: NewClientIo): Promise<number
       io.out(`\nStill to fill in ${rel} (the TODO lines; the program refuses the stack until then):\n`);
       for (const todo of todos) io.out(`  - ${todo}\n`);
     }
-    io.out(`\nNext:\n  npm run pulumi -- preview --stack ${stack}\n  npm run pulumi -- up --stack ${stack}\n`);
+    io.out(
+      `\nNext:\n${nextSteps(stack)
+        .map((line) => `  ${line}\n`)
+        .join("")}`,
+    );
     io.out(`Commit ${rel} (its keys are encrypted); keep the passphrase out of the repository.\n`);
     return 0;
   } catch (error) {

@@ -2,6 +2,7 @@
 // `npm run discover` and the access audit. A role is compared as the provider compares it when
 // adopted with `exclusive` (the default), by the catalog's permission model (catalog/permissions.ts):
 // every function the table does not list must be None, a function the catalog lacks included.
+import { resolveIntegration } from "../../program/resolve";
 import {
   CATALOG_KEYS,
   NO_LEVELS,
@@ -46,7 +47,9 @@ function wanted(definition: IntegrationDefinition): Record<string, Levels> {
 }
 
 /** The role against one table: every catalog function, and any function the catalog lacks, compared. */
-export function compare(live: LiveLevels, definition: IntegrationDefinition): RoleMatch {
+export function compare(live: LiveLevels, table: IntegrationDefinition): RoleMatch {
+  // A definition with tiers or options is compared as a stack gets it unselected (its defaults).
+  const definition = table.tiers || table.options ? resolveIntegration(table) : table;
   const want = wanted(definition);
   const byKey = new Map<string, FunctionDifference>();
   for (const d of compareRole(live, { permissions: want, exclusive: true })) {

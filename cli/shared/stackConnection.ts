@@ -6,9 +6,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
-import { Connection, resolveConnection } from "../../connectwise/connection";
+import { checkClientId, Connection, resolveConnection } from "../../connectwise/connection";
 import { connectionSecrets } from "../../connectwise/scrub";
 import { projectDir, pulumiBinDir, pulumiEnv, runPulumi } from "../../pulumi-runtime/pulumiCli";
+import { passphraseProblem, pulumiErrorLines } from "./pulumiErrors";
 
 /** A refusal: the command stops with this message and exit code 2, nothing was sent. */
 export class Refusal extends Error {}
@@ -36,6 +37,9 @@ export interface DeclaredIntegration {
   /** member.identifier: the API member that belongs to this integration. */
   identifier?: string;
   adopt?: boolean;
+  /** The tier and options the stack selects (program/resolve.ts). */
+  tier?: string;
+  options?: string[];
 }
 
 /** The integrations list, from `pulumi config --json` (objectValue, else the JSON text); entries without a kind left out. */
@@ -52,7 +56,7 @@ export function declaredOf(entry: { value?: unknown; objectValue?: unknown } | u
   const text = (v: unknown) => (typeof v === "string" ? v : undefined);
   return list.flatMap((item: unknown): DeclaredIntegration[] => {
     if (typeof item !== "object" || item === null) return [];
-    const { kind, name, roleName, member, adopt } = item as Record<string, unknown>;
+    const { kind, name, roleName, member, adopt, tier, options } = item as Record<string, unknown>;
     if (typeof kind !== "string") return [];
     return [
       {
@@ -61,6 +65,8 @@ export function declaredOf(entry: { value?: unknown; objectValue?: unknown } | u
         roleName: text(roleName),
         identifier: text((member as { identifier?: unknown } | undefined)?.identifier),
         adopt: typeof adopt === "boolean" ? adopt : undefined,
+        tier: text(tier),
+        options: Array.isArray(options) ? options.filter((o): o is string => typeof o === "string") : undefined,
       },
     ];
   });
@@ -99,7 +105,10 @@ export async function readStackConnection(
   });
   if (result.code !== 0) {
     // pulumi's stderr names the problem (passphrase missing or wrong, unknown stack) and holds no value.
-    throw new Refusal(`cannot read the config of stack "${stack}":\n${result.stderr.trim()}`);
+    throw new Refusal(
+      passphraseProblem(result.stderr, stack, env) ??
+        `cannot read the config of stack "${stack}": ${pulumiErrorLines(result.stderr)}`,
+    );
   }
   let config: Record<string, { value?: unknown; objectValue?: unknown }>;
   try {
@@ -115,7 +124,9 @@ export async function readStackConnection(
     // The CONNECTWISE_* fallbacks come from process.env: the commands run with it as their env.
     const declared = declaredOf(config[`${projectName}:integrations`]);
     const declaredKinds = declared.map((d) => d.kind);
-    return { connection: resolveConnection({ get }), project, projectName, stackFile, declaredKinds, declared };
+    const connection = resolveConnection({ get });
+    checkClientId(connection.clientId);
+    return { connection, project, projectName, stackFile, declaredKinds, declared };
   } catch (error) {
     throw new Refusal(`stack "${stack}": ${(error as Error).message}`);
   }
@@ -149,7 +160,12 @@ export async function readStackState(
     env,
     cwd: project,
   });
-  if (result.code !== 0) throw new Error(`cannot export the state of stack "${stack}": ${result.stderr.trim()}`);
+  if (result.code !== 0) {
+    throw new Refusal(
+      passphraseProblem(result.stderr, stack, env) ??
+        `cannot export the state of stack "${stack}": ${pulumiErrorLines(result.stderr)}`,
+    );
+  }
   let parsed: { deployment?: { resources?: StateResource[] } };
   try {
     parsed = JSON.parse(result.stdout) as typeof parsed;

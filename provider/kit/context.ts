@@ -7,7 +7,7 @@
 import { createHash } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { ConnectWiseClient, TenantCaches, newTenantCaches } from "../../connectwise/client";
-import { resolveConnection, siteOrigin } from "../../connectwise/connection";
+import { checkClientId, resolveConnection, siteOrigin } from "../../connectwise/connection";
 import { Lookups } from "../lookups";
 
 export class HandlerContext {
@@ -23,7 +23,9 @@ export class HandlerContext {
    * each call); the codebase is discovered once per tenant.
    */
   async connect(): Promise<ConnectWiseClient> {
-    return await ConnectWiseClient.connect(resolveConnection(this.config), { tenants: this.tenants });
+    const connection = resolveConnection(this.config);
+    checkClientId(connection.clientId);
+    return await ConnectWiseClient.connect(connection, { tenants: this.tenants });
   }
 
   /** The tenant as a client names it ("companyId at host"), without a request. */

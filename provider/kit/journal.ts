@@ -9,7 +9,7 @@
 // One JSON file per POST (mode 0600, in a 0700 directory), written whole (a temporary file
 // renamed). No credential is written: a token's record keeps the public key's last four
 // characters and the fingerprint its resource id carries. The directory is CW_IAC_JOURNAL_DIR,
-// else `cw-iac/journal` under PULUMI_HOME when set, else under $XDG_STATE_HOME (~/.local/state):
+// else `cw-iac/journal` under $XDG_STATE_HOME (~/.local/state), never in Pulumi's own home:
 // a run on another machine (an ephemeral CI runner) does not see it and falls back to refusing,
 // unless that directory is kept between runs.
 
@@ -50,7 +50,6 @@ export interface Recorded extends JournalEntry {
 
 export function journalDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.CW_IAC_JOURNAL_DIR) return env.CW_IAC_JOURNAL_DIR;
-  if (env.PULUMI_HOME) return path.join(env.PULUMI_HOME, "cw-iac", "journal");
   const state = env.XDG_STATE_HOME || path.join(os.homedir(), ".local", "state");
   return path.join(state, "cw-iac", "journal");
 }
