@@ -22,6 +22,7 @@ const CLI_SUITES = [
   "keys",
   "library",
   "new-client",
+  "reviewer",
   "reliability",
   "s3-backend",
   "user-mistakes",

@@ -76,34 +76,39 @@ export class Integration extends pulumi.ComponentResource {
     super(`connectwise:integration:${definition.id}`, name, {}, opts);
     this.resolved = resolved;
     const parent = { parent: this };
+    const roleName = args.roleName ?? definition.roleName;
     if ((definition.tiers ?? []).length > 0 || Object.keys(definition.options ?? {}).length > 0)
       void pulumi.log.info(`${name}: ${describeSelection(resolved)}${askedFor(resolved)}`, this);
 
     this.role = new SecurityRole(
       `${name}-role`,
       {
-        name: args.roleName ?? definition.roleName,
+        name: roleName,
         permissions: resolved.permissions,
         adopt: args.adopt,
       },
       parent,
     );
+    // Names as declared (plain values, known at preview), each with the resource it names as a
+    // dependency: an output of a resource that preview plans to update is unknown there, and
+    // would make the key and the Table Setup access look replaced when only their dependency
+    // restores drift (what the fleet's pull-request comment must not predict).
     this.member = new ApiMember(
       `${name}-member`,
       {
         ...args.member,
-        securityRole: this.role.name,
+        securityRole: roleName,
         adopt: args.adopt,
       },
-      parent,
+      { parent: this, dependsOn: [this.role] },
     );
     this.key = new ApiKey(
       `${name}-key`,
       {
-        member: this.member.identifier,
+        member: args.member.identifier,
         description: definition.keyDescription,
       },
-      parent,
+      { parent: this, dependsOn: [this.member] },
     );
     if (resolved.tableSetup.length > 0) {
       this.tableSetup = new TableSetupAccess(
@@ -112,12 +117,12 @@ export class Integration extends pulumi.ComponentResource {
           // The resource, not its name: the role owns the Table Setup inquire level, and check()
           // refuses an allow-list on a role whose declared permissions do not grant it.
           role: this.role,
-          member: this.member.identifier,
+          member: args.member.identifier,
           publicKey: this.key.publicKey,
           privateKey: this.key.privateKey,
           tables: resolved.tableSetup,
         },
-        parent,
+        { parent: this, dependsOn: [this.member] },
       );
     }
 

@@ -18,9 +18,16 @@ import { createHash } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { MEMBER_IDENTIFIER_MAX } from "../catalog";
 import type { ConnectWiseClient } from "../connectwise/client";
-import { callingMember, mintToken } from "../connectwise/endpoints";
+import { callingMember, memberByIdentifier, mintToken } from "../connectwise/endpoints";
 import { ConnectWiseError, outcomeUnknown } from "../connectwise/errors";
-import { type ResourceRef, type UnansweredToken, notice, resourceOf } from "../review/records";
+import {
+  type DriftRecord,
+  type ResourceRef,
+  type UnansweredToken,
+  driftRecord,
+  notice,
+  resourceOf,
+} from "../review/records";
 import { revokeWhere, unansweredTokenText } from "../review/renderLine";
 import type { Token } from "../connectwise/schemas";
 import { parseDuration } from "./duration";
@@ -204,19 +211,43 @@ async function diff(
       replaces.push("expiration");
       details.expiration = { kind: "update", inputDiff: false };
     } else if (!(await authenticates(context, olds))) {
-      const remedy =
-        news.source === "token"
-          ? "up will mint a new key"
-          : `up fails until a new key made in ${revokeWhere(news.member)} is set as publicKey and privateKey`;
-      report(notice(subject, `drift: no longer authenticates (401): ${remedy}`));
-      replaces.push("publicKey");
-      details.publicKey = { kind: "update", inputDiff: false };
+      const inactive = await memberInactive(context, news.member);
+      if (inactive) {
+        // An inactive member's keys answer 401 too: up reactivates the member (its ApiMember
+        // reports that drift) before it comes to the key, and checks the key again then.
+        report(
+          notice(
+            subject,
+            `not checked: member ${news.member} is inactive, so its key answers 401; up reactivates the member first, then checks the key again`,
+          ),
+        );
+      } else {
+        report(revoked(subject, news));
+        replaces.push("publicKey");
+        details.publicKey = { kind: "update", inputDiff: false };
+      }
     }
   }
   // A record past its expiry is dropped by update; a died run's token is added to the state by it.
   if (current(unanswered).length !== unanswered.length || died.length > 0)
     details.unanswered = { kind: "update", inputDiff: false };
   return diffResult(Object.keys(details).length > 0, replaces, details);
+}
+
+/** The drift of a key that answers 401 while its member is active: revoked by hand (or expired early). */
+function revoked(subject: ResourceRef, inputs: Pick<ApiKeyInputs, "member" | "source">): DriftRecord {
+  const remedy =
+    inputs.source === "token"
+      ? "up mints a new key; give the integration the new key (the stack's outputs hold it)"
+      : `make a new key in ${revokeWhere(inputs.member)} and set it as publicKey and privateKey; up fails until then`;
+  return { ...driftRecord(subject, "key", "revoked (answers 401)", "authenticates"), remedy };
+}
+
+/** Whether the key's member exists and is inactive (one read, made only after a 401). */
+async function memberInactive(context: HandlerContext, member: string): Promise<boolean> {
+  const client = await context.connect();
+  const found = await memberByIdentifier(client.sharingReads(), member);
+  return found?.inactiveFlag === true;
 }
 
 /** The records of tokens that may still work: those not known to have expired. */
@@ -447,24 +478,36 @@ async function read(context: HandlerContext, id: string, props: ApiKeyOutputs): 
       description: props.description,
       source: props.source,
       rotateBefore: props.rotateBefore,
+      ...(props.owner !== undefined ? { owner: props.owner } : {}),
     };
     return { id, props, inputs };
   }
-  if (props.expiration && Date.parse(props.expiration) <= Date.now()) return { id: "" };
+  const inputs: ApiKeyInputs = {
+    member: props.member,
+    description: props.description,
+    source: props.source,
+    rotateBefore: props.rotateBefore,
+    ...(props.owner !== undefined ? { owner: props.owner } : {}),
+  };
+  if (props.source === "console") Object.assign(inputs, { publicKey: props.publicKey, privateKey: props.privateKey });
+  // An expired or revoked key stays in the state (the next up replaces it; dropping it would
+  // lose what delete tells the operator); refresh reports it as drift.
+  if (props.expiration && Date.parse(props.expiration) <= Date.now()) {
+    report(driftRecord(ref(props.member), "key", `expired at ${props.expiration}`, "authenticates"));
+    return { id, props, inputs };
+  }
   const client = await context.connect();
   const identifier = props.memberIdentifier
     ? (await authenticates(context, props))
       ? props.memberIdentifier
       : undefined
     : await authenticatedMember(client, props.publicKey, props.privateKey);
-  if (identifier === undefined) return { id: "" };
-  const inputs: ApiKeyInputs = {
-    member: props.member,
-    description: props.description,
-    source: props.source,
-    rotateBefore: props.rotateBefore,
-  };
-  if (props.source === "console") Object.assign(inputs, { publicKey: props.publicKey, privateKey: props.privateKey });
+  if (identifier === undefined) {
+    if (await memberInactive(context, props.member))
+      report(notice(ref(props.member), `not checked: member ${props.member} is inactive, so its key answers 401`));
+    else report(revoked(ref(props.member), props));
+    return { id, props, inputs };
+  }
   return { id, props: { ...props, memberIdentifier: identifier, adopted: props.source === "console" }, inputs };
 }
 

@@ -321,6 +321,15 @@ async function diff(
     const name = difference.mapping.input;
     // An input change (a new owner rewrites the marker in the notes) is shown by the engine itself.
     if (changedInputs.includes(name) || (name === "notes" && olds.owner !== news.owner)) continue;
+    if (name === "securityRole" && roleRenamed(live, olds)) {
+      // The member is still on the role the last up gave it: the role was renamed by hand (the
+      // API cannot rename roles; the role's own diff reads only its levels). Drift of the role.
+      report({
+        ...driftRecord(resourceOf("SecurityRole", news.securityRole), "name", difference.live, difference.declared),
+        remedy: `rename it back to ${difference.declared} in System > Security Roles > ${difference.live}`,
+      });
+      continue;
+    }
     report(driftRecord(subject, name, difference.live, difference.declared));
     details[name] = { kind: "update", inputDiff: false };
   }
@@ -329,6 +338,12 @@ async function diff(
     details.inactive = { kind: "update", inputDiff: false };
   }
   return diffResult(Object.keys(details).length > 0, [], details);
+}
+
+/** Whether the live member's role is the one the last up set (same id) under another name. */
+function roleRenamed(live: ApiMember, olds: ApiMemberOutputs): boolean {
+  const id = olds.refs?.securityRole;
+  return id !== undefined && live.securityRole?.id === id && !namesMatch(live.securityRole?.name, olds.securityRole);
 }
 
 /** Inputs that steer what the stack does with the member, not the member itself. */

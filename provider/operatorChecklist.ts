@@ -104,6 +104,7 @@ function settle(
         stack: inputs.stack,
         tenants: checklist.tenants,
         steps: distinctSteps(stepsOf(inputs)),
+        ...(runbookPath ? { runbook: runbookPath } : {}),
       },
     ]);
     // A plain Error, not a partial failure: the engine prints it once, as written.

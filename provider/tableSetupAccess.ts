@@ -30,6 +30,7 @@ import {
   type ConsoleStep,
   type DriftRecord,
   driftRecord,
+  notice,
   resourceOf,
   stepRecords,
 } from "../review/records";
@@ -141,16 +142,41 @@ export interface TableSetupAccessOutputs extends TableSetupAccessInputs {
  */
 function afterCheck(
   result: pulumi.dynamic.CheckResult,
-  _olds: Record<string, unknown>,
+  olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<pulumi.dynamic.CheckResult> {
+  const checked = refuseBrokenRule(result, news);
+  reportNewAccess(checked, olds);
+  return Promise.resolve(checked);
+}
+
+/**
+ * A new access whose key does not exist yet (a new integration: the key is minted by this same
+ * up, so preview cannot read the list as the member): the list of a new role is empty, so `up`
+ * will ask for every declared entry; reported now, as the role reports its levels, so preview
+ * lists the steps the runbook will.
+ */
+function reportNewAccess(result: pulumi.dynamic.CheckResult, olds: Record<string, unknown>): void {
+  const inputs = result.inputs as TableSetupAccessInputs | undefined;
+  if (!inputs || (result.failures ?? []).length > 0 || Object.keys(olds).length > 0) return;
+  if (!isUnknown(inputs.publicKey) && !isUnknown(inputs.privateKey)) return;
+  if (containsUnknown([inputs.role, inputs.member, inputs.tables, inputs.roleDeclared])) return;
+  const blind: LiveAccess = { memberRole: inputs.role, keyMember: inputs.member, readable: false, allowed: [] };
+  report(...stepRecords(ref(inputs.role, inputs.member), pending(inputs, blind).steps));
+}
+
+/** The Table Setup rule: an allow-list on a role declared without Table Setup inquire All is refused. */
+function refuseBrokenRule(
+  result: pulumi.dynamic.CheckResult,
+  news: Record<string, unknown>,
+): pulumi.dynamic.CheckResult {
   const declared = news.roleDeclared as RoleDeclaration | undefined;
   const tables = news.tables;
-  if (!declared || isUnknown(declared) || !Array.isArray(tables) || tables.length === 0) return Promise.resolve(result);
+  if (!declared || isUnknown(declared) || !Array.isArray(tables) || tables.length === 0) return result;
   // The rule (catalog/permissions.ts) is judged once the role's declaration is known (not in a preview of its change).
-  if (containsUnknown(declared)) return Promise.resolve(result);
+  if (containsUnknown(declared)) return result;
   const level = tableSetupRuleBroken(declared.permissions ?? {}, tables, declared.exclusive !== false);
-  if (level === undefined) return Promise.resolve(result);
+  if (level === undefined) return result;
   const failure = {
     property: "roleDeclared",
     reason:
@@ -158,7 +184,7 @@ function afterCheck(
       `${TABLE_SETUP_FUNCTION} inquire ${level}; a Table Setup allow-list needs Inquire All: ` +
       `add ${TABLE_SETUP_FIX} to that role's permissions`,
   };
-  return Promise.resolve({ failures: [...(result.failures ?? []), failure] });
+  return { failures: [...(result.failures ?? []), failure] };
 }
 
 /** What the member's key shows: whose key it is, its role, and the Table Setup entries it may use. */
@@ -393,8 +419,23 @@ async function diff(
   if (stillUnknown(news, ["publicKey", "privateKey", "tables"])) return diffResult(true);
 
   const client = await context.connect();
-  const live = await liveAccess(client, news, olds.memberId);
   const subject = ref(news.role, news.member);
+  let live: LiveAccess;
+  try {
+    live = await liveAccess(client, news, olds.memberId);
+  } catch (error) {
+    if (!(error instanceof KeyRejected)) throw error;
+    // The key is the ApiKey's: a revoked one is replaced (this resource then gets the new key,
+    // unknown here, and never asks); what remains is a member made inactive by hand, which its
+    // ApiMember reports and up reactivates. Nothing of this resource to change.
+    report(
+      notice(
+        subject,
+        `not checked: the key of member ${news.member} answers 401 (the member is inactive); up reactivates the member, the next preview checks the list`,
+      ),
+    );
+    return diffResult(false);
+  }
   const stepsLeft = (olds.pendingSteps ?? []).length > 0;
   if (live.memberRole !== undefined && live.memberRole.toLowerCase() !== news.role.toLowerCase()) {
     // Not the operator's: the member's ApiMember resource moves it back on the next up.
@@ -432,20 +473,14 @@ async function read(
   try {
     live = await liveAccess(client, props, props.memberId);
   } catch (error) {
-    // The member's key no longer authenticates (revoked, expired, member deactivated): nothing
-    // can be verified with it, so refresh reports this access gone and the next up rebuilds it.
-    if (error instanceof KeyRejected) return { id: "" };
+    // The member's key no longer authenticates (revoked, expired, member deactivated: the
+    // ApiKey and ApiMember report which): the list cannot be read now, so the state is kept as
+    // it is, never dropped; the next up verifies it with the key it then has.
+    if (error instanceof KeyRejected) return { id, props, inputs: inputsOf(props) };
     throw error;
   }
   if (live.memberRole === undefined) return { id: "" };
-  const inputs: TableSetupAccessInputs = {
-    role: props.role,
-    member: props.member,
-    publicKey: props.publicKey,
-    privateKey: props.privateKey,
-    tables: live.allowed,
-    ...(props.roleDeclared ? { roleDeclared: props.roleDeclared } : {}),
-  };
+  const inputs: TableSetupAccessInputs = { ...inputsOf(props), tables: live.allowed };
   // Steps are judged against the declared list (props), not the list read back.
   const { steps } = pending(props, live);
   const verified = steps.length > 0 ? [] : live.allowed;
@@ -461,6 +496,18 @@ async function read(
       ...(memberId !== undefined ? { memberId } : {}),
     },
     inputs,
+  };
+}
+
+/** The inputs a state holds. */
+function inputsOf(props: TableSetupAccessOutputs): TableSetupAccessInputs {
+  return {
+    role: props.role,
+    member: props.member,
+    publicKey: props.publicKey,
+    privateKey: props.privateKey,
+    tables: props.tables,
+    ...(props.roleDeclared ? { roleDeclared: props.roleDeclared } : {}),
   };
 }
 

@@ -62,13 +62,18 @@ export class TableSetupAccess extends DynamicResource {
       name,
       {
         ...rest,
-        role: managed ? managed.name : (role as pulumi.Input<string>),
+        // A managed role by its declared name (known at preview, where the role's outputs are
+        // unknown once it is planned to update), and the role as a dependency.
+        role: managed ? managed.declared.name : (role as pulumi.Input<string>),
         roleDeclared,
         verified: undefined,
         tenant: undefined,
         pendingSteps: undefined,
       },
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["privateKey"] }),
+      pulumi.mergeOptions(opts, {
+        additionalSecretOutputs: ["privateKey"],
+        ...(managed ? { dependsOn: [managed] } : {}),
+      }),
     );
     failWhilePending(
       this,

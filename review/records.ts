@@ -118,6 +118,8 @@ export interface DriftRecord extends RecordBase {
   field?: string;
   from: string;
   to: string;
+  /** What resolves it when `up` alone does not (a revoked key: give the integration the new one). */
+  remedy?: string;
 }
 
 /** Anything else a reviewer is told (an adoption, a release, a lost answer, a key to revoke). */
@@ -135,6 +137,8 @@ export interface ChecklistRecord extends RecordBase {
   stack: string;
   tenants: string[];
   steps: ConsoleStep[];
+  /** The runbook's absolute path, when one was written. */
+  runbook?: string;
 }
 
 export type ReviewRecord = StepRecord | DriftRecord | NoticeRecord | ChecklistRecord;

@@ -140,7 +140,7 @@ export function lineOf(record: ReviewRecord): string | undefined {
     case "step":
       return `${resource}: needs the operator: ${formatStep(record.step)}`;
     case "drift":
-      return `${resource}: drift: ${driftText(record.field, record.from, record.to)}`;
+      return `${resource}: drift: ${driftText(record.field, record.from, record.to)}${record.remedy ? `; ${record.remedy}` : ""}`;
     case "notice":
       return `${resource}: ${record.text}`;
     case "checklist":

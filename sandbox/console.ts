@@ -71,6 +71,11 @@ export class SandboxConsole {
     return this.call("PUT", `/roles/${encodeURIComponent(role)}/tableSetup`, { tables });
   }
 
+  /** Renames the role (System > Security Roles > role > Role ID); its members show the new name. */
+  renameRole(role: string, name: string): Promise<ConsoleRole> {
+    return this.call("PUT", `/roles/${encodeURIComponent(role)}/name`, { name });
+  }
+
   /** A persistent API key, as made in System > Members > API Keys. */
   createApiKey(member: string, description: string): Promise<KeyPair> {
     return this.call("POST", `/members/${encodeURIComponent(member)}/apiKeys`, { description });

@@ -256,6 +256,7 @@ const ROUTES = [
   "GET /roles/*",
   "PUT /roles/*/permissions",
   "PUT /roles/*/tableSetup",
+  "PUT /roles/*/name",
   "POST /roles/*/extraFunctions",
   "POST /members/*/apiKeys",
   "DELETE /members/*/apiKeys/*",
@@ -306,6 +307,16 @@ export function handleConsole(
       case "PUT /roles/*/tableSetup": {
         const role = roleNamed(store, parts[1]);
         setTableSetup(deps, role, body);
+        return { status: 200, body: roleView(role), changed: true };
+      }
+      case "PUT /roles/*/name": {
+        const role = roleNamed(store, parts[1]);
+        const name = isObject(body) ? body.name : undefined;
+        if (typeof name !== "string" || name.trim() === "" || name.length > 30)
+          throw new ConsoleError(400, "name must be a non-empty string of at most 30 characters");
+        const other = store.roleByName(name);
+        if (other && other.id !== role.id) throw new ConsoleError(400, `a role named '${name}' already exists`);
+        store.renameRole(role, name, deps.now(), "console");
         return { status: 200, body: roleView(role), changed: true };
       }
       case "POST /roles/*/extraFunctions": {

@@ -222,6 +222,17 @@ export class Store {
     return role;
   }
 
+  /** Renames the role, as System > Security Roles > Role ID does; the members that hold it show the new name. */
+  renameRole(role: RoleRecord, name: string, now: Date, by: string): void {
+    this.roleIdByName.delete(role.name.toLowerCase());
+    role.name = name;
+    role.lastUpdated = now.toISOString();
+    role.updatedBy = by;
+    this.roleIdByName.set(name.toLowerCase(), role.id);
+    for (const member of this.members.values())
+      if (memberRoleId(member) === role.id) member.fields.securityRole = { id: role.id, name };
+  }
+
   private indexRole(role: RoleRecord): void {
     this.roles.set(role.id, role);
     this.roleIdByName.set(role.name.toLowerCase(), role.id);

@@ -143,9 +143,13 @@ describe("ApiKey source token", () => {
       detailedDiff: { publicKey: { kind: "update", inputDiff: false } },
     });
     expect(printed).toEqual([
-      "ApiKey for member svc-token: drift: no longer authenticates (401): up will mint a new key",
+      "ApiKey for member svc-token: drift: key: revoked (answers 401) => authenticates; up mints a new key; give the integration the new key (the stack's outputs hold it)",
     ]);
-    expect((await operator.requests()).counts).toEqual({ "GET /system/mySecurity/customizeItems": 1 });
+    // After the 401, one read of its member: an inactive member's key answers 401 too.
+    expect((await operator.requests()).counts).toEqual({
+      "GET /system/mySecurity/customizeItems": 1,
+      "GET /system/apiMembers": 1,
+    });
   });
 
   test("a token expiring within rotateBefore is replaced (new key first)", async () => {
@@ -182,14 +186,18 @@ describe("ApiKey source token", () => {
     }
   });
 
-  test("read of an expired token returns an empty id", async () => {
+  test("read of an expired token keeps it in the state and reports it as drift", async () => {
     await operator.setSettings({ tokenLifetimeSeconds: 1 });
     try {
       const { id, outs } = await createdKey({ member: "svc-rotate", description: "Short" });
       expect((await provider.read(id, outs)).id).toBe(id);
       await new Promise((resolve) => setTimeout(resolve, 1200));
       expect(await whoAmI(outs)).toBe(401);
-      expect(await provider.read(id, outs)).toEqual({ id: "" });
+      printed.length = 0;
+      expect(await provider.read(id, outs)).toMatchObject({ id, props: outs });
+      expect(printed).toEqual([
+        `ApiKey for member svc-rotate: drift: key: expired at ${outs.expiration} => authenticates`,
+      ]);
     } finally {
       await operator.setSettings({ tokenLifetimeSeconds: LIFETIME });
     }
@@ -272,10 +280,14 @@ describe("ApiKey source console", () => {
     );
     expect(drift).toMatchObject({ changes: true, replaces: ["publicKey"] });
     expect(printed).toEqual([
-      "ApiKey for member svc-console: drift: no longer authenticates (401): up fails until a new key made in " +
-        "System > Members > API Members > svc-console > API Keys is set as publicKey and privateKey",
+      "ApiKey for member svc-console: drift: key: revoked (answers 401) => authenticates; make a new key in " +
+        "System > Members > API Members > svc-console > API Keys and set it as publicKey and privateKey; up fails until then",
     ]);
-    expect(await provider.read(id, outs)).toEqual({ id: "" });
+    // Refresh keeps it in the state (never dropped for a 401) and reports the same drift.
+    printed.length = 0;
+    expect(await provider.read(id, outs)).toMatchObject({ id, props: outs });
+    expect(printed).toHaveLength(1);
+    expect(printed[0]).toContain("drift: key: revoked (answers 401) => authenticates");
   });
 
   test("a wrong private key is rejected with a clear message and no key material", async () => {
@@ -311,10 +323,14 @@ describe("ApiKey source console", () => {
     expect(errorText(error)).not.toContain(key.privateKey);
   });
 
-  test("a revoked token or a deactivated member's key reads as gone", async () => {
+  test("a revoked token reads as drift, a deactivated member's key as not checked; neither leaves the state", async () => {
     const { id, outs } = await createdKey({ member: "svc-revoke", description: "Revoked" });
     await operator.revokeApiKey("svc-revoke", outs.publicKey);
-    expect(await provider.read(id, outs)).toEqual({ id: "" });
+    printed.length = 0;
+    expect(await provider.read(id, outs)).toMatchObject({ id, props: outs });
+    expect(printed).toEqual([
+      "ApiKey for member svc-revoke: drift: key: revoked (answers 401) => authenticates; up mints a new key; give the integration the new key (the stack's outputs hold it)",
+    ]);
 
     const second = await createdKey({ member: "svc-revoke", description: "Deactivated" });
     const members = await call(
@@ -326,6 +342,21 @@ describe("ApiKey source console", () => {
       body: [{ op: "replace", path: "inactiveFlag", value: true }],
     });
     expect(patched.status).toBe(200);
-    expect(await provider.read(second.id, second.outs)).toEqual({ id: "" });
+    printed.length = 0;
+    expect(await provider.read(second.id, second.outs)).toMatchObject({ id: second.id, props: second.outs });
+    expect(printed).toEqual([
+      "ApiKey for member svc-revoke: not checked: member svc-revoke is inactive, so its key answers 401",
+    ]);
+    // Preview predicts no new key: up reactivates the member first, then checks the key again.
+    printed.length = 0;
+    const diff = await provider.diff(
+      second.id,
+      second.outs,
+      await checked({ member: "svc-revoke", description: "Deactivated" }),
+    );
+    expect(diff).toMatchObject({ changes: false, replaces: [] });
+    expect(printed).toEqual([
+      "ApiKey for member svc-revoke: not checked: member svc-revoke is inactive, so its key answers 401; up reactivates the member first, then checks the key again",
+    ]);
   });
 });

@@ -237,7 +237,7 @@ describe("member drift and adoption through the Pulumi CLI", () => {
       await new SandboxConsole(sandbox.consoleUrl).revokeApiKey("APIMember", publicKey);
       const revoked = await alpha.preview({ onOutput });
       expect(revoked.stdout).toContain(
-        "ApiKey for member APIMember: drift: no longer authenticates (401): up will mint a new key",
+        "ApiKey for member APIMember: drift: key: revoked (answers 401) => authenticates; up mints a new key",
       );
       expect(revoked.changeSummary).toMatchObject({ replace: 1 });
       const [minted] = (await alpha.up({ onOutput })).outputs.publicKeys.value as string[];

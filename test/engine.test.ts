@@ -390,7 +390,7 @@ describe("ApiMember and ApiKey through the dynamic-provider server", () => {
     expect((await read(member, "987654", memberOuts, renamed)).id).toBe("");
   });
 
-  test("ApiKey: token minted with Configure's credentials; privateKey in outputs; revoked key reads as gone", async () => {
+  test("ApiKey: token minted with Configure's credentials; privateKey in outputs; a revoked key stays, as drift", async () => {
     await operator.setSettings({ tokenLifetimeSeconds: 30 * 86400 });
     const { inputs } = await check(key, { member: "svc-engine", description: "Engine key" });
     expect(inputs).toMatchObject({ source: "token", rotateBefore: "7d" });
@@ -425,7 +425,11 @@ describe("ApiMember and ApiKey through the dynamic-provider server", () => {
       "System > Members > API Members > svc-engine > API Keys",
     );
     await operator.revokeApiKey("svc-engine", outs.publicKey);
-    expect((await read(key, id, updated, shorter)).id).toBe("");
+    // Refresh never drops a key for a 401: it stays in the state, reported as drift.
+    expect((await read(key, id, updated, shorter)).id).toBe(id);
+    expect(await outputContaining("drift: key: revoked (answers 401) => authenticates")).toContain(
+      "drift: key: revoked (answers 401) => authenticates",
+    );
 
     // A wrong console key: the error names the problem, never the key.
     const consoleKey = await operator.createApiKey("svc-engine", "console");

@@ -148,6 +148,71 @@ describe("EventCollector", () => {
   });
 });
 
+describe("EventCollector: drift is drift", () => {
+  const MEMBER_TYPE = "pulumi-nodejs:dynamic/connectwise:ApiMember";
+  const KEY_TYPE = "pulumi-nodejs:dynamic/connectwise:ApiKey";
+  const ACCESS_TYPE = "pulumi-nodejs:dynamic/connectwise:TableSetupAccess";
+  const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+  it("a member reactivated and a revoked key re-minted are drift, not changes, nor what follows them", () => {
+    const c = new EventCollector("preview");
+    const member = { identifier: "LMXMember", name: "LMX" };
+    const key = { member: "APIMember", description: "Elements" };
+    c.add(step("update", MEMBER_TYPE, "lm-member", member, member));
+    c.add(step("replace", KEY_TYPE, "elements-key", key, key));
+    // The key's new values, unknown until up, in the inputs of the access that uses them.
+    c.add(step("update", ACCESS_TYPE, "lm-table-setup", { publicKey: "[secret]" }, { publicKey: UNKNOWN }));
+    const f = c.figures([
+      driftRecord(resourceOf("ApiMember", "LMXMember"), undefined, "inactive", "active"),
+      driftRecord(resourceOf("ApiKey", "for member APIMember"), "key", "revoked (answers 401)", "authenticates"),
+    ]);
+    expect(f.changes.every((x) => x.driftOnly)).toBe(true);
+    expect([f.creates, f.updates, f.deletes, f.replacements]).toEqual([0, 0, 0, 0]);
+    expect(f.drift).toHaveLength(2);
+  });
+
+  it("a change of the pull request stays one, beside drift", () => {
+    const c = new EventCollector("preview");
+    c.add(
+      step(
+        "update",
+        MEMBER_TYPE,
+        "lm-member",
+        { identifier: "M", level: "Corporate" },
+        { identifier: "M", level: "Region" },
+      ),
+    );
+    c.add(step("update", ACCESS_TYPE, "lm-table-setup", { publicKey: "[secret]" }, { publicKey: UNKNOWN }));
+    const f = c.figures([driftRecord(resourceOf("ApiMember", "M"), undefined, "inactive", "active")]);
+    expect(f.changes.filter((x) => !x.driftOnly).map((x) => x.name)).toEqual(["lm-member", "lm-table-setup"]);
+    expect(f.updates).toBe(2);
+  });
+
+  it("a new resource lists what it is declared with: plain values, no key material, nothing unknown", () => {
+    const c = new EventCollector("preview");
+    c.add(
+      step("create", MEMBER_TYPE, "cw-member", undefined, {
+        identifier: "CyberDrainCoW",
+        email: "it@acme.example",
+        level: "Corporate",
+        adopt: false,
+        owner: "p/s/cw-member",
+        __provider: "code",
+      }),
+    );
+    c.add(
+      step("create", ACCESS_TYPE, "cw-table-setup", undefined, { role: "R", publicKey: UNKNOWN, tables: ["A / B"] }),
+    );
+    c.add(step("create", "connectwise:integration:cyberdrain-cow", "cyberdrain-cow", undefined, {}));
+    const f = c.figures();
+    expect(f.changes.map((x) => [x.type, x.fields.map((y) => y.field)])).toEqual([
+      ["Integration", []],
+      ["ApiMember", ["identifier", "email", "level"]],
+      ["TableSetupAccess", ["role", "tables"]],
+    ]);
+  });
+});
+
 describe("EventCollector on refresh", () => {
   it("reads drift from the outputs read() returned against the state's", () => {
     const c = new EventCollector("refresh");
@@ -229,6 +294,29 @@ describe("markdown", () => {
     expect(md).toContain("-   name: a|'''"); // a value cannot close the fence
     expect(md).not.toContain("update SecurityRole elements-role"); // drift only: shown under Drift
     expect(md).toContain("! 1. SecurityRole R: Finance/Agreements add: None => All");
+  });
+
+  it("shows a value only up will know as such, and a refresh as a drift report", () => {
+    const unknown = stackReport("acme", {
+      result: "changes pending",
+      updates: 1,
+      changes: [
+        {
+          op: "update",
+          type: "ApiMember",
+          name: "m",
+          fields: [{ field: "securityRole", old: "R", new: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" }],
+        },
+      ],
+    });
+    const preview = markdown(fleet([unknown, drifted]));
+    expect(preview).toContain("+   securityRole: (known after up)");
+    expect(preview).not.toContain("04da6b54");
+    expect(preview).toContain("Console steps the merge will require");
+    const refresh = markdown({ ...fleet([drifted]), operation: "refresh", options: ["--preview-only"] });
+    expect(refresh).not.toMatch(/merge|Changes \(|changes/);
+    expect(refresh).toContain("Drift (the live tenant differs from the state):");
+    expect(refresh).toContain("Console steps pending");
   });
 
   it("cuts stack sections last-first, never the summary, and says what it cut", () => {

@@ -63,6 +63,20 @@ async function byHand(id: string, operations: { op: string; path: string; value:
 const replace = (path: string, value: unknown) => ({ op: "replace", path, value });
 
 describe("ApiMember drift in preview (diff, no refresh)", () => {
+  test("a role renamed by hand is the role's name drift, with its remedy, not a change of the member", async () => {
+    await call(sandbox, "/system/securityroles", { method: "POST", body: { name: "Rename Role" } });
+    const { id, outs, inputs } = await created("svc-rename");
+    const declared = { ...inputs, securityRole: "Rename Role" };
+    const { outs: onRole } = await provider.update(id, outs, declared);
+    await operator.renameRole("Rename Role", "Renamed Role");
+    printed.length = 0;
+    const result = await provider.diff(id, onRole as ApiMemberOutputs, declared);
+    expect(printed).toEqual([
+      "SecurityRole Rename Role: drift: name: Renamed Role => Rename Role; rename it back to Rename Role in System > Security Roles > Renamed Role",
+    ]);
+    expect(result.changes).toBe(false);
+  });
+
   test("every managed field and the inactive flag: one line each, one GET, and up repairs it", async () => {
     const { id, outs, inputs } = await created("svc-drift");
     await byHand(id, [

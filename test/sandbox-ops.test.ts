@@ -171,3 +171,27 @@ describe("CLI", () => {
     }
   });
 });
+
+describe("the console's role rename", () => {
+  it("renames a role as the UI does: the API and its members show the new name; a taken name is refused", async () => {
+    const sb = await startSandbox({ port: 0 });
+    const ops = new SandboxConsole(sb.consoleUrl);
+    try {
+      const role = await call(sb, "/system/securityroles", { method: "POST", body: { name: "Before Rename" } });
+      expect(role.status).toBe(201);
+      const member = await call(sb, "/system/apiMembers", {
+        method: "POST",
+        body: { identifier: "RenameMember", name: "Rename Member", securityRole: { id: role.body.id } },
+      });
+      expect(member.status).toBe(201);
+      expect((await ops.renameRole("Before Rename", "After Rename")).name).toBe("After Rename");
+      expect((await call(sb, `/system/securityroles/${role.body.id}`)).body.name).toBe("After Rename");
+      const read = await call(sb, `/system/apiMembers/${member.body.id}`);
+      expect(read.body.securityRole).toMatchObject({ id: role.body.id, name: "After Rename" });
+      await expect(ops.renameRole("After Rename", "Admin")).rejects.toThrow(/already exists/);
+      await expect(ops.role("Before Rename")).rejects.toThrow(/404/);
+    } finally {
+      await sb.close();
+    }
+  });
+});

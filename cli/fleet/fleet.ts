@@ -188,8 +188,11 @@ function resultOf(
   previewOnly: boolean,
 ): StackResult {
   const changed = figures.creates + figures.updates + figures.deletes + figures.replacements > 0;
-  if (operation === "refresh") return changed ? (previewOnly ? "drift" : "changes pending") : "no changes";
-  if (figures.drift.length > 0) return "drift";
+  if (operation === "refresh")
+    return changed || figures.drift.length > 0 ? (previewOnly ? "drift" : "changes pending") : "no changes";
+  // After up, only drift that up cannot restore (it names a remedy) is still pending.
+  const drift = operation === "up" ? figures.drift.filter((d) => d.remedy) : figures.drift;
+  if (drift.length > 0) return "drift";
   if (figures.consoleSteps.length > 0) return "steps pending";
   if (operation === "preview" && changed) return "changes pending";
   return "no changes";
@@ -248,6 +251,7 @@ async function runStack(
       drift: operation === "refresh" ? driftFromRefresh(figures) : figures.drift,
       changes: figures.changes,
       errors: figures.errors,
+      ...(figures.runbook ? { runbook: figures.runbook } : {}),
       seconds: Math.round((Date.now() - started) / 100) / 10,
       ...(guard ? { policy: figures.policy } : {}),
       ...extra,
@@ -409,14 +413,42 @@ async function fleetWorkspaces(
 const plain = (v: unknown) => (v === undefined ? "(none)" : typeof v === "string" ? v : JSON.stringify(v));
 
 function driftFromRefresh(figures: ReturnType<EventCollector["figures"]>): StackReport["drift"] {
-  // What a refresh finds changed is by definition drift: one entry per changed field, live
-  // (what read() returned) against what the state recorded at the last up.
-  return figures.changes.flatMap((c) =>
-    (c.fields.length
-      ? c.fields
-      : [{ field: c.op === "delete" ? "(gone)" : "(changed)", old: undefined, new: undefined }]
-    ).map((f) => ({ type: c.type, label: c.name, field: f.field, live: plain(f.new), declared: plain(f.old) })),
+  // What a refresh finds changed is by definition drift: what the handlers reported (a revoked
+  // key, with its remedy), then one entry per changed field, live (what read() returned) against
+  // what the state recorded at the last up; a resource gone is one entry without a field.
+  const fromState: StackReport["drift"] = figures.changes.flatMap((c) =>
+    c.op === "delete"
+      ? [{ type: c.type, label: c.label ?? c.name, live: "gone", declared: "present" }]
+      : c.fields.map((f) => ({
+          type: c.type,
+          label: c.label ?? c.name,
+          field: f.field,
+          live: plain(f.new),
+          declared: plain(f.old),
+        })),
   );
+  const seen = new Set<string>();
+  return [...figures.drift, ...fromState].filter((d) => {
+    const key = `${d.type} ${d.label} ${d.field ?? ""}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+}
+
+/** The checklist lines `up` prints per stack; past this many, the count and the runbook hold the rest. */
+export const CHECKLIST_LINES = 10;
+
+/** After `up`: a stack's pending console steps, numbered (the first CHECKLIST_LINES), and its runbook. */
+export function pendingChecklist(s: StackReport): string {
+  if (s.consoleSteps.length === 0) return "";
+  const n = s.consoleSteps.length;
+  const lines = [`\n${s.stack}: ${n} console step${n === 1 ? "" : "s"} pending in ${s.tenant}:`];
+  s.consoleSteps.slice(0, CHECKLIST_LINES).forEach((step, i) => lines.push(`  ${i + 1}. ${step}`));
+  if (n > CHECKLIST_LINES) lines.push(`  ... and ${n - CHECKLIST_LINES} more`);
+  lines.push(
+    s.runbook ? `  runbook: ${s.runbook}` : "  runbook: none written",
+    `  then run: npm run fleet -- up --stacks ${s.stack}`,
+  );
+  return `${lines.join("\n")}\n`;
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -582,6 +614,7 @@ export async function main(argv: string[]): Promise<number> {
   );
   writeOutputs(report, options);
   process.stdout.write(`\n${textTable(report)}\n`);
+  if (operation === "up") for (const s of report.stacks) process.stdout.write(pendingChecklist(s));
   for (const s of report.stacks.filter((r) => r.errors.length))
     process.stderr.write(`\n${s.stack} failed:\n${s.errors.join("\n")}\n`);
   return controller.signal.aborted ? EXIT_FAILED : exitCode(report);

@@ -24,6 +24,8 @@ export interface ResourceChange {
   fields: FieldChange[];
   /** Nothing in the program or config changed: the update only restores drift listed apart. */
   driftOnly?: boolean;
+  /** The name the resource's review records give it (`APIMember`, `for member APIMember`), when known. */
+  label?: string;
 }
 
 /** One drifted field (absent: the whole object, e.g. a member inactive), as the reports show it. */
@@ -33,6 +35,41 @@ export interface Drift {
   field?: string;
   live: string;
   declared: string;
+  /** What resolves it when `up` alone does not. */
+  remedy?: string;
+}
+
+/**
+ * The engine's stand-in for a value not known until `up` (an output of a resource the operation
+ * creates or replaces). A value, never shown as one: the reports say "(known after up)".
+ */
+export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Inputs a new resource's entry does not list: the provider's code, markers and the program's internals. */
+const NOT_SHOWN_AT_CREATE = new Set(["__provider", "owner", "roleDeclared", "permissions", "publicKey", "privateKey"]);
+
+/** What a new resource is declared with, as its entry lists it: plain values, no secret, nothing unknown. */
+function declaredFields(inputs: Record<string, unknown> | undefined, side: "old" | "new"): FieldChange[] {
+  const fields: FieldChange[] = [];
+  for (const [field, value] of Object.entries(inputs ?? {})) {
+    if (NOT_SHOWN_AT_CREATE.has(field) || value === undefined || value === null || value === false) continue;
+    if (value === UNKNOWN_VALUE || value === "[secret]") continue;
+    const plainList = Array.isArray(value) && value.every((v) => typeof v === "string" && v !== UNKNOWN_VALUE);
+    if (typeof value === "string" || typeof value === "number" || value === true || plainList)
+      fields.push({ field, [side]: value });
+  }
+  return fields;
+}
+
+/** The name a resource's review records give it (provider/*: resourceOf), from its inputs or outputs. */
+function recordLabel(type: string, props: Record<string, unknown> | undefined): string | undefined {
+  if (!props) return undefined;
+  const text = (v: unknown) => (typeof v === "string" ? v : "");
+  if (type === "SecurityRole") return text(props.name);
+  if (type === "ApiMember") return text(props.identifier);
+  if (type === "ApiKey") return `for member ${text(props.member)}`;
+  if (type === "TableSetupAccess") return `${text(props.role)}/${text(props.member)}`;
+  return undefined;
 }
 
 /** A guardrail's finding (policy/), as the engine reported it for one stack. */
@@ -58,6 +95,8 @@ export interface StackFigures {
   errors: string[];
   /** The run failed only because console steps remain (up's partial failure with a checklist). */
   onlyStepsPending: boolean;
+  /** The runbook the checklist was written to (up with steps pending). */
+  runbook?: string;
   /** The guardrails' findings (empty when the stack runs none, or none fired). */
   policy: PolicyFinding[];
 }
@@ -71,6 +110,8 @@ const ENGINE_CLOSING = /^(update|preview|refresh) failed$/;
 const recordKey = (r: ReviewRecord) => r.urn ?? `${r.resource.type} ${r.resource.name}`;
 
 function shortType(type: string): string {
+  // The Integration component: `connectwise:integration:<kind>`.
+  if (type.startsWith("connectwise:integration:")) return "Integration";
   return type.split(":").pop() ?? type;
 }
 
@@ -170,12 +211,18 @@ export class EventCollector {
         fields = leafChanges(meta.old.outputs, meta.new.outputs);
       if (op === "create-replacement" || op === "delete-replaced") op = "replace";
       if (!COUNTED.has(op)) continue;
+      // The checklist's own inputs are the other resources' steps: the console steps show them.
+      if (shortType(meta.type) === "OperatorChecklist") continue;
+      // A new resource lists what it is declared with; a removed one, what it was.
+      if (op === "create") fields = declaredFields(meta.new?.inputs, "new");
+      if (op === "delete" && this.operation !== "refresh") fields = declaredFields(meta.old?.inputs, "old");
       const name = nameOf(meta.urn);
       const existing = changes.find((c) => c.name === name && c.type === shortType(meta.type));
       if (existing) continue;
-      changes.push({ op: op as ResourceChange["op"], type: shortType(meta.type), name, fields });
+      const type = shortType(meta.type);
+      const label = recordLabel(type, (meta.old?.outputs ?? meta.new?.outputs) as Record<string, unknown> | undefined);
+      changes.push({ op: op as ResourceChange["op"], type, name, fields, ...(label ? { label } : {}) });
     }
-    const count = (op: string) => changes.filter((c) => c.op === op).length;
 
     // A failed up's checklist (its record) is authoritative; otherwise the step records say what is pending.
     const reviewed = distinctRecords(byUrn(records, recordKey));
@@ -194,6 +241,7 @@ export class EventCollector {
               ...(r.field === undefined ? {} : { field: r.field }),
               live: shown(r.from),
               declared: shown(r.to),
+              ...(r.remedy ? { remedy: r.remedy } : {}),
             },
           ]
         : [],
@@ -209,12 +257,27 @@ export class EventCollector {
       if (checklist && !d.urn && ENGINE_CLOSING.test(text)) continue;
       errors.push(text);
     }
+    // An update or replacement with no input changed that restores drift found on the resource
+    // (a member reactivated, a revoked key re-minted) is not a change of the pull request: the
+    // drift lists it. Its records are matched by URN (our provider server) or by the name the
+    // records give the resource (the SDK's).
+    const driftedUrns = new Set(reviewed.flatMap((r) => (r.kind === "drift" && r.urn ? [r.urn] : [])));
+    const drifted = (type: string, label: string | undefined) =>
+      label !== undefined && drift.some((d) => d.type === type && d.label === label);
     for (const c of changes) {
       const meta = [...this.steps.values()].find((m) => nameOf(m.urn) === c.name && shortType(m.type) === c.type);
-      const label: unknown = (meta?.old?.outputs ?? meta?.old?.inputs)?.name;
-      if (c.op === "update" && c.fields.length === 0 && drift.some((d) => d.type === c.type && d.label === label))
-        c.driftOnly = true;
+      if (!meta || (c.op !== "update" && c.op !== "replace") || c.fields.length > 0) continue;
+      const old = (meta.old?.outputs ?? meta.old?.inputs) as Record<string, unknown> | undefined;
+      if (driftedUrns.has(meta.urn) || drifted(c.type, recordLabel(c.type, old))) c.driftOnly = true;
     }
+    // What only follows such a restore (a new key's values, unknown until up, in the inputs of the
+    // resources that use it) is not one either, unless the pull request changes something itself.
+    const real = changes.filter((c) => !c.driftOnly);
+    const follows = (c: ResourceChange) =>
+      c.op === "update" && c.fields.every((f) => f.new === UNKNOWN_VALUE || f.new === "[secret]");
+    if (changes.some((c) => c.driftOnly) && real.every(follows)) for (const c of real) c.driftOnly = true;
+    // The counts are the pull request's: what restores drift is counted as drift.
+    const count = (op: string) => changes.filter((c) => c.op === op && !c.driftOnly).length;
     const fromSummary = this.operation === "refresh" && this.summary;
     return {
       creates: count("create"),
@@ -226,6 +289,7 @@ export class EventCollector {
       drift,
       errors,
       onlyStepsPending: checklist && errors.length === 0,
+      ...(checklists.find((r) => r.runbook) ? { runbook: checklists.find((r) => r.runbook)!.runbook } : {}),
       policy: [...this.policy].sort((a, b) => `${a.policy} ${a.message}`.localeCompare(`${b.policy} ${b.message}`)),
     };
   }

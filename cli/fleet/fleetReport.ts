@@ -1,7 +1,7 @@
 // The fleet's results as data (the --json file), as a terminal table, and as one pull-request
 // comment in Markdown that fits GitHub's limit.
 import { ENGINE_MASK, scrubValue } from "../../connectwise/scrub";
-import type { Drift, Operation, PolicyFinding, ResourceChange } from "./fleetEvents";
+import { type Drift, type Operation, type PolicyFinding, type ResourceChange, UNKNOWN_VALUE } from "./fleetEvents";
 
 export const MARKER = "<!-- connectwise-iac fleet -->";
 /** GitHub refuses issue and pull-request comments longer than this (characters). */
@@ -23,6 +23,8 @@ export interface StackReport {
   changes: ResourceChange[];
   errors: string[];
   seconds: number;
+  /** `up` with console steps pending: the runbook its checklist was written to. */
+  runbook?: string;
   /** The guardrails' findings; absent when the stack's config does not ask for them. */
   policy?: PolicyFinding[];
   /**
@@ -147,14 +149,26 @@ function markdownTable(report: FleetReport): string {
   return lines.join("\n");
 }
 
-const show = (v: unknown) => (v === undefined ? "(none)" : typeof v === "string" ? v : JSON.stringify(v));
+const show = (v: unknown) =>
+  v === undefined
+    ? "(none)"
+    : v === UNKNOWN_VALUE
+      ? "(known after up)"
+      : typeof v === "string"
+        ? v
+        : Array.isArray(v) && v.every((e) => typeof e === "string")
+          ? v.join(", ")
+          : JSON.stringify(v).split(JSON.stringify(UNKNOWN_VALUE)).join('"(known after up)"');
 
 const SIGN: Record<ResourceChange["op"], string> = { create: "+", delete: "-", update: "!", replace: "!" };
 
 function changeLines(c: ResourceChange): string[] {
   const what = c.type === "ApiKey" && c.op === "replace" ? "replace (key rotation)" : c.op;
   const head = `${SIGN[c.op]} ${what} ${c.type} ${c.name}`;
-  if (c.op === "create" || c.op === "delete") return [head];
+  // A new resource: what it is declared with (its role, member settings, key description); a
+  // removed one: what it was.
+  if (c.op === "create") return [head, ...c.fields.map((f) => `+   ${f.field}: ${show(f.new)}`)];
+  if (c.op === "delete") return [head, ...c.fields.map((f) => `-   ${f.field}: ${show(f.old)}`)];
   const lines = [head];
   for (const f of c.fields) {
     if (f.old === undefined && f.new === undefined) lines.push(`!   ${f.field} changes`);
@@ -163,9 +177,25 @@ function changeLines(c: ResourceChange): string[] {
   return lines;
 }
 
-function section(s: StackReport): string {
+/** The headings of a stack's section: a refresh is a drift report, preview speaks of the merge. */
+function headings(operation: Operation) {
+  const pendingSteps = "the API cannot write them; `up` verifies them";
+  return {
+    drift:
+      operation === "refresh"
+        ? "Drift (the live tenant differs from the state):"
+        : "Drift (the live tenant differs from the state: changed by hand, not by this pull request):",
+    steps:
+      operation === "preview"
+        ? `Console steps the merge will require (${pendingSteps}):`
+        : `Console steps pending (${pendingSteps}):`,
+  };
+}
+
+function section(s: StackReport, operation: Operation): string {
   const out: string[] = [];
-  const pending = s.creates + s.updates + s.deletes + s.replacements;
+  // A refresh changes only the state: what it finds is counted as drift.
+  const pending = operation === "refresh" ? 0 : s.creates + s.updates + s.deletes + s.replacements;
   const summary = [
     pending ? `${pending} change${pending === 1 ? "" : "s"}` : "",
     s.consoleSteps.length ? `${s.consoleSteps.length} console step${s.consoleSteps.length === 1 ? "" : "s"}` : "",
@@ -175,25 +205,30 @@ function section(s: StackReport): string {
     `<details><summary><b>${s.stack}</b> (${s.tenant}): ${s.result}${summary.length ? `, ${summary.join(", ")}` : ""}</summary>`,
     "",
   );
-  const changes = s.changes.filter((c) => !c.driftOnly);
+  const titles = headings(operation);
+  // A refresh changes nothing but the state: what it finds is the drift below.
+  const changes = operation === "refresh" ? [] : s.changes.filter((c) => !c.driftOnly);
   if (changes.length) {
     out.push("Changes (the program or config differs from the state):", "", "```diff");
     for (const c of changes) out.push(...changeLines(c).map(fenced));
     out.push("```", "");
   }
   if (s.drift.length) {
-    out.push("Drift (the live tenant differs from the state, as a refresh would see it):", "", "```diff");
-    for (const d of s.drift)
+    out.push(titles.drift, "", "```diff");
+    for (const d of s.drift) {
       out.push(
         fenced(`- ${d.type} ${d.label}: ${d.field === undefined ? "" : `${d.field}: `}${d.live} (live)`),
         fenced(`+ ${d.type} ${d.label}: ${d.field === undefined ? "" : `${d.field}: `}${d.declared} (declared)`),
       );
+      if (d.remedy) out.push(fenced(`!   remedy: ${d.remedy}`));
+    }
     out.push("```", "");
   }
   if (s.consoleSteps.length) {
-    out.push("Console steps the merge will require (the API cannot write them; `up` verifies them):", "", "```diff");
+    out.push(titles.steps, "", "```diff");
     s.consoleSteps.forEach((step, i) => out.push(fenced(`! ${i + 1}. ${step}`)));
     out.push("```", "");
+    if (s.runbook) out.push(`Runbook: \`${s.runbook}\``, "");
   }
   if (s.policy?.length) {
     const blocked = s.policy.some((f) => f.level === "mandatory");
@@ -236,7 +271,7 @@ export function markdown(report: FleetReport, limit = GITHUB_COMMENT_LIMIT): str
         ? "Changes, drift or console steps are pending."
         : "At least one stack failed.";
   const head = [MARKER, title, "", verdict, "", markdownTable(report), ""].join("\n");
-  const sections = report.stacks.map(section);
+  const sections = report.stacks.map((s) => section(s, report.operation));
   const assemble = (kept: number) => {
     const cut = report.stacks.slice(kept).map((s) => s.stack);
     const note = cut.length

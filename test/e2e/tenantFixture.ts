@@ -154,23 +154,43 @@ async function converge(dir: string): Promise<void> {
 
 /**
  * A converged copy of the tenant for one suite or one test: its own sandbox (from the snapshot's
- * state, on a new port), its own stack on `env`'s backend under `workDir`, the state imported.
+ * state, on a new port), its own stack on `env`'s backend under `workDir`, the state imported
+ * (under `stackName` when given: several client stacks, one tenant each).
  */
-export async function restoreTenant(env: PulumiEnvironment, workDir: string): Promise<RestoredTenant> {
+export async function restoreTenant(
+  env: PulumiEnvironment,
+  workDir: string,
+  options: { stackName?: string } = {},
+): Promise<RestoredTenant> {
+  const stackName = options.stackName ?? TENANT_STACK;
   const { dir, meta } = await snapshot();
   const { site, ...printedByConverging } = meta;
   const stateCopy = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cw-iac-tenant-")), "sandbox-state.json");
-  fs.copyFileSync(path.join(dir, "sandbox-state.json"), stateCopy);
+  // Another stack name is also in the members' ownership markers (`<project>/<stack>/<resource>`),
+  // in the tenant's notes and in the state: renamed in both, as if deployed under that name.
+  const owners = (text: string) =>
+    text
+      .split(`${PROJECT}/${TENANT_STACK}/`)
+      .join(`${PROJECT}/${stackName}/`)
+      .split(`"stack":"${TENANT_STACK}"`)
+      .join(`"stack":"${stackName}"`)
+      .split(`runbooks/${TENANT_STACK}.md`)
+      .join(`runbooks/${stackName}.md`);
+  fs.writeFileSync(stateCopy, owners(fs.readFileSync(path.join(dir, "sandbox-state.json"), "utf8")));
   const sandbox = await startSandbox({ port: 0, statePath: stateCopy });
   const operator = new SandboxConsole(sandbox.consoleUrl);
-  const stack = await createStack({ stackName: TENANT_STACK, projectName: PROJECT, workDir, env });
+  const stack = await createStack({ stackName, projectName: PROJECT, workDir, env });
   await stack.setAllConfig({
     ...sandboxConnection(sandbox),
     [`${PROJECT}:integrations`]: { value: JSON.stringify(TENANT_INTEGRATIONS) },
   });
   // The state's default provider holds the site it was deployed with (refresh and destroy connect
-  // there): the copy's sandbox is on another port.
-  const deployment = fs.readFileSync(path.join(dir, "deployment.json"), "utf8").split(site).join(sandbox.url);
+  // there): the copy's sandbox is on another port. Under another stack name, its URNs name it.
+  const deployment = owners(fs.readFileSync(path.join(dir, "deployment.json"), "utf8"))
+    .split(site)
+    .join(sandbox.url)
+    .split(`urn:pulumi:${TENANT_STACK}::`)
+    .join(`urn:pulumi:${stackName}::`);
   await stack.importStack(JSON.parse(deployment));
   const secrets = [
     sandbox.privateKey,
