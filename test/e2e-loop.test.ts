@@ -394,7 +394,7 @@ describe("requests of a converged Elements + Lifecycle Manager tenant", () => {
 
 describe("a Table Setup allow-list on a role that does not grant Table Setup", () => {
   it(
-    "through an Integration whose definition lacks the level: refused at preview, naming both resources, before any request",
+    "through an Integration whose definition lacks the level: refused at preview, naming the integration, before any request",
     async () => {
       // Definitions loaded from files are refused earlier (program/definition.ts); a component
       // built from a definition in code reaches TableSetupAccess.check(). A program of its own,
@@ -446,8 +446,10 @@ new OperatorChecklist("checklist", { resources: integration.consoleWork });
         () => "",
         (error: Error) => error.message,
       );
+      // The component resolves its definition first (program/resolve.ts) and refuses it there,
+      // before any resource is declared.
       expect(failed).toContain(
-        'TableSetupAccess NoTablesAPI/NoTables: its role is declared by SecurityRole NoTablesAPI with System/Table Setup inquire None; a Table Setup allow-list needs Inquire All: add "System/Table Setup": { inquire: "All" } to that role\'s permissions',
+        'integration "no-tables" with no options: its Table Setup entries need System/Table Setup inquire All, the selection grants None; add "System/Table Setup": { inquire: "All" }',
       );
       expect(await writes()).toEqual([]);
     },
