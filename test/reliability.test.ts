@@ -18,6 +18,7 @@ import * as path from "path";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
 import { shippedPreset } from "../program/presets";
+import { resolveIntegration } from "../program/resolve";
 import { LossyProxy, ProxyRule, startLossyProxy } from "./e2e/lossyProxy";
 import { createStack, PulumiEnvironment, pulumiEnvironment, sandboxConnection } from "./e2e/pulumi";
 import { call } from "./sandbox-harness";
@@ -34,7 +35,7 @@ const INTEGRATIONS = [
   { kind: "elements", identifier: "RelElements" },
   { kind: "lifecycle-manager", identifier: "RelLifecycle" },
   { kind: "rewst", identifier: "RelRewst" },
-].map((i) => ({ ...i, definition: shippedPreset(i.kind) }));
+].map((i) => ({ ...i, definition: resolveIntegration(shippedPreset(i.kind)) })); // each at its defaults (Rewst: tier full)
 const [ELEMENTS, LIFECYCLE, REWST] = INTEGRATIONS;
 
 /** The faults of the issue, per API request (the sandbox draws drop, then 429, then 503). */
