@@ -66,7 +66,21 @@ export function withBlock(readme: string, block: string): string {
   return readme.slice(0, start) + block + readme.slice(end + END.length);
 }
 
+const USAGE = `usage: npm run readme:integrations
+
+Rewrites the README's list of shipped integrations (between its integrations:begin and
+integrations:end markers) from program/presets.json. Takes no options.`;
+
 if (require.main === module) {
+  const args = process.argv.slice(2);
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  if (args.length > 0) {
+    console.error(`readme:integrations: unknown argument ${args[0]}\n\n${USAGE}`);
+    process.exit(1);
+  }
   const file = path.join(packageRoot(), "README.md");
   fs.writeFileSync(file, withBlock(fs.readFileSync(file, "utf8"), integrationsBlock()));
   console.log(

@@ -134,7 +134,7 @@ it(
     expect(report.stacks.find((s) => s.stack === "globex")).toMatchObject({ result: "steps pending", policy: [] });
     expect(report.stacks.find((s) => s.stack === "initech")!.policy).toBeUndefined();
     const line = (stack: string) => run.stdout.split("\n").find((l) => l.startsWith(`${stack} `)) ?? "";
-    expect(run.stdout.split("\n").find((l) => l.startsWith("stack "))).toMatch(/drift +policy +result$/);
+    expect(run.stdout.split("\n").find((l) => l.startsWith("stack "))).toMatch(/drift +keys expiring +policy +result$/);
     expect(line("acme")).toMatch(/ 2 \(1 mandatory\) +failed$/);
     expect(line("globex")).toMatch(/ 0 +steps pending$/);
     expect(line("initech")).toMatch(/ - +steps pending$/);
