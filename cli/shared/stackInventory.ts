@@ -48,7 +48,12 @@ export function readStackFile(
   return {
     site: plain("connectwise:site"),
     companyId: plain("connectwise:companyId"),
-    integrations: declaredOf({ objectValue: config[`${projectName}:integrations`] }),
+    // A list in the file, or the JSON text `pulumi config set` writes (as the demo does).
+    integrations: declaredOf(
+      typeof config[`${projectName}:integrations`] === "string"
+        ? { value: config[`${projectName}:integrations`] }
+        : { objectValue: config[`${projectName}:integrations`] },
+    ),
   };
 }
 
