@@ -4,6 +4,7 @@ import { ApiMember } from "../resources/apiMember";
 import { SecurityRole } from "../resources/securityRole";
 import type { ChecklistSource } from "../resources/operatorChecklist";
 import { TableSetupAccess } from "../resources/tableSetupAccess";
+import { dependencyOn } from "../pulumi-runtime/dynamicResource";
 import { IntegrationDefinition } from "./definition";
 import { askedFor, describeSelection, resolveIntegration, ResolvedIntegration } from "./resolve";
 
@@ -100,7 +101,7 @@ export class Integration extends pulumi.ComponentResource {
         securityRole: roleName,
         adopt: args.adopt,
       },
-      { parent: this, dependsOn: [this.role] },
+      { parent: this, dependsOn: [dependencyOn(this.role)] },
     );
     this.key = new ApiKey(
       `${name}-key`,
@@ -108,7 +109,7 @@ export class Integration extends pulumi.ComponentResource {
         member: args.member.identifier,
         description: definition.keyDescription,
       },
-      { parent: this, dependsOn: [this.member] },
+      { parent: this, dependsOn: [dependencyOn(this.member)] },
     );
     if (resolved.tableSetup.length > 0) {
       this.tableSetup = new TableSetupAccess(
@@ -122,7 +123,7 @@ export class Integration extends pulumi.ComponentResource {
           privateKey: this.key.privateKey,
           tables: resolved.tableSetup,
         },
-        { parent: this, dependsOn: [this.member] },
+        { parent: this, dependsOn: [dependencyOn(this.member)] },
       );
     }
 

@@ -54,6 +54,37 @@ function loadHandlerModule(name: string): Provider | undefined {
   return loaded && typeof loaded === "object" ? loaded : undefined;
 }
 
+/** The handler modules of this package's resources (resources/*.ts), the first one the one a run loads first. */
+export const HANDLER_MODULES = ["securityRole", "apiMember", "apiKey", "tableSetupAccess", "operatorChecklist"];
+
+/**
+ * Loads the handler module `name` ahead of the call that needs it (its require is then a cache
+ * hit); false when this package or the module is not found or does not load (the call that needs
+ * it reports that, as before).
+ */
+export function preloadHandlerModule(name: string): boolean {
+  try {
+    return loadHandlerModule(name) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** The handlers' largest dependencies, loaded one at a time before them (as this package resolves them). */
+export const HANDLER_DEPENDENCIES = ["zod", "axios"];
+
+/** Loads one of HANDLER_DEPENDENCIES as the handler modules will; false when it is not found. */
+export function preloadDependency(request: string): boolean {
+  const root = programPackageRoot();
+  if (!root) return false;
+  try {
+    createRequire(path.join(root, "package.json"))(request);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Evaluates serialized closure text as a module in the process's directory; returns its provider. */
 export function evaluateProvider(text: string): Provider {
   const filename = path.join(process.cwd(), "__dynamic_provider__.js");

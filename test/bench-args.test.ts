@@ -4,7 +4,7 @@ import { median, parseBenchArgs, roundOrder } from "../scripts/bench/args";
 describe("bench arguments", () => {
   it("defaults to every part", () => {
     const o = parseBenchArgs([]);
-    expect(o.only).toEqual(["handlers", "cli", "fleet"]);
+    expect(o.only).toEqual(["handlers", "cli", "profile", "fleet"]);
     expect(o.sizes).toEqual([1, 10, 40]);
     expect(o.fleetConverge).toBe(false);
   });

@@ -1,5 +1,5 @@
 // The bench's command line: which parts to run and how long each takes.
-export const PARTS = ["handlers", "cli", "fleet"] as const;
+export const PARTS = ["handlers", "cli", "profile", "fleet"] as const;
 export type Part = (typeof PARTS)[number];
 
 export interface BenchOptions {
@@ -22,7 +22,7 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]      (figures on s
   --roles N             handlers: roles (default 40)
   --latency MS          handlers: added latency per request (default 50)
   --rounds N            cli: rounds; each round runs every variant once, order alternating (default 3)
-  --cli-latency MS      cli: injected latency of the slow rows (default 100)
+  --cli-latency MS      cli, profile: injected latency of the slow rows (default 100)
   --sizes A,B,C         cli: integration counts for the scaling rows (default 1,10,40)
   --fleet-stacks N      fleet: stacks (default 20)
   --fleet-rounds N      fleet: rounds (default 2)

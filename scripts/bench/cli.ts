@@ -20,7 +20,7 @@ const lifecycleManager = shippedPreset("lifecycle-manager");
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 const progress = (text: string) => process.stderr.write(`[bench] ${text}\n`);
 
-interface Integration {
+export interface Integration {
   definition: IntegrationDefinition;
   kind: string;
   name?: string;
@@ -28,7 +28,7 @@ interface Integration {
   member: string;
 }
 
-interface Setup {
+export interface Setup {
   sandbox: RunningSandbox;
   operator: SandboxConsole;
   bin: string;
@@ -96,7 +96,7 @@ function project(setup: Setup, dir: string, name: string): string {
  * dist/ and node_modules/ linked from this one), so the CLI, the language host, the program and
  * the provider plugin start where and as they do for `npm run pulumi -- preview`.
  */
-function userCheckout(setup: Setup): string {
+export function userCheckout(setup: Setup): string {
   const dir = path.join(setup.temp, "checkout");
   fs.mkdirSync(dir);
   for (const file of ["Pulumi.yaml", "package.json"]) fs.copyFileSync(path.join(ROOT, file), path.join(dir, file));
@@ -110,7 +110,7 @@ function userCheckout(setup: Setup): string {
  * package.json, index.js, node_modules/@pulumi/pulumi), run by the same CLI with the same
  * environment. Its stack file is a copy of the tenant's (config and encrypted key pair).
  */
-function floorProject(): string {
+export function floorProject(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cw-iac-floor-"));
   fs.writeFileSync(
     path.join(dir, "Pulumi.yaml"),
@@ -137,11 +137,29 @@ async function pulumi(setup: Setup, dir: string, args: string[], env: NodeJS.Pro
   return runPulumi(setup.bin, [...args, "--non-interactive"], { cwd: dir, env: { ...setup.env, ...env } });
 }
 
-async function mustPulumi(setup: Setup, dir: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+export async function mustPulumi(
+  setup: Setup,
+  dir: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<RunResult> {
   const result = await pulumi(setup, dir, args, env);
   if (result.code !== 0)
     throw new Error(`pulumi ${args.join(" ")} exited ${result.code}:\n${(result.stdout + result.stderr).slice(-2000)}`);
   return result;
+}
+
+/** The README's tenant: Elements and Lifecycle Manager, each with its role and API member. */
+export function readmeTenant(): Integration[] {
+  return [
+    { definition: elements, kind: "elements", roleName: elements.roleName, member: "APIMember" },
+    {
+      definition: lifecycleManager,
+      kind: "lifecycle-manager",
+      roleName: lifecycleManager.roleName,
+      member: "LMXMember",
+    },
+  ];
 }
 
 /** The operator's console steps for these integrations' roles. */
@@ -159,7 +177,7 @@ async function playOperator(setup: Setup, integrations: Integration[]): Promise<
 }
 
 /** A converged tenant stack: `up` until it succeeds, playing the operator in between. */
-async function convergedStack(
+export async function convergedStack(
   setup: Setup,
   dir: string,
   stack: string,
@@ -207,14 +225,14 @@ async function interleaved(title: string, variants: Variant[], rounds: number): 
   return times;
 }
 
-const loadavg = () =>
+export const loadavg = () =>
   os
     .loadavg()
     .map((l) => l.toFixed(1))
     .join(" ");
-const ms = (n: number) => `${n.toFixed(0)} ms`;
+export const ms = (n: number) => `${n.toFixed(0)} ms`;
 
-function table(headers: string[], rows: string[][]): string {
+export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const line = (cells: string[]) => `| ${cells.map((s, c) => s.padEnd(widths[c])).join(" | ")} |`;
   return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
@@ -226,7 +244,7 @@ async function timedPreview(setup: Setup, dir: string, stack: string, parallelDi
   return performance.now() - start;
 }
 
-async function prepare(): Promise<Setup> {
+export async function prepare(): Promise<Setup> {
   const bin = await pulumiBinDir();
   const temp = fs.mkdtempSync(path.join(os.tmpdir(), "cw-iac-bench-"));
   // Our provider server runs where the shim finds connectwise-iac above the program's directory:
@@ -255,7 +273,7 @@ async function prepare(): Promise<Setup> {
   return { sandbox, operator: new SandboxConsole(sandbox.consoleUrl), bin, temp, env };
 }
 
-function dispose(setup: Setup): void {
+export function dispose(setup: Setup): void {
   fs.rmSync(setup.temp, { recursive: true, force: true });
 }
 
@@ -275,15 +293,7 @@ export async function benchCli(options: BenchOptions): Promise<void> {
     const { operator } = setup;
     const tenant = userCheckout(setup);
     progress("converging the two-integration tenant (Elements + Lifecycle Manager) and creating the floor's stack");
-    const two: Integration[] = [
-      { definition: elements, kind: "elements", roleName: elements.roleName, member: "APIMember" },
-      {
-        definition: lifecycleManager,
-        kind: "lifecycle-manager",
-        roleName: lifecycleManager.roleName,
-        member: "LMXMember",
-      },
-    ];
+    const two = readmeTenant();
     // The README's tenant: its key pair in the stack file, encrypted (passphrase), as new-client writes it.
     await convergedStack(setup, tenant, "two", two, { secretKeys: true });
     await mustPulumi(setup, empty, ["stack", "init", "two"]);
