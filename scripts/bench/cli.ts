@@ -244,6 +244,28 @@ async function timedPreview(setup: Setup, dir: string, stack: string, parallelDi
   return performance.now() - start;
 }
 
+/**
+ * The same setup on a Pulumi installed as released: a bin/ holding the built pulumi, its language
+ * host and the SDK's stock pulumi-resource-pulumi-nodejs shim (what a release unpacks), first on
+ * PATH. Pulumi.yaml's plugins.providers still runs this project's provider server.
+ */
+export function releaseLayout(setup: Setup): Setup {
+  const bin = path.join(setup.temp, "release-bin");
+  if (!fs.existsSync(bin)) {
+    fs.mkdirSync(bin);
+    fs.symlinkSync(fs.realpathSync(path.join(setup.bin, "pulumi")), path.join(bin, "pulumi"));
+    fs.writeFileSync(
+      path.join(bin, "pulumi-language-nodejs"),
+      `#!/bin/sh\nexec "${path.join(setup.bin, "pulumi-language-nodejs")}" "$@"\n`,
+      { mode: 0o755 },
+    );
+    const stock = path.join(ROOT, "node_modules", "@pulumi", "pulumi", "pulumi-resource-pulumi-nodejs");
+    fs.copyFileSync(stock, path.join(bin, "pulumi-resource-pulumi-nodejs"));
+    fs.chmodSync(path.join(bin, "pulumi-resource-pulumi-nodejs"), 0o755);
+  }
+  return { ...setup, bin, env: { ...setup.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}` } };
+}
+
 export async function prepare(): Promise<Setup> {
   const bin = await pulumiBinDir();
   const temp = fs.mkdtempSync(path.join(os.tmpdir(), "cw-iac-bench-"));
@@ -337,39 +359,49 @@ export async function benchCli(options: BenchOptions): Promise<void> {
           : "different";
 
     const rows: string[][] = [];
-    for (const latency of [0, options.cliLatency]) {
-      await operator.setFaults({ latencyMs: latency });
-      const t = await interleaved(
-        `no-op preview at ${latency} ms`,
-        [
-          { label: "empty", run: () => timedPreview(setup, empty, "two", false) },
-          { label: "serial", run: () => timedPreview(setup, tenant, "two", false) },
-          { label: "parallel", run: () => timedPreview(setup, tenant, "two", true) },
-        ],
-        options.rounds,
-      );
-      const [e, s, p] = ["empty", "serial", "parallel"].map((k) => median(t.get(k)!));
-      // Retries or timeouts under latency would show here as more requests than at 0 ms.
-      const req = await requestsOf(setup, () => timedPreview(setup, tenant, "two", true));
-      rows.push([
-        `${latency} ms`,
-        ms(e),
-        ms(s),
-        ms(p),
-        `${(s / e).toFixed(2)}`,
-        `${(p / e).toFixed(2)}`,
-        `${(s / p).toFixed(2)}`,
-        String(req.total),
-      ]);
+    const layouts: [string, Setup][] = [
+      ["built CLI", setup],
+      ["release layout", releaseLayout(setup)],
+    ];
+    for (const [layout, cli] of layouts) {
+      for (const latency of [0, options.cliLatency]) {
+        await operator.setFaults({ latencyMs: latency });
+        const t = await interleaved(
+          `${layout}, no-op preview at ${latency} ms`,
+          [
+            { label: "empty", run: () => timedPreview(cli, empty, "two", false) },
+            { label: "serial", run: () => timedPreview(cli, tenant, "two", false) },
+            { label: "parallel", run: () => timedPreview(cli, tenant, "two", true) },
+          ],
+          options.rounds,
+        );
+        const [e, s, p] = ["empty", "serial", "parallel"].map((k) => median(t.get(k)!));
+        // Retries or timeouts under latency would show here as more requests than at 0 ms.
+        const req = await requestsOf(setup, () => timedPreview(cli, tenant, "two", true));
+        rows.push([
+          layout,
+          `${latency} ms`,
+          ms(e),
+          ms(s),
+          ms(p),
+          `${(s / e).toFixed(2)}`,
+          `${(p / e).toFixed(2)}`,
+          `${(s / p).toFixed(2)}`,
+          String(req.total),
+        ]);
+      }
     }
     console.log(
       `\nNo-op preview of the README's tenant (Elements + Lifecycle Manager, converged, its key pair encrypted in ` +
         `its stack file, run from a checkout of this project) against the floor: an empty program in a plain ` +
-        `directory (${empty}), the same CLI, runtime options, environment and stack file`,
+        `directory (${empty}), the same CLI, runtime options, environment and stack file; built CLI: the one ` +
+        `scripts/ensure-pulumi.sh builds, release layout: a bin/ with that pulumi, its language host and the SDK's ` +
+        `stock pulumi-resource-pulumi-nodejs (Pulumi.yaml's plugins.providers runs this project's provider on both)`,
     );
     console.log(
       table(
         [
+          "CLI",
           "latency",
           "floor (empty program)",
           "tenant, serial diff",
