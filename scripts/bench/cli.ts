@@ -79,13 +79,16 @@ function elementsTimes(count: number, prefix: string): Integration[] {
  * A project directory whose program is this package's compiled tenant program, with the runtime
  * options of the shipped Pulumi.yaml (`typescript: false`); its node_modules holds this package.
  */
-function project(setup: Setup, dir: string, name: string): string {
+function project(setup: Setup, dir: string, name: string, options: { providerPlugin?: boolean } = {}): string {
   const full = path.join(setup.temp, dir);
   fs.mkdirSync(full, { recursive: true });
+  const plugin = path.join(ROOT, "dist", "pulumi-runtime", "plugin");
   const settings = {
     name,
     runtime: { name: "nodejs", options: { typescript: false } },
     main: path.relative(full, path.join(ROOT, "dist", "index.js")),
+    // As this project's Pulumi.yaml: its provider server, not the SDK's stock one beside the CLI.
+    ...(options.providerPlugin ? { plugins: { providers: [{ name: "pulumi-nodejs", path: plugin }] } } : {}),
   };
   fs.writeFileSync(path.join(full, "Pulumi.yaml"), toYaml(settings));
   return full;
@@ -323,7 +326,12 @@ export async function benchCli(options: BenchOptions): Promise<void> {
     const sizes = options.sizes;
     for (const n of sizes) {
       progress(`converging a tenant of ${n} Elements integrations`);
-      await convergedStack(setup, project(setup, `n${n}`, "connectwise-iac"), `n${n}`, elementsTimes(n, `N${n}`));
+      await convergedStack(
+        setup,
+        project(setup, `n${n}`, "connectwise-iac", { providerPlugin: true }),
+        `n${n}`,
+        elementsTimes(n, `N${n}`),
+      );
     }
 
     console.log(
