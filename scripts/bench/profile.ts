@@ -187,6 +187,12 @@ export async function profiledPreview(
 
 const rel = (run: Run, t: number | undefined) => (t === undefined ? "-" : `${(t - run.spawned).toFixed(0)}`);
 
+/** A sampled process's role: from its own argv when it recorded events (a node process), else its command line. */
+function roleIn(run: Run, p: Sampled): string {
+  const argv = run.events.get(p.pid)?.find((e) => e.event === "start")?.argv as string[] | undefined;
+  return roleOf(argv ? argv.join(" ") : p.command);
+}
+
 /** The node process of `role` with its events, if any. */
 function nodeProcess(run: Run, role: string): { pid: number; events: NodeEvent[] } | undefined {
   for (const [pid, events] of run.events) {
@@ -198,9 +204,9 @@ function nodeProcess(run: Run, role: string): { pid: number; events: NodeEvent[]
 
 function processTable(run: Run): string {
   const rows = run.processes
-    .filter((p) => !/^(sh|node -e)/.test(roleOf(p.command)))
+    .filter((p) => !/^(sh|node -e)/.test(roleIn(run, p)))
     .map((p) => {
-      const role = roleOf(p.command);
+      const role = roleIn(run, p);
       const own = run.events.get(p.pid);
       const start = own?.find((e) => e.event === "start")?.t ?? p.start;
       const end = own?.find((e) => e.event === "end");
@@ -227,7 +233,7 @@ function processTable(run: Run): string {
 function timeline(run: Run): string[] {
   const lines: { t: number; text: string }[] = [];
   for (const p of run.processes) {
-    const role = roleOf(p.command);
+    const role = roleIn(run, p);
     if (!run.events.has(p.pid) && role !== "CLI") lines.push({ t: p.start, text: `${role} started (pid ${p.pid})` });
   }
   for (const [pid, events] of run.events) {
@@ -257,43 +263,60 @@ function timeline(run: Run): string[] {
   return lines.sort((a, b) => a.t - b.t).map((l) => `${rel(run, l.t).padStart(6)}  ${l.text}`);
 }
 
-/** The wall time cut at the events every run has, to compare floor and tenant phase by phase. */
+/**
+ * The wall time cut at events every run has (the critical path, in order), then the provider's
+ * own spans (which overlap the program's when it starts early), CPU.
+ */
 function phases(run: Run): Map<string, number> {
   const program = nodeProcess(run, "program");
   const provider = nodeProcess(run, "provider");
   const at = (events: NodeEvent[] | undefined, match: (e: NodeEvent) => boolean) => events?.find(match)?.t;
+  const loadEnd = (e: NodeEvent | undefined) => (e ? Number(e.started) + Number(e.ms) : undefined);
+  const loads = (program?.events ?? []).filter((e) => e.event === "load" && path.isAbsolute(String(e.module)));
   const programStart = at(program?.events, (e) => e.event === "start");
-  const mainLoaded = program?.events.find((e) => e.event === "load" && path.isAbsolute(String(e.module)));
-  const programLoaded = mainLoaded ? Number(mainLoaded.started) + Number(mainLoaded.ms) : undefined;
+  const runnerLoaded = loadEnd(loads.find((e) => String(e.module).includes("/node_modules/")));
+  const main = loads.find((e) => !String(e.module).includes("/node_modules/"));
   const programEnd = at(program?.events, (e) => e.event === "end");
-  const rpcs = (provider?.events ?? []).filter((e) => e.event === "rpc");
-  const firstDynamic = program?.events.find(
-    (e) => e.event === "rpc" && /pulumi-nodejs:dynamic/.test(String(e.what)) && e.method === "registerResource",
-  );
+  const providerRpcs = (provider?.events ?? []).filter((e) => e.event === "rpc");
+  const lastAnswer = providerRpcs.length ? Math.max(...providerRpcs.map((e) => e.t)) : undefined;
   const out = new Map<string, number>();
   const span = (name: string, from: number | undefined, to: number | undefined) => {
     if (from !== undefined && to !== undefined) out.set(name, to - from);
   };
-  span("CLI start to program's node start (CLI, language host)", run.spawned, programStart);
-  span("program's node start to program loaded (node, SDK, program modules)", programStart, programLoaded);
-  if (firstDynamic && provider) {
-    const firstSent = Number(firstDynamic.sent);
-    span("program loaded to first dynamic registration (program)", programLoaded, firstSent);
-    span(
-      "first dynamic registration to provider listening (engine, provider start)",
-      firstSent,
-      at(provider.events, (e) => e.event === "listening"),
+  span("CLI spawn to the program's node start (CLI, language host)", run.spawned, programStart);
+  span("program's node start to the SDK's runner loaded (node, SDK)", programStart, runnerLoaded);
+  span(
+    "runner loaded to the program's main required (runner, Stack registration)",
+    runnerLoaded,
+    main && Number(main.started),
+  );
+  const done = lastAnswer ?? programEnd;
+  span(
+    "main required to the provider's last answer, or the program's end (program, provider, requests)",
+    main && Number(main.started),
+    done,
+  );
+  span("then to CLI exit (program end, engine, display)", done, run.exited);
+  out.set("wall", run.exited - run.spawned);
+  if (provider) {
+    // What first needed the provider: the early-start invoke, else the first dynamic registration.
+    const need = program?.events.find(
+      (e) =>
+        e.event === "rpc" &&
+        (e.method === "invoke" || (e.method === "registerResource" && /pulumi-nodejs:dynamic/.test(String(e.what)))),
     );
-    const lastAnswer = Math.max(...rpcs.map((e) => e.t));
+    const started = at(provider.events, (e) => e.event === "start");
+    const listening = at(provider.events, (e) => e.event === "listening");
+    const firstCheck = provider.events.find((e) => e.event === "rpc" && e.method === "check");
+    span("  provider: first need to its node start (engine, shim)", need && Number(need.sent), started);
+    span("  provider: node start to listening (node, gRPC, stubs)", started, listening);
+    span("  provider: listening to the first Check", listening, firstCheck && Number(firstCheck.sent));
     span(
-      "provider listening to its last answer (provider calls, requests, registration chain)",
-      at(provider.events, (e) => e.event === "listening"),
+      "  provider: first Check to its last answer (calls, requests)",
+      firstCheck && Number(firstCheck.sent),
       lastAnswer,
     );
-    span("last provider answer to CLI exit (program end, engine, display)", lastAnswer, run.exited);
-  } else span("program loaded to CLI exit (program, engine, display)", programLoaded, run.exited);
-  out.set("  of which program end to CLI exit", run.exited - (programEnd ?? run.exited));
-  out.set("wall", run.exited - run.spawned);
+  }
   out.set("CPU, all processes", cpuOf(run).total);
   return out;
 }
@@ -301,7 +324,7 @@ function phases(run: Run): Map<string, number> {
 function cpuOf(run: Run): { byRole: Map<string, number>; total: number } {
   const byRole = new Map<string, number>();
   for (const p of run.processes) {
-    const role = roleOf(p.command);
+    const role = roleIn(run, p);
     const end = run.events.get(p.pid)?.find((e) => e.event === "end");
     const cpu = typeof end?.cpuMs === "number" ? end.cpuMs : p.cpuMs;
     byRole.set(role, (byRole.get(role) ?? 0) + cpu);
