@@ -7,7 +7,6 @@
 // Each server is the stack's own: its calls run in their own operation scope
 // (connectwise/operationScope.ts), so its connection, review records and shared reads are never
 // another stack's, and it is closed when the stack's operation ends.
-import type * as grpcTypes from "@grpc/grpc-js";
 import { newOperationScope, runInOperation } from "../connectwise/operationScope";
 import { shareReadsInThisOperation } from "../connectwise/sharedReads";
 import { serve } from "./providerServer";
@@ -36,6 +35,6 @@ export async function startInProcessProvider(env: NodeJS.ProcessEnv, packageRoot
   return {
     cliEnv: { PULUMI_DEBUG_PROVIDERS: `pulumi-nodejs:${port}` },
     outputs,
-    close: () => (server as grpcTypes.Server).forceShutdown(),
+    close: () => server.forceShutdown(),
   };
 }
