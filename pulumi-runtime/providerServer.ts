@@ -168,6 +168,8 @@ function engineSink(engineAddress: () => string): DiagnosticSink {
   let enginePb: typeof enginePbTypes;
   const severities: Record<Severity, enginePbTypes.LogSeverity> = { debug: 0, info: 1, warning: 2 };
   return (severity, message, urn) => {
+    // Not attached yet: the caller keeps the line (stderr).
+    if (!engineAddress()) return Promise.reject(new Error("no engine to send diagnostics to"));
     if (!client) {
       const engineRpc = sdkRequire("./engine_grpc_pb.js") as typeof engineRpcTypes;
       enginePb = sdkRequire("./engine_pb.js") as typeof enginePbTypes;
