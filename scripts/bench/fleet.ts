@@ -3,7 +3,7 @@
 // new stacks (created on the backend, nothing deployed: each shows its creates), `fleet up` twice
 // with the operator's console steps in between (converging them), then a no-op preview of the
 // converged stacks (every resource read). Wall time, time per stack, and the peak memory of the
-// fleet's whole process tree, split by process kind at that peak. The smallest size also runs
+// fleet's whole process tree, split by process kind at that peak. The smallest size (up to 50) also runs
 // each preview with a process set per stack (CW_IAC_FLEET_PROCESSES=1: language host, program and
 // provider started by the engine for each stack, as `pulumi` does), interleaved with the default.
 import { spawn } from "child_process";
@@ -44,9 +44,17 @@ function kindOf(cmdline: string[]): string {
   return exe || "other";
 }
 
+interface KindUse {
+  kib: number;
+  /** Of kib: anonymous memory (heaps, stacks) and file-backed pages (the executable and libraries, shared by every process that maps them). */
+  anonKiB: number;
+  fileKiB: number;
+  count: number;
+}
+
 interface Sample {
   totalKiB: number;
-  byKind: Map<string, { kib: number; count: number }>;
+  byKind: Map<string, KindUse>;
   /** VmRSS of each pulumi CLI process in the tree. */
   cliKiB: Map<number, number>;
 }
@@ -72,11 +80,18 @@ function sampleTree(pid: number): Sample {
   }
   const walk = (p: number) => {
     try {
-      const kib = Number(/^VmRSS:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0);
+      const status = fs.readFileSync(`/proc/${p}/status`, "utf8");
+      const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? 0);
+      const kib = field("VmRSS");
       const cmdline = fs.readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0").filter(Boolean);
       const kind = kindOf(cmdline);
-      const entry = sample.byKind.get(kind) ?? { kib: 0, count: 0 };
-      sample.byKind.set(kind, { kib: entry.kib + kib, count: entry.count + 1 });
+      const entry = sample.byKind.get(kind) ?? { kib: 0, anonKiB: 0, fileKiB: 0, count: 0 };
+      sample.byKind.set(kind, {
+        kib: entry.kib + kib,
+        anonKiB: entry.anonKiB + field("RssAnon"),
+        fileKiB: entry.fileKiB + field("RssFile") + field("RssShmem"),
+        count: entry.count + 1,
+      });
       sample.totalKiB += kib;
       if (kind === "pulumi CLI") sample.cliKiB.set(p, kib);
     } catch {
@@ -146,11 +161,15 @@ function fleet(setup: Setup, dir: string, args: string[], env: NodeJS.ProcessEnv
 
 const mib = (kib: number) => `${(kib / 1024).toFixed(0)} MiB`;
 
-/** Where the peak's bytes were: each kind's RSS and process count. */
+/** Where the peak's bytes were: each kind's RSS (anonymous + file-backed) and process count. */
 function breakdown(peak: Sample): string {
   return [...peak.byKind]
+    .filter(([kind]) => !kind.startsWith("time"))
     .sort((a, b) => b[1].kib - a[1].kib)
-    .map(([kind, e]) => `${kind} ${mib(e.kib)}${e.count > 1 ? ` (${e.count} processes)` : ""}`)
+    .map(
+      ([kind, e]) =>
+        `${kind}${e.count > 1 ? ` x${e.count}` : ""} ${mib(e.kib)} (${mib(e.anonKiB)} + ${mib(e.fileKiB)})`,
+    )
     .join(", ");
 }
 
@@ -177,10 +196,25 @@ function rowCells(stacks: number, row: Row): string[] {
 
 /** The fleet part, for each size in options.fleetStacks. */
 export async function benchFleet(options: BenchOptions): Promise<void> {
-  for (const size of options.fleetStacks) await benchFleetOf(size, options, size === Math.min(...options.fleetStacks));
+  const fleetPeaks: [number, number][] = [];
+  for (const size of options.fleetStacks) {
+    // The process-per-stack comparison costs about 5 s of CPU a stack: only at the smallest size, up to 50.
+    const compare = size === Math.min(...options.fleetStacks) && size <= 50;
+    const peak = await benchFleetOf(size, options, compare);
+    fleetPeaks.push([size, peak]);
+  }
+  // What the fleet's own process keeps per stack: its peak against the number of stacks.
+  if (fleetPeaks.length > 1) {
+    const [[n0, k0], [n1, k1]] = [fleetPeaks[0], fleetPeaks[fleetPeaks.length - 1]];
+    console.log(
+      `\nThe fleet's own process (node: the Automation API, every stack's program and provider server): ` +
+        `peak ${mib(k0)} over ${n0} stacks, ${mib(k1)} over ${n1}: ${((k1 - k0) / (n1 - n0)).toFixed(0)} KiB more per stack`,
+    );
+  }
 }
 
-async function benchFleetOf(size: number, options: BenchOptions, compareProcesses: boolean): Promise<void> {
+/** One size's runs and table; returns the fleet process's own peak RSS (KiB) over them. */
+async function benchFleetOf(size: number, options: BenchOptions, compareProcesses: boolean): Promise<number> {
   const setup = await prepare();
   try {
     const dir = project(setup, `fleet${size}`, "connectwise-iac");
@@ -261,11 +295,12 @@ async function benchFleetOf(size: number, options: BenchOptions, compareProcesse
           "CPU per stack",
           "peak RSS",
           "largest pulumi CLI",
-          "where the peak's bytes were",
+          "where the peak's bytes were: RSS (anonymous + file-backed)",
         ],
         rows.map((r) => rowCells(size, r)),
       ),
     );
+    return Math.max(...rows.flatMap((r) => r.runs.map((run) => run.peak.byKind.get("fleet (node)")?.kib ?? 0)));
   } finally {
     await setup.sandbox.close();
     dispose(setup);
