@@ -289,7 +289,9 @@ async function runStackIn(
     opened(run);
     // A stack whose config file is new in this change is created on the backend (empty), so its
     // preview shows everything it will create.
-    stack = await Stack.createOrSelect(stackName, run.workspace);
+    stack = workspaces.onBackend(stackName)
+      ? await Stack.select(stackName, run.workspace)
+      : await createStack(stackName, run.workspace);
     // The fleet reads neither the outputs nor the last update's summary that up() and refresh()
     // fetch after the operation: three more CLI runs per stack (`stack output` twice, once
     // decrypting with the passphrase, and `stack history`), more CPU than the operation itself.
@@ -366,6 +368,17 @@ async function runStackIn(
   return outcome;
 }
 
+/** A stack not on the backend when the fleet started: created, or selected when another run created it since. */
+async function createStack(name: string, workspace: LocalWorkspace): Promise<Stack> {
+  try {
+    return await Stack.create(name, workspace);
+  } catch (error) {
+    return await Stack.select(name, workspace).catch(() => {
+      throw error;
+    });
+  }
+}
+
 /** The resources the stack's in-process provider server answered for, as state resources. */
 function resourcesSeen(provider: InProcessProvider): StateResource[] {
   // urn:pulumi:<stack>::<project>::<parent type$>type::<name>
@@ -429,6 +442,8 @@ interface StackRun {
 
 interface StackWorkspaces {
   forStack(stack: string): Promise<StackRun>;
+  /** Whether the stack was on the backend when the fleet started. */
+  onBackend(stack: string): boolean;
   recordsFile(stack: string): string;
 }
 
@@ -437,8 +452,8 @@ interface StackWorkspaces {
  * settings, so that each operation's CLI (and the provider it starts) gets that stack's records
  * file in CW_IAC_RECORDS. Making one runs no CLI. The stacks already on the backend are listed
  * once; selecting one of them is skipped (a CLI run per stack, about 0.3 s of CPU), since every
- * command the Automation API runs names its stack (--stack). A stack not there yet is selected,
- * which fails, and created, as Stack.createOrSelect does.
+ * command the Automation API runs names its stack (--stack). A stack not there yet is created
+ * (`stack init`) without the select that would fail first.
  */
 async function fleetWorkspaces(
   projectDir: string,
@@ -448,11 +463,12 @@ async function fleetWorkspaces(
   recordsDir: string,
 ): Promise<StackWorkspaces> {
   const listing = await LocalWorkspace.create({ workDir: projectDir, pulumiCommand, envVars });
-  const onBackend = new Set((await listing.listStacks()).map((s) => s.name));
+  const listed = new Set((await listing.listStacks()).map((s) => s.name));
   const projectName = String((await listing.projectSettings()).name);
   const recordsFile = (stack: string) => path.join(recordsDir, `${encodeURIComponent(stack)}.jsonl`);
   return {
     recordsFile,
+    onBackend: (stack) => listed.has(stack),
     forStack: async (stack) => {
       const stackEnv = { ...envVars, [RECORDS_ENV]: recordsFile(stack) };
       let run: Omit<StackRun, "workspace"> = { close: () => undefined };
@@ -472,7 +488,7 @@ async function fleetWorkspaces(
         });
         const select = workspace.selectStack.bind(workspace);
         workspace.selectStack = async (name: string) => {
-          if (!onBackend.has(name)) await select(name);
+          if (!listed.has(name)) await select(name);
         };
         return { ...run, workspace };
       } catch (error) {
