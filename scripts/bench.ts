@@ -4,7 +4,8 @@
 //    latency, requests, integration count, PULUMI_PARALLEL_DIFF on and off);
 //  - fleet: `node dist/cli/fleet/fleet.js preview` over many stacks, --parallel 1 against the default.
 //   npm run bench [-- --only cli --rounds 3]   (see --help)
-import { benchCli, benchFleet } from "./bench/cli";
+import { benchCli } from "./bench/cli";
+import { benchFleet } from "./bench/fleet";
 import { BENCH_USAGE, BenchUsageError, parseBenchArgs } from "./bench/args";
 import { benchHandlers } from "./bench/handlers";
 
