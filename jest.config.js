@@ -65,6 +65,8 @@ module.exports = {
   // to 5.5 min for the language host a kill -9 leaves), so a third keeps both cores busy meanwhile.
   // Measured on a clean clone: jest 518 s with 2 workers, 428 s with 3.
   maxWorkers: 3,
+  // The real-CLI tier first, the short unit suites last (test/sequencer.js).
+  testSequencer: "<rootDir>/test/sequencer.js",
   testTimeout: 60000,
   projects: [
     {

@@ -11,6 +11,7 @@ import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
 import type { PendingItem, UnansweredToken } from "../review/records";
 import { appendRecords } from "../review/recordsFile";
+import { currentOperation } from "../connectwise/operationScope";
 import { buildChecklist, distinctSteps, formatChecklistText, inClickOrder } from "../review/renderChecklist";
 import { formatRunbook } from "../review/renderRunbook";
 import { mintedKeys, mintedKeysText } from "../review/renderKeys";
@@ -97,16 +98,19 @@ function settle(
   if (checklist.count > 0) {
     // For the command that asked (checklist, fleet): the same checklist as data. Its terminal
     // rendering is the error below, so it goes to the records file only.
-    appendRecords([
-      {
-        kind: "checklist",
-        resource: { type: TYPE, name: inputs.stack },
-        stack: inputs.stack,
-        tenants: checklist.tenants,
-        steps: distinctSteps(stepsOf(inputs)),
-        ...(runbookPath ? { runbook: runbookPath } : {}),
-      },
-    ]);
+    appendRecords(
+      [
+        {
+          kind: "checklist",
+          resource: { type: TYPE, name: inputs.stack },
+          stack: inputs.stack,
+          tenants: checklist.tenants,
+          steps: distinctSteps(stepsOf(inputs)),
+          ...(runbookPath ? { runbook: runbookPath } : {}),
+        },
+      ],
+      currentOperation().env,
+    );
     // A plain Error, not a partial failure: the engine prints it once, as written.
     throw new Error(formatChecklistText(checklist, runbookPath || undefined) + (keysText ? `\n\n${keysText}` : ""));
   }

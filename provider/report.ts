@@ -9,6 +9,7 @@
 
 import { currentUrn, diagnostics, type PropertyDiff } from "../pulumi-runtime/diagnostics";
 import { appendRecords } from "../review/recordsFile";
+import { currentOperation } from "../connectwise/operationScope";
 import { linesOf } from "../review/renderLine";
 import type { ReviewRecord } from "../review/records";
 
@@ -17,7 +18,7 @@ export function report(...records: ReviewRecord[]): void {
   const lines = linesOf(records);
   if (lines.length > 0) diagnostics.info(lines.join("\n"));
   const urn = currentUrn();
-  appendRecords(urn ? records.map((record) => ({ ...record, urn })) : records);
+  appendRecords(urn ? records.map((record) => ({ ...record, urn })) : records, currentOperation().env);
 }
 
 export type { PropertyDiff };

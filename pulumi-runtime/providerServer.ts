@@ -27,7 +27,8 @@ import { createRequire } from "module";
 import type * as pulumi from "@pulumi/pulumi";
 import { deferModules, ZOD_LOCALES } from "./deferredModules";
 import { DiagnosticSink, DiffWithDetails, PropertyDiffKind, Severity, runInCall } from "./diagnostics";
-import { shareReadsInThisProcess } from "../connectwise/sharedReads";
+import { shareReadsInThisOperation } from "../connectwise/sharedReads";
+import { OperationScope, runInOperation } from "../connectwise/operationScope";
 import {
   HANDLER_DEPENDENCIES,
   HANDLER_MODULES,
@@ -151,8 +152,8 @@ function diffResponse(result: DiffWithDetails): providerPbTypes.DiffResponse {
 }
 
 /** `project:key` config as the SDK's dynamic Config shows it: bare keys are the project's. */
-function dynamicConfig(values: Record<string, unknown>): pulumi.dynamic.Config {
-  const project = process.env.PULUMI_NODEJS_PROJECT || "project";
+function dynamicConfig(values: Record<string, unknown>, env: NodeJS.ProcessEnv): pulumi.dynamic.Config {
+  const project = env.PULUMI_NODEJS_PROJECT || "project";
   const get = (key: string) => values[key.includes(":") ? key : `${project}:${key}`] as string | undefined;
   return {
     get,
@@ -168,15 +169,17 @@ const unwrapSecret = (value: unknown): unknown =>
   value && typeof value === "object" && (value as Props)[SIG_KEY] === SECRET_SIG ? (value as Props).value : value;
 
 /** Sends diagnostics to the engine's Log service, connecting on first use. */
-function engineSink(address: string): DiagnosticSink {
+function engineSink(engineAddress: () => string): DiagnosticSink {
   let client: engineRpcTypes.EngineClient | undefined;
   let enginePb: typeof enginePbTypes;
   const severities: Record<Severity, enginePbTypes.LogSeverity> = { debug: 0, info: 1, warning: 2 };
   return (severity, message, urn) => {
+    // Not attached yet: the caller keeps the line (stderr).
+    if (!engineAddress()) return Promise.reject(new Error("no engine to send diagnostics to"));
     if (!client) {
       const engineRpc = sdkRequire("./engine_grpc_pb.js") as typeof engineRpcTypes;
       enginePb = sdkRequire("./engine_pb.js") as typeof enginePbTypes;
-      client = new engineRpc.EngineClient(address, grpc.credentials.createInsecure());
+      client = new engineRpc.EngineClient(engineAddress(), grpc.credentials.createInsecure());
     }
     const request = new enginePb.LogRequest();
     request.setSeverity(severities[severity]);
@@ -200,11 +203,13 @@ type Unary<Req, Res> = grpcTypes.handleUnaryCall<Req, Res>;
  */
 function unary<Req extends { getUrn(): string }, Res>(
   sink: DiagnosticSink,
+  scope: OperationScope | undefined,
   body: (request: Req) => Promise<Res>,
   options: { partialState?: boolean } = {},
 ): Unary<Req, Res> {
   return (call, callback) => {
-    runInCall(call.request.getUrn(), sink, () => body(call.request)).then(
+    const work = () => runInCall(call.request.getUrn(), sink, () => body(call.request));
+    (scope ? runInOperation(scope, work) : work()).then(
       (response) => callback(null, response),
       (error: unknown) => callback(statusOf(error, options.partialState === true)),
     );
@@ -216,10 +221,28 @@ const unimplemented =
   (_call: unknown, callback: (error: Partial<grpcTypes.StatusObject>) => void): void =>
     callback({ code: grpc.status.UNIMPLEMENTED, details: `${method} is not implemented by the dynamic provider` });
 
-export function resourceProviderService(engineAddress: string): providerRpcTypes.IResourceProviderServer {
-  const sink = engineSink(engineAddress);
+export interface ServiceOptions {
+  /** The operation the calls run in (the fleet's in-process servers); default: the process. */
+  scope?: OperationScope;
+  /** Where the handler modules are (default: found from the process's directory, as the engine starts us). */
+  packageRoot?: string;
+  /** Told each resource's outputs as a call learns them (state, or what a handler returned); undefined once deleted. */
+  onOutputs?: (urn: string, outputs: Props | undefined) => void;
+}
+
+/**
+ * The service. `engineAddress` is where diagnostics go: given at start by the engine that runs
+ * us as its plugin, or by its Attach call when the engine attaches to a server already running
+ * (PULUMI_DEBUG_PROVIDERS, as the fleet's in-process servers are used).
+ */
+export function resourceProviderService(
+  engineAddress = "",
+  options: ServiceOptions = {},
+): providerRpcTypes.IResourceProviderServer {
+  const sink = engineSink(() => engineAddress);
+  const { scope, onOutputs = () => undefined } = options;
   let config: Record<string, unknown> = {};
-  const providers = new ProviderCache(() => dynamicConfig(config));
+  const providers = new ProviderCache(() => dynamicConfig(config, scope?.env ?? process.env), options.packageRoot);
   const providerFor = async (olds: Props, news: Props) =>
     (await providers.get((news[PROVIDER_KEY] === UNKNOWN ? olds : news)[PROVIDER_KEY])).provider;
 
@@ -245,7 +268,7 @@ export function resourceProviderService(engineAddress: string): providerRpcTypes
     },
     checkConfig: unimplemented("CheckConfig"),
     diffConfig: unimplemented("DiffConfig"),
-    check: unary(sink, async (request: providerPbTypes.CheckRequest) => {
+    check: unary(sink, scope, async (request: providerPbTypes.CheckRequest) => {
       const olds = fromStruct(request.getOlds());
       const news = fromStruct(request.getNews());
       const provider = await providerFor(olds, news);
@@ -261,20 +284,23 @@ export function resourceProviderService(engineAddress: string): providerRpcTypes
       }
       return response;
     }),
-    diff: unary(sink, async (request: providerPbTypes.DiffRequest) => {
+    diff: unary(sink, scope, async (request: providerPbTypes.DiffRequest) => {
       const olds = fromStruct(request.getOlds());
       const news = fromStruct(request.getNews());
+      onOutputs(request.getUrn(), olds);
       const provider = await providerFor(olds, news);
       if (!provider.diff) return new providerPb.DiffResponse();
       return diffResponse(await provider.diff(request.getId(), olds, news));
     }),
     create: unary(
       sink,
+      scope,
       async (request: providerPbTypes.CreateRequest) => {
         const props = fromStruct(request.getProperties());
         const provider = await providerFor({}, props);
         if (!provider.create) throw new Error("the dynamic provider has no create");
         const result = await provider.create(props);
+        onOutputs(request.getUrn(), result.outs as Props | undefined);
         const response = new providerPb.CreateResponse();
         response.setId(result.id);
         response.setProperties(toStruct(withProvider(result.outs as Props | undefined, props)));
@@ -282,7 +308,7 @@ export function resourceProviderService(engineAddress: string): providerRpcTypes
       },
       { partialState: true },
     ),
-    read: unary(sink, async (request: providerPbTypes.ReadRequest) => {
+    read: unary(sink, scope, async (request: providerPbTypes.ReadRequest) => {
       const props = fromStruct(request.getProperties());
       const provider = await providerFor({}, props);
       const response = new providerPb.ReadResponse();
@@ -292,6 +318,7 @@ export function resourceProviderService(engineAddress: string): providerRpcTypes
         return response;
       }
       const result = await provider.read(request.getId(), props);
+      onOutputs(request.getUrn(), result.id ? (result.props as Props | undefined) : undefined);
       response.setId(result.id ?? "");
       response.setProperties(toStruct(withProvider(result.props as Props | undefined, props)));
       if (result.inputs) response.setInputs(toStruct(withProvider(result.inputs as Props, props)));
@@ -299,21 +326,24 @@ export function resourceProviderService(engineAddress: string): providerRpcTypes
     }),
     update: unary(
       sink,
+      scope,
       async (request: providerPbTypes.UpdateRequest) => {
         const olds = fromStruct(request.getOlds());
         const news = fromStruct(request.getNews());
         const provider = await providerFor({}, news);
         const result = provider.update ? ((await provider.update(request.getId(), olds, news)) ?? {}) : {};
+        onOutputs(request.getUrn(), (result.outs as Props | undefined) ?? olds);
         const response = new providerPb.UpdateResponse();
         response.setProperties(toStruct(withProvider(result.outs as Props | undefined, news)));
         return response;
       },
       { partialState: true },
     ),
-    delete: unary(sink, async (request: providerPbTypes.DeleteRequest) => {
+    delete: unary(sink, scope, async (request: providerPbTypes.DeleteRequest) => {
       const props = fromStruct(request.getProperties());
       const provider = await providerFor({}, props);
       if (provider.delete) await provider.delete(request.getId(), props);
+      onOutputs(request.getUrn(), undefined);
       return new emptyPb.Empty();
     }),
     cancel: (_call, callback) => callback(null, new emptyPb.Empty()),
@@ -329,20 +359,26 @@ export function resourceProviderService(engineAddress: string): providerRpcTypes
     parameterize: unimplemented("Parameterize"),
     construct: unimplemented("Construct"),
     call: unimplemented("Call"),
-    attach: unimplemented("Attach"),
+    attach: (call, callback) => {
+      engineAddress = call.request.getAddress();
+      callback(null, new emptyPb.Empty());
+    },
     getMapping: unimplemented("GetMapping"),
     getMappings: unimplemented("GetMappings"),
   };
 }
 
-/** Starts the server for the engine at `engineAddress`; resolves to the port it listens on. */
-export function serve(engineAddress: string): Promise<{ port: number; server: grpcTypes.Server }> {
+/** Starts the server for the engine at `engineAddress` (or the one that attaches); resolves to the port it listens on. */
+export function serve(
+  engineAddress: string,
+  options: ServiceOptions = {},
+): Promise<{ port: number; server: grpcTypes.Server }> {
   const server = new grpc.Server({
     // The SDK server's limits: large states, and no idle cut-off during a long update.
     "grpc.max_receive_message_length": 400 * 1024 * 1024,
     "grpc.server_max_unrequested_time_in_server": 30 * 60,
   });
-  server.addService(providerRpc.ResourceProviderService, resourceProviderService(engineAddress));
+  server.addService(providerRpc.ResourceProviderService, resourceProviderService(engineAddress, options));
   return new Promise((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, port) =>
       error ? reject(error) : resolve({ port, server }),
@@ -420,7 +456,7 @@ if (require.main === module) {
   deferModules([ZOD_LOCALES], __dirname); // before the first handler module loads zod
   // The engine starts this process for one operation: the handlers' identical reads (a member's
   // record, the call as a key) are sent once in it (provider/reads.ts).
-  shareReadsInThisProcess();
+  shareReadsInThisOperation();
   serve(engineAddress).then(
     ({ port }) => {
       console.log(String(port));

@@ -44,8 +44,7 @@ function programPackageRoot(): string | undefined {
 }
 
 /** dist/provider/<name>.js's `provider`, or undefined (then the text is evaluated instead). */
-function loadHandlerModule(name: string): Provider | undefined {
-  const root = programPackageRoot();
+function loadHandlerModule(name: string, root = programPackageRoot()): Provider | undefined {
   if (!root) return undefined;
   const file = path.join(root, "dist", "provider", `${name}.js`);
   if (!fs.existsSync(file)) return undefined;
@@ -113,7 +112,11 @@ export class ProviderCache {
   private readonly byText = new Map<string, Promise<ResolvedProvider>>();
   private readonly configured = new WeakMap<Provider, Promise<void>>();
 
-  constructor(private readonly config: () => pulumi.dynamic.Config) {}
+  /** `root`: this package's folder when known (else found from the process's directory, as runtimeProvider does). */
+  constructor(
+    private readonly config: () => pulumi.dynamic.Config,
+    private readonly root?: string,
+  ) {}
 
   get(text: unknown): Promise<ResolvedProvider> {
     if (typeof text !== "string") return Promise.reject(new Error("the resource has no __provider text"));
@@ -129,7 +132,7 @@ export class ProviderCache {
 
   private async resolve(text: string): Promise<ResolvedProvider> {
     const handlerModule = handlerModuleOf(text);
-    const direct = handlerModule ? loadHandlerModule(handlerModule) : undefined;
+    const direct = handlerModule ? loadHandlerModule(handlerModule, this.root) : undefined;
     const resolved: ResolvedProvider = direct
       ? { provider: direct, handlerModule }
       : { provider: evaluateProvider(text) };

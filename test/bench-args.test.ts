@@ -6,12 +6,14 @@ describe("bench arguments", () => {
     const o = parseBenchArgs([]);
     expect(o.only).toEqual(["handlers", "cli", "profile", "fleet"]);
     expect(o.sizes).toEqual([1, 10, 40]);
-    expect(o.fleetConverge).toBe(false);
+    expect(o.fleetStacks).toEqual([20, 200]);
+    expect(o.fleetConverge).toBe(true);
   });
 
   it("reads a subset and round counts", () => {
-    const o = parseBenchArgs(["--only", "cli,fleet", "--rounds", "5", "--sizes", "2,4", "--fleet-converge"]);
-    expect(o).toMatchObject({ only: ["cli", "fleet"], rounds: 5, sizes: [2, 4], fleetConverge: true });
+    const o = parseBenchArgs(["--only", "cli,fleet", "--rounds", "5", "--sizes", "2,4", "--fleet-stacks", "3,30"]);
+    expect(o).toMatchObject({ only: ["cli", "fleet"], rounds: 5, sizes: [2, 4], fleetStacks: [3, 30] });
+    expect(parseBenchArgs(["--no-fleet-converge"]).fleetConverge).toBe(false);
   });
 
   it("refuses unknown parts, options and bad numbers", () => {

@@ -2,13 +2,13 @@
 // policy pack on `fleet preview`; the table gets a policy column and the pull-request comment a
 // Guardrails section per stack, where a mandatory policy blocks a widened role (that stack
 // fails). The comment is kept in test-output/guardrails/ for the record.
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { FleetReport } from "../cli/fleet/fleetReport";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
 import { PulumiEnvironment, pulumiEnvironment, sandboxConnection } from "./e2e/pulumi";
+import { Ran, run } from "./e2e/run";
 
 const ROOT = path.resolve(__dirname, "..");
 const FLEET = path.join(ROOT, "dist", "cli", "fleet", "fleet.js");
@@ -85,33 +85,21 @@ afterAll(async () => {
   env?.dispose();
 });
 
-function fleet(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [FLEET, ...args], {
-      cwd: projectDir,
-      env: { ...process.env, ...env.envVars },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+function fleet(args: string[]): Promise<Ran> {
+  return run(process.execPath, [FLEET, ...args], { cwd: projectDir, env: { ...process.env, ...env.envVars } });
 }
 
 it(
   "a mandatory policy blocks the widened role: a policy column per stack, a Guardrails section in the comment",
   async () => {
-    const run = await fleet(["preview", "--parallel", "2", "--json", "fleet.json", "--markdown", "comment.md"]);
+    const ran = await fleet(["preview", "--parallel", "2", "--json", "fleet.json", "--markdown", "comment.md"]);
     const report = JSON.parse(fs.readFileSync(path.join(projectDir, "fleet.json"), "utf8")) as FleetReport;
     const comment = fs.readFileSync(path.join(projectDir, "comment.md"), "utf8");
     fs.mkdirSync(OUTPUT, { recursive: true });
     fs.writeFileSync(path.join(OUTPUT, "comment.md"), comment);
-    fs.writeFileSync(path.join(OUTPUT, "table.txt"), run.stdout);
+    fs.writeFileSync(path.join(OUTPUT, "table.txt"), ran.stdout);
 
-    expect(run.code).toBe(1); // acme failed: blocked
+    expect(ran.code).toBe(1); // acme failed: blocked
     const acme = report.stacks.find((s) => s.stack === "acme")!;
     expect(acme.result).toBe("failed");
     expect(acme.policy).toEqual([
@@ -133,8 +121,8 @@ it(
     // globex runs the guardrails and passes them; initech does not ask for them.
     expect(report.stacks.find((s) => s.stack === "globex")).toMatchObject({ result: "steps pending", policy: [] });
     expect(report.stacks.find((s) => s.stack === "initech")!.policy).toBeUndefined();
-    const line = (stack: string) => run.stdout.split("\n").find((l) => l.startsWith(`${stack} `)) ?? "";
-    expect(run.stdout.split("\n").find((l) => l.startsWith("stack "))).toMatch(/drift +keys expiring +policy +result$/);
+    const line = (stack: string) => ran.stdout.split("\n").find((l) => l.startsWith(`${stack} `)) ?? "";
+    expect(ran.stdout.split("\n").find((l) => l.startsWith("stack "))).toMatch(/drift +keys expiring +policy +result$/);
     expect(line("acme")).toMatch(/ 2 \(1 mandatory\) +failed$/);
     expect(line("globex")).toMatch(/ 0 +steps pending$/);
     expect(line("initech")).toMatch(/ - +steps pending$/);

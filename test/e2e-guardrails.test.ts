@@ -2,11 +2,11 @@
 // (connectwise-iac:guardrails) gets the policy pack on `npm run pulumi -- preview/up` and on
 // `pulumi policy analyze` (its state, no program run); a widened role is blocked by a mandatory
 // policy, and reported only when the stack sets that policy advisory.
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
 import { createStack, PulumiEnvironment, pulumiEnvironment, releaseLayout, sandboxConnection } from "./e2e/pulumi";
+import { Ran, run } from "./e2e/run";
 import { tenantMember } from "./e2e/tenantFixture";
 
 const projectDir = path.resolve(__dirname, "..");
@@ -24,18 +24,10 @@ new Integration(widened, "rewst", { member: ${JSON.stringify(tenantMember("Rewst
 /** The PATH a run gets: a release install first when the layout is one (ensure-pulumi.sh takes it from there). */
 let pathPrefix = "";
 
-function npmPulumi(env: PulumiEnvironment, cwd: string, args: string[]) {
-  return new Promise<{ code: number; output: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(projectDir, "dist", "cli", "pulumi.js"), ...args], {
-      cwd,
-      env: { ...process.env, ...env.envVars, PATH: `${pathPrefix}${env.envVars.PATH}` },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (c: Buffer) => (output += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (output += c.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, output }));
+function npmPulumi(env: PulumiEnvironment, cwd: string, args: string[]): Promise<Ran> {
+  return run(process.execPath, [path.join(projectDir, "dist", "cli", "pulumi.js"), ...args], {
+    cwd,
+    env: { ...process.env, ...env.envVars, PATH: `${pathPrefix}${env.envVars.PATH}` },
   });
 }
 

@@ -4,13 +4,13 @@
 // `npm run checklist` reports pending steps read-only (exit 2, then 0); drift shows again (on a copy
 // of the tier's shared converged tenant, test/e2e/tenantFixture.ts); and a
 // role that would not grant the Table Setup level its allow-list needs is refused at preview.
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
 import { createStack, PulumiEnvironment, pulumiEnvironment, previewJson, sandboxConnection } from "./e2e/pulumi";
+import { Ran, run } from "./e2e/run";
 import { TENANT_STACK, restoreTenant, tenantMember } from "./e2e/tenantFixture";
 import { call } from "./sandbox-harness";
 import { shippedPreset } from "../program/presets";
@@ -55,27 +55,13 @@ async function up(s: Stack): Promise<{ ok: boolean; output: string }> {
 }
 
 /** A compiled command of ours as a user runs it (`npm run <script> -- ...`), in the stack's project dir. */
-function command(
-  script: string[],
-  cwd: string,
-  extraEnv: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_DIR, "dist", ...script.slice(0, 1)), ...script.slice(1)], {
-      cwd,
-      env: { ...process.env, ...env.envVars, ...extraEnv },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      printed.push(stdout, stderr);
-      resolve({ code: code ?? 1, stdout, stderr });
-    });
+async function command(script: string[], cwd: string, extraEnv: Record<string, string> = {}): Promise<Ran> {
+  const ran = await run(process.execPath, [path.join(PROJECT_DIR, "dist", ...script.slice(0, 1)), ...script.slice(1)], {
+    cwd,
+    env: { ...process.env, ...env.envVars, ...extraEnv },
   });
+  printed.push(ran.stdout, ran.stderr);
+  return ran;
 }
 
 /** `npm run checklist -- --stack <stack>`. */

@@ -11,6 +11,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
 import { createStack, PulumiEnvironment, pulumiEnvironment, sandboxConnection } from "./e2e/pulumi";
+import { Ran, run } from "./e2e/run";
 import { Keys, call } from "./sandbox-harness";
 
 const PROJECT = "recovery-e2e";
@@ -78,21 +79,13 @@ async function recoveryStack(stackName: string, names: { role: string; member: s
 }
 
 /** The CLI itself in the stack's work dir (as an operator types it); resolves with its exit code and output. */
-function pulumi(stackName: string, args: string[]): Promise<{ code: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(path.join(env.binDir, "pulumi"), [...args, "--stack", stackName, "--non-interactive"], {
-      cwd: workDir(stackName),
-      env: { ...process.env, ...env.envVars },
-    });
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      printed.push(output);
-      resolve({ code: code ?? -1, output });
-    });
+async function pulumi(stackName: string, args: string[]): Promise<Ran> {
+  const ran = await run(path.join(env.binDir, "pulumi"), [...args, "--stack", stackName, "--non-interactive"], {
+    cwd: workDir(stackName),
+    env: { ...process.env, ...env.envVars },
   });
+  printed.push(ran.output);
+  return ran;
 }
 
 /** How many roles (by name) or members (by identifier) the sandbox holds under `name`. */

@@ -9,6 +9,8 @@ import { createStack, PulumiEnvironment, pulumiEnvironment } from "./e2e/pulumi"
 const projectDir = path.resolve(__dirname, "..");
 // The first run builds the CLI from Go modules (about 5 minutes on 2 cores).
 const BUILD_TIMEOUT_MS = 20 * 60_000;
+/** Three CLI runs (up, preview, destroy): jest's default 60 s is too short on two loaded cores. */
+const STEP_TIMEOUT_MS = 5 * 60_000;
 
 // A resource whose id is derived from its input: nothing remote, so only Pulumi is under test.
 const noteProvider: pulumi.dynamic.ResourceProvider = {
@@ -59,29 +61,33 @@ describe("Pulumi CLI, offline, with a dynamic resource", () => {
 
   afterAll(() => env?.dispose());
 
-  test.each(["inline", "local"] as const)("%s program: up, preview without changes, destroy", async (route) => {
-    const programDir = path.join(env.tempDir, "program");
-    if (route === "local") writeLocalProgram(programDir);
-    const stack = await createStack({
-      stackName: route,
-      projectName: `smoke-${route}`,
-      program: route === "inline" ? inlineProgram : undefined,
-      workDir: path.join(env.tempDir, `work-${route}`),
-      programDir: route === "local" ? programDir : projectDir,
-      env,
-    });
+  test.each(["inline", "local"] as const)(
+    "%s program: up, preview without changes, destroy",
+    async (route) => {
+      const programDir = path.join(env.tempDir, "program");
+      if (route === "local") writeLocalProgram(programDir);
+      const stack = await createStack({
+        stackName: route,
+        projectName: `smoke-${route}`,
+        program: route === "inline" ? inlineProgram : undefined,
+        workDir: path.join(env.tempDir, `work-${route}`),
+        programDir: route === "local" ? programDir : projectDir,
+        env,
+      });
 
-    const up = await stack.up();
-    expect(up.summary.result).toBe("succeeded");
-    expect(up.summary.resourceChanges).toEqual({ create: 2 });
-    expect(up.outputs.noteId.value).toBe("note-hello");
+      const up = await stack.up();
+      expect(up.summary.result).toBe("succeeded");
+      expect(up.summary.resourceChanges).toEqual({ create: 2 });
+      expect(up.outputs.noteId.value).toBe("note-hello");
 
-    const preview = await stack.preview({ expectNoChanges: true });
-    expect(preview.changeSummary).toEqual({ same: 2 });
+      const preview = await stack.preview({ expectNoChanges: true });
+      expect(preview.changeSummary).toEqual({ same: 2 });
 
-    const destroy = await stack.destroy();
-    expect(destroy.summary.resourceChanges).toEqual({ delete: 2 });
-    const state = await stack.exportStack();
-    expect(state.deployment.resources ?? []).toHaveLength(0);
-  });
+      const destroy = await stack.destroy();
+      expect(destroy.summary.resourceChanges).toEqual({ delete: 2 });
+      const state = await stack.exportStack();
+      expect(state.deployment.resources ?? []).toHaveLength(0);
+    },
+    STEP_TIMEOUT_MS,
+  );
 });

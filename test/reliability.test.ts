@@ -12,7 +12,7 @@
 //   host within 5 minutes and 30 seconds of its start (checked last, while the other cases run).
 // Objects are listed from the sandbox's own view (the console plane: tokens have no published
 // list) and compared with `pulumi stack export`. Figures are printed at the end (console.log).
-import { ChildProcess, spawn } from "child_process";
+import { ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { SandboxConsole } from "../sandbox/console";
@@ -21,6 +21,7 @@ import { shippedPreset } from "../program/presets";
 import { resolveIntegration } from "../program/resolve";
 import { LossyProxy, ProxyRule, startLossyProxy } from "./e2e/lossyProxy";
 import { createStack, PulumiEnvironment, pulumiEnvironment, sandboxConnection } from "./e2e/pulumi";
+import { Ran, run } from "./e2e/run";
 import { call } from "./sandbox-harness";
 
 const PROJECT = "connectwise-iac";
@@ -75,31 +76,17 @@ const closers: (() => Promise<void>)[] = [];
 
 // --- the CLI, spawned as a user runs it ---------------------------------------------------------
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  output: string;
-}
-
 /** `pulumi <args> --stack <stack> --non-interactive` in the stack's directory; everything it prints is scanned. */
-function pulumi(world: World, args: string[], onSpawn?: (child: ChildProcess) => void): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(path.join(env.binDir, "pulumi"), [...args, "--stack", world.stack, "--non-interactive"], {
-      cwd: world.workDir,
-      env: { ...process.env, ...env.envVars },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    child.on("error", reject);
-    onSpawn?.(child);
-    child.on("close", (code, signal) => {
-      printed.push(output);
-      if (process.env.RELIABILITY_DEBUG) console.log(`pulumi ${args.join(" ")}: exit ${code ?? signal}\n${output}`);
-      resolve({ code, signal, output });
-    });
+async function pulumi(world: World, args: string[], onSpawn?: (child: ChildProcess) => void): Promise<Ran> {
+  const ran = await run(path.join(env.binDir, "pulumi"), [...args, "--stack", world.stack, "--non-interactive"], {
+    cwd: world.workDir,
+    env: { ...process.env, ...env.envVars },
+    onSpawn,
   });
+  printed.push(ran.output);
+  if (process.env.RELIABILITY_DEBUG)
+    console.log(`pulumi ${args.join(" ")}: exit ${ran.code ?? ran.signal}\n${ran.output}`);
+  return ran;
 }
 
 /** The `error:` lines a run printed, the checklist's heading standing for its whole block. */
@@ -202,13 +189,13 @@ interface Convergence {
 async function upUntilConverged(w: World, maxUps: number, stopWhenStuck = false): Promise<Convergence> {
   const result: Convergence = { converged: false, ups: 0, failures: [], checklistUps: 0 };
   while (result.ups < maxUps) {
-    const run = await pulumi(w, ["up", "--yes"]);
+    const ran = await pulumi(w, ["up", "--yes"]);
     result.ups++;
-    if (run.code === 0) return { ...result, converged: true };
-    const errors = errorLines(run.output);
+    if (ran.code === 0) return { ...result, converged: true };
+    const errors = errorLines(ran.output);
     const previous = result.failures[result.failures.length - 1];
     result.failures.push(errors);
-    if (hasChecklist(run.output)) {
+    if (hasChecklist(ran.output)) {
       result.checklistUps++;
       await doChecklist(w);
     } else if (stopWhenStuck && previous && previous.join("\n") === errors.join("\n")) break;
@@ -227,8 +214,8 @@ function convergenceFigures(result: Convergence, bound: number): string[] {
 
 /** `pulumi preview --expect-no-changes`: the tenant matches the program and the state. */
 async function expectNoChanges(w: World): Promise<void> {
-  const run = await pulumi(w, ["preview", "--expect-no-changes"]);
-  if (run.code !== 0) throw new Error(`preview --expect-no-changes failed:\n${errorLines(run.output).join("\n")}`);
+  const ran = await pulumi(w, ["preview", "--expect-no-changes"]);
+  if (ran.code !== 0) throw new Error(`preview --expect-no-changes failed:\n${errorLines(ran.output).join("\n")}`);
 }
 
 // --- what the sandbox holds against what the state records --------------------------------------
@@ -246,9 +233,9 @@ interface Deployment {
 }
 
 async function exportState(w: World): Promise<Deployment> {
-  const run = await pulumi(w, ["stack", "export"]);
-  expect(run.code).toBe(0);
-  return (JSON.parse(run.output) as { deployment: Deployment }).deployment;
+  const ran = await pulumi(w, ["stack", "export"]);
+  expect(ran.code).toBe(0);
+  return (JSON.parse(ran.stdout) as { deployment: Deployment }).deployment;
 }
 
 interface Audit {
@@ -369,18 +356,13 @@ async function audit(w: World, inFlightKeys: string[] = []): Promise<Audit> {
 
 /** Every private key the stack minted, from its decrypted outputs: they join the credential scan. */
 async function collectMintedKeys(w: World): Promise<void> {
-  const run = await new Promise<string>((resolve, reject) => {
-    const child = spawn(
-      path.join(env.binDir, "pulumi"),
-      ["stack", "output", "--json", "--show-secrets", "--stack", w.stack, "--non-interactive"],
-      { cwd: w.workDir, env: { ...process.env, ...env.envVars }, stdio: ["ignore", "pipe", "ignore"] },
-    );
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.on("error", reject);
-    child.on("close", () => resolve(out)); // not pushed to `printed`: it is the secrets themselves
-  });
-  const outputs = JSON.parse(run || "{}") as { integrations?: Record<string, { privateKey?: string }> };
+  // Not pushed to `printed`: it is the secrets themselves.
+  const { stdout } = await run(
+    path.join(env.binDir, "pulumi"),
+    ["stack", "output", "--json", "--show-secrets", "--stack", w.stack, "--non-interactive"],
+    { cwd: w.workDir, env: { ...process.env, ...env.envVars } },
+  );
+  const outputs = JSON.parse(stdout || "{}") as { integrations?: Record<string, { privateKey?: string }> };
   for (const i of Object.values(outputs.integrations ?? {})) if (i.privateKey) secrets.push(i.privateKey);
 }
 
@@ -581,7 +563,7 @@ beforeAll(async () => {
   // behind its own role, member): the sandbox acts on each, the proxy holds the answers.
   proxy.setRules([rule("role", ELEMENTS, "hold"), rule("member", LIFECYCLE, "hold"), rule("token", REWST, "hold")]);
   let seen: Proc[] = [];
-  const run = pulumi(w, ["up", "--yes"], (child) => {
+  const upRun = pulumi(w, ["up", "--yes"], (child) => {
     void (async () => {
       await proxy.waitForInterceptions(3, 180_000);
       seen = descendants(child.pid!);
@@ -592,7 +574,7 @@ beforeAll(async () => {
       child.kill("SIGKILL");
     });
   });
-  const killed = await run;
+  const killed = await upRun;
   proxy.dropHeld();
   keepInterceptedKeys(proxy);
   inFlightKeys = proxy.intercepted.flatMap((i) => (i.answer as { publicKey?: string } | undefined)?.publicKey ?? []);
@@ -794,7 +776,7 @@ describe("Ctrl-C of an up around its last write: the lock it may leave", () => {
         expect(patched.status).toBe(200);
         await w.operator.resetRequests();
         let child: ChildProcess | undefined;
-        const run = pulumi(w, ["up", "--yes"], (c) => (child = c));
+        const upRun = pulumi(w, ["up", "--yes"], (c) => (child = c));
         let wroteAt = 0;
         for (let i = 0; i < 1200 && !wroteAt; i++) {
           const writes = (await w.operator.requests()).entries.filter((e) => e.method !== "GET");
@@ -808,7 +790,7 @@ describe("Ctrl-C of an up around its last write: the lock it may leave", () => {
           interruptedAt = Date.now();
           child.kill("SIGINT"); // Ctrl-C: the CLI is spawned in this process group, so signal it alone, as a terminal's ^C reaches it first
         }
-        const ended = await run;
+        const ended = await upRun;
         const lockFiles = locks();
         let recovery = "";
         if (lockFiles.length > 0) {

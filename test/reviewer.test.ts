@@ -6,11 +6,11 @@
 // are compared with the expected text in test/fixtures/reviewer/, only the volatile parts
 // normalised (sites and ports, times, temporary paths). REVIEWER_WRITE_EXPECTED=1 rewrites them
 // (then read every changed line before committing it).
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import type { FleetReport } from "../cli/fleet/fleetReport";
 import { PulumiEnvironment, pulumiEnvironment, releaseLayout, snapshotTree } from "./e2e/pulumi";
+import { Ran, run } from "./e2e/run";
 import { RestoredTenant, TENANT_INTEGRATIONS, restoreTenant, tenantMember } from "./e2e/tenantFixture";
 import { call } from "./sandbox-harness";
 import { shippedPreset } from "../program/presets";
@@ -28,15 +28,12 @@ const STEP_TIMEOUT_MS = 6 * 60_000;
  * The Pulumi installations the suite runs on: "built", the CLI the project builds (its provider
  * server beside it); "release", Pulumi laid out as released (the stock SDK plugin beside the CLI,
  * first on PATH; the project's server comes in through Pulumi.yaml's `plugins.providers`). The
- * expected texts are the same on both.
+ * expected texts are the same on both, and the two differ only in where the CLI and its plugins
+ * are found, so each scenario runs once, on the layout named here: each layout gets a whole one
+ * (fleet preview against the expected texts, then the merge's `up` or the refresh).
  */
 const LAYOUTS = ["built", "release"] as const;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+const SCENARIO_LAYOUT = { newIntegration: "release", byHand: "built" } as const;
 
 describe.each(LAYOUTS)("the reviewer's fleet comment (%s layout)", (layout) => {
   let env: PulumiEnvironment;
@@ -99,28 +96,18 @@ describe.each(LAYOUTS)("the reviewer's fleet comment (%s layout)", (layout) => {
     return (outputs.integrations.value as Record<string, { publicKey: string }>)[integration].publicKey;
   }
 
-  function fleet(args: string[]): Promise<Run> {
-    return new Promise((resolve, reject) => {
-      const child = spawn("node", [FLEET, ...args, "--parallel", "2"], {
-        cwd: projectDir,
-        env: {
-          ...process.env,
-          ...env.envVars,
-          // The fleet takes a complete install found first on PATH.
-          ...(releaseBin ? { PATH: `${releaseBin}${path.delimiter}${env.envVars.PATH}` } : {}),
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      child.on("error", reject);
-      child.on("close", (code) => {
-        printed.push(stdout, stderr);
-        resolve({ code: code ?? -1, stdout, stderr });
-      });
+  async function fleet(args: string[]): Promise<Ran> {
+    const ran = await run("node", [FLEET, ...args, "--parallel", "2"], {
+      cwd: projectDir,
+      env: {
+        ...process.env,
+        ...env.envVars,
+        // The fleet takes a complete install found first on PATH.
+        ...(releaseBin ? { PATH: `${releaseBin}${path.delimiter}${env.envVars.PATH}` } : {}),
+      },
     });
+    printed.push(ran.stdout, ran.stderr);
+    return ran;
   }
 
   /** The volatile parts: each stack's site (a port), times, the runbooks' directory. */
@@ -163,7 +150,13 @@ describe.each(LAYOUTS)("the reviewer's fleet comment (%s layout)", (layout) => {
 
   const cyberdrain = shippedPreset("cyberdrain-cow");
 
-  test(
+  /** A scenario, declared on its one layout. */
+  const onLayout = (on: (typeof LAYOUTS)[number], name: string, fn: () => Promise<void>, timeout: number) => {
+    if (layout === on) test(name, fn, timeout);
+  };
+
+  onLayout(
+    SCENARIO_LAYOUT.newIntegration,
     "a new integration with Table Setup, and a member deactivated by hand: the comment is what up does",
     async () => {
       await restore();
@@ -207,7 +200,8 @@ describe.each(LAYOUTS)("the reviewer's fleet comment (%s layout)", (layout) => {
     STEP_TIMEOUT_MS,
   );
 
-  test(
+  onLayout(
+    SCENARIO_LAYOUT.byHand,
     "a level changed in a stack's file, a key revoked, a Table Setup entry removed, a role renamed, an integration removed: preview and the refresh's drift report",
     async () => {
       await restore();

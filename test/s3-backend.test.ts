@@ -4,7 +4,6 @@
 // checkouts (own directory, own PULUMI_HOME) share the bucket, as two team members or a CI job
 // and a laptop would. After each step, every object in the bucket and every line printed are
 // scanned for credentials.
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
@@ -12,6 +11,7 @@ import { FleetReport } from "../cli/fleet/fleetReport";
 import { SandboxConsole } from "../sandbox/console";
 import { RunningSandbox, startSandbox } from "../sandbox/server";
 import { PulumiEnvironment, pulumiEnvironment, sandboxConnection } from "./e2e/pulumi";
+import { run } from "./e2e/run";
 import { DUMMY_AWS_SECRET_ACCESS_KEY, S3Server, startS3Server } from "./e2e/s3";
 import { tenantMember } from "./e2e/tenantFixture";
 import { shippedPreset } from "../program/presets";
@@ -236,26 +236,17 @@ describe("state and locks in an S3 bucket", () => {
         ".pulumi/stacks/connectwise-iac/initech.json",
       );
 
-      const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-        // As the workflows run it: the backend and AWS credentials come from the environment.
-        const child = spawn("node", [FLEET, "preview", "--json", "preview.json"], {
-          cwd: projectDir,
-          env: { ...process.env, ...backendEnv },
-          stdio: ["ignore", "pipe", "pipe"],
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        child.on("error", reject);
-        child.on("close", (code: number | null) => resolve({ code: code ?? -1, stdout, stderr }));
+      // As the workflows run it: the backend and AWS credentials come from the environment.
+      const ran = await run("node", [FLEET, "preview", "--json", "preview.json"], {
+        cwd: projectDir,
+        env: { ...process.env, ...backendEnv },
       });
-      printed.push(run.stdout, run.stderr);
+      printed.push(ran.stdout, ran.stderr);
       console.log(
-        `fleet preview on ${s3.backendUrl(BUCKET)}: exit ${run.code}\n${run.stdout}${run.code === 2 ? "" : run.stderr.slice(-3000)}`,
+        `fleet preview on ${s3.backendUrl(BUCKET)}: exit ${ran.code}\n${ran.stdout}${ran.code === 2 ? "" : ran.stderr.slice(-3000)}`,
       );
-      expect(run.stderr).not.toMatch(/^fleet: /m);
-      expect(run.code).toBe(2); // initech is new: its roles' console steps are known at preview
+      expect(ran.stderr).not.toMatch(/^fleet: /m);
+      expect(ran.code).toBe(2); // initech is new: its roles' console steps are known at preview
       const report = JSON.parse(fs.readFileSync(path.join(projectDir, "preview.json"), "utf8")) as FleetReport;
       expect(report.stacks.map((s) => [s.stack, s.result])).toEqual([
         ["acme", "no changes"],

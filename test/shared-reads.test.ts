@@ -4,7 +4,7 @@
 
 import { z } from "zod";
 import { ConnectWiseClient } from "../connectwise/client";
-import { shareReadsInThisProcess } from "../connectwise/sharedReads";
+import { shareReadsInThisOperation } from "../connectwise/sharedReads";
 import { ApiMemberSchema, MySecurityCustomizeItemSchema, SecurityRoleSchema } from "../connectwise/schemas";
 import { SandboxConsole } from "../sandbox/console";
 import type { RunningSandbox } from "../sandbox/server";
@@ -33,7 +33,7 @@ beforeAll(async () => {
   memberId = created.body.id;
 });
 afterAll(() => sandbox.close());
-afterEach(() => shareReadsInThisProcess(false));
+afterEach(() => shareReadsInThisOperation(false));
 
 const Items = MySecurityCustomizeItemSchema.array();
 const counts = async () => (await operator.requests()).counts;
@@ -48,7 +48,7 @@ describe("shared reads", () => {
   });
 
   it("once on, an identical GET is sent once, for callers at the same time and later ones", async () => {
-    shareReadsInThisProcess();
+    shareReadsInThisOperation();
     await operator.resetRequests();
     const path = `/system/apiMembers/${memberId}`;
     const [a, b] = await Promise.all([
@@ -64,7 +64,7 @@ describe("shared reads", () => {
   });
 
   it("a 404 is kept as the answer; any write forgets every kept answer", async () => {
-    shareReadsInThisProcess();
+    shareReadsInThisOperation();
     await operator.resetRequests();
     const shared = client.sharingReads();
     expect(await shared.getOrUndefined("/system/securityroles/987654", SecurityRoleSchema)).toBeUndefined();
@@ -81,7 +81,7 @@ describe("shared reads", () => {
   });
 
   it("keys answers by credentials: another member's identical GET is its own, and a 401 is kept", async () => {
-    shareReadsInThisProcess();
+    shareReadsInThisOperation();
     const key = await operator.createApiKey("shared1", "shared reads");
     await operator.resetRequests();
     const path = "/system/mySecurity/customizeItems/";

@@ -1,12 +1,17 @@
 // `npm run fleet -- preview|up|refresh|report ...`: every client stack of the project through the
 // Automation API, a few at a time, with a progress line per stack, a summary table, and the JSON
 // and Markdown reports a pull request or a nightly job needs. See README "Fleet and pull requests".
+// First: SDK modules the fleet never uses (TypeScript's compiler, the packaging of serialized
+// closures) stay unloaded, as in the program (index.ts); they cost a second of CPU at start.
+import "../../pulumi-runtime/deferredSdkModules";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { parse as parseYaml } from "yaml";
 import { EventCollector, Operation } from "./fleetEvents";
+import { InlineProgram, inlineTenantProgram, runsInline } from "./inlineStacks";
+import { InProcessProvider, startInProcessProvider } from "../../pulumi-runtime/inProcessProvider";
 import type { ReviewRecord } from "../../review/records";
 import { pulumiBinDir, pulumiEnv } from "../../pulumi-runtime/pulumiCli";
 import { EXPIRY_WARNING_DAYS, listFleet } from "./fleetInventory";
@@ -205,6 +210,22 @@ async function runStack(
   signal: AbortSignal,
   progress: Progress,
 ): Promise<{ report: StackReport; secrets: string[] }> {
+  let run: StackRun | undefined;
+  try {
+    return await runStackIn(stackName, options, workspaces, signal, progress, (r) => (run = r));
+  } finally {
+    run?.close();
+  }
+}
+
+async function runStackIn(
+  stackName: string,
+  options: FleetOptions,
+  workspaces: StackWorkspaces,
+  signal: AbortSignal,
+  progress: Progress,
+  opened: (run: StackRun) => void,
+): Promise<{ report: StackReport; secrets: string[] }> {
   const operation = options.operation as Operation;
   const started = Date.now();
   const tenant = tenantOf(options.projectDir, stackName);
@@ -262,10 +283,20 @@ async function runStack(
   if (signal.aborted) return finish("cancelled");
   progress.set(stackName, "starting");
   let stack: Stack;
+  let run: StackRun;
   try {
+    run = await workspaces.forStack(stackName);
+    opened(run);
     // A stack whose config file is new in this change is created on the backend (empty), so its
     // preview shows everything it will create.
-    stack = await Stack.createOrSelect(stackName, await workspaces.forStack(stackName));
+    stack = workspaces.onBackend(stackName)
+      ? await Stack.select(stackName, run.workspace)
+      : await createStack(stackName, run.workspace);
+    // The fleet reads neither the outputs nor the last update's summary that up() and refresh()
+    // fetch after the operation: three more CLI runs per stack (`stack output` twice, once
+    // decrypting with the passphrase, and `stack history`), more CPU than the operation itself.
+    stack.outputs = () => Promise.resolve({});
+    stack.info = () => Promise.resolve(undefined);
   } catch (error) {
     return finish(signal.aborted ? "cancelled" : "failed", {
       errors: [describePulumiFailure(error, stackName, process.env)],
@@ -305,17 +336,21 @@ async function runStack(
     policy?.cleanup();
   }
   // Keys expiring soon, from the state (no secret read): a column of the table and the drift issue.
+  // Inline, the stack's provider server saw every resource's outputs; else the state is exported.
   try {
-    const deployment = (await stack.exportStack()).deployment as { resources?: StateResource[] } | undefined;
-    const soon = keysOf(deployment?.resources ?? []).filter((k) => expiresWithinDays(k, EXPIRY_WARNING_DAYS));
+    const resources = run.provider ? resourcesSeen(run.provider) : await exportedResources(stack);
+    const soon = keysOf(resources).filter((k) => expiresWithinDays(k, EXPIRY_WARNING_DAYS));
     if (soon.length > 0) outcome.report.expiringKeys = soon.map((k) => `${k.member} ${expiryOf(k)}`).sort();
   } catch {
     // no state to read (a stack never up-ed, or the run failed before): nothing to say
   }
-  // The stack's secrets, decrypted only to scrub them from every report (never printed), and only
-  // when there is something to scrub: the stack has secret config and its report carries text
-  // from the run. Each decryption is a CLI run of its own (about 0.3 s of CPU).
-  if (carriesText(outcome.report) && hasSecretConfig(options.projectDir, stackName)) {
+  // The stack's secrets, only to scrub them from every report (never printed), and only when there
+  // is something to scrub: the stack has secret config and its report carries text from the run.
+  // Inline, the program was handed them; else each decryption is a CLI run of its own (about
+  // 0.3 s of CPU).
+  const handed = run.program?.secrets;
+  if (handed) secrets.push(...handed);
+  else if (carriesText(outcome.report) && hasSecretConfig(options.projectDir, stackName)) {
     try {
       for (const v of Object.values(await stack.getAllConfig())) if (v.secret) secrets.push(v.value);
     } catch (error) {
@@ -331,6 +366,31 @@ async function runStack(
     }
   }
   return outcome;
+}
+
+/** A stack not on the backend when the fleet started: created, or selected when another run created it since. */
+async function createStack(name: string, workspace: LocalWorkspace): Promise<Stack> {
+  try {
+    return await Stack.create(name, workspace);
+  } catch (error) {
+    return await Stack.select(name, workspace).catch(() => {
+      throw error;
+    });
+  }
+}
+
+/** The resources the stack's in-process provider server answered for, as state resources. */
+function resourcesSeen(provider: InProcessProvider): StateResource[] {
+  // urn:pulumi:<stack>::<project>::<parent type$>type::<name>
+  return [...provider.outputs].map(([urn, outputs]) => ({
+    urn,
+    type: (urn.split("::")[2] ?? "").split("$").pop() ?? "",
+    outputs,
+  }));
+}
+
+async function exportedResources(stack: Stack): Promise<StateResource[]> {
+  return ((await stack.exportStack()).deployment as { resources?: StateResource[] } | undefined)?.resources ?? [];
 }
 
 /** Whether a report holds text from the run (beyond names and counts), where a secret could appear. */
@@ -370,9 +430,20 @@ function failedEarly(stack: string, tenant: string, error: string): StackReport 
   };
 }
 
+/** Where one stack's operation runs. */
+interface StackRun {
+  /** The fleet's settings, plus that stack's records file (and, inline, its program and provider server). */
+  workspace: LocalWorkspace;
+  /** Inline (cli/fleet/inlineStacks.ts): the stack's program and its provider server in this process. */
+  program?: InlineProgram;
+  provider?: InProcessProvider;
+  close(): void;
+}
+
 interface StackWorkspaces {
-  /** The workspace one stack's operation runs in: the fleet's settings, plus that stack's records file. */
-  forStack(stack: string): Promise<LocalWorkspace>;
+  forStack(stack: string): Promise<StackRun>;
+  /** Whether the stack was on the backend when the fleet started. */
+  onBackend(stack: string): boolean;
   recordsFile(stack: string): string;
 }
 
@@ -381,31 +452,49 @@ interface StackWorkspaces {
  * settings, so that each operation's CLI (and the provider it starts) gets that stack's records
  * file in CW_IAC_RECORDS. Making one runs no CLI. The stacks already on the backend are listed
  * once; selecting one of them is skipped (a CLI run per stack, about 0.3 s of CPU), since every
- * command the Automation API runs names its stack (--stack). A stack not there yet is selected,
- * which fails, and created, as Stack.createOrSelect does.
+ * command the Automation API runs names its stack (--stack). A stack not there yet is created
+ * (`stack init`) without the select that would fail first.
  */
 async function fleetWorkspaces(
   projectDir: string,
   pulumiCommand: PulumiCommand,
   envVars: Record<string, string>,
+  inline: boolean,
   recordsDir: string,
 ): Promise<StackWorkspaces> {
   const listing = await LocalWorkspace.create({ workDir: projectDir, pulumiCommand, envVars });
-  const onBackend = new Set((await listing.listStacks()).map((s) => s.name));
+  const listed = new Set((await listing.listStacks()).map((s) => s.name));
+  const projectName = String((await listing.projectSettings()).name);
   const recordsFile = (stack: string) => path.join(recordsDir, `${encodeURIComponent(stack)}.jsonl`);
   return {
     recordsFile,
+    onBackend: (stack) => listed.has(stack),
     forStack: async (stack) => {
-      const workspace = await LocalWorkspace.create({
-        workDir: projectDir,
-        pulumiCommand,
-        envVars: { ...envVars, [RECORDS_ENV]: recordsFile(stack) },
-      });
-      const select = workspace.selectStack.bind(workspace);
-      workspace.selectStack = async (name: string) => {
-        if (!onBackend.has(name)) await select(name);
-      };
-      return workspace;
+      const stackEnv = { ...envVars, [RECORDS_ENV]: recordsFile(stack) };
+      let run: Omit<StackRun, "workspace"> = { close: () => undefined };
+      if (inline) {
+        const provider = await startInProcessProvider(
+          { ...process.env, ...stackEnv, PULUMI_NODEJS_PROJECT: projectName },
+          path.resolve(__dirname, "..", "..", ".."),
+        );
+        run = { program: inlineTenantProgram(), provider, close: () => provider.close() };
+      }
+      try {
+        const workspace = await LocalWorkspace.create({
+          workDir: projectDir,
+          pulumiCommand,
+          envVars: { ...stackEnv, ...run.provider?.cliEnv },
+          ...(run.program ? { program: run.program.program } : {}),
+        });
+        const select = workspace.selectStack.bind(workspace);
+        workspace.selectStack = async (name: string) => {
+          if (!listed.has(name)) await select(name);
+        };
+        return { ...run, workspace };
+      } catch (error) {
+        run.close();
+        throw error;
+      }
     },
   };
 }
@@ -590,7 +679,13 @@ export async function main(argv: string[]): Promise<number> {
   try {
     let workspaces: StackWorkspaces;
     try {
-      workspaces = await fleetWorkspaces(options.projectDir, command, envVars, recordsDir);
+      workspaces = await fleetWorkspaces(
+        options.projectDir,
+        command,
+        envVars,
+        runsInline(options.projectDir),
+        recordsDir,
+      );
     } catch (error) {
       throw new Error(`cannot list the project's stacks on the backend: ${message(error)}`, { cause: error });
     }

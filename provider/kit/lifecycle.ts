@@ -12,6 +12,7 @@ import { outcomeUnknown } from "../../connectwise/errors";
 import type { DiffWithDetails, PropertyDiff } from "../../pulumi-runtime/diagnostics";
 import { CheckContext, Fields, Voice, checker, containsUnknown, isUnknown } from "../handlerKit";
 import { HandlerContext, contextFor } from "./context";
+import { operationState } from "../../connectwise/operationScope";
 
 export { HandlerContext };
 
@@ -236,11 +237,14 @@ export interface Definition<I, O> {
  * CONNECTWISE_* environment.
  */
 export function lifecycle<I, O>(definition: Definition<I, O>): Required<pulumi.dynamic.ResourceProvider> {
-  let context: HandlerContext | undefined;
-  const current = (): HandlerContext => (context ??= contextFor(undefined));
+  // Per operation (connectwise/operationScope.ts): the fleet configures this same object for
+  // every stack it serves in one process.
+  const key = Symbol(`${definition.type} context`);
+  const configured = () => operationState(key, () => ({ context: undefined as HandlerContext | undefined }));
+  const current = (): HandlerContext => (configured().context ??= contextFor(undefined));
   return {
     configure: (req: pulumi.dynamic.ConfigureRequest) => {
-      context = contextFor(req.config);
+      configured().context = contextFor(req.config);
       return Promise.resolve();
     },
     check: async (olds: Record<string, unknown>, news: Record<string, unknown>) => {

@@ -12,7 +12,7 @@ export interface BenchOptions {
   cliLatency: number;
   sizes: number[];
   /** Fleet: stacks, rounds, and whether the stacks are converged first (else only created). */
-  fleetStacks: number;
+  fleetStacks: number[];
   fleetRounds: number;
   fleetConverge: boolean;
 }
@@ -24,10 +24,10 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]      (figures on s
   --rounds N            cli: rounds; each round runs every variant once, order alternating (default 3)
   --cli-latency MS      cli, profile: injected latency of the slow rows (default 100)
   --sizes A,B,C         cli: integration counts for the scaling rows (default 1,10,40)
-  --fleet-stacks N      fleet: stacks (default 20)
+  --fleet-stacks A,B    fleet: sizes, in stacks (default 20,200)
   --fleet-rounds N      fleet: rounds (default 2)
-  --fleet-converge      fleet: converge the stacks with fleet up first (about 5 more minutes on 2 busy
-                        cores; default: stacks only created, so each preview shows its 4 creates)`;
+  --no-fleet-converge   fleet: only preview the new stacks (default: also converge them with fleet up,
+                        twice with the operator's console steps between, and preview them converged)`;
 
 export class BenchUsageError extends Error {}
 
@@ -39,9 +39,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     rounds: 3,
     cliLatency: 100,
     sizes: [1, 10, 40],
-    fleetStacks: 20,
+    fleetStacks: [20, 200],
     fleetRounds: 2,
-    fleetConverge: false,
+    fleetConverge: true,
   };
   const whole = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
@@ -65,9 +65,11 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     else if (flag === "--sizes") {
       const v = next();
       options.sizes = (v ?? "").split(",").map((s) => whole(flag, s, 1));
-    } else if (flag === "--fleet-stacks") options.fleetStacks = whole(flag, next(), 1);
-    else if (flag === "--fleet-rounds") options.fleetRounds = whole(flag, next(), 1);
-    else if (flag === "--fleet-converge") options.fleetConverge = true;
+    } else if (flag === "--fleet-stacks") {
+      const v = next();
+      options.fleetStacks = (v ?? "").split(",").map((s) => whole(flag, s, 1));
+    } else if (flag === "--fleet-rounds") options.fleetRounds = whole(flag, next(), 1);
+    else if (flag === "--no-fleet-converge") options.fleetConverge = false;
     else throw new BenchUsageError(`unknown option ${flag}\n\n${BENCH_USAGE}`);
   }
   return options;

@@ -1,7 +1,6 @@
 // CLI-level figures: the real Pulumi CLI (scripts/ensure-pulumi.sh), a throw-away file backend and
 // one in-process sandbox tenant. Every variant of a table runs once per round, the order rotating
 // round by round so that load from other work on the machine spreads over all of them; medians.
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -18,7 +17,7 @@ const elements = shippedPreset("elements");
 const lifecycleManager = shippedPreset("lifecycle-manager");
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
-const progress = (text: string) => process.stderr.write(`[bench] ${text}\n`);
+export const progress = (text: string) => process.stderr.write(`[bench] ${text}\n`);
 
 export interface Integration {
   definition: IntegrationDefinition;
@@ -49,7 +48,7 @@ function memberSettings(identifier: string) {
 }
 
 /** One tenant's stack config: plain values only; the keys come from the environment (CONNECTWISE_*). */
-function stackConfig(setup: Setup, integrations: Integration[]): Record<string, string> {
+export function stackConfig(setup: Setup, integrations: Integration[]): Record<string, string> {
   return {
     "connectwise:site": setup.sandbox.url,
     "connectwise:companyId": setup.sandbox.companyId,
@@ -65,7 +64,7 @@ function stackConfig(setup: Setup, integrations: Integration[]): Record<string, 
 }
 
 /** `count` Elements integrations with their own names, roles and members (`prefix` keeps stacks apart). */
-function elementsTimes(count: number, prefix: string): Integration[] {
+export function elementsTimes(count: number, prefix: string): Integration[] {
   return Array.from({ length: count }, (_, i) => ({
     definition: elements,
     kind: "elements",
@@ -79,7 +78,7 @@ function elementsTimes(count: number, prefix: string): Integration[] {
  * A project directory whose program is this package's compiled tenant program, with the runtime
  * options of the shipped Pulumi.yaml (`typescript: false`); its node_modules holds this package.
  */
-function project(setup: Setup, dir: string, name: string, options: { providerPlugin?: boolean } = {}): string {
+export function project(setup: Setup, dir: string, name: string, options: { providerPlugin?: boolean } = {}): string {
   const full = path.join(setup.temp, dir);
   fs.mkdirSync(full, { recursive: true });
   const plugin = path.join(ROOT, "dist", "pulumi-runtime", "plugin");
@@ -166,7 +165,7 @@ export function readmeTenant(): Integration[] {
 }
 
 /** The operator's console steps for these integrations' roles. */
-async function playOperator(setup: Setup, integrations: Integration[]): Promise<void> {
+export async function playOperator(setup: Setup, integrations: Integration[]): Promise<void> {
   for (const i of integrations) {
     // A role the last up did not reach yet (it stops at the first failure) waits for the next round.
     const exists = await setup.operator.role(i.roleName).then(
@@ -211,13 +210,13 @@ export async function convergedStack(
   await mustPulumi(setup, dir, ["preview", "--expect-no-changes", "--stack", stack]);
 }
 
-interface Variant {
+export interface Variant {
   label: string;
   run: () => Promise<number>;
 }
 
 /** Runs every variant once per round (order rotating), returns the median milliseconds of each. */
-async function interleaved(title: string, variants: Variant[], rounds: number): Promise<Map<string, number[]>> {
+export async function interleaved(title: string, variants: Variant[], rounds: number): Promise<Map<string, number[]>> {
   const times = new Map<string, number[]>(variants.map((v) => [v.label, []]));
   for (let round = 0; round < rounds; round++) {
     for (const v of roundOrder(variants, round)) {
@@ -302,7 +301,10 @@ export function dispose(setup: Setup): void {
   fs.rmSync(setup.temp, { recursive: true, force: true });
 }
 
-async function requestsOf(setup: Setup, work: () => Promise<unknown>): Promise<{ total: number; writes: number }> {
+export async function requestsOf(
+  setup: Setup,
+  work: () => Promise<unknown>,
+): Promise<{ total: number; writes: number }> {
   await setup.operator.resetRequests();
   await work();
   const log = await setup.operator.requests();
@@ -449,115 +451,5 @@ export async function benchCli(options: BenchOptions): Promise<void> {
     await setup.sandbox.close();
     dispose(setup);
     fs.rmSync(empty, { recursive: true, force: true });
-  }
-}
-
-/** Sum of VmRSS over `pid` and its descendants (Linux /proc), in KiB; 0 where /proc is missing. */
-function treeRssKiB(pid: number): number {
-  const children = new Map<number, number[]>();
-  let entries: string[];
-  try {
-    entries = fs.readdirSync("/proc").filter((e) => /^\d+$/.test(e));
-  } catch {
-    return 0;
-  }
-  for (const e of entries) {
-    try {
-      const stat = fs.readFileSync(`/proc/${e}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(e)]);
-    } catch {
-      // ended meanwhile
-    }
-  }
-  let total = 0;
-  const walk = (p: number) => {
-    try {
-      total += Number(/^VmRSS:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0);
-    } catch {
-      // ended meanwhile
-    }
-    for (const c of children.get(p) ?? []) walk(c);
-  };
-  walk(pid);
-  return total;
-}
-
-/** `node dist/cli/fleet/fleet.js args` in `dir`: wall time, exit code, and peak RSS of its process tree. */
-function fleet(setup: Setup, dir: string, args: string[]): Promise<{ ms: number; code: number; peakMiB: number }> {
-  const start = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "dist", "cli", "fleet", "fleet.js"), ...args], {
-      cwd: dir,
-      env: setup.env, // no PULUMI_PARALLEL_DIFF: the fleet's own default
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    let peak = 0;
-    const sampler = setInterval(() => (peak = Math.max(peak, treeRssKiB(child.pid!))), 100);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearInterval(sampler);
-      if (code === 1) return reject(new Error(`fleet ${args.join(" ")} failed:\n${output.slice(-3000)}`));
-      resolve({ ms: performance.now() - start, code: code ?? -1, peakMiB: peak / 1024 });
-    });
-  });
-}
-
-/** The fleet part: `fleet preview` of many tenant stacks on one sandbox, --parallel 1 against the default. */
-export async function benchFleet(options: BenchOptions): Promise<void> {
-  const setup = await prepare();
-  try {
-    const dir = project(setup, "fleet", "connectwise-iac");
-    const names = Array.from({ length: options.fleetStacks }, (_, i) => `t${String(i + 1).padStart(2, "0")}`);
-    const integrations = new Map(names.map((s) => [s, elementsTimes(1, s.toUpperCase())]));
-    for (const s of names) writeStackConfig(dir, s, stackConfig(setup, integrations.get(s)!));
-    const state = options.fleetConverge ? "converged" : "created, not converged: each preview shows its creates";
-    if (options.fleetConverge) {
-      progress(`converging ${names.length} stacks with fleet up (twice, the operator in between)`);
-      await fleet(setup, dir, ["up"]);
-      await playOperator(setup, [...integrations.values()].flat());
-      const second = await fleet(setup, dir, ["up"]);
-      if (second.code !== 0) throw new Error(`the fleet did not converge (fleet up exited ${second.code})`);
-    } else {
-      progress(`creating ${names.length} stacks (a first fleet preview)`);
-      await fleet(setup, dir, ["preview"]);
-    }
-    const defaultParallel = os.availableParallelism();
-    const peaks = new Map<string, number[]>();
-    const variant = (label: string, args: string[]): Variant => ({
-      label,
-      run: async () => {
-        const r = await fleet(setup, dir, ["preview", ...args]);
-        peaks.set(label, [...(peaks.get(label) ?? []), r.peakMiB]);
-        return r.ms;
-      },
-    });
-    const t = await interleaved(
-      `fleet preview of ${names.length} stacks`,
-      [variant("--parallel 1", ["--parallel", "1"]), variant(`default (${defaultParallel})`, [])],
-      options.fleetRounds,
-    );
-    console.log(
-      `\nFleet preview of ${names.length} stacks (one Elements integration each, ${state}), one sandbox, ` +
-        `rounds: ${options.fleetRounds} (medians), load average now ${loadavg()}; peak RSS is the fleet's whole process tree (node, pulumi, ` +
-        `language hosts, programs, providers), sampled every 100 ms`,
-    );
-    console.log(
-      table(
-        ["variant", "wall time", "per stack", "peak RSS"],
-        [...t.entries()].map(([label, times]) => [
-          label,
-          ms(median(times)),
-          ms(median(times) / names.length),
-          `${median(peaks.get(label)!).toFixed(0)} MiB`,
-        ]),
-      ),
-    );
-  } finally {
-    await setup.sandbox.close();
-    dispose(setup);
   }
 }

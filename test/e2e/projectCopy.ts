@@ -1,10 +1,10 @@
 // A copy of the project (with its built dist/) in a temporary folder, its own backend and Pulumi
 // home, and the compiled commands run in it as `npm run <name>` runs them: for suites that make a
 // user's mistakes or read a user's stacks through the real commands.
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { run } from "./run";
 
 const PROJECT_ROOT = path.resolve(__dirname, "../..");
 const NOT_COPIED = new Set(["node_modules", ".git", ".pulumi-state", ".pulumi-home", "coverage", "runbooks"]);
@@ -40,20 +40,14 @@ export function copyProject(prefix: string, passphrase: string): ProjectCopy {
     PULUMI_HOME: path.join(tempDir, "pulumi-home"),
     PULUMI_BACKEND_URL: `file://${path.join(tempDir, "backend")}`,
   });
-  const command = (script: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}) =>
-    new Promise<Ran>((resolve, reject) => {
-      const runEnv = { ...env, ...extraEnv };
-      for (const [k, v] of Object.entries(extraEnv)) if (v === undefined) delete runEnv[k];
-      const child = spawn(process.execPath, [path.join(project, "dist", "cli", script), ...args], {
-        cwd: project,
-        env: runEnv,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let out = "";
-      child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-      child.stderr.on("data", (c: Buffer) => (out += c.toString()));
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code: code ?? 1, out }));
+  const command = async (script: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Ran> => {
+    const runEnv = { ...env, ...extraEnv };
+    for (const [k, v] of Object.entries(extraEnv)) if (v === undefined) delete runEnv[k];
+    const ran = await run(process.execPath, [path.join(project, "dist", "cli", script), ...args], {
+      cwd: project,
+      env: runEnv,
     });
+    return { code: ran.code ?? 1, out: ran.output };
+  };
   return { tempDir, project, env, command, remove: () => fs.rmSync(tempDir, { recursive: true, force: true }) };
 }

@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand, PulumiFn, Stack } from "@pulumi/pulumi/automation";
+import { run } from "./run";
 
 const projectDir = path.resolve(__dirname, "..", "..");
 const ensureScript = path.join(projectDir, "scripts", "ensure-pulumi.sh");
@@ -202,30 +203,21 @@ export async function createStack(opts: CreateStackOptions): Promise<Stack> {
 }
 
 /** `pulumi preview --json` run by the CLI itself in `workDir`; the document it prints and its stderr. */
-export function previewJson(
+export async function previewJson(
   env: PulumiEnvironment,
   stackName: string,
   workDir: string,
 ): Promise<{ code: number; json: any; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      path.join(env.binDir, "pulumi"),
-      ["preview", "--json", "--stack", stackName, "--non-interactive"],
-      { cwd: workDir, env: { ...process.env, ...env.envVars } },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      try {
-        resolve({ code: code ?? -1, json: JSON.parse(stdout), stdout, stderr });
-      } catch {
-        reject(new Error(`pulumi preview --json printed no JSON (exit ${code}): ${stderr.slice(-2000)}`));
-      }
-    });
-  });
+  const { code, stdout, stderr } = await run(
+    path.join(env.binDir, "pulumi"),
+    ["preview", "--json", "--stack", stackName, "--non-interactive"],
+    { cwd: workDir, env: { ...process.env, ...env.envVars } },
+  );
+  try {
+    return { code: code ?? -1, json: JSON.parse(stdout), stdout, stderr };
+  } catch {
+    throw new Error(`pulumi preview --json printed no JSON (exit ${code}): ${stderr.slice(-2000)}`);
+  }
 }
 
 /** A stack's `connectwise:*` config for a sandbox: the site and ids, and its key pair as secrets. */
