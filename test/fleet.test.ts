@@ -247,6 +247,21 @@ describe("fleet over three client stacks", () => {
         /^stack\s+tenant\s+creates\s+updates\s+deletes\s+replacements\s+console steps\s+drift\s+keys expiring\s+result$/m,
       );
       console.log(`fleet preview of 3 stacks: ${run.seconds.toFixed(1)} s\n${run.stdout}\n${md}`);
+
+      // The same preview with a process set per stack (language host, program and provider, as
+      // for a project whose program is its own) reports the same.
+      const separate = await fleet(["preview", "--json", "preview-processes.json", "--parallel", "3"], (cmd) => [
+        "env",
+        "CW_IAC_FLEET_PROCESSES=1",
+        ...cmd,
+      ]);
+      expect(separate.code).toBe(2);
+      const timeless = (r: FleetReport) => ({
+        ...r,
+        startedAt: "",
+        stacks: r.stacks.map((s) => ({ ...s, seconds: 0 })),
+      });
+      expect(timeless(readReport("preview-processes.json"))).toEqual(timeless(report));
     },
     STEP_TIMEOUT_MS,
   );

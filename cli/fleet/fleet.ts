@@ -210,9 +210,11 @@ async function runStack(
   signal: AbortSignal,
   progress: Progress,
 ): Promise<{ report: StackReport; secrets: string[] }> {
+  // The stack's run (inline: its provider server) is closed however the operation ends.
   let run: StackRun | undefined;
+  const open = async () => (run = await workspaces.forStack(stackName));
   try {
-    return await runStackIn(stackName, options, workspaces, signal, progress, (r) => (run = r));
+    return await runStackIn(stackName, options, workspaces, open, signal, progress);
   } finally {
     run?.close();
   }
@@ -222,9 +224,9 @@ async function runStackIn(
   stackName: string,
   options: FleetOptions,
   workspaces: StackWorkspaces,
+  open: () => Promise<StackRun>,
   signal: AbortSignal,
   progress: Progress,
-  opened: (run: StackRun) => void,
 ): Promise<{ report: StackReport; secrets: string[] }> {
   const operation = options.operation as Operation;
   const started = Date.now();
@@ -285,8 +287,7 @@ async function runStackIn(
   let stack: Stack;
   let run: StackRun;
   try {
-    run = await workspaces.forStack(stackName);
-    opened(run);
+    run = await open();
     // A stack whose config file is new in this change is created on the backend (empty), so its
     // preview shows everything it will create.
     stack = workspaces.onBackend(stackName)

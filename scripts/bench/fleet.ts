@@ -54,6 +54,8 @@ interface KindUse {
 
 interface Sample {
   totalKiB: number;
+  /** The same processes' proportional set size: each shared page divided among the processes that map it. */
+  totalPssKiB: number;
   byKind: Map<string, KindUse>;
   /** VmRSS of each pulumi CLI process in the tree. */
   cliKiB: Map<number, number>;
@@ -61,7 +63,7 @@ interface Sample {
 
 /** One look at `pid`'s tree (Linux /proc): VmRSS per process, summed by kind. */
 function sampleTree(pid: number): Sample {
-  const sample: Sample = { totalKiB: 0, byKind: new Map(), cliKiB: new Map() };
+  const sample: Sample = { totalKiB: 0, totalPssKiB: 0, byKind: new Map(), cliKiB: new Map() };
   const children = new Map<number, number[]>();
   let entries: string[];
   try {
@@ -93,6 +95,7 @@ function sampleTree(pid: number): Sample {
         count: entry.count + 1,
       });
       sample.totalKiB += kib;
+      sample.totalPssKiB += pssKiB(p);
       if (kind === "pulumi CLI") sample.cliKiB.set(p, kib);
     } catch {
       // ended meanwhile
@@ -101,6 +104,15 @@ function sampleTree(pid: number): Sample {
   };
   walk(pid);
   return sample;
+}
+
+/** A process's PSS from /proc/<pid>/smaps_rollup (0 where the kernel has none). */
+function pssKiB(pid: number): number {
+  try {
+    return Number(/^Pss:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
 }
 
 interface FleetRun {
@@ -135,7 +147,7 @@ function fleet(setup: Setup, dir: string, args: string[], env: NodeJS.ProcessEnv
     let output = "";
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));
     child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    let peak: Sample = { totalKiB: 0, byKind: new Map(), cliKiB: new Map() };
+    let peak: Sample = { totalKiB: 0, totalPssKiB: 0, byKind: new Map(), cliKiB: new Map() };
     let cliPeakKiB = 0;
     const sampler = setInterval(() => {
       const s = sampleTree(child.pid!);
@@ -188,7 +200,7 @@ function rowCells(stacks: number, row: Row): string[] {
     ms(t),
     ms(t / stacks),
     cpus.length ? `${((median(cpus) / stacks) * 1000).toFixed(0)} ms` : "-",
-    mib(peakRun.peak.totalKiB),
+    `${mib(peakRun.peak.totalKiB)} (${mib(peakRun.peak.totalPssKiB)})`,
     mib(Math.max(...row.runs.map((r) => r.cliPeakKiB))),
     breakdown(peakRun.peak),
   ];
@@ -284,7 +296,8 @@ async function benchFleetOf(size: number, options: BenchOptions, compareProcesse
     console.log(
       `\nFleet of ${size} stacks (one Elements integration each), one sandbox, --parallel ${parallel} (the default), ` +
         `rounds: ${options.fleetRounds} (medians); load average now ${loadavg()} on ${os.availableParallelism()} CPUs. ` +
-        `Peak RSS: the fleet's whole process tree, sampled every 100 ms, split by process kind at that peak`,
+        `Peak RSS: the fleet's whole process tree, sampled every 100 ms, split by process kind at that peak; ` +
+        `PSS counts each page shared by several processes (one binary's code) once in all`,
     );
     console.log(
       table(
@@ -293,7 +306,7 @@ async function benchFleetOf(size: number, options: BenchOptions, compareProcesse
           "wall time",
           "per stack",
           "CPU per stack",
-          "peak RSS",
+          "peak RSS (PSS)",
           "largest pulumi CLI",
           "where the peak's bytes were: RSS (anonymous + file-backed)",
         ],
