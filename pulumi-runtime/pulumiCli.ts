@@ -50,6 +50,28 @@ export function pulumiBinDir(env: NodeJS.ProcessEnv = process.env): Promise<stri
 }
 
 /**
+ * A bin/ in `into` laid out as a Pulumi release unpacks, for the tests and the bench: `pulumi`
+ * (linked) and its language host (through a two-line wrapper; a release's host is one binary)
+ * from `builtBin`, and the SDK's stock pulumi-resource-pulumi-nodejs shim, copied from the
+ * project's node_modules. Pulumi.yaml's plugins.providers still runs this project's provider.
+ */
+export function releaseLayoutBin(builtBin: string, into: string): string {
+  const bin = path.join(into, "bin");
+  if (fs.existsSync(bin)) return bin;
+  fs.mkdirSync(bin, { recursive: true });
+  fs.symlinkSync(fs.realpathSync(path.join(builtBin, "pulumi")), path.join(bin, "pulumi"));
+  fs.writeFileSync(
+    path.join(bin, "pulumi-language-nodejs"),
+    `#!/bin/sh\nexec "${path.join(builtBin, "pulumi-language-nodejs")}" "$@"\n`,
+    { mode: 0o755 },
+  );
+  const stock = path.join(packageRoot(), "node_modules", "@pulumi", "pulumi", "pulumi-resource-pulumi-nodejs");
+  fs.copyFileSync(stock, path.join(bin, "pulumi-resource-pulumi-nodejs"));
+  fs.chmodSync(path.join(bin, "pulumi-resource-pulumi-nodejs"), 0o755);
+  return bin;
+}
+
+/**
  * The environment every wrapped pulumi run gets: the project's file backend unless
  * PULUMI_BACKEND_URL says otherwise, no update check, no plugin downloads (every plugin this
  * project needs sits beside the CLI), and the CLI's directory first on PATH.

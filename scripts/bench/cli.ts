@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
-import { pulumiBinDir, runPulumi, RunResult } from "../../pulumi-runtime/pulumiCli";
+import { pulumiBinDir, releaseLayoutBin, runPulumi, RunResult } from "../../pulumi-runtime/pulumiCli";
 import { SandboxConsole } from "../../sandbox/console";
 import { RunningSandbox, startSandbox } from "../../sandbox/server";
 import { IntegrationDefinition } from "../../program/integration";
@@ -252,19 +252,7 @@ async function timedPreview(setup: Setup, dir: string, stack: string, parallelDi
  * PATH. Pulumi.yaml's plugins.providers still runs this project's provider server.
  */
 export function releaseLayout(setup: Setup): Setup {
-  const bin = path.join(setup.temp, "release-bin");
-  if (!fs.existsSync(bin)) {
-    fs.mkdirSync(bin);
-    fs.symlinkSync(fs.realpathSync(path.join(setup.bin, "pulumi")), path.join(bin, "pulumi"));
-    fs.writeFileSync(
-      path.join(bin, "pulumi-language-nodejs"),
-      `#!/bin/sh\nexec "${path.join(setup.bin, "pulumi-language-nodejs")}" "$@"\n`,
-      { mode: 0o755 },
-    );
-    const stock = path.join(ROOT, "node_modules", "@pulumi", "pulumi", "pulumi-resource-pulumi-nodejs");
-    fs.copyFileSync(stock, path.join(bin, "pulumi-resource-pulumi-nodejs"));
-    fs.chmodSync(path.join(bin, "pulumi-resource-pulumi-nodejs"), 0o755);
-  }
+  const bin = releaseLayoutBin(setup.bin, path.join(setup.temp, "release"));
   return { ...setup, bin, env: { ...setup.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}` } };
 }
 

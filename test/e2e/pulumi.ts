@@ -6,6 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { run } from "./run";
+import { releaseLayoutBin } from "../../pulumi-runtime/pulumiCli";
 
 const projectDir = path.resolve(__dirname, "..", "..");
 const ensureScript = path.join(projectDir, "scripts", "ensure-pulumi.sh");
@@ -96,20 +97,7 @@ export async function pulumiEnvironment(): Promise<PulumiEnvironment> {
  * project's provider server can come in only through Pulumi.yaml's `plugins.providers`.
  */
 export async function releaseLayout(into: string): Promise<string> {
-  const built = await ensurePulumi();
-  const bin = path.join(into, "bin");
-  fs.mkdirSync(bin, { recursive: true });
-  fs.symlinkSync(fs.realpathSync(path.join(built, "pulumi")), path.join(bin, "pulumi"));
-  // A release's host is one binary; here it is the built host reached through its wrapper.
-  fs.writeFileSync(
-    path.join(bin, "pulumi-language-nodejs"),
-    `#!/bin/sh\nexec "${path.join(built, "pulumi-language-nodejs")}" "$@"\n`,
-    { mode: 0o755 },
-  );
-  const stockPlugin = path.join(projectDir, "node_modules", "@pulumi", "pulumi", "pulumi-resource-pulumi-nodejs");
-  fs.copyFileSync(stockPlugin, path.join(bin, "pulumi-resource-pulumi-nodejs"));
-  fs.chmodSync(path.join(bin, "pulumi-resource-pulumi-nodejs"), 0o755);
-  return bin;
+  return releaseLayoutBin(await ensurePulumi(), into);
 }
 
 /** Every file under `dir` with its size and mtime: to prove a run wrote nothing there. */
