@@ -179,7 +179,11 @@ function engineSink(engineAddress: () => string): DiagnosticSink {
     if (!client) {
       const engineRpc = sdkRequire("./engine_grpc_pb.js") as typeof engineRpcTypes;
       enginePb = sdkRequire("./engine_pb.js") as typeof enginePbTypes;
-      client = new engineRpc.EngineClient(engineAddress(), grpc.credentials.createInsecure());
+      // Subchannels of its own: in the fleet's process, an earlier stack's engine may have used
+      // this address, and a shared subchannel would carry its failed connection.
+      client = new engineRpc.EngineClient(engineAddress(), grpc.credentials.createInsecure(), {
+        "grpc.use_local_subchannel_pool": 1,
+      });
     }
     const request = new enginePb.LogRequest();
     request.setSeverity(severities[severity]);

@@ -10,7 +10,7 @@ import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { parse as parseYaml } from "yaml";
 import { EventCollector, Operation } from "./fleetEvents";
-import { InlineProgram, inlineTenantProgram, runsInline } from "./inlineStacks";
+import { InlineProgram, inlineTenantProgram, ownSubchannelsPerClient, runsInline } from "./inlineStacks";
 import { InProcessProvider, startInProcessProvider } from "../../pulumi-runtime/inProcessProvider";
 import type { ReviewRecord } from "../../review/records";
 import { pulumiBinDir, pulumiEnv } from "../../pulumi-runtime/pulumiCli";
@@ -467,6 +467,7 @@ async function fleetWorkspaces(
   const listed = new Set((await listing.listStacks()).map((s) => s.name));
   const projectName = String((await listing.projectSettings()).name);
   const recordsFile = (stack: string) => path.join(recordsDir, `${encodeURIComponent(stack)}.jsonl`);
+  if (inline) ownSubchannelsPerClient();
   return {
     recordsFile,
     onBackend: (stack) => listed.has(stack),
@@ -542,6 +543,7 @@ export function pendingChecklist(s: StackReport): string {
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const firstLine = (error: unknown) => message(error).split("\n")[0].slice(0, 300);
 const lastLines = (text: string) => text.trim().split("\n").slice(-12).join("\n");
 
 /** Runs `worker` over `items`, at most `limit` at once. */
@@ -671,6 +673,13 @@ export async function main(argv: string[]): Promise<number> {
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+  // Inline, every stack's program and provider server share this process: an error one of them
+  // throws outside any call (a program's RPC answered after its CLI has gone) must not end the
+  // other stacks' runs, leaving their locks behind. The stack's own CLI run reports its failure.
+  const stray = (error: unknown) =>
+    process.stderr.write(`fleet: a stack's program or provider failed outside its run: ${firstLine(error)}\n`);
+  process.on("unhandledRejection", stray);
+  process.on("uncaughtException", stray);
 
   const progress = new Progress(stacks);
   const startedAt = new Date().toISOString();
@@ -697,6 +706,8 @@ export async function main(argv: string[]): Promise<number> {
   if (controller.signal.aborted) await reap(runningAtInterrupt);
   process.off("SIGINT", stop);
   process.off("SIGTERM", stop);
+  process.off("unhandledRejection", stray);
+  process.off("uncaughtException", stray);
   const secrets = runs.flatMap((r) => r.secrets);
   const report: FleetReport = redact(
     {

@@ -34,6 +34,19 @@ export function runsInline(projectDir: string, env: NodeJS.ProcessEnv = process.
   return ours !== undefined && realpath(file) === ours;
 }
 
+/**
+ * Every gRPC client the SDK makes in this process (each inline run's monitor and engine clients)
+ * on subchannels of its own. grpc-js shares subchannels by address across a process: a stack's
+ * CLI can listen on a port an earlier stack's CLI (gone since) used, and the new client then
+ * inherits that address's failed connection ("14 UNAVAILABLE: No connection established": 4 of
+ * 200 stacks in one `fleet up` before this). Set once, before the first run.
+ */
+export function ownSubchannelsPerClient(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK's channel options are not in its declarations
+  const settings = require("@pulumi/pulumi/runtime/settings") as { grpcClientOptions?: Record<string, unknown> };
+  if (settings.grpcClientOptions) settings.grpcClientOptions["grpc.use_local_subchannel_pool"] = 1;
+}
+
 export interface InlineProgram {
   program: PulumiFn;
   /**
